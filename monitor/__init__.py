@@ -1,0 +1,3 @@
+"""pressmon: a press-statement monitoring and alerting daemon."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,183 @@
+"""Composition root: settings + config -> engine, HTTP client, notifiers, compiled topics.
+
+Everything that can fail is built in :meth:`App.build` before anything starts, so a bad config or an
+unreachable database fails at start with one clear message. ``poll_pass`` and ``deliver`` are the two
+units of work the CLI and the daemon share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+import httpx
+import sqlalchemy as sa
+
+from monitor.config.schema import Config, ConsoleReceiver
+from monitor.errors import ConfigError, StoreError
+from monitor.fetch import make_client
+from monitor.match.keywords import compile_topics
+from monitor.notify import Notifier
+from monitor.notify.console import ConsoleNotifier
+from monitor.notify.worker import DeliveryReport, deliver_due
+from monitor.pipeline import ClaimedSource
+from monitor.poll import PollContext, SourceReport, poll_source
+from monitor.render import Renderer
+from monitor.settings import Settings
+from monitor.store import polls
+from monitor.store.engine import DaemonLock, make_engine, sqlite_path
+from monitor.store.migrate import upgrade
+
+__all__ = ["App", "PassReport"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class PassReport:
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [r for r in self.sources if r.failed]
+
+
+class App:
+    def __init__(
+        self,
+        settings: Settings,
+        config: Config,
+        *,
+        engine: sa.Engine,
+        client: httpx.AsyncClient,
+        notifiers: dict[str, Notifier],
+        now: Callable[[], datetime] = utcnow,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.engine = engine
+        self.client = client
+        self.notifiers = notifiers
+        self.now = now
+        self.owner = settings.instance_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease = timedelta(seconds=settings.lease_seconds)
+        self.poll_ctx = PollContext(
+            engine=engine,
+            client=client,
+            config=config,
+            topics=compile_topics(config.topics),
+            allow_private=settings.allow_private_networks,
+            lease=self.lease,
+            now=now,
+            rand=rand,
+        )
+        self._lock: DaemonLock | None = None
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        config: Config,
+        *,
+        stream: TextIO | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        template_dirs: Sequence[Path] = (),
+    ) -> App:
+        renderer = Renderer(template_dirs)
+        notifiers: dict[str, Notifier] = {}
+        problems = []
+        for name, receiver in config.receivers.items():
+            if isinstance(receiver, ConsoleReceiver):
+                renderer.check(receiver.template)
+                notifiers[name] = ConsoleNotifier(name, renderer, template=receiver.template, stream=stream)
+            else:
+                problems.append(
+                    f"receivers.{name}: kind {receiver.kind!r} is not deliverable in this version "
+                    "(console only); route to a console receiver"
+                )
+        if problems:
+            raise ConfigError(problems)
+        engine = make_engine(settings.database_url)
+        client = make_client(transport=transport, max_connections=settings.max_concurrent_fetches * 2)
+        return cls(settings, config, engine=engine, client=client, notifiers=notifiers)
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def prepare_database(self, *, exclusive: bool) -> None:
+        """Apply pending migrations and register configured sources. With ``exclusive`` (the daemon),
+        take the one-daemon-per-SQLite-file lock; whoever holds that lock may drop stale leases left by
+        a killed predecessor."""
+        path = sqlite_path(self.settings.database_url)
+        if path is not None:
+            lock = DaemonLock(path)
+            try:
+                lock.acquire()
+            except StoreError:
+                if exclusive:
+                    raise
+            else:
+                self._lock = lock
+        try:
+            upgrade(self.engine)
+        except sa.exc.OperationalError as e:
+            raise StoreError(f"store: cannot open {self.engine.url!r}: {e.orig}") from e
+        polls.sync_sources(self.engine, self.config.sources, now=self.now())
+        if self._lock is not None:
+            polls.release_leases(self.engine)
+            if not exclusive:
+                self._lock.release()
+                self._lock = None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        if self._lock is not None:
+            await asyncio.to_thread(polls.release_leases, self.engine, owner=self.owner)
+            self._lock.release()
+            self._lock = None
+        self.engine.dispose()
+
+    # -- units of work ---------------------------------------------------------------------------------
+
+    def enabled_source_ids(self) -> list[str]:
+        return [s.id for s in self.config.sources if s.enabled]
+
+    async def claim_and_poll(self, source_ids: Sequence[str], *, due_only: bool, limit: int) -> PassReport:
+        claims = await asyncio.to_thread(
+            polls.claim_sources,
+            self.engine,
+            owner=self.owner,
+            now=self.now(),
+            lease=self.lease,
+            source_ids=list(source_ids),
+            limit=limit,
+            due_only=due_only,
+        )
+        report = PassReport()
+        sem = asyncio.Semaphore(self.settings.max_concurrent_fetches)
+
+        async def one(claim: ClaimedSource) -> SourceReport:
+            async with sem:
+                return await poll_source(self.poll_ctx, claim)
+
+        report.sources = list(await asyncio.gather(*(one(c) for c in claims)))
+        return report
+
+    async def poll_pass(self, source_ids: Sequence[str] | None = None) -> PassReport:
+        """Poll the given (default: all enabled) sources now, due or not; then return."""
+        ids = list(source_ids) if source_ids else self.enabled_source_ids()
+        return await self.claim_and_poll(ids, due_only=False, limit=len(ids))
+
+    async def deliver(self) -> DeliveryReport:
+        return await deliver_due(
+            self.engine, self.notifiers, owner=self.owner, now=self.now, lease=self.lease
+        )

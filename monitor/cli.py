@@ -1,0 +1,255 @@
+"""The ``pressmon`` command line. Thin: parse arguments, call the app, print."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from monitor.config.loader import describe, load_config
+from monitor.config.schema import Config
+from monitor.errors import ConfigError, PressmonError
+from monitor.settings import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="pressmon",
+    help="Watch government and news sources for statements on Japan-US investment, tariffs and FMS.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Check feeds.yaml.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="feeds.yaml to use (default: PRESSMON_CONFIG_FILE or ./feeds.yaml)."),
+]
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _load(settings: Settings, path: Path | None) -> Config:
+    try:
+        return load_config(path or settings.config_file)
+    except ConfigError as e:
+        for line in e.problems:
+            err.print(line, markup=False)
+        raise typer.Exit(1) from None
+
+
+def _fail(e: PressmonError) -> typer.Exit:
+    err.print(str(e), markup=False)
+    return typer.Exit(1)
+
+
+@config_app.command("check")
+def config_check(file: Annotated[Path | None, typer.Argument(help="feeds.yaml to check.")] = None) -> None:
+    """Validate feeds.yaml and print a summary; exit 1 on any error."""
+    settings = Settings()
+    config = _load(settings, file)
+    for line in describe(config):
+        out.print(line, markup=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending schema migrations to PRESSMON_DATABASE_URL."""
+    from monitor.store.engine import make_engine
+    from monitor.store.migrate import current_revision, upgrade
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        out.print(f"database at revision {current_revision(engine)}", markup=False)
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def health() -> None:
+    """Exit 0 when the database is reachable and its schema is current (for container health checks)."""
+    from monitor.store.engine import make_engine
+    from monitor.store.migrate import current_revision, head_revision
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        current, head = current_revision(engine), head_revision(settings.database_url)
+    except Exception as e:
+        err.print(f"health: store: {e}", markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if current != head:
+        err.print(f"health: schema at {current}, expected {head}; run `pressmon db upgrade`", markup=False)
+        raise typer.Exit(1)
+    out.print("ok", markup=False)
+
+
+@app.command()
+def run(config: ConfigOpt = None, verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Run the daemon: poll sources on their schedules and deliver alerts, until SIGTERM."""
+    from monitor.app import App
+    from monitor.daemon import Daemon
+
+    _setup_logging(verbose)
+    settings = Settings()
+    cfg = _load(settings, config)
+
+    async def main() -> None:
+        application = App.build(settings, cfg)
+        try:
+            application.prepare_database(exclusive=True)
+            await Daemon(application).run()
+        finally:
+            await application.aclose()
+
+    try:
+        asyncio.run(main())
+    except PressmonError as e:
+        raise _fail(e) from None
+
+
+@app.command()
+def poll(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="One pass over the sources, then exit.")] = False,
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Poll sources once and deliver what they produced. Exit 1 if any source failed."""
+    from monitor.app import App
+
+    if not once:
+        err.print("poll: use --once (the daemon is `pressmon run`)", markup=False)
+        raise typer.Exit(2)
+    _setup_logging(verbose)
+    settings = Settings()
+    cfg = _load(settings, config)
+    known = {s.id for s in cfg.sources}
+    unknown = [s for s in source or [] if s not in known]
+    if unknown:
+        err.print(
+            f"poll: unknown source {', '.join(unknown)} (known: {', '.join(sorted(known))})", markup=False
+        )
+        raise typer.Exit(2)
+
+    async def main() -> int:
+        application = App.build(settings, cfg)
+        try:
+            application.prepare_database(exclusive=False)
+            report = await application.poll_pass(source)
+            delivered = await application.deliver()
+        finally:
+            await application.aclose()
+        for r in report.sources:
+            line = f"{r.source_id}: {r.status}"
+            if r.status == "ok":
+                line += f", {r.new} new, {r.revised} revised, {r.alerts} alerts" + (
+                    " (baseline: first poll, not alerted)" if r.baseline else ""
+                )
+            if r.error:
+                line += f" - {r.error}"
+            err.print(line, markup=False)
+        err.print(
+            f"{len(report.sources)} polled, {len(report.failed)} failed; "
+            f"{delivered.sent} alerts delivered, {delivered.retried} to retry, {delivered.failed} failed",
+            markup=False,
+        )
+        return 1 if report.failed else 0
+
+    try:
+        code = asyncio.run(main())
+    except PressmonError as e:
+        raise _fail(e) from None
+    raise typer.Exit(code)
+
+
+def _ago(dt: datetime | None, now: datetime) -> str:
+    if dt is None:
+        return "never"
+    secs = int((now - dt).total_seconds())
+    sign = "" if secs >= 0 else "in "
+    secs = abs(secs)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size:
+            return f"{sign}{secs // size}{unit}" + ("" if sign else " ago")
+    return f"{sign}{secs}s" + ("" if sign else " ago")
+
+
+@app.command()
+def sources(config: ConfigOpt = None) -> None:
+    """Table of sources: last success, error streak, next poll, items stored, last error."""
+    from monitor.store.engine import make_engine
+    from monitor.store.migrate import upgrade
+    from monitor.store.queries import source_overview
+
+    settings = Settings()
+    cfg = _load(settings, config)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        rows = source_overview(engine)
+    finally:
+        engine.dispose()
+    now = datetime.now(UTC)
+    table = Table("id", "last ok", "errors", "next due", "items", "last error")
+    configured = {s.id for s in cfg.sources}
+    for r in rows:
+        table.add_row(
+            r.id + ("" if r.id in configured else " (not in config)"),
+            _ago(r.last_ok_at, now),
+            str(r.error_streak),
+            _ago(r.next_due, now),
+            str(r.items),
+            (r.last_error or "")[:80],
+        )
+    for sid in sorted(configured - {r.id for r in rows}):
+        table.add_row(sid, "never", "0", "not yet polled", "0", "")
+    out.print(table)
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the demo database in this directory (default: a temp dir).")
+    ] = None,
+) -> None:
+    """Offline demo: loopback sources, a baseline poll, then new and edited statements -> alerts."""
+    from monitor.demo.run import run_demo
+
+    _setup_logging(False)
+    try:
+        asyncio.run(run_demo(keep_dir=keep, out=out))
+    except PressmonError as e:
+        raise _fail(e) from None
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""feeds.yaml: schema (``schema``) and loading with file/line/key errors (``loader``)."""

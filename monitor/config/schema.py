@@ -1,0 +1,275 @@
+"""The feeds.yaml schema: pydantic models, ``extra="forbid"``, frozen.
+
+The loader (``monitor.config.loader``) turns validation errors into ``file:line key: reason`` lines;
+messages raised here are the *reason* part and must read well after ``sources[3].every:``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "AlertKind",
+    "Config",
+    "ConsoleReceiver",
+    "Digest",
+    "Duration",
+    "EmailReceiver",
+    "Receiver",
+    "Route",
+    "RouteMatch",
+    "SlackReceiver",
+    "Source",
+    "Topic",
+    "WebhookReceiver",
+    "parse_duration",
+    "quote",
+]
+
+_DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_MAX_DURATION = timedelta(days=365)
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def quote(value: object) -> str:
+    """A value as it appears in a message: text in double quotes (JSON escapes), anything else plain."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"15m"``, ``"1h30m"``, ``"90s"``, ``"2d"`` or a number of seconds -> timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{quote(value)} is not a duration; use e.g. 15m")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{quote(value)} is not a positive duration; use e.g. 15m")
+        if value > _MAX_DURATION.total_seconds():
+            raise ValueError(f"{quote(value)} is longer than 365 days")
+        return timedelta(seconds=float(value))
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "") if re.fullmatch(r"[\dhdms ]+", value.strip()) else value
+        m = _DURATION_RE.match(text) if text else None
+        if m and any(m.groups()):
+            d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+            # int seconds first: timedelta() overflows (an OverflowError, not a ValueError) past ~2.7M years
+            if d * 86400 + h * 3600 + mi * 60 + s > _MAX_DURATION.total_seconds():
+                raise ValueError(f"{quote(value)} is longer than 365 days")
+            td = timedelta(days=d, hours=h, minutes=mi, seconds=s)
+            if td.total_seconds() > 0:
+                return td
+    raise ValueError(f"{quote(value)} is not a duration; use e.g. 15m")
+
+
+def _check_http_url(v: str) -> str:
+    try:
+        parts = urlsplit(v)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        ok = False
+    if not ok:
+        raise ValueError(f"{quote(v)} is not an http(s) URL")
+    return v
+
+
+def _check_term(term: str) -> str:
+    if not term.strip() or term.strip() == "*":
+        raise ValueError(f"{quote(term)} is not a usable term")
+    return term
+
+
+def _check_email(address: str) -> str:
+    if not _EMAIL_RE.match(address):
+        raise ValueError(f"{quote(address)} is not an e-mail address")
+    return address
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Slug = Annotated[str, Field(pattern=_SLUG_RE.pattern, description="lower-case id: a-z 0-9 . _ -")]
+AlertKind = Literal["new", "revised", "source-health"]
+# Checked one by one, so that an error names the entry (keywords[2], to[0]) and its line.
+Term = Annotated[str, AfterValidator(_check_term)]
+Email = Annotated[str, AfterValidator(_check_email)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """One thing to poll."""
+
+    id: Slug
+    title: str | None = None
+    kind: Literal["feed"] = "feed"  # html and json_api adapters come with their own issues
+    url: str
+    every: Duration = timedelta(minutes=15)
+    jitter: float = Field(0.1, ge=0, le=0.5)  # fraction of `every`, spread both ways
+    timeout: Duration = timedelta(seconds=10)  # connect and read timeout
+    deadline: Duration = timedelta(seconds=30)  # total time for one fetch
+    max_bytes: int = Field(10_000_000, gt=0)  # cap on wire and on decoded size
+    max_entries: int = Field(500, gt=0)  # entries read from one fetch
+    tags: tuple[str, ...] = ()
+    lang: str | None = None  # "en", "ja": overrides what the feed says
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        return _check_http_url(v)
+
+    @model_validator(mode="after")
+    def _deadline_covers_timeout(self) -> Source:
+        if self.deadline < self.timeout:
+            raise ValueError("deadline must be at least timeout")
+        return self
+
+
+class Topic(_Model):
+    """A keyword topic: any of ``keywords``, and for each group in ``requires`` one of its terms,
+    and none of ``excludes``. Terms are case-insensitive; Latin terms match whole words (a trailing
+    ``*`` matches any word ending), CJK terms match anywhere in the text."""
+
+    id: Slug
+    title: str | None = None
+    keywords: tuple[Term, ...] = Field(min_length=1)
+    requires: tuple[tuple[Term, ...], ...] = ()
+    excludes: tuple[Term, ...] = ()
+
+    @field_validator("requires")
+    @classmethod
+    def _non_empty_groups(cls, v: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        if any(not group for group in v):
+            raise ValueError("each requires group needs at least one term")
+        return v
+
+
+class RouteMatch(_Model):
+    """All given fields must match; an empty field matches anything."""
+
+    topic: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    tag: tuple[str, ...] = ()
+    kind: tuple[AlertKind, ...] = ()
+
+
+class Route(_Model):
+    match: RouteMatch = RouteMatch()
+    to: tuple[str, ...] = Field(min_length=1)
+    # Alertmanager semantics: routes are tried in order; the first match wins unless it says continue.
+    continue_: bool = Field(False, alias="continue")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ConsoleReceiver(_Model):
+    kind: Literal["console"] = "console"
+    template: str = "console.txt.j2"
+
+
+class SlackReceiver(_Model):
+    kind: Literal["slack"]
+    channel: str
+    token_env: str = "SLACK_BOT_TOKEN"  # name of the environment variable holding the token
+    template: str = "slack_alert.json.j2"
+
+
+class EmailReceiver(_Model):
+    kind: Literal["email"]
+    to: tuple[Email, ...] = Field(min_length=1)
+
+
+class WebhookReceiver(_Model):
+    kind: Literal["webhook"]
+    url: str
+    secret_env: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        return _check_http_url(v)
+
+
+Receiver = Annotated[
+    ConsoleReceiver | SlackReceiver | EmailReceiver | WebhookReceiver, Field(discriminator="kind")
+]
+
+
+class Digest(_Model):
+    to: tuple[Email, ...] = Field(min_length=1)
+    at: str = "07:30"
+    timezone: str = "UTC"
+    topics: tuple[str, ...] = ()
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _sexagesimal(cls, v: object) -> object:
+        # YAML 1.1 reads an unquoted 7:30 as the base-60 number 450; say so instead of "not a string".
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 24 * 60:
+            h, m = divmod(v, 60)
+            raise ValueError(f'YAML read {h}:{m:02d} as a number; quote the time, e.g. "{h:02d}:{m:02d}"')
+        return v
+
+    @field_validator("at")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+            raise ValueError(f"{quote(v)} is not a time of day; use HH:MM, e.g. 07:30")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{quote(v)} is not a time zone; use e.g. Asia/Tokyo") from None
+        return v
+
+
+def _default_receivers() -> dict[str, Receiver]:
+    return {"console": ConsoleReceiver()}
+
+
+class Config(_Model):
+    sources: tuple[Source, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    routes: tuple[Route, ...] = ()
+    receivers: dict[str, Receiver] = Field(default_factory=_default_receivers)
+    digests: dict[str, Digest] = Field(default_factory=dict)
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(source_id)
+
+    def topic(self, topic_id: str) -> Topic:
+        for t in self.topics:
+            if t.id == topic_id:
+                return t
+        raise KeyError(topic_id)

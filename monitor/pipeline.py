@@ -1,0 +1,303 @@
+"""One poll's decisions, as pure functions: what to store and what to alert.
+
+``decide_success`` takes what a fetch and parse produced plus what the store already holds and returns a
+:class:`PollWrite`; ``decide_failure`` does the same for a failed fetch or parse (which changes nothing
+stored but the schedule). The orchestrator (``monitor.poll``) does the I/O around them; the store commits a
+``PollWrite`` in one fenced transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from monitor.config.schema import Route, Source
+from monitor.diff import StoredRevision, classify, diff_summary, is_material
+from monitor.identity import assign_identity, keys_unstable
+from monitor.match.keywords import CompiledTopic, match_topics
+from monitor.model import Change, ChangeKind, Entry, FetchResult, Item, Mention
+from monitor.plan import AlertReason, PlannedAlert, plan_item_alerts
+from monitor.schedule import next_due
+
+__all__ = [
+    "ClaimedSource",
+    "ItemWrite",
+    "PollWrite",
+    "SourceUpdate",
+    "StoredItem",
+    "decide_failure",
+    "decide_not_modified",
+    "decide_success",
+    "identify",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedSource:
+    """A source row as claimed: its state and the lease token that fences our commit."""
+
+    source_id: str
+    token: str
+    baseline_done: bool
+    key_mode: str
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    error_streak: int
+    item_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    item_id: int
+    seq: int  # current revision number
+    revision: StoredRevision
+
+
+@dataclass(frozen=True, slots=True)
+class SourceUpdate:
+    next_due: datetime
+    checked_at: datetime
+    ok: bool
+    error_streak: int
+    error: str | None = None
+    error_kind: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    update_validators: bool = False
+    baseline_done: bool | None = None
+    key_mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemWrite:
+    change: Change
+    item_id: int | None  # None for NEW
+    seq: int  # the revision number this write creates
+    mentions: tuple[Mention, ...]
+    alerts: tuple[PlannedAlert, ...]
+    reason: AlertReason
+
+
+@dataclass(frozen=True, slots=True)
+class PollWrite:
+    source_id: str
+    token: str
+    source: SourceUpdate
+    items: tuple[ItemWrite, ...] = ()
+    seen_keys: tuple[str, ...] = ()  # unchanged items: bump last_seen_at
+    status: str = "ok"  # ok | not_modified | unchanged | error
+    http_status: int | None = None
+    wire_bytes: int = 0
+    entries: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for w in self.items if w.change.kind is ChangeKind.NEW)
+
+    @property
+    def revised_count(self) -> int:
+        return sum(1 for w in self.items if w.change.kind is ChangeKind.REVISED)
+
+    @property
+    def alert_count(self) -> int:
+        return sum(len(w.alerts) for w in self.items)
+
+
+def identify(
+    entries: Sequence[Entry], claim: ClaimedSource, stored_guid_keys: set[str]
+) -> tuple[list[Item], str, bool]:
+    """Identity for this fetch's entries: ``(items, key_mode, switched)``. A source whose GUIDs all
+    changed since the last poll while its URLs did not is switched to URL keys for good."""
+    items = assign_identity(entries, prefer=claim.key_mode)
+    if claim.key_mode == "guid" and claim.baseline_done and keys_unstable(stored_guid_keys, items):
+        return assign_identity(entries, prefer="url"), "url", True
+    return items, claim.key_mode, False
+
+
+def _ok_update(
+    src: Source, claim: ClaimedSource, *, now: datetime, rand: float, hint_s: float | None
+) -> SourceUpdate:
+    return SourceUpdate(
+        next_due=next_due(
+            now=now, every=src.every, jitter=src.jitter, error_streak=0, rand=rand, hint_s=hint_s
+        ),
+        checked_at=now,
+        ok=True,
+        error_streak=0,
+    )
+
+
+def decide_failure(
+    src: Source,
+    claim: ClaimedSource,
+    *,
+    error: str,
+    error_kind: str,
+    now: datetime,
+    rand: float,
+    retry_after_s: float | None = None,
+    http_status: int | None = None,
+    wire_bytes: int = 0,
+) -> PollWrite:
+    """A failed fetch or parse: nothing stored changes but the schedule (backoff) and the error."""
+    streak = claim.error_streak + 1
+    update = SourceUpdate(
+        next_due=next_due(
+            now=now,
+            every=src.every,
+            jitter=src.jitter,
+            error_streak=streak,
+            rand=rand,
+            retry_after_s=retry_after_s,
+        ),
+        checked_at=now,
+        ok=False,
+        error_streak=streak,
+        error=error,
+        error_kind=error_kind,
+    )
+    return PollWrite(
+        source_id=src.id,
+        token=claim.token,
+        source=update,
+        status="error",
+        http_status=http_status,
+        wire_bytes=wire_bytes,
+    )
+
+
+def decide_not_modified(
+    src: Source, claim: ClaimedSource, result: FetchResult, *, now: datetime, rand: float
+) -> PollWrite:
+    """304, or 200 with the same body as last time: only the schedule (and validators) move."""
+    base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s)
+    update = SourceUpdate(
+        next_due=base.next_due,
+        checked_at=now,
+        ok=True,
+        error_streak=0,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        body_hash=result.body_hash or claim.body_hash,
+        update_validators=True,
+    )
+    return PollWrite(
+        source_id=src.id,
+        token=claim.token,
+        source=update,
+        status=result.outcome.value,
+        http_status=result.status_code,
+        wire_bytes=result.wire_bytes,
+    )
+
+
+def decide_success(
+    src: Source,
+    claim: ClaimedSource,
+    result: FetchResult,
+    items: Sequence[Item],
+    stored: Mapping[str, StoredItem],
+    *,
+    key_mode: str,
+    key_mode_switched: bool = False,
+    topics: Sequence[CompiledTopic],
+    routes: Sequence[Route],
+    now: datetime,
+    rand: float,
+) -> PollWrite:
+    """A parsed fetch: classify every item against the store, match topics, plan alerts.
+
+    A first poll is a baseline (stored with its mentions, not alerted). A source whose GUIDs all changed
+    since the last poll while its URLs did not is switched to URL keys; that poll is treated as a baseline
+    too, so a CMS that regenerates GUIDs causes no alert flood.
+    """
+    if not items and claim.item_count > 0:
+        return decide_failure(
+            src,
+            claim,
+            error=f"parse: {src.id}: feed has no entries (had {claim.item_count} before); nothing changed",
+            error_kind="empty",
+            now=now,
+            rand=rand,
+            http_status=result.status_code,
+            wire_bytes=result.wire_bytes,
+        )
+    baseline = not claim.baseline_done or key_mode_switched
+    notes: list[str] = []
+    if key_mode_switched:
+        notes.append("GUIDs changed on every item while URLs did not: switched to URL keys")
+    stored_revisions = {k: s.revision for k, s in stored.items()}
+    changes = classify(items, stored_revisions)
+    topic_titles = {t.id: t.title for t in topics}
+    writes: list[ItemWrite] = []
+    seen: list[str] = []
+    for change in changes:
+        item = change.item
+        if change.kind is ChangeKind.UNCHANGED:
+            seen.append(item.key)
+            continue
+        prev = stored.get(item.key)
+        seq = prev.seq + 1 if prev else 1
+        mentions = tuple(match_topics(topics, title=item.title, text=item.text))
+        material: tuple[bool, str] = (True, "")
+        diff: str | None = None
+        if change.kind is ChangeKind.REVISED:
+            material = is_material(
+                change.previous_title or "", change.previous_text or "", item.title, item.text
+            )
+            diff = diff_summary(
+                f"{change.previous_title}\n{change.previous_text}", f"{item.title}\n{item.text}"
+            )
+        reason, alerts = plan_item_alerts(
+            change,
+            mentions,
+            seq=seq,
+            source_id=src.id,
+            source_title=src.title or src.id,
+            tags=src.tags,
+            topic_titles=topic_titles,
+            routes=routes,
+            baseline=baseline,
+            material=material,
+            diff=diff,
+            seen_at=now,
+        )
+        writes.append(
+            ItemWrite(
+                change=change,
+                item_id=prev.item_id if prev else None,
+                seq=seq,
+                mentions=mentions,
+                alerts=tuple(alerts),
+                reason=reason,
+            )
+        )
+    base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s)
+    update = SourceUpdate(
+        next_due=base.next_due,
+        checked_at=now,
+        ok=True,
+        error_streak=0,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        body_hash=result.body_hash,
+        update_validators=True,
+        baseline_done=True,
+        key_mode=key_mode,
+    )
+    return PollWrite(
+        source_id=src.id,
+        token=claim.token,
+        source=update,
+        items=tuple(writes),
+        seen_keys=tuple(seen),
+        status="ok",
+        http_status=result.status_code,
+        wire_bytes=result.wire_bytes,
+        entries=len(items),
+        notes=tuple(notes),
+    )

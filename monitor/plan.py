@@ -1,0 +1,169 @@
+"""Which changes become alerts, for whom, and why (pure).
+
+Input: the changes one poll found (new / revised items), the topics that matched each, the routes and
+receivers from feeds.yaml, and whether this poll is a baseline. Output: for every item to store, the
+alerts to queue, each with a reason. Nothing here reads the clock, the database or the network.
+
+Alert identity: ``alert_key`` names one version of one item at one source (``new:<source>:<key>`` or
+``revised:<source>:<key>:r<seq>``); with the receiver it is unique in the outbox, which is what makes
+delivery idempotent. All topics that matched one item for one receiver go into one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from monitor.config.schema import AlertKind, Route
+from monitor.model import Change, ChangeKind, Mention
+
+__all__ = [
+    "AlertReason",
+    "PlannedAlert",
+    "RouteContext",
+    "alert_key",
+    "plan_item_alerts",
+    "route_receivers",
+]
+
+
+class AlertReason(StrEnum):
+    FIRST_SEEN = "first-seen"  # a new item matched a topic
+    MATERIAL_REVISION = "material-revision"  # a stored item changed in a way that matters
+    BASELINE = "baseline"  # first poll of a source: stored, not alerted
+    IMMATERIAL_REVISION = "immaterial-revision"
+    NO_TOPIC = "no-topic"
+    NO_ROUTE = "no-route"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteContext:
+    source_id: str
+    tags: tuple[str, ...]
+    kind: AlertKind
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAlert:
+    alert_key: str
+    receiver: str
+    kind: AlertKind
+    topic_ids: tuple[str, ...]
+    payload: dict[str, Any]
+
+
+def route_receivers(routes: Sequence[Route], ctx: RouteContext, topic_id: str) -> list[str]:
+    """Receivers for one topic hit, Alertmanager style: routes in order, the first match wins unless it
+    says ``continue: true``. Within a route every given field must match; an empty field matches all."""
+    out: list[str] = []
+    for route in routes:
+        m = route.match
+        if m.topic and topic_id not in m.topic:
+            continue
+        if m.source and ctx.source_id not in m.source:
+            continue
+        if m.tag and not set(m.tag) & set(ctx.tags):
+            continue
+        if m.kind and ctx.kind not in m.kind:
+            continue
+        out.extend(r for r in route.to if r not in out)
+        if not route.continue_:
+            break
+    return out
+
+
+def alert_key(kind: AlertKind, source_id: str, item_key: str, seq: int) -> str:
+    digest = hashlib.sha256(item_key.encode()).hexdigest()[:20]
+    return f"{kind}:{source_id}:{digest}" + (f":r{seq}" if kind == "revised" else "")
+
+
+def _distinct(words: Iterable[str]) -> list[str]:
+    """Matched words once each, case-insensitively, in order of appearance."""
+    seen: dict[str, str] = {}
+    for w in words:
+        seen.setdefault(w.casefold(), w)
+    return list(seen.values())
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def plan_item_alerts(
+    change: Change,
+    mentions: Sequence[Mention],
+    *,
+    seq: int,
+    source_id: str,
+    source_title: str,
+    tags: tuple[str, ...],
+    topic_titles: Mapping[str, str],
+    routes: Sequence[Route],
+    baseline: bool,
+    material: tuple[bool, str] = (True, ""),
+    diff: str | None = None,
+    seen_at: datetime,
+) -> tuple[AlertReason, list[PlannedAlert]]:
+    """The alerts one new or revised item causes, and the reason for that decision."""
+    if change.kind is ChangeKind.UNCHANGED:
+        return AlertReason.NO_TOPIC, []
+    if not mentions:
+        return AlertReason.NO_TOPIC, []
+    if baseline:
+        return AlertReason.BASELINE, []
+    if change.kind is ChangeKind.REVISED and not material[0]:
+        return AlertReason.IMMATERIAL_REVISION, []
+    kind: AlertKind = "new" if change.kind is ChangeKind.NEW else "revised"
+    ctx = RouteContext(source_id=source_id, tags=tags, kind=kind)
+    by_receiver: dict[str, list[Mention]] = {}
+    for mention in mentions:
+        for receiver in route_receivers(routes, ctx, mention.topic_id):
+            by_receiver.setdefault(receiver, []).append(mention)
+    if not by_receiver:
+        return AlertReason.NO_ROUTE, []
+    item = change.item
+    key = alert_key(kind, source_id, item.key, seq)
+    reason = AlertReason.FIRST_SEEN if kind == "new" else AlertReason.MATERIAL_REVISION
+    alerts = []
+    for receiver, ms in by_receiver.items():
+        terms = _distinct(t.matched for m in ms for t in m.terms)
+        payload: dict[str, Any] = {
+            "alert_key": key,
+            "kind": kind,
+            "reason": reason.value,
+            "source_id": source_id,
+            "source_title": source_title,
+            "title": item.title,
+            "url": item.canonical_url,
+            "published_at": _iso(item.published_at),
+            "seen_at": _iso(seen_at),
+            "revision": seq,
+            "topics": [
+                {
+                    "id": m.topic_id,
+                    "title": topic_titles.get(m.topic_id, m.topic_id),
+                    "terms": _distinct(t.matched for t in m.terms),
+                    "snippet": m.snippet,
+                }
+                for m in ms
+            ],
+            "terms": terms,
+            "snippet": ms[0].snippet,
+            "previous_title": change.previous_title if kind == "revised" else None,
+            "change": material[1] if kind == "revised" else None,
+            "diff": diff if kind == "revised" else None,
+        }
+        alerts.append(
+            PlannedAlert(
+                alert_key=key,
+                receiver=receiver,
+                kind=kind,
+                topic_ids=tuple(m.topic_id for m in ms),
+                payload=payload,
+            )
+        )
+    return reason, alerts

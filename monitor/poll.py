@@ -1,0 +1,188 @@
+"""Poll one claimed source, top to bottom: fetch -> parse -> identity -> load stored -> decide -> commit.
+
+The only function here with side effects in the middle of the pipeline; every decision is made by the
+pure stages in ``monitor.pipeline``. The fetch runs outside any transaction while a heartbeat keeps the
+lease; the commit is one fenced transaction. A failure at any step commits only the source's schedule
+and error, so a broken feed never changes stored items (RELIABILITY G4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+import sqlalchemy as sa
+
+from monitor.config.schema import Config, Source
+from monitor.errors import FetchError, LeaseLost, ParseError
+from monitor.fetch import FetchPolicy, fetch
+from monitor.match.keywords import CompiledTopic
+from monitor.model import FetchOutcome
+from monitor.pipeline import (
+    ClaimedSource,
+    PollWrite,
+    decide_failure,
+    decide_not_modified,
+    decide_success,
+    identify,
+)
+from monitor.sources.feed import parse_feed
+from monitor.store import polls
+
+__all__ = ["PollContext", "SourceReport", "poll_source"]
+
+log = logging.getLogger("pressmon.poll")
+
+
+@dataclass(frozen=True)
+class PollContext:
+    engine: sa.Engine
+    client: httpx.AsyncClient
+    config: Config
+    topics: tuple[CompiledTopic, ...]
+    allow_private: bool
+    lease: timedelta
+    now: Callable[[], datetime]
+    rand: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    source_id: str
+    status: str  # ok | not_modified | unchanged | error | lease-lost
+    new: int = 0
+    revised: int = 0
+    alerts: int = 0
+    error: str | None = None
+    baseline: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("error", "lease-lost")
+
+
+def _policy(src: Source, allow_private: bool) -> FetchPolicy:
+    t = src.timeout.total_seconds()
+    return FetchPolicy(
+        connect_timeout_s=t,
+        read_timeout_s=t,
+        deadline_s=src.deadline.total_seconds(),
+        max_wire_bytes=src.max_bytes,
+        max_decoded_bytes=src.max_bytes,
+        allow_private=allow_private,
+    )
+
+
+async def _heartbeat(ctx: PollContext, claim: ClaimedSource) -> None:
+    interval = ctx.lease.total_seconds() / 3
+    while True:
+        await asyncio.sleep(interval)
+        until = ctx.now() + ctx.lease
+        if not await asyncio.to_thread(
+            polls.heartbeat, ctx.engine, claim.source_id, claim.token, until=until
+        ):
+            log.warning("poll: %s: lease lost during fetch", claim.source_id)
+            return
+
+
+async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWrite:
+    try:
+        result = await fetch(
+            ctx.client,
+            src.id,
+            src.url,
+            policy=_policy(src, ctx.allow_private),
+            etag=claim.etag,
+            last_modified=claim.last_modified,
+            previous_body_hash=claim.body_hash,
+        )
+    except FetchError as e:
+        return decide_failure(
+            src,
+            claim,
+            error=str(e),
+            error_kind=e.kind.value,
+            now=ctx.now(),
+            rand=ctx.rand(),
+            retry_after_s=e.retry_after_s,
+            http_status=e.status_code,
+        )
+    if result.outcome is not FetchOutcome.OK:
+        return decide_not_modified(src, claim, result, now=ctx.now(), rand=ctx.rand())
+    try:
+        entries = parse_feed(
+            src.id,
+            result.body,
+            result.headers,
+            base_url=result.final_url,
+            max_entries=src.max_entries,
+            default_lang=src.lang,
+        )
+    except ParseError as e:
+        return decide_failure(
+            src,
+            claim,
+            error=str(e),
+            error_kind="parse",
+            now=ctx.now(),
+            rand=ctx.rand(),
+            http_status=result.status_code,
+            wire_bytes=result.wire_bytes,
+        )
+    guid_keys = (
+        await asyncio.to_thread(polls.stored_guid_keys, ctx.engine, src.id) if claim.baseline_done else set()
+    )
+    items, key_mode, switched = identify(entries, claim, guid_keys)
+    stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])
+    return decide_success(
+        src,
+        claim,
+        result,
+        items,
+        stored,
+        key_mode=key_mode,
+        key_mode_switched=switched,
+        topics=ctx.topics,
+        routes=ctx.config.routes,
+        now=ctx.now(),
+        rand=ctx.rand(),
+    )
+
+
+async def poll_source(ctx: PollContext, claim: ClaimedSource) -> SourceReport:
+    src = ctx.config.source(claim.source_id)
+    started = ctx.now()
+    beat = asyncio.create_task(_heartbeat(ctx, claim))
+    try:
+        write = await _decide(ctx, src, claim)
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+    try:
+        await asyncio.to_thread(polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started)
+    except LeaseLost as e:
+        log.error("%s", e)
+        return SourceReport(src.id, "lease-lost", error=str(e))
+    for note in write.notes:
+        log.warning("poll: %s: %s", src.id, note)
+    if write.status == "error":
+        # Logged once per streak, not once per poll (RELIABILITY case 8).
+        if write.source.error_streak == 1:
+            log.warning("%s", write.source.error)
+        return SourceReport(src.id, "error", error=write.source.error)
+    if claim.error_streak > 0:
+        log.info("poll: %s: recovered after %d failed polls", src.id, claim.error_streak)
+    return SourceReport(
+        src.id,
+        write.status,
+        new=write.new_count,
+        revised=write.revised_count,
+        alerts=write.alert_count,
+        baseline=not claim.baseline_done and write.status == "ok",
+    )

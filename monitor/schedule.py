@@ -1,0 +1,49 @@
+"""When to poll a source next (pure).
+
+After a success: the configured interval, jittered, but never sooner than a server hint (Cache-Control
+max-age / Expires), and never later than 4x the interval because of one.
+After an error: exponential backoff from the interval (x2 per consecutive error), capped at
+``MAX_BACKOFF``, jittered; a Retry-After from the server is a floor. It never gives up: a failing source is
+retried at least every ``MAX_BACKOFF`` forever (Miniflux's "stop after 3 errors" is what we avoid).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+__all__ = ["MAX_BACKOFF", "backoff_delay", "next_due"]
+
+MAX_BACKOFF = timedelta(hours=4)
+
+
+def backoff_delay(every: timedelta, error_streak: int) -> timedelta:
+    """Delay after ``error_streak`` consecutive errors (1 = the first error)."""
+    if error_streak <= 0:
+        return every
+    factor: int = 2 ** min(error_streak - 1, 20)
+    delay: timedelta = min(max(every, timedelta(seconds=30)) * factor, max(MAX_BACKOFF, every))
+    return delay
+
+
+def next_due(
+    *,
+    now: datetime,
+    every: timedelta,
+    jitter: float,
+    error_streak: int,
+    rand: float,
+    retry_after_s: float | None = None,
+    hint_s: float | None = None,
+) -> datetime:
+    """The next time to poll. ``rand`` in [0, 1) is injected so tests are exact; ``jitter`` is a
+    fraction of the delay spread both ways."""
+    if error_streak > 0:
+        delay = backoff_delay(every, error_streak)
+    else:
+        delay = every
+        if hint_s is not None:
+            delay = max(delay, min(timedelta(seconds=hint_s), every * 4))
+    delay = delay * (1 + jitter * (2 * rand - 1))
+    if retry_after_s is not None:
+        delay = max(delay, timedelta(seconds=retry_after_s))
+    return now + delay

@@ -1,0 +1,41 @@
+"""Settings from the environment. Nothing else in pressmon reads ``os.environ``.
+
+Every variable is prefixed ``PRESSMON_``; secrets named in feeds.yaml (``token_env``) are read through
+:func:`secret`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "secret"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRESSMON_", frozen=True, extra="ignore")
+
+    # SQLite file in the working directory by default; postgresql+psycopg://... for several instances.
+    database_url: str = "sqlite:///pressmon.db"
+    config_file: Path = Path("feeds.yaml")
+    # Fetching loopback/private/link-local addresses is refused unless this is set (tests, the demo).
+    allow_private_networks: bool = False
+    # Leases: a claimed source or outbox row is ours until now + lease.
+    lease_seconds: float = Field(120.0, gt=0)
+    # How often the daemon looks for due sources and pending deliveries.
+    tick_seconds: float = Field(5.0, gt=0)
+    # Parallel fetches per instance (httpx degrades badly with hundreds in flight on one client).
+    max_concurrent_fetches: int = Field(10, gt=0)
+    # Grace period for in-flight work on SIGTERM.
+    drain_seconds: float = Field(20.0, gt=0)
+    # Identity of this instance in lease columns; default host:pid.
+    instance_id: str | None = None
+
+
+def secret(env_name: str) -> str | None:
+    """The value of a secret named in config (``token_env: SLACK_BOT_TOKEN``), or None when unset."""
+    value = os.environ.get(env_name)
+    return value or None

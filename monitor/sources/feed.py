@@ -1,0 +1,427 @@
+"""Feed adapter: RSS 2.0, RSS 1.0/RDF, Atom (via feedparser) and JSON Feed -> ``list[Entry]``. Pure.
+
+``parse_feed(source_id, body, headers, *, base_url, ...)`` never touches the network or the disk:
+feedparser only ever sees a ``BytesIO`` of UTF-8 bytes that this module prepared, plus response headers.
+
+Before feedparser:
+
+1. Decode the body ourselves. A BOM wins; then the HTTP charset and the XML declaration (in that order,
+   but latin-1/us-ascii labels rank below UTF-8, since they are mostly server defaults); then UTF-8.
+   The first candidate that decodes without error is used, otherwise the first one with U+FFFD
+   replacement (best effort). Shift_JIS in any spelling is read as cp932 (①, ㈱, ～), EUC-JP falls back
+   to EUC-JIS-2004 (NEC row 13), and a ``text/xml`` body without charset is read by its XML
+   declaration (RFC 3023's us-ascii default is ignored). The text is re-encoded as UTF-8 and the XML
+   declaration rewritten to say so.
+2. Strip NULs and other characters XML 1.0 forbids, and leading whitespace before the declaration.
+3. Refuse a ``<!DOCTYPE`` together with ``<!ENTITY`` anywhere (billion laughs, XXE):
+   ``ParseError("DOCTYPE with entity declarations refused")``.
+4. Refuse an HTML page (challenge, maintenance, login):
+   ``"not a feed: got an HTML page (<title>...</title>)"``.
+5. Cut the document after ``max_entries`` entries so a 10,000-item feed costs what 500 do.
+
+After feedparser: no entries and no recognised feed version -> ``ParseError("not a feed: <reason>")``;
+a recognised feed with zero entries -> ``[]`` (the caller judges whether that is suspicious); a
+not-well-formed or truncated feed -> the entries recovered (best effort).
+
+Entry fields: title and text are plain text (HTML stripped unless the feed says ``text/plain``,
+controls removed, whitespace collapsed) and cut to ``max_field_chars``; text comes from the first
+non-empty ``content``, else the summary/description. ``link`` is resolved against ``base_url`` (then
+the feed's own link), http(s) only, host as punycode, else None. ``guid`` is the entry id or None.
+``published_at`` is published, else updated (dc:date), as aware UTC; date-only values are midnight
+UTC; Japanese dates (``2025年4月1日``, ``令和7年4月1日``) are read too; anything else is None; future
+dates are kept as given. ``tags`` are category terms in order, deduplicated. ``lang`` is the entry's
+``xml:lang``, else the feed's language, else ``Content-Language``, else ``default_lang``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from monitor.errors import ParseError
+from monitor.identity import absolute_http_url
+from monitor.model import Entry
+from monitor.text import collapse_ws, strip_controls, strip_html
+
+__all__ = ["parse_feed"]
+
+_MAX_TAGS = 50
+_MAX_TAG_CHARS = 200
+_MAX_LANG_CHARS = 35
+_HTML_HEAD_CHARS = 65_536
+# Markup is stripped from at most this many times max_field_chars of raw HTML.
+_RAW_FACTOR = 8
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_XML_DECL_BYTES = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:\-]+)["']""")
+_XML_DECL = re.compile(r"^<\?xml[^>]*\?>")
+_CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
+_SHIFT_JIS = frozenset(
+    {"shift_jis", "shift-jis", "sjis", "s-jis", "s_jis", "x-sjis", "ms_kanji", "mskanji", "csshiftjis",
+     "windows-31j", "cp932", "ms932", "x-ms-cp932", "ibm-943", "shift_jisx0213", "shift_jis_2004"}
+)  # fmt: skip
+_EUC_JP = frozenset({"euc-jp", "euc_jp", "eucjp", "x-euc-jp", "cseucpkdfmtjapanese", "ujis", "eucjp-ms"})
+_WEAK = frozenset({"cp1252"})
+_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "iso-2022-jp": "iso2022_jp_ext"}
+# Characters XML 1.0 does not allow (NUL included); removed before parsing.
+_XML_INVALID = {c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)}
+
+_DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
+_ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_ROOT = re.compile(r"<([A-Za-z_][\w:.-]*)")
+_HTML_DOCTYPE = re.compile(r"<!DOCTYPE\s+html", re.IGNORECASE)
+_HTML_ROOTS = frozenset({"html", "head", "body", "meta", "script"})
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_ITEM_OPEN = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)(?=[\s/>])")
+_TAG = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!.*?>"
+    r"|</([^\s>]+)\s*>"
+    r"""|<([A-Za-z_][\w:.-]*)(?:[^>"']|"[^"]*"|'[^']*')*?(/?)>""",
+    re.DOTALL,
+)
+_JA_DATE = re.compile(r"(令和|平成|昭和)?\s*(\d{1,4}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_SLASH_DATE = re.compile(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b")
+_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
+_JSON_FEED_VERSION = "https://jsonfeed.org/version/"
+
+
+def parse_feed(
+    source_id: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    base_url: str,
+    max_entries: int = 500,
+    max_field_chars: int = 200_000,
+    default_lang: str | None = None,
+) -> list[Entry]:
+    """Read a feed body into entries (at most ``max_entries``, in document order). See module docstring."""
+    hdrs = {k.lower(): v for k, v in headers.items()}
+    header_lang = _lang(hdrs.get("content-language"))
+    if not body.strip(b" \t\r\n\x00"):
+        raise ParseError(source_id, "empty body")
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return _parse_json_feed(
+            source_id, body, base_url=base_url, max_entries=max_entries, max_chars=max_field_chars,
+            header_lang=header_lang, default_lang=default_lang,
+        )  # fmt: skip
+
+    text = _decode(body, _http_charset(hdrs.get("content-type", "")))
+    text = text.translate(_XML_INVALID).lstrip("\ufeff \t\r\n")
+    if not text:
+        raise ParseError(source_id, "empty body")
+    if _DOCTYPE.search(text) and _ENTITY.search(text):
+        raise ParseError(source_id, "DOCTYPE with entity declarations refused")
+    prolog, root = _prolog_and_root(text)
+    if (root or "").lower() in _HTML_ROOTS or _HTML_DOCTYPE.search(prolog):
+        raise ParseError(source_id, f"not a feed: got an HTML page ({_html_title(text)})")
+    text = _cap_entries(text, max_entries)
+    data = _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
+
+    response_headers = {"content-type": "application/xml; charset=utf-8", "content-location": base_url}
+    if header_lang:
+        response_headers["content-language"] = header_lang
+    parsed = feedparser.parse(
+        io.BytesIO(data), response_headers=response_headers, sanitize_html=False, resolve_relative_uris=False
+    )
+    raw_entries: list[Any] = list(dict.get(parsed, "entries") or [])
+    if not raw_entries and not dict.get(parsed, "version"):
+        raise ParseError(source_id, f"not a feed: {_not_a_feed_reason(parsed, root)}")
+
+    feed = dict.get(parsed, "feed") or {}
+    feed_lang = _lang(dict.get(feed, "language"))
+    bases = [base_url, _str(dict.get(feed, "link"))]
+    return [
+        _entry(raw, bases=bases, feed_lang=feed_lang, header_lang=header_lang, default_lang=default_lang,
+               max_chars=max_field_chars)
+        for raw in raw_entries[:max_entries]
+    ]  # fmt: skip
+
+
+# --- decoding -------------------------------------------------------------------------------------
+
+
+def _http_charset(content_type: str) -> str | None:
+    m = _CHARSET_PARAM.search(content_type)
+    return m.group(1) if m else None
+
+
+def _codecs_for(label: str | None) -> list[str]:
+    """Python codecs to try for a declared charset label, most likely first; [] when unknown."""
+    if not label:
+        return []
+    name = label.strip().lower()
+    if name in _SHIFT_JIS:
+        return ["cp932", "shift_jis_2004"]
+    if name in _EUC_JP:
+        return ["euc_jp", "euc_jis_2004"]
+    name = _ALIASES.get(name, name)
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return []
+    if codec.startswith(("utf-16", "utf-32")):  # a declaration we could read as ASCII is not UTF-16/32
+        return []
+    if codec in ("ascii", "latin-1", "iso8859-1", "cp1252"):
+        return ["cp1252"]  # what browsers do with these labels
+    return [codec]
+
+
+def _decode(body: bytes, http_charset: str | None) -> str:
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(codec, errors="replace")
+    if body.startswith(b"<\x00?\x00"):
+        return body.decode("utf-16-le", errors="replace")
+    if body.startswith(b"\x00<\x00?"):
+        return body.decode("utf-16-be", errors="replace")
+    m = _XML_DECL_BYTES.match(body[:1024])
+    declared = [*_codecs_for(http_charset), *_codecs_for(m.group(1).decode("ascii") if m else None)]
+    strong = [c for c in declared if c not in _WEAK]
+    weak = [c for c in declared if c in _WEAK]
+    candidates = list(dict.fromkeys([*strong, "utf-8", *weak]))
+    for codec in candidates:
+        try:
+            return body.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return body.decode(candidates[0], errors="replace")
+
+
+# --- sniffing and capping -------------------------------------------------------------------------
+
+
+def _prolog_and_root(text: str) -> tuple[str, str | None]:
+    """What precedes the root element (comments removed), and the root element's name."""
+    head = _COMMENT.sub("", text[:_HTML_HEAD_CHARS])
+    m = _ROOT.search(head)
+    return (head[: m.start()], m.group(1)) if m else (head, None)
+
+
+def _html_title(text: str) -> str:
+    m = _TITLE.search(text[:_HTML_HEAD_CHARS])
+    if not m:
+        return "no <title>"
+    title = strip_controls(strip_html(m.group(1)))[:120]
+    return f"<title>{title}</title>"
+
+
+def _not_a_feed_reason(parsed: Any, root: str | None) -> str:
+    exc = dict.get(parsed, "bozo_exception")
+    if exc is not None:
+        return collapse_ws(strip_controls(str(exc)))[:200] or type(exc).__name__
+    if root:
+        return f"root element <{root[:60]}> is not RSS, RDF or Atom"
+    return "no RSS, RDF or Atom root element"
+
+
+def _cap_entries(text: str, max_entries: int) -> str:
+    """Cut the document before entry number ``max_entries + 1`` and close the elements left open."""
+    starts = []
+    for m in _ITEM_OPEN.finditer(text):
+        starts.append(m.start())
+        if len(starts) > max_entries:
+            break
+    if len(starts) <= max_entries:
+        return text
+    stack: list[str] = []
+    for m in _TAG.finditer(text, 0, starts[0]):
+        closing, opening, self_closing = m.group(1), m.group(2), m.group(3)
+        if opening and not self_closing:
+            stack.append(opening)
+        elif closing and closing in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(closing) :]
+    return text[: starts[-1]] + "".join(f"</{name}>" for name in reversed(stack))
+
+
+# --- entries --------------------------------------------------------------------------------------
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _clean(raw: str, *, html: bool, max_chars: int) -> str:
+    raw = raw[: max_chars * _RAW_FACTOR]
+    text = strip_html(raw) if html else raw
+    return collapse_ws(strip_controls(text))[:max_chars].rstrip()
+
+
+def _is_html(detail: object) -> bool:
+    ctype = _str(dict.get(detail, "type")) if isinstance(detail, dict) else ""
+    return ctype != "text/plain"
+
+
+def _lang(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    lang = collapse_ws(strip_controls(value)).split(",")[0].strip().lower()
+    return lang[:_MAX_LANG_CHARS] or None
+
+
+def _link(raw: str, bases: Iterable[str]) -> str | None:
+    for base in bases:
+        link = absolute_http_url(raw, base or None)
+        if link:
+            return link
+    return None
+
+
+def _tags(values: Iterable[str], max_chars: int) -> tuple[str, ...]:
+    cleaned = (collapse_ws(strip_controls(v))[: min(max_chars, _MAX_TAG_CHARS)] for v in values)
+    return tuple(dict.fromkeys(t for t in cleaned if t))[:_MAX_TAGS]
+
+
+def _date_from_struct(value: object) -> datetime | None:
+    if not isinstance(value, tuple) or len(value) < 6:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(v) for v in value[:6])
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _date_from_text(raw: str) -> datetime | None:
+    """Dates feedparser does not read: ``2025年4月1日``, ``令和7年4月1日``, ``2025/04/01`` (midnight UTC)."""
+    s = unicodedata.normalize("NFKC", raw)
+    if m := _JA_DATE.search(s):
+        era, year_s, month, day = m.groups()
+        year = 1 if year_s == "元" else int(year_s)
+        year += _ERAS[era] if era else 0
+    elif m := _SLASH_DATE.search(s):
+        year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    else:
+        return None
+    try:
+        return datetime(year, int(month), int(day), tzinfo=UTC) if year >= 1000 else None
+    except ValueError:
+        return None
+
+
+def _entry(
+    raw: Any,
+    *,
+    bases: list[str],
+    feed_lang: str | None,
+    header_lang: str | None,
+    default_lang: str | None,
+    max_chars: int,
+) -> Entry:
+    title_detail = dict.get(raw, "title_detail") or {}
+    title = _clean(_str(dict.get(raw, "title")), html=_is_html(title_detail), max_chars=max_chars)
+
+    contents = [c for c in (dict.get(raw, "content") or []) if isinstance(c, dict) and _str(c.get("value"))]
+    detail = contents[0] if contents else (dict.get(raw, "summary_detail") or {})
+    body = _str(contents[0].get("value")) if contents else _str(dict.get(raw, "summary"))
+    text = _clean(body, html=_is_html(detail), max_chars=max_chars)
+
+    guid = collapse_ws(strip_controls(_str(dict.get(raw, "id"))))[:max_chars] or None
+
+    published = None
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        published = _date_from_struct(dict.get(raw, key))
+        if published:
+            break
+    else:
+        for key in ("published", "updated", "created"):
+            published = _date_from_text(_str(dict.get(raw, key)))
+            if published:
+                break
+
+    terms = (
+        _str(dict.get(t, "term")) or _str(dict.get(t, "label"))
+        for t in (dict.get(raw, "tags") or [])
+        if isinstance(t, dict)
+    )
+
+    entry_lang = _lang(dict.get(detail, "language")) or _lang(dict.get(title_detail, "language"))
+    if entry_lang == header_lang:  # feedparser copies Content-Language in; only xml:lang is the entry's
+        entry_lang = None
+    return Entry(
+        title=title,
+        text=text,
+        link=_link(_str(dict.get(raw, "link")), bases),
+        guid=guid,
+        published_at=published,
+        tags=_tags(terms, max_chars),
+        lang=entry_lang or feed_lang or header_lang or _lang(default_lang),
+    )
+
+
+# --- JSON Feed ------------------------------------------------------------------------------------
+
+
+def _parse_json_feed(
+    source_id: str,
+    body: bytes,
+    *,
+    base_url: str,
+    max_entries: int,
+    max_chars: int,
+    header_lang: str | None,
+    default_lang: str | None,
+) -> list[Entry]:
+    try:
+        doc = json.loads(body.decode("utf-8-sig", errors="replace"))
+    except ValueError as exc:
+        raise ParseError(source_id, f"not a feed: invalid JSON ({collapse_ws(str(exc))[:120]})") from None
+    if not isinstance(doc, dict) or not _str(doc.get("version")).startswith(_JSON_FEED_VERSION):
+        raise ParseError(source_id, "not a feed: JSON document is not a JSON Feed")
+    items = doc.get("items", [])
+    if not isinstance(items, list):
+        raise ParseError(source_id, "not a feed: JSON Feed 'items' is not a list")
+    feed_lang = _lang(doc.get("language"))
+    bases = [base_url, _str(doc.get("home_page_url"))]
+    entries = []
+    for item in items[:max_entries]:
+        if not isinstance(item, dict):
+            continue
+        if _str(item.get("content_html")):
+            text = _clean(item["content_html"], html=True, max_chars=max_chars)
+        else:
+            text = _clean(_str(item.get("content_text")) or _str(item.get("summary")), html=False,
+                          max_chars=max_chars)  # fmt: skip
+        raw_id = item.get("id")
+        guid = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
+        tags = item.get("tags")
+        tags = tags if isinstance(tags, list) else []
+        entries.append(
+            Entry(
+                title=_clean(_str(item.get("title")), html=False, max_chars=max_chars),
+                text=text,
+                link=_link(_str(item.get("url")) or _str(item.get("external_url")), bases),
+                guid=collapse_ws(strip_controls(guid))[:max_chars] or None,
+                published_at=_iso_date(item.get("date_published")) or _iso_date(item.get("date_modified")),
+                tags=_tags((t for t in tags if isinstance(t, str)), max_chars),
+                lang=_lang(item.get("language")) or feed_lang or header_lang or _lang(default_lang),
+            )
+        )
+    return entries
+
+
+def _iso_date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return _date_from_text(value)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

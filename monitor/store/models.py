@@ -1,0 +1,174 @@
+"""SQLModel tables. Every change here is also an Alembic migration in ``migrations/versions``
+(``tests/test_migrations.py`` fails when the models and the migrated schema disagree).
+
+Times are stored as naive UTC and read back as aware UTC (:class:`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "ItemRow",
+    "MentionRow",
+    "OutboxRow",
+    "PollLogRow",
+    "RevisionRow",
+    "SourceRow",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = sa.DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("store: naive datetime given; pressmon stores aware UTC times only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _utc(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class SourceRow(SQLModel, table=True):
+    """Schedule state of one configured source. The config (feeds.yaml) owns url/interval; this row owns
+    what happened: validators, error streak, next due time and the lease of whoever polls it now."""
+
+    __tablename__ = "source"
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16)
+    url: str
+    next_due: datetime = _utc(index=True)
+    baseline_done: bool = False
+    key_mode: str = Field(default="guid", max_length=8)  # "guid" | "url" (key-unstable sources)
+    error_streak: int = 0
+    last_error: str | None = None
+    last_error_kind: str | None = Field(default=None, max_length=32)
+    last_ok_at: datetime | None = _utc(default=None, nullable=True)
+    last_checked_at: datetime | None = _utc(default=None, nullable=True)
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = Field(default=None, max_length=64)
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_token: str | None = Field(default=None, max_length=36)
+    lease_until: datetime | None = _utc(default=None, nullable=True)
+
+
+class ItemRow(SQLModel, table=True):
+    """One statement at one source. ``first_seen_at`` is our clock and authoritative."""
+
+    __tablename__ = "item"
+    __table_args__ = (sa.UniqueConstraint("source_id", "item_key", name="uq_item_source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="source.id", max_length=64, index=True)
+    item_key: str
+    key_kind: str = Field(max_length=8)
+    canonical_url: str | None = None
+    guid: str | None = None
+    title: str
+    published_at: datetime | None = _utc(default=None, nullable=True)
+    first_seen_at: datetime = _utc()
+    last_seen_at: datetime = _utc()
+    withdrawn_at: datetime | None = _utc(default=None, nullable=True)
+    revision_count: int = 1
+    content_hash: str = Field(max_length=64)  # hash of the current revision
+
+
+class RevisionRow(SQLModel, table=True):
+    """A version of an item's content. seq 1 is the first one seen."""
+
+    __tablename__ = "revision"
+    __table_args__ = (sa.UniqueConstraint("item_id", "seq", name="uq_revision_item_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    seq: int
+    fetched_at: datetime = _utc()
+    title: str
+    text: str
+    content_hash: str = Field(max_length=64)
+
+
+class MentionRow(SQLModel, table=True):
+    """A topic matched in a revision, with the evidence (matched terms and spans, snippet, facts)."""
+
+    __tablename__ = "mention"
+    __table_args__ = (sa.UniqueConstraint("revision_id", "topic_id", name="uq_mention_revision_topic"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="revision.id", index=True)
+    topic_id: str = Field(max_length=64, index=True)
+    terms: list[dict[str, Any]] = Field(sa_type=sa.JSON)
+    snippet: str
+    facts: dict[str, Any] = Field(sa_type=sa.JSON)
+    created_at: datetime = _utc()
+
+
+class OutboxRow(SQLModel, table=True):
+    """One alert for one receiver. Written in the same transaction as its mention; ``(alert_key,
+    receiver)`` is unique, which is what makes delivery idempotent across restarts."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("alert_key", "receiver", name="uq_outbox_key_receiver"),
+        sa.Index("ix_outbox_due", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_key: str = Field(max_length=200)
+    receiver: str = Field(max_length=128)
+    kind: str = Field(max_length=16)  # new | revised | source-health
+    mention_id: int | None = Field(default=None, foreign_key="mention.id")
+    payload: dict[str, Any] = Field(sa_type=sa.JSON)  # the flat template context, frozen at plan time
+    state: str = Field(default="pending", max_length=16)  # pending|sending|sent|retry|failed|ambiguous
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    created_at: datetime = _utc()
+    sent_at: datetime | None = _utc(default=None, nullable=True)
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_token: str | None = Field(default=None, max_length=36)
+    lease_until: datetime | None = _utc(default=None, nullable=True)
+    provider_ref: str | None = None
+    last_error: str | None = None
+
+
+class PollLogRow(SQLModel, table=True):
+    """One line per fetch attempt."""
+
+    __tablename__ = "poll_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(max_length=64, index=True)
+    started_at: datetime = _utc()
+    duration_ms: int
+    status: str = Field(max_length=16)  # ok | not_modified | unchanged | error
+    http_status: int | None = None
+    bytes: int = 0
+    entries: int = 0
+    new_count: int = 0
+    revised_count: int = 0
+    error_kind: str | None = Field(default=None, max_length=32)
+    error: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,132 @@
+"""The outbox in the database: claim due deliveries with a lease, mark a send as started, record the
+provider's answer. Every write is fenced by the claim's lease token.
+
+States: ``pending`` -> ``sending`` -> ``sent`` | ``retry`` (next_attempt_at) | ``failed`` (permanent).
+A row found in ``sending`` with an expired lease is *in doubt*: its send started and nobody recorded
+the answer (a crash). It is claimed again with ``in_doubt=True`` so the worker reconciles before
+re-sending.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+
+from monitor.store.engine import read_session, write_session
+from monitor.store.models import OutboxRow
+
+__all__ = ["ClaimedDelivery", "claim_deliveries", "counts_by_state", "mark_sending", "record_outcome"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    id: int
+    token: str
+    alert_key: str
+    receiver: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int  # including this one
+    in_doubt: bool
+
+
+def claim_deliveries(
+    engine: sa.Engine, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[ClaimedDelivery]:
+    token = str(uuid.uuid4())
+    free = sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
+    due = sa.or_(
+        sa.and_(col(OutboxRow.state).in_(["pending", "retry"]), col(OutboxRow.next_attempt_at) <= now),
+        col(OutboxRow.state) == "sending",
+    )
+    pick = (
+        select(OutboxRow.id)
+        .where(due, free)
+        .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(OutboxRow)
+        .where(col(OutboxRow.id).in_(pick.scalar_subquery()))
+        .values(lease_owner=owner, lease_token=token, lease_until=now + lease)
+        .returning(
+            col(OutboxRow.id),
+            col(OutboxRow.alert_key),
+            col(OutboxRow.receiver),
+            col(OutboxRow.kind),
+            col(OutboxRow.payload),
+            col(OutboxRow.attempts),
+            col(OutboxRow.state),
+        )
+    )
+    with write_session(engine) as s:
+        rows = list(s.execute(stmt).all())
+    return [
+        ClaimedDelivery(
+            id=r[0],
+            token=token,
+            alert_key=r[1],
+            receiver=r[2],
+            kind=r[3],
+            payload=dict(r[4]),
+            attempts=int(r[5]) + 1,
+            in_doubt=r[6] == "sending",
+        )
+        for r in sorted(rows, key=lambda r: r[0])
+    ]
+
+
+def mark_sending(engine: sa.Engine, d: ClaimedDelivery) -> bool:
+    """Record that the send is about to start (committed before any byte goes out)."""
+    with write_session(engine) as s:
+        res = s.execute(
+            sa.update(OutboxRow)
+            .where(col(OutboxRow.id) == d.id, col(OutboxRow.lease_token) == d.token)
+            .values(state="sending", attempts=d.attempts)
+        )
+        return bool(getattr(res, "rowcount", 0) == 1)
+
+
+def record_outcome(
+    engine: sa.Engine,
+    d: ClaimedDelivery,
+    *,
+    state: str,
+    now: datetime,
+    provider_ref: str | None = None,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+) -> bool:
+    """Record the provider's answer and release the lease; False if the lease was lost meanwhile."""
+    values: dict[str, object] = {
+        "state": state,
+        "lease_owner": None,
+        "lease_token": None,
+        "lease_until": None,
+        "last_error": error,
+    }
+    if provider_ref is not None:
+        values["provider_ref"] = provider_ref
+    if state == "sent":
+        values["sent_at"] = now
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    with write_session(engine) as s:
+        res = s.execute(
+            sa.update(OutboxRow)
+            .where(col(OutboxRow.id) == d.id, col(OutboxRow.lease_token) == d.token)
+            .values(**values)
+        )
+        return bool(getattr(res, "rowcount", 0) == 1)
+
+
+def counts_by_state(engine: sa.Engine) -> dict[str, int]:
+    with read_session(engine) as s:
+        q = select(OutboxRow.state, func.count()).group_by(col(OutboxRow.state))
+        return {state: int(n) for state, n in s.exec(q).all()}

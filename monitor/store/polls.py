@@ -1,0 +1,320 @@
+"""Sources and their polls in the database: sync with config, claim with a lease, commit with fencing.
+
+The shape (DESIGN "Scale"): a claim is one short transaction that sets ``lease_owner/lease_token/
+lease_until`` on due rows nobody holds (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; ``BEGIN IMMEDIATE`` on
+SQLite). The fetch runs outside any transaction. The commit first runs ``UPDATE source ... WHERE id=:id
+AND lease_token=:token``; if that touches no row the lease was lost (a paused instance woke late) and the
+whole transaction is rolled back: nothing is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, func, select
+
+from monitor.config.schema import Source
+from monitor.diff import StoredRevision
+from monitor.errors import LeaseLost
+from monitor.pipeline import ClaimedSource, PollWrite, StoredItem
+from monitor.store.engine import read_session, write_session
+from monitor.store.models import ItemRow, MentionRow, OutboxRow, PollLogRow, RevisionRow, SourceRow
+
+__all__ = [
+    "claim_sources",
+    "commit_poll",
+    "heartbeat",
+    "load_stored",
+    "release_leases",
+    "sync_sources",
+]
+
+
+def sync_sources(engine: sa.Engine, sources: Sequence[Source], *, now: datetime) -> None:
+    """Make a row for every configured source (due now) and keep url/kind in step with feeds.yaml.
+    Rows of sources removed from config stay (their history matters) and are simply never claimed."""
+    with write_session(engine) as s:
+        existing = {r.id: r for r in s.exec(select(SourceRow)).all()}
+        for src in sources:
+            row = existing.get(src.id)
+            if row is None:
+                s.add(SourceRow(id=src.id, kind=src.kind, url=src.url, next_due=now))
+            elif row.url != src.url or row.kind != src.kind:
+                row.url, row.kind = src.url, src.kind
+                row.etag = row.last_modified = row.body_hash = None
+                s.add(row)
+
+
+def claim_sources(
+    engine: sa.Engine,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    source_ids: Sequence[str],
+    limit: int,
+    due_only: bool = True,
+) -> list[ClaimedSource]:
+    """Lease up to ``limit`` of ``source_ids`` that are due (or all of them, with ``due_only=False``)
+    and not leased by anyone else."""
+    if not source_ids or limit <= 0:
+        return []
+    token = str(uuid.uuid4())
+    free = sa.or_(col(SourceRow.lease_until).is_(None), col(SourceRow.lease_until) < now)
+    pick = select(SourceRow.id).where(col(SourceRow.id).in_(list(source_ids)), free)
+    if due_only:
+        pick = pick.where(col(SourceRow.next_due) <= now)
+    pick = pick.order_by(col(SourceRow.next_due)).limit(limit).with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(SourceRow)
+        .where(col(SourceRow.id).in_(pick.scalar_subquery()))
+        .values(lease_owner=owner, lease_token=token, lease_until=now + lease)
+        .returning(
+            col(SourceRow.id),
+            col(SourceRow.baseline_done),
+            col(SourceRow.key_mode),
+            col(SourceRow.etag),
+            col(SourceRow.last_modified),
+            col(SourceRow.body_hash),
+            col(SourceRow.error_streak),
+        )
+    )
+    with write_session(engine) as s:
+        rows = list(s.execute(stmt).all())
+        ids = [r[0] for r in rows]
+        counts: dict[str, int] = {}
+        if ids:
+            q = (
+                select(ItemRow.source_id, func.count())
+                .where(col(ItemRow.source_id).in_(ids))
+                .group_by(col(ItemRow.source_id))
+            )
+            counts = {sid: int(n) for sid, n in s.exec(q).all()}
+    return [
+        ClaimedSource(
+            source_id=r[0],
+            token=token,
+            baseline_done=bool(r[1]),
+            key_mode=r[2],
+            etag=r[3],
+            last_modified=r[4],
+            body_hash=r[5],
+            error_streak=int(r[6]),
+            item_count=counts.get(r[0], 0),
+        )
+        for r in sorted(rows, key=lambda r: r[0])
+    ]
+
+
+def heartbeat(engine: sa.Engine, source_id: str, token: str, *, until: datetime) -> bool:
+    """Extend our lease; False if it is no longer ours."""
+    with write_session(engine) as s:
+        res = s.execute(
+            sa.update(SourceRow)
+            .where(col(SourceRow.id) == source_id, col(SourceRow.lease_token) == token)
+            .values(lease_until=until)
+        )
+        return bool(getattr(res, "rowcount", 0) == 1)
+
+
+def release_leases(engine: sa.Engine, *, owner: str | None = None) -> int:
+    """Drop leases (all of them, or one owner's). Used at shutdown and, on SQLite where one daemon per
+    file is enforced, at start: a SIGKILLed predecessor's leases are dead."""
+    stmt = sa.update(SourceRow).values(lease_owner=None, lease_token=None, lease_until=None)
+    if owner is not None:
+        stmt = stmt.where(col(SourceRow.lease_owner) == owner)
+    with write_session(engine) as s:
+        return int(getattr(s.execute(stmt), "rowcount", 0))
+
+
+def load_stored(engine: sa.Engine, source_id: str, keys: Iterable[str]) -> dict[str, StoredItem]:
+    """Current revision of each stored item with one of ``keys``."""
+    keys = list(keys)
+    out: dict[str, StoredItem] = {}
+    with read_session(engine) as s:
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            q = (
+                select(ItemRow.item_key, ItemRow.id, ItemRow.revision_count, RevisionRow)
+                .join(
+                    RevisionRow,
+                    sa.and_(
+                        col(RevisionRow.item_id) == col(ItemRow.id),
+                        col(RevisionRow.seq) == col(ItemRow.revision_count),
+                    ),
+                )
+                .where(col(ItemRow.source_id) == source_id, col(ItemRow.item_key).in_(chunk))
+            )
+            for key, item_id, seq, rev in s.exec(q).all():
+                assert item_id is not None
+                out[key] = StoredItem(
+                    item_id=item_id,
+                    seq=seq,
+                    revision=StoredRevision(
+                        key=key, content_hash=rev.content_hash, title=rev.title, text=rev.text
+                    ),
+                )
+    return out
+
+
+def stored_guid_keys(engine: sa.Engine, source_id: str, *, limit: int = 1000) -> set[str]:
+    """GUID keys of the most recently seen items (for the key-unstable check)."""
+    with read_session(engine) as s:
+        q = (
+            select(ItemRow.item_key)
+            .where(col(ItemRow.source_id) == source_id, col(ItemRow.key_kind) == "guid")
+            .order_by(col(ItemRow.last_seen_at).desc())
+            .limit(limit)
+        )
+        return set(s.exec(q).all())
+
+
+def _insert_ignore(session: Session, table: type[OutboxRow], values: dict[str, object]) -> None:
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    session.execute(ins.values(**values).on_conflict_do_nothing(index_elements=["alert_key", "receiver"]))
+
+
+def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_at: datetime) -> None:
+    """Store one poll's outcome in one transaction, fenced by the lease token. Raises LeaseLost (and
+    writes nothing) if the lease is no longer ours."""
+    u = write.source
+    values: dict[str, object] = {
+        "next_due": u.next_due,
+        "last_checked_at": u.checked_at,
+        "error_streak": u.error_streak,
+        "lease_owner": None,
+        "lease_token": None,
+        "lease_until": None,
+    }
+    if u.ok:
+        values.update(last_ok_at=u.checked_at, last_error=None, last_error_kind=None)
+    else:
+        values.update(last_error=u.error, last_error_kind=u.error_kind)
+    if u.update_validators:
+        values.update(etag=u.etag, last_modified=u.last_modified, body_hash=u.body_hash)
+    if u.baseline_done is not None:
+        values["baseline_done"] = u.baseline_done
+    if u.key_mode is not None:
+        values["key_mode"] = u.key_mode
+    with write_session(engine) as s:
+        fenced = s.execute(
+            sa.update(SourceRow)
+            .where(col(SourceRow.id) == write.source_id, col(SourceRow.lease_token) == write.token)
+            .values(**values)
+        )
+        if getattr(fenced, "rowcount", 0) != 1:
+            raise LeaseLost(f"source {write.source_id}")
+        for w in write.items:
+            item = w.change.item
+            if w.item_id is None:
+                row = ItemRow(
+                    source_id=write.source_id,
+                    item_key=item.key,
+                    key_kind=item.key_kind,
+                    canonical_url=item.canonical_url,
+                    guid=item.guid,
+                    title=item.title,
+                    published_at=item.published_at,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    revision_count=w.seq,
+                    content_hash=item.content_hash,
+                )
+                s.add(row)
+                s.flush()
+                assert row.id is not None
+                item_id = row.id
+            else:
+                item_id = w.item_id
+                s.execute(
+                    sa.update(ItemRow)
+                    .where(col(ItemRow.id) == item_id)
+                    .values(
+                        title=item.title,
+                        canonical_url=item.canonical_url,
+                        last_seen_at=now,
+                        revision_count=w.seq,
+                        content_hash=item.content_hash,
+                    )
+                )
+            rev = RevisionRow(
+                item_id=item_id,
+                seq=w.seq,
+                fetched_at=now,
+                title=item.title,
+                text=item.text,
+                content_hash=item.content_hash,
+            )
+            s.add(rev)
+            s.flush()
+            assert rev.id is not None
+            mention_ids: dict[str, int] = {}
+            for m in w.mentions:
+                mrow = MentionRow(
+                    revision_id=rev.id,
+                    topic_id=m.topic_id,
+                    terms=[
+                        {
+                            "term": t.term,
+                            "field": t.field,
+                            "start": t.start,
+                            "end": t.end,
+                            "matched": t.matched,
+                        }
+                        for t in m.terms
+                    ],
+                    snippet=m.snippet,
+                    facts=dict(m.facts),
+                    created_at=now,
+                )
+                s.add(mrow)
+                s.flush()
+                assert mrow.id is not None
+                mention_ids[m.topic_id] = mrow.id
+            for a in w.alerts:
+                _insert_ignore(
+                    s,
+                    OutboxRow,
+                    {
+                        "alert_key": a.alert_key,
+                        "receiver": a.receiver,
+                        "kind": a.kind,
+                        "mention_id": mention_ids.get(a.topic_ids[0]),
+                        "payload": a.payload,
+                        "state": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    },
+                )
+        if write.seen_keys:
+            keys = list(write.seen_keys)
+            for i in range(0, len(keys), 500):
+                s.execute(
+                    sa.update(ItemRow)
+                    .where(
+                        col(ItemRow.source_id) == write.source_id,
+                        col(ItemRow.item_key).in_(keys[i : i + 500]),
+                    )
+                    .values(last_seen_at=now)
+                )
+        s.add(
+            PollLogRow(
+                source_id=write.source_id,
+                started_at=started_at,
+                duration_ms=max(0, int((now - started_at).total_seconds() * 1000)),
+                status=write.status,
+                http_status=write.http_status,
+                bytes=write.wire_bytes,
+                entries=write.entries,
+                new_count=write.new_count,
+                revised_count=write.revised_count,
+                error_kind=u.error_kind,
+                error=u.error,
+            )
+        )

@@ -1,0 +1,38 @@
+"""Read-only queries for the CLI (tables, summaries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+
+from monitor.store.engine import read_session
+from monitor.store.models import ItemRow, SourceRow
+
+__all__ = ["SourceOverview", "source_overview"]
+
+
+@dataclass(frozen=True)
+class SourceOverview:
+    id: str
+    last_ok_at: datetime | None
+    error_streak: int
+    next_due: datetime
+    items: int
+    last_error: str | None
+
+
+def source_overview(engine: sa.Engine) -> list[SourceOverview]:
+    counts = select(ItemRow.source_id, func.count().label("n")).group_by(col(ItemRow.source_id)).subquery()
+    q = (
+        select(SourceRow, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.source_id == col(SourceRow.id))
+        .order_by(col(SourceRow.id))
+    )
+    with read_session(engine) as s:
+        return [
+            SourceOverview(r.id, r.last_ok_at, r.error_streak, r.next_due, int(n), r.last_error)
+            for r, n in s.exec(q).all()
+        ]

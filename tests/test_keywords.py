@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+
+from monitor.config.schema import Topic
+from monitor.match.keywords import compile_topics, match_topics, snippet
+
+TOPICS = compile_topics(
+    [
+        Topic(
+            id="fms-japan",
+            keywords=("Foreign Military Sale", "FMS", "対外有償軍事援助"),
+            requires=(("Japan", "日本"),),
+            excludes=("Japan Airlines",),
+        ),
+        Topic(
+            id="tariffs", keywords=("tariff*", "Section 232", "関税"), requires=(("Japan*", "日本", "日米"),)
+        ),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        pytest.param(
+            "Japan – SM-6 Block IA",
+            "approving a possible Foreign Military Sale to the Government of Japan",
+            ["fms-japan"],
+            id="DSCA wording for Japan",
+        ),
+        pytest.param(
+            "Poland – AIM-120",
+            "a possible Foreign Military Sale to the Government of Poland",
+            [],
+            id="FMS notice for another country does not fire",
+        ),
+        pytest.param("ＦＭＳ で 日本 に", "", ["fms-japan"], id="full-width FMS and Japanese, NFKC"),
+        pytest.param("Japan Airlines FMS upgrade", "", [], id="excluded phrase vetoes"),
+        pytest.param("Tariffs on Japanese autos", "", ["tariffs"], id="wildcards on both sides"),
+        pytest.param("自動車関税で日米合意", "", ["tariffs"], id="CJK terms match inside unspaced text"),
+        pytest.param("Tariff talks", "with Canada and Mexico", [], id="requires group unmet"),
+        pytest.param(
+            "Section  232 review", "imports from Japan", ["tariffs"], id="phrase across double space"
+        ),
+        pytest.param("FMSX Japan", "", [], id="whole words only for Latin terms"),
+        pytest.param("Japan and tariff and FMS", "", ["fms-japan", "tariffs"], id="two topics"),
+    ],
+)
+def test_match_topics(title: str, text: str, expected: list[str]) -> None:
+    assert [m.topic_id for m in match_topics(TOPICS, title=title, text=text)] == expected
+
+
+def test_terms_and_spans_are_evidence() -> None:
+    (m,) = match_topics(TOPICS, title="Japan", text="a possible Foreign Military Sale to Japan")
+    text_terms = [t for t in m.terms if t.field == "text"]
+    assert [(t.term, t.matched) for t in text_terms] == [
+        ("Foreign Military Sale", "Foreign Military Sale"),
+        ("Japan", "Japan"),
+    ]
+    source = "a possible Foreign Military Sale to Japan"
+    assert all(source[t.start : t.end] == t.matched for t in text_terms)
+    assert "Foreign Military Sale" in m.snippet
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        pytest.param("", [], "", id="empty"),
+        pytest.param("short text", [(0, 5)], "short text", id="fits"),
+        pytest.param(
+            "word " * 100 + "TARGET" + " word" * 100, [(500, 506)], None, id="window around the hit"
+        ),
+    ],
+)
+def test_snippet(text: str, spans: list[tuple[int, int]], expected: str | None) -> None:
+    got = snippet(text, spans, width=100)
+    if expected is not None:
+        assert got == expected
+    else:
+        assert "TARGET" in got and got.startswith("…") and got.endswith("…") and len(got) <= 102

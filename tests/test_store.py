@@ -1,0 +1,102 @@
+"""Migrations and the lease/fence shape of the store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import monitor.store.models  # noqa: F401
+from monitor.config.schema import Source
+from monitor.errors import LeaseLost
+from monitor.pipeline import PollWrite, SourceUpdate
+from monitor.store import polls
+from monitor.store.engine import make_engine
+from monitor.store.migrate import current_revision, downgrade, head_revision, upgrade
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=2)
+SOURCES = [Source(id=f"s{i}", url=f"https://example.org/{i}.xml") for i in range(5)]
+
+
+@pytest.fixture
+def engine(db_url: str) -> sa.Engine:
+    e = make_engine(db_url)
+    upgrade(e)
+    polls.sync_sources(e, SOURCES, now=NOW)
+    yield e  # type: ignore[misc]
+    e.dispose()
+
+
+def test_upgrade_head_on_empty_database_matches_models(db_url: str) -> None:
+    e = make_engine(db_url)
+    upgrade(e)
+    assert current_revision(e) == head_revision(db_url)
+    with e.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+        )
+    assert diff == [], f"models and migrations disagree: {diff}"
+    upgrade(e)  # idempotent
+    downgrade(e, "base")
+    assert set(sa.inspect(e).get_table_names()) <= {"alembic_version"}
+    upgrade(e)
+    e.dispose()
+
+
+def test_claim_leases_each_due_source_once(engine: sa.Engine) -> None:
+    a = polls.claim_sources(
+        engine, owner="a", now=NOW, lease=LEASE, source_ids=[s.id for s in SOURCES], limit=3
+    )
+    b = polls.claim_sources(
+        engine, owner="b", now=NOW, lease=LEASE, source_ids=[s.id for s in SOURCES], limit=10
+    )
+    assert len(a) == 3 and len(b) == 2
+    assert not {c.source_id for c in a} & {c.source_id for c in b}
+    again = polls.claim_sources(
+        engine, owner="c", now=NOW, lease=LEASE, source_ids=[s.id for s in SOURCES], limit=10
+    )
+    assert again == []
+    # After the lease expires, another instance takes the work over.
+    later = polls.claim_sources(
+        engine,
+        owner="c",
+        now=NOW + LEASE + timedelta(seconds=1),
+        lease=LEASE,
+        source_ids=[s.id for s in SOURCES],
+        limit=10,
+    )
+    assert len(later) == 5
+
+
+def _write(source_id: str, token: str) -> PollWrite:
+    return PollWrite(
+        source_id=source_id,
+        token=token,
+        source=SourceUpdate(next_due=NOW + timedelta(minutes=15), checked_at=NOW, ok=True, error_streak=0),
+    )
+
+
+def test_commit_is_fenced_by_the_lease_token(engine: sa.Engine) -> None:
+    (stale,) = polls.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s0"], limit=1)
+    # Instance a pauses past its lease; b takes over and commits.
+    (fresh,) = polls.claim_sources(
+        engine, owner="b", now=NOW + LEASE * 2, lease=LEASE, source_ids=["s0"], limit=1
+    )
+    polls.commit_poll(engine, _write("s0", fresh.token), now=NOW + LEASE * 2, started_at=NOW)
+    with pytest.raises(LeaseLost, match="s0"):
+        polls.commit_poll(engine, _write("s0", stale.token), now=NOW + LEASE * 3, started_at=NOW)
+
+
+def test_not_due_sources_are_not_claimed(engine: sa.Engine) -> None:
+    (c,) = polls.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1)
+    polls.commit_poll(engine, _write("s1", c.token), now=NOW, started_at=NOW)
+    assert polls.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1) == []
+    forced = polls.claim_sources(
+        engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1, due_only=False
+    )
+    assert [x.source_id for x in forced] == ["s1"]
