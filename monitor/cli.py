@@ -32,8 +32,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+# soft_wrap: never insert line breaks into messages (they are grepped, and paths are long).
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 ConfigOpt = Annotated[
     Path | None,

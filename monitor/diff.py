@@ -9,8 +9,8 @@
 - ``diff_summary(old, new, *, max_chars=600)``: the same diff as one readable paragraph,
   ``"… kept words [-removed-]{+added+} kept words …"``; ``""`` when no word changed.
 - ``is_material(old_title, old_text, new_title, new_text)``: ``(material, reason)``. Material when
-  dates, numbers/amounts or capitalised words (named entities) changed, or more than
-  ``MATERIAL_WORDS`` words did. Whitespace, case and punctuation-only edits are never material.
+  dates, numbers/amounts, negations ("not", "ません") or capitalised words (named entities) changed,
+  or more than ``MATERIAL_WORDS`` words did (a CJK character counts as half a word). Whitespace, case and punctuation-only edits are never material.
   Matched topic terms are the matcher's business, not this module's.
 """
 
@@ -65,6 +65,10 @@ _NUMBER = re.compile(
     r"(?<![A-Za-z0-9.])\d+(?:[.,]\d+)*"
     r"(?:\s?(?:%|percent\b|per\s?cent\b|(?:thousand|million|billion|trillion|bn|mn)\b))?"
     r"(?:[兆億万千]\d*(?:[.,]\d+)*)*(?:円|ドル|ユーロ|人|件|%)?",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|neither|nor|cannot|without)\b|n[’']t\b|ません|ない|なかった|せず",
     re.IGNORECASE,
 )
 _CAPITALISED = re.compile(r"^[^\w]*([A-Z][\w'’.\-]*)")
@@ -259,10 +263,10 @@ def _changed_word_count(ops: list[_Op]) -> int:
 
 def is_material(old_title: str, old_text: str, new_title: str, new_text: str) -> tuple[bool, str]:
     """Whether a revision deserves an alert, and why (see the module docstring)."""
+    if (old_title, old_text) == (new_title, new_text):
+        return False, "no change"
     old = _normal(old_title) + "\n" + _normal(old_text)
     new = _normal(new_title) + "\n" + _normal(new_text)
-    if old == new:
-        return False, "no change"
     if normalise_for_hash(old) == normalise_for_hash(new):
         return False, "whitespace or case only"
     if re.sub(r"[\W_]+", "", normalise_for_hash(old)) == re.sub(r"[\W_]+", "", normalise_for_hash(new)):
@@ -275,6 +279,10 @@ def is_material(old_title: str, old_text: str, new_title: str, new_text: str) ->
     if removed or added:
         return True, _describe("numbers", removed, added)
 
+    removed, added = _changed(Counter(_negations(old)), Counter(_negations(new)))
+    if removed or added:
+        return True, _describe("negation", removed, added)
+
     ops = _opcodes(_tokens(old_title), _tokens(new_title)) + _opcodes(_tokens(old_text), _tokens(new_text))
     old_changed = [t for name, a, _ in ops if name != "equal" for t in a]
     new_changed = [t for name, _, b in ops if name != "equal" for t in b]
@@ -285,6 +293,10 @@ def is_material(old_title: str, old_text: str, new_title: str, new_text: str) ->
     if words > MATERIAL_WORDS:
         return True, f"{words} words changed"
     return False, f"minor wording ({words} word{'s' if words != 1 else ''} changed)"
+
+
+def _negations(s: str) -> list[str]:
+    return [m.group(0).lower() for m in _NEGATION.finditer(s)]
 
 
 def _numbers(s: str) -> list[str]:

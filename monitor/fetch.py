@@ -23,6 +23,7 @@ The helpers :func:`parse_retry_after`, :func:`cache_hint_s` and :func:`is_blocke
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import ipaddress
 import socket
@@ -52,11 +53,12 @@ __all__ = [
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SCHEMES = frozenset({"http", "https"})
 _MAX_CACHE_HINT_S = 24 * 3600.0
+_INFLATE_STEP = 64 * 1024
 # Blocked even when private addresses are allowed: cloud instance-metadata endpoints outside link-local.
 _METADATA = frozenset({ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,14 @@ def make_client(
         follow_redirects=False,
         http2=False,
         headers={"Accept-Encoding": "gzip"},
+        verify=_tls_context(),
     )
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default verifying context (certifi roots, no env overrides), built once: ~40 ms each."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 # --- pure helpers -------------------------------------------------------------------------------
@@ -142,7 +151,7 @@ def _refused(ip: str, *, allow_private: bool) -> bool:
     return addr is None or _always_blocked(addr)
 
 
-def _always_blocked(addr: Address) -> bool:
+def _always_blocked(addr: _Address) -> bool:
     return (
         addr.is_link_local
         or addr.is_multicast
@@ -152,7 +161,7 @@ def _always_blocked(addr: Address) -> bool:
     )
 
 
-def _parse_ip(ip: str) -> Address | None:
+def _parse_ip(ip: str) -> _Address | None:
     """Parse an address; IPv6 forms that embed an IPv4 address are reduced to it."""
     try:
         addr = ipaddress.ip_address(ip)
@@ -269,11 +278,15 @@ class _Decoder:
             self._out += data
             self._check()
             return
-        # Each step inflates at most one byte past the limit; data after the gzip stream is ignored.
-        while data and not self._inflate.eof:
-            self._out += self._inflate.decompress(data, self._limit - len(self._out) + 1)
+        # Inflate in small steps, never past limit + 1; data after the gzip stream is ignored.
+        while not self._inflate.eof:
+            room = min(_INFLATE_STEP, self._limit - len(self._out) + 1)
+            piece = self._inflate.decompress(data, room)
+            self._out += piece
             self._check()
             data = self._inflate.unconsumed_tail
+            if not data and len(piece) < room:  # input used up and no output pending
+                break
 
     def finish(self) -> bytes:
         if self._inflate is not None and not self._inflate.eof:

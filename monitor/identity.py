@@ -145,14 +145,15 @@ def assign_identity(entries: Sequence[Entry], *, prefer: str = "guid") -> list[I
     if prefer not in ("guid", "url"):
         raise ValueError(f"identity: prefer must be 'guid' or 'url', not {prefer!r}")
     urls = [canonical_url(e.link) for e in entries]
+    guids = [(e.guid or "").strip() or None for e in entries]
     hashes = [content_hash(e.title, e.text) for e in entries]
-    guid_count = Counter(e.guid for e in entries if e.guid)
+    guid_count = Counter(g for g in guids if g)
     url_count = Counter(u for u in urls if u)
 
     base: list[tuple[str, str]] = []
-    for entry, url in zip(entries, urls, strict=True):
-        if prefer == "guid" and entry.guid and guid_count[entry.guid] == 1:
-            base.append(("g:" + entry.guid, "guid"))
+    for entry, guid, url in zip(entries, guids, urls, strict=True):
+        if prefer == "guid" and guid and guid_count[guid] == 1:
+            base.append(("g:" + guid, "guid"))
         elif url and url_count[url] == 1:
             base.append(("u:" + url, "url"))
         else:
@@ -164,7 +165,7 @@ def assign_identity(entries: Sequence[Entry], *, prefer: str = "guid") -> list[I
             key=key,
             key_kind=kind,
             canonical_url=url,
-            guid=entry.guid,
+            guid=guid,
             title=entry.title,
             text=entry.text,
             published_at=entry.published_at,
@@ -172,7 +173,9 @@ def assign_identity(entries: Sequence[Entry], *, prefer: str = "guid") -> list[I
             tags=entry.tags,
             lang=entry.lang,
         )
-        for entry, url, chash, key, (_, kind) in zip(entries, urls, hashes, keys, base, strict=True)
+        for entry, guid, url, chash, key, (_, kind) in zip(
+            entries, guids, urls, hashes, keys, base, strict=True
+        )
     ]
 
 

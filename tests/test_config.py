@@ -155,6 +155,22 @@ BROKEN = [
     pytest.param(
         """
         sources:
+          - id: a
+            url: https://example.org/a.xml
+        topics:
+          - id: fms
+            keywords: [FMS, "*"]
+            requires: [[Japan], []]
+        """,
+        [
+            'feeds.yaml:6 topics[0].keywords[1]: "*" is not a usable term',
+            "feeds.yaml:7 topics[0].requires: each requires group needs at least one term",
+        ],
+        id="bad-topic-terms",
+    ),
+    pytest.param(
+        """
+        sources:
           - id: kantei-en
             url: https://example.org/a.xml
           - id: kantei-en

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import socket
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -21,7 +20,7 @@ import pytest
 from monitor.errors import FetchError, FetchErrorKind
 from monitor.fetch import FetchPolicy, cache_hint_s, fetch, is_blocked_address, make_client, parse_retry_after
 from monitor.model import FetchOutcome
-from tests.support.httpserver import FeedRequestHandler, FeedServer
+from tests.support.httpserver import FeedRequestHandler, FeedServer, free_port, unanswered_port
 
 SRC = "test-src"
 LOCAL = FetchPolicy(allow_private=True, connect_timeout_s=2, read_timeout_s=2, deadline_s=5)
@@ -49,12 +48,6 @@ async def fetch_error(client: httpx.AsyncClient, url: str, policy: FetchPolicy =
         await fetch(client, SRC, url, policy=policy, now=NOW)
     assert str(info.value) == f"fetch: {SRC}: {info.value.detail}"
     return info.value
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- successful fetches -------------------------------------------------------------------------
@@ -91,8 +84,14 @@ async def test_same_body_hash_is_unchanged(server: FeedServer, client: httpx.Asy
     assert result.body == RSS
 
 
-async def test_gzip_body_is_decoded(server: FeedServer, client: httpx.AsyncClient) -> None:
-    body = RSS * 200
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(RSS * 200, id="small"),
+        pytest.param(b"<item>same</item>" * 400_000, id="6.8 MB that inflates in many steps"),
+    ],
+)
+async def test_gzip_body_is_decoded(server: FeedServer, client: httpx.AsyncClient, body: bytes) -> None:
     compressed = gzip.compress(body)
     server.set("/feed", compressed, headers={"Content-Encoding": "gzip"})
 
@@ -111,12 +110,34 @@ async def test_empty_204_is_ok_with_empty_body(server: FeedServer, client: httpx
     assert (result.outcome, result.status_code, result.body) == (FetchOutcome.OK, 204, b"")
 
 
-async def test_cache_control_becomes_next_poll_hint(server: FeedServer, client: httpx.AsyncClient) -> None:
-    server.set("/feed", RSS, headers={"Cache-Control": "public, max-age=600"})
+@pytest.mark.parametrize(
+    ("headers", "hint"),
+    [
+        pytest.param({"Cache-Control": "public, max-age=600"}, 600, id="max-age"),
+        pytest.param({"Cache-Control": "max-age=60", "Retry-After": "120"}, 120, id="Retry-After if longer"),
+    ],
+)
+async def test_server_hints_become_next_poll_hint(
+    server: FeedServer, client: httpx.AsyncClient, headers: dict[str, str], hint: float
+) -> None:
+    server.set("/feed", RSS, headers=headers)
 
     result = await fetch(client, SRC, server.url("/feed"), policy=LOCAL, now=NOW)
 
-    assert result.next_poll_hint_s == 600
+    assert result.next_poll_hint_s == hint
+
+
+async def test_expires_is_measured_from_the_response_date(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    # The server stamps Date with the real clock, so Expires must be real-clock too; ``now`` is ignored.
+    expires = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    server.set("/feed", RSS, headers={"Expires": expires})
+
+    result = await fetch(client, SRC, server.url("/feed"), policy=LOCAL, now=NOW)
+
+    assert result.next_poll_hint_s is not None
+    assert 3590 < result.next_poll_hint_s <= 3600
 
 
 async def test_environment_proxies_are_ignored(
@@ -138,25 +159,27 @@ async def test_environment_proxies_are_ignored(
 
 
 @pytest.mark.parametrize(
-    ("validators", "sent_header"),
+    ("etag", "last_modified", "sent_header"),
     [
-        pytest.param({"etag": '"v1"'}, ("if-none-match", '"v1"'), id="ETag -> If-None-Match"),
-        pytest.param(
-            {"last_modified": LAST_MODIFIED}, ("if-modified-since", LAST_MODIFIED), id="Last-Modified"
-        ),
+        pytest.param('"v1"', None, ("if-none-match", '"v1"'), id="ETag -> If-None-Match"),
+        pytest.param(None, LAST_MODIFIED, ("if-modified-since", LAST_MODIFIED), id="Last-Modified"),
     ],
 )
 async def test_not_modified_after_conditional_get(
-    server: FeedServer, client: httpx.AsyncClient, validators: dict[str, str], sent_header: tuple[str, str]
+    server: FeedServer,
+    client: httpx.AsyncClient,
+    etag: str | None,
+    last_modified: str | None,
+    sent_header: tuple[str, str],
 ) -> None:
-    server.set("/feed", RSS, **validators)
+    server.set("/feed", RSS, etag=etag, last_modified=last_modified)
+    url = server.url("/feed")
 
-    result = await fetch(client, SRC, server.url("/feed"), policy=LOCAL, previous_body_hash="x", **validators)
+    result = await fetch(client, SRC, url, policy=LOCAL, etag=etag, last_modified=last_modified)
 
     assert result.outcome is FetchOutcome.NOT_MODIFIED
-    assert (result.status_code, result.body, result.body_hash) == (304, b"", None)
-    assert result.etag == validators.get("etag")
-    assert result.last_modified == validators.get("last_modified")
+    assert (result.status_code, result.body, result.body_hash, result.wire_bytes) == (304, b"", None, 0)
+    assert (result.etag, result.last_modified) == (etag, last_modified)
     name, value = sent_header
     assert server.last_request("/feed").headers[name] == value
 
@@ -252,7 +275,7 @@ async def test_gzip_bomb_is_bounded(server: FeedServer, client: httpx.AsyncClien
         tracemalloc.stop()
 
     assert (err.kind, err.detail) == (FetchErrorKind.TOO_LARGE, "decoded body larger than 10000000 bytes")
-    assert peak < 4 * policy.max_decoded_bytes
+    assert peak < 1.5 * policy.max_decoded_bytes  # inflated no further than the cap
     assert time.monotonic() - started < 3
 
 
@@ -303,9 +326,9 @@ async def test_content_length_shorter_than_body_reads_only_declared(
     ],
 )
 async def test_broken_bodies_are_network_errors(
-    server: FeedServer, client: httpx.AsyncClient, install: object, detail_start: str
+    server: FeedServer, client: httpx.AsyncClient, install: Callable[[FeedServer], None], detail_start: str
 ) -> None:
-    install(server)  # type: ignore[operator]
+    install(server)
 
     err = await fetch_error(client, server.url("/x"))
 
@@ -399,7 +422,7 @@ async def test_redirect_loop(server: FeedServer, client: httpx.AsyncClient) -> N
         pytest.param(
             "javascript:alert(1)",
             FetchErrorKind.REDIRECT,
-            "refused redirect to 'javascript' URL: only http/https with a host",
+            "invalid redirect Location: ",  # httpx parses Location itself and rejects this one
             id="javascript:",
         ),
         pytest.param("", FetchErrorKind.REDIRECT, "HTTP 302 Found without Location", id="no Location"),
@@ -412,7 +435,8 @@ async def test_redirect_targets_refused_even_when_private_allowed(
 
     err = await fetch_error(client, server.url("/go"), LOCAL)
 
-    assert (err.kind, err.detail) == (kind, detail)
+    assert err.kind is kind
+    assert err.detail.startswith(detail), err.detail
 
 
 async def test_redirect_to_loopback_refused_when_private_not_allowed(
@@ -558,6 +582,15 @@ async def test_connection_refused(client: httpx.AsyncClient) -> None:
     err = await fetch_error(client, f"http://127.0.0.1:{free_port()}/feed")
 
     assert (err.kind, err.detail) == (FetchErrorKind.REFUSED, "connection refused")
+
+
+async def test_connect_timeout(client: httpx.AsyncClient) -> None:
+    with unanswered_port() as port:
+        err = await fetch_error(
+            client, f"http://127.0.0.1:{port}/", FetchPolicy(allow_private=True, connect_timeout_s=0.3)
+        )
+
+    assert (err.kind, err.detail) == (FetchErrorKind.TIMEOUT, "connect timeout after 0.3s")
 
 
 async def test_tls_to_plain_http_port(server: FeedServer, client: httpx.AsyncClient) -> None:

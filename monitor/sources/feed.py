@@ -3,6 +3,10 @@
 ``parse_feed(source_id, body, headers, *, base_url, ...)`` never touches the network or the disk:
 feedparser only ever sees a ``BytesIO`` of UTF-8 bytes that this module prepared, plus response headers.
 
+feedparser gets ``Content-Type`` (always UTF-8, see 1.) and ``Content-Language``, but no
+``Content-Location``: it would rewrite permalink GUIDs relative to it, so keys would change with the
+fetch URL. Links are resolved here against ``base_url`` instead (after ``xml:base``).
+
 Before feedparser:
 
 1. Decode the body ourselves. A BOM wins; then the HTTP charset and the XML declaration (in that order,
@@ -17,9 +21,11 @@ Before feedparser:
    ``ParseError("DOCTYPE with entity declarations refused")``.
 4. Refuse an HTML page (challenge, maintenance, login):
    ``"not a feed: got an HTML page (<title>...</title>)"``.
-5. Cut the document after ``max_entries`` entries so a 10,000-item feed costs what 500 do.
+5. Cut the document after ``max_entries`` entries so a 10,000-item feed costs what 500 do, and cut
+   any run of text longer than ``4 * max_field_chars`` (a 5 MB description) to that length.
 
-After feedparser: no entries and no recognised feed version -> ``ParseError("not a feed: <reason>")``;
+After feedparser: entries with no title, text, link or GUID (debris of a truncated item) are dropped;
+no entries and no recognised feed version -> ``ParseError("not a feed: <reason>")``;
 a recognised feed with zero entries -> ``[]`` (the caller judges whether that is suspicious); a
 not-well-formed or truncated feed -> the entries recovered (best effort).
 
@@ -57,8 +63,8 @@ _MAX_TAGS = 50
 _MAX_TAG_CHARS = 200
 _MAX_LANG_CHARS = 35
 _HTML_HEAD_CHARS = 65_536
-# Markup is stripped from at most this many times max_field_chars of raw HTML.
-_RAW_FACTOR = 8
+# At most this many times max_field_chars of raw (escaped) HTML is kept per field or text run.
+_RAW_FACTOR = 4
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -130,10 +136,12 @@ def parse_feed(
     prolog, root = _prolog_and_root(text)
     if (root or "").lower() in _HTML_ROOTS or _HTML_DOCTYPE.search(prolog):
         raise ParseError(source_id, f"not a feed: got an HTML page ({_html_title(text)})")
-    text = _cap_entries(text, max_entries)
+    text = _cap_text_runs(_cap_entries(text, max_entries), max_field_chars * _RAW_FACTOR)
     data = _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
 
-    response_headers = {"content-type": "application/xml; charset=utf-8", "content-location": base_url}
+    # No Content-Location on purpose: feedparser would resolve permalink GUIDs against it, making keys
+    # depend on the URL we fetched from. Links are resolved against base_url below instead.
+    response_headers = {"content-type": "application/xml; charset=utf-8"}
     if header_lang:
         response_headers["content-language"] = header_lang
     parsed = feedparser.parse(
@@ -141,16 +149,17 @@ def parse_feed(
     )
     raw_entries: list[Any] = list(dict.get(parsed, "entries") or [])
     if not raw_entries and not dict.get(parsed, "version"):
-        raise ParseError(source_id, f"not a feed: {_not_a_feed_reason(parsed, root)}")
+        raise ParseError(source_id, f"not a feed: {_not_a_feed_reason(parsed, text, root)}")
 
     feed = dict.get(parsed, "feed") or {}
     feed_lang = _lang(dict.get(feed, "language"))
     bases = [base_url, _str(dict.get(feed, "link"))]
-    return [
+    entries = (
         _entry(raw, bases=bases, feed_lang=feed_lang, header_lang=header_lang, default_lang=default_lang,
                max_chars=max_field_chars)
         for raw in raw_entries[:max_entries]
-    ]  # fmt: skip
+    )  # fmt: skip
+    return [e for e in entries if e.title or e.text or e.link or e.guid]
 
 
 # --- decoding -------------------------------------------------------------------------------------
@@ -221,12 +230,14 @@ def _html_title(text: str) -> str:
     return f"<title>{title}</title>"
 
 
-def _not_a_feed_reason(parsed: Any, root: str | None) -> str:
+def _not_a_feed_reason(parsed: Any, text: str, root: str | None) -> str:
+    if not text.startswith("<"):
+        return f"neither XML nor JSON (starts with {collapse_ws(text[:40])!r})"
     exc = dict.get(parsed, "bozo_exception")
-    if exc is not None:
-        return collapse_ws(strip_controls(str(exc)))[:200] or type(exc).__name__
-    if root:
+    if root and (exc is None or root.split(":")[-1].lower() not in ("rss", "rdf", "feed")):
         return f"root element <{root[:60]}> is not RSS, RDF or Atom"
+    if exc is not None:
+        return f"not well-formed XML ({collapse_ws(strip_controls(str(exc)))[:200]})"
     return "no RSS, RDF or Atom root element"
 
 
@@ -247,6 +258,27 @@ def _cap_entries(text: str, max_entries: int) -> str:
         elif closing and closing in stack:
             del stack[len(stack) - 1 - stack[::-1].index(closing) :]
     return text[: starts[-1]] + "".join(f"</{name}>" for name in reversed(stack))
+
+
+def _cap_text_runs(text: str, limit: int) -> str:
+    """Shorten every stretch between two ``<`` that is longer than ``limit`` (keeping a closing ``]]>``)."""
+    if len(text) <= limit:
+        return text
+    parts: list[str] = []
+    start = pos = 0
+    while pos < len(text):
+        nxt = text.find("<", pos + 1)
+        end = len(text) if nxt < 0 else nxt
+        if end - pos > limit:
+            keep = text[pos : pos + limit]
+            amp = keep.rfind("&", len(keep) - 12)
+            if amp >= 0 and ";" not in keep[amp:]:
+                keep = keep[:amp]  # do not leave half an entity reference
+            parts += [text[start:pos], keep, "]]>" if text[pos:end].rstrip().endswith("]]>") else ""]
+            start = end
+        pos = end
+    parts.append(text[start:])
+    return "".join(parts)
 
 
 # --- entries --------------------------------------------------------------------------------------
@@ -334,15 +366,13 @@ def _entry(
     guid = collapse_ws(strip_controls(_str(dict.get(raw, "id"))))[:max_chars] or None
 
     published = None
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        published = _date_from_struct(dict.get(raw, key))
+    for key in ("published", "updated", "created"):
+        # Our reading first: feedparser takes "2025/04/01" and "2025年4月1日" for 1 November.
+        published = _date_from_text(_str(dict.get(raw, key))) or _date_from_struct(
+            dict.get(raw, f"{key}_parsed")
+        )
         if published:
             break
-    else:
-        for key in ("published", "updated", "created"):
-            published = _date_from_text(_str(dict.get(raw, key)))
-            if published:
-                break
 
     terms = (
         _str(dict.get(t, "term")) or _str(dict.get(t, "label"))

@@ -9,6 +9,7 @@ Every behaviour is a route: a function of the :class:`FeedRequestHandler` servin
 a daemon thread. ``stop()`` sets ``server.stopping`` (which every waiting or streaming helper watches),
 shuts down open connections and the listening socket, and returns promptly even with hung handlers.
 ``server.requests`` records each request; ``server.hits(path)`` counts them. Unknown paths get 404.
+For connection-level failures there is ``free_port()`` (refused) and ``unanswered_port()`` (connect hangs).
 
 Use the ``feed_server`` fixture (``pytest_plugins = ["tests.support.httpserver"]`` or import it), or
 define a local one around ``with FeedServer() as server: yield server``.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import socket
+import socketserver
 import struct
 import sys
 import threading
@@ -33,7 +35,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-__all__ = ["FeedRequestHandler", "FeedServer", "RecordedRequest", "feed_server", "gzip_bomb_bytes"]
+__all__ = [
+    "FeedRequestHandler",
+    "FeedServer",
+    "RecordedRequest",
+    "feed_server",
+    "free_port",
+    "gzip_bomb_bytes",
+    "unanswered_port",
+]
 
 Route = Callable[["FeedRequestHandler"], None]
 
@@ -109,6 +119,11 @@ class _Server(ThreadingHTTPServer):
         self._open_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), FeedRequestHandler)
 
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (socket.getfqdn); skip it.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "127.0.0.1", int(self.server_address[1])
+
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
             self._open.add(request)
@@ -152,7 +167,7 @@ class FeedServer:
             self._server = _Server(self)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.01},
                 daemon=True,
                 name="FeedServer",
             )
@@ -360,6 +375,32 @@ def _not_modified(req: FeedRequestHandler, etag: str | None, last_modified: str 
         return parsedate_to_datetime(since) >= parsedate_to_datetime(last_modified)
     except (TypeError, ValueError):
         return since == last_modified
+
+
+def free_port() -> int:
+    """A loopback port with nothing listening (connections are refused), barring a race."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A loopback port whose listen backlog is full: new connections hang until the connect timeout."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        fillers = [socket.socket() for _ in range(3)]
+        try:
+            for filler in fillers:
+                filler.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    filler.connect(("127.0.0.1", port))
+            yield port
+        finally:
+            for filler in fillers:
+                filler.close()
 
 
 @functools.cache

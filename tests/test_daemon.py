@@ -1,0 +1,211 @@
+"""The daemon as a real subprocess: SIGKILL mid-poll loses nothing and re-alerts nothing; SIGTERM exits 0;
+a broken config starts nothing; one daemon per SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from monitor.store.engine import make_engine, read_session
+from monitor.store.models import ItemRow, OutboxRow
+from tests.support.httpserver import FeedRequestHandler, FeedServer
+from tests.test_poll import JAPAN, POLAND, rss
+
+pytestmark = pytest.mark.slow
+
+CONFIG = """
+sources:
+  - id: dsca
+    url: {url}
+    every: 2s
+    timeout: 20s
+    deadline: 30s
+topics:
+  - id: fms-japan
+    title: FMS to Japan
+    keywords: ["Foreign Military Sale"]
+    requires: [[Japan]]
+routes:
+  - to: [console]
+receivers:
+  console: {{kind: console}}
+"""
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as s:
+        yield s
+
+
+def _env(db_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMON_")}
+    env.update(
+        PRESSMON_DATABASE_URL=db_url,
+        PRESSMON_ALLOW_PRIVATE_NETWORKS="true",
+        PRESSMON_TICK_SECONDS="0.2",
+        PRESSMON_LEASE_SECONDS="3",
+        PRESSMON_DRAIN_SECONDS="5",
+        **extra,
+    )
+    return env
+
+
+def _pressmon(*args: str) -> list[str]:
+    return [sys.executable, "-m", "monitor", *args]
+
+
+class Daemon:
+    """``pressmon run`` as a subprocess, its output in files (no pipes to fill or leak)."""
+
+    def __init__(self, cfg: Path, env: dict[str, str], logdir: Path, name: str) -> None:
+        self.out_path, self.err_path = logdir / f"{name}.out", logdir / f"{name}.err"
+        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
+            self.proc = subprocess.Popen(_pressmon("run", "-c", str(cfg)), env=env, stdout=out, stderr=err)
+
+    def stop(self, sig: signal.Signals, timeout: float = 20) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+
+    @property
+    def stdout(self) -> str:
+        return self.out_path.read_text()
+
+    @property
+    def stderr(self) -> str:
+        return self.err_path.read_text()
+
+
+def _wait(cond: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _counts(db_url: str) -> tuple[int, dict[str, int]]:
+    engine = make_engine(db_url)
+    try:
+        with read_session(engine) as s:
+            items = len(list(s.exec(select(ItemRow))))
+            states: dict[str, int] = {}
+            for row in s.exec(select(OutboxRow)):
+                states[row.state] = states.get(row.state, 0) + 1
+    finally:
+        engine.dispose()
+    return items, states
+
+
+def _slow(body: bytes, stall_s: float) -> Callable[[FeedRequestHandler], None]:
+    def route(req: FeedRequestHandler) -> None:
+        req.stopping.wait(stall_s)  # returns early when the server stops
+        req.respond(200, body, {"Content-Type": "application/rss+xml"})
+
+    return route
+
+
+def test_sigkill_mid_poll_loses_nothing_and_does_not_realert(
+    server: FeedServer, db_url: str, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "feeds.yaml"
+    cfg.write_text(CONFIG.format(url=server.url("/dsca.xml")))
+    env = _env(db_url)
+
+    # Baseline.
+    server.set("/dsca.xml", rss(POLAND))
+    done = subprocess.run(
+        _pressmon("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert _counts(db_url) == (1, {})
+
+    # A new statement, served slowly: the daemon is killed while the fetch is in flight.
+    server.set_handler("/dsca.xml", _slow(rss(POLAND, JAPAN), 10))
+    hits = server.hits("/dsca.xml")
+    daemon = Daemon(cfg, env, tmp_path, "first")
+    try:
+        _wait(lambda: server.hits("/dsca.xml") > hits, 30, "the daemon to start fetching")
+    finally:
+        daemon.stop(signal.SIGKILL)
+    assert _counts(db_url) == (1, {}), "a killed poll must not have written anything"
+    out1 = daemon.stdout
+
+    # Restart with the feed answering normally: the statement is stored and alerted once.
+    server.set("/dsca.xml", rss(POLAND, JAPAN), etag='"a"')
+    daemon = Daemon(cfg, env, tmp_path, "second")
+    try:
+        _wait(lambda: _counts(db_url) == (2, {"sent": 1}), 40, "the alert to be sent")
+    finally:
+        assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
+    out2 = daemon.stdout
+
+    # And a clean restart re-sends nothing, even with a new ETag on the same content.
+    server.set("/dsca.xml", rss(POLAND, JAPAN), etag='"b"')
+    polled = server.hits("/dsca.xml")
+    done = subprocess.run(
+        _pressmon("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert server.hits("/dsca.xml") > polled
+    assert _counts(db_url) == (2, {"sent": 1})
+    printed = out1 + out2 + done.stdout.decode()
+    assert printed.count("Japan – SM-6") == 1, printed
+
+
+def test_sigterm_drains_and_exits_zero(server: FeedServer, sqlite_url: str, tmp_path: Path) -> None:
+    cfg = tmp_path / "feeds.yaml"
+    cfg.write_text(CONFIG.format(url=server.url("/dsca.xml")))
+    server.set_handler("/dsca.xml", _slow(rss(POLAND), 1.5))
+    daemon = Daemon(cfg, _env(sqlite_url), tmp_path, "d")
+    try:
+        _wait(lambda: server.hits("/dsca.xml") > 0, 30, "the first fetch")
+    finally:
+        assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
+    # The in-flight poll finished and was committed during the drain.
+    assert _counts(sqlite_url) == (1, {})
+
+
+def test_broken_config_starts_nothing(tmp_path: Path) -> None:
+    cfg = tmp_path / "feeds.yaml"
+    cfg.write_text(CONFIG.format(url="https://example.org/x.xml").replace("every: 2s", "every: 15 minutes"))
+    db = tmp_path / "p.db"
+    env = _env(f"sqlite:///{db}")
+    check = subprocess.run(_pressmon("config", "check", str(cfg)), env=env, capture_output=True, timeout=60)
+    run = subprocess.run(_pressmon("run", "-c", str(cfg)), env=env, capture_output=True, timeout=60)
+    expected = f'{cfg}:5 sources[0].every: "15 minutes" is not a duration; use e.g. 15m'
+    assert check.returncode == 1 and expected in check.stderr.decode()
+    assert run.returncode == 1 and expected in run.stderr.decode()
+    assert not db.exists(), "nothing may start on a broken config"
+
+
+def test_second_daemon_on_one_sqlite_file_refuses(
+    server: FeedServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "feeds.yaml"
+    cfg.write_text(CONFIG.format(url=server.url("/dsca.xml")))
+    server.set("/dsca.xml", rss(POLAND))
+    env = _env(sqlite_url)
+    first = Daemon(cfg, env, tmp_path, "first")
+    try:
+        _wait(lambda: server.hits("/dsca.xml") > 0, 30, "the first daemon to poll")
+        second = subprocess.run(_pressmon("run", "-c", str(cfg)), env=env, capture_output=True, timeout=60)
+        assert second.returncode == 1
+        assert "another pressmon daemon" in second.stderr.decode()
+    finally:
+        assert first.stop(signal.SIGTERM) == 0, first.stderr

@@ -1,0 +1,181 @@
+"""Poll end to end against a real loopback HTTP server: baseline, new, revised, and broken sources that
+must change nothing stored (RELIABILITY G4, cases 1, 5, 6, 7)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from monitor.app import App
+from monitor.config.schema import Config, ConsoleReceiver, Route, Source, Topic
+from monitor.settings import Settings
+from monitor.store.engine import read_session
+from monitor.store.models import ItemRow, OutboxRow, PollLogRow, RevisionRow, SourceRow
+from tests.support.httpserver import FeedServer
+
+
+def rss(*items: tuple[str, str, str]) -> bytes:
+    """(guid, title, description) -> RSS 2.0 bytes."""
+    body = "".join(
+        f"<item><guid isPermaLink='false'>{g}</guid><title>{t}</title>"
+        f"<link>https://www.dsca.mil/a/{g}</link><description>{d}</description>"
+        "<pubDate>Tue, 24 Nov 2026 21:55:00 GMT</pubDate></item>"
+        for g, t, d in items
+    )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>DSCA</title>"
+        f"<link>https://www.dsca.mil/</link><description>x</description>{body}</channel></rss>"
+    ).encode()
+
+
+POLAND = ("1", "Poland – AIM-120D", "a possible Foreign Military Sale to the Government of Poland")
+JAPAN = ("2", "Japan – SM-6", "a possible Foreign Military Sale to the Government of Japan for $1.0 billion")
+JAPAN_EDITED = (
+    "2",
+    "Japan – SM-6",
+    "a possible Foreign Military Sale to the Government of Japan for $1.2 billion",
+)
+FMS = Topic(id="fms-japan", title="FMS to Japan", keywords=("Foreign Military Sale",), requires=(("Japan",),))
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as s:
+        yield s
+
+
+def make_config(server: FeedServer, *ids: str) -> Config:
+    return Config(
+        sources=tuple(
+            Source(id=i, url=server.url(f"/{i}.xml"), every=timedelta(minutes=15), timeout=1, deadline=1.5)
+            for i in ids
+        ),
+        topics=(FMS,),
+        routes=(Route(to=("console",)),),
+        receivers={"console": ConsoleReceiver()},
+    )
+
+
+@pytest.fixture
+async def make_app(db_url: str) -> AsyncIterator[object]:
+    apps: list[App] = []
+
+    def build(config: Config) -> tuple[App, io.StringIO]:
+        out = io.StringIO()
+        app = App.build(Settings(database_url=db_url, allow_private_networks=True), config, stream=out)
+        app.prepare_database(exclusive=False)
+        apps.append(app)
+        return app, out
+
+    yield build
+    for a in apps:
+        await a.aclose()
+
+
+def snapshot(engine: sa.Engine) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int]:
+    with read_session(engine) as s:
+        items = [(r.source_id, r.item_key, r.content_hash, r.revision_count) for r in s.exec(select(ItemRow))]
+        revs = [(r.item_id, r.seq, r.content_hash) for r in s.exec(select(RevisionRow))]
+        outbox = len(list(s.exec(select(OutboxRow))))
+    return sorted(items), sorted(revs), outbox
+
+
+async def test_baseline_then_new_then_revised(server: FeedServer, make_app: object) -> None:
+    server.set("/dsca.xml", rss(POLAND), etag='"v1"')
+    app, out = make_app(make_config(server, "dsca"))  # type: ignore[operator]
+
+    first = await app.poll_pass()
+    assert [(r.status, r.new, r.alerts, r.baseline) for r in first.sources] == [("ok", 1, 0, True)]
+    assert (await app.deliver()).sent == 0
+
+    second = await app.poll_pass()  # 304: nothing to do
+    assert second.sources[0].status == "not_modified"
+    assert server.last_request("/dsca.xml").headers["if-none-match"] == '"v1"'
+
+    server.set("/dsca.xml", rss(POLAND, JAPAN), etag='"v2"')
+    third = await app.poll_pass()
+    assert [(r.new, r.revised, r.alerts) for r in third.sources] == [(1, 0, 1)]
+    assert (await app.deliver()).sent == 1
+    text = out.getvalue()
+    assert "Japan – SM-6" in text and "FMS to Japan" in text and "https://www.dsca.mil/a/2" in text
+    assert "Poland" not in text
+
+    server.set("/dsca.xml", rss(POLAND, JAPAN_EDITED), etag='"v3"')
+    fourth = await app.poll_pass()
+    assert [(r.new, r.revised, r.alerts) for r in fourth.sources] == [(0, 1, 1)]
+    assert (await app.deliver()).sent == 1
+    assert "REVISED" in out.getvalue() and "$1.2 billion" in out.getvalue()
+
+    # Delivering again, or polling the same content again, sends nothing more.
+    server.set("/dsca.xml", rss(POLAND, JAPAN_EDITED), etag='"v4"')
+    await app.poll_pass()
+    assert (await app.deliver()).sent == 0
+    items, revs, outbox = snapshot(app.engine)
+    assert len(items) == 2 and len(revs) == 3 and outbox == 2
+
+
+BROKEN = {
+    "hang": lambda s, p: s.hang(p),
+    "http-500": lambda s, p: s.status(p, 500),
+    "html-200": lambda s, p: s.set(
+        p, b"<html><head><title>Just a moment...</title></head><body>challenge</body></html>",
+        content_type="text/html",
+    ),
+    "empty-channel": lambda s, p: s.set(p, rss()),
+    "http-410": lambda s, p: s.status(p, 410),
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN))
+async def test_broken_source_changes_nothing_and_backs_off(
+    server: FeedServer, make_app: object, kind: str
+) -> None:
+    server.set("/bad.xml", rss(POLAND, JAPAN))
+    server.set("/good.xml", rss(POLAND))
+    app, _ = make_app(make_config(server, "bad", "good"))  # type: ignore[operator]
+    await app.poll_pass()
+    before = snapshot(app.engine)
+
+    BROKEN[kind](server, "/bad.xml")
+    server.set("/good.xml", rss(POLAND, JAPAN))
+    report = await app.poll_pass()
+    by_id = {r.source_id: r for r in report.sources}
+    assert by_id["bad"].status == "error", by_id["bad"]
+    assert by_id["bad"].error and by_id["bad"].error.split(":")[0] in ("fetch", "parse")
+    assert by_id["good"].new == 1 and by_id["good"].alerts == 1  # the others keep polling
+
+    after = snapshot(app.engine)
+    bad_before = [i for i in before[0] if i[0] == "bad"]
+    assert [i for i in after[0] if i[0] == "bad"] == bad_before
+    with read_session(app.engine) as s:
+        row = s.get(SourceRow, "bad")
+        assert row is not None and row.error_streak == 1 and row.last_error
+        assert row.lease_token is None
+        logs = list(s.exec(select(PollLogRow).where(PollLogRow.source_id == "bad")))
+        assert [log.status for log in logs] == ["ok", "error"]
+
+    # The source recovers with the original feed: nothing is new again (G4), the streak resets.
+    server.set("/bad.xml", rss(POLAND, JAPAN))
+    again = await app.poll_pass(["bad"])
+    assert [(r.new, r.revised, r.alerts) for r in again.sources] == [(0, 0, 0)]
+    assert again.sources[0].status in ("ok", "unchanged")
+    with read_session(app.engine) as s:
+        row = s.get(SourceRow, "bad")
+        assert row is not None and row.error_streak == 0
+
+
+async def test_failing_source_backs_off_exponentially(server: FeedServer, make_app: object) -> None:
+    server.status("/bad.xml", 503, retry_after="3600")
+    app, _ = make_app(make_config(server, "bad"))  # type: ignore[operator]
+    for _ in range(3):
+        await app.poll_pass()
+    with read_session(app.engine) as s:
+        row = s.get(SourceRow, "bad")
+        assert row is not None and row.error_streak == 3
+        assert row.last_error == "fetch: bad: HTTP 503 Service Unavailable" or "503" in (row.last_error or "")
+        assert row.next_due - app.now() >= timedelta(minutes=59)  # Retry-After honoured as a floor
