@@ -92,6 +92,7 @@ class App:
         stream: TextIO | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         template_dirs: Sequence[Path] = (),
+        now: Callable[[], datetime] = utcnow,
     ) -> App:
         renderer = Renderer(template_dirs)
         notifiers: dict[str, Notifier] = {}
@@ -109,7 +110,7 @@ class App:
             raise ConfigError(problems)
         engine = make_engine(settings.database_url)
         client = make_client(transport=transport, max_connections=settings.max_concurrent_fetches * 2)
-        return cls(settings, config, engine=engine, client=client, notifiers=notifiers)
+        return cls(settings, config, engine=engine, client=client, notifiers=notifiers, now=now)
 
     # -- lifecycle -------------------------------------------------------------------------------------
 

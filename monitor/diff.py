@@ -10,8 +10,8 @@
   ``"… kept words [-removed-]{+added+} kept words …"``; ``""`` when no word changed.
 - ``is_material(old_title, old_text, new_title, new_text)``: ``(material, reason)``. Material when
   dates, numbers/amounts, negations ("not", "ません") or capitalised words (named entities) changed,
-  or more than ``MATERIAL_WORDS`` words did (a CJK character counts as half a word). Whitespace, case and punctuation-only edits are never material.
-  Matched topic terms are the matcher's business, not this module's.
+  or more than ``MATERIAL_WORDS`` words did (a CJK character counts as half a word). Whitespace,
+  case and punctuation-only edits are never material. Matched topic terms are the matcher's business.
 """
 
 from __future__ import annotations

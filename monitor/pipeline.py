@@ -17,7 +17,7 @@ from monitor.diff import StoredRevision, classify, diff_summary, is_material
 from monitor.identity import assign_identity, keys_unstable
 from monitor.match.keywords import CompiledTopic, match_topics
 from monitor.model import Change, ChangeKind, Entry, FetchResult, Item, Mention
-from monitor.plan import AlertReason, PlannedAlert, plan_item_alerts
+from monitor.plan import AlertReason, PlannedAlert, plan_health_alerts, plan_item_alerts
 from monitor.schedule import next_due
 
 __all__ = [
@@ -46,6 +46,8 @@ class ClaimedSource:
     body_hash: str | None
     error_streak: int
     item_count: int
+    failing_since: datetime | None = None
+    health_alerted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class SourceUpdate:
     update_validators: bool = False
     baseline_done: bool | None = None
     key_mode: str | None = None
+    failing_since: datetime | None = None  # start of the failure streak (None once healthy)
+    health_alerted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,7 @@ class PollWrite:
     wire_bytes: int = 0
     entries: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    source_alerts: tuple[PlannedAlert, ...] = ()  # source-health: failing / resolved
 
     @property
     def new_count(self) -> int:
@@ -104,7 +109,7 @@ class PollWrite:
 
     @property
     def alert_count(self) -> int:
-        return sum(len(w.alerts) for w in self.items)
+        return sum(len(w.alerts) for w in self.items) + len(self.source_alerts)
 
 
 def identify(
@@ -139,12 +144,20 @@ def decide_failure(
     error_kind: str,
     now: datetime,
     rand: float,
+    routes: Sequence[Route] = (),
     retry_after_s: float | None = None,
     http_status: int | None = None,
     wire_bytes: int = 0,
 ) -> PollWrite:
-    """A failed fetch or parse: nothing stored changes but the schedule (backoff) and the error."""
+    """A failed fetch or parse: nothing stored changes but the schedule (backoff) and the error.
+    A source failing for ``health_alert_after`` raises one source-health alert per failure streak."""
     streak = claim.error_streak + 1
+    failing_since = claim.failing_since or now
+    alerts: list[PlannedAlert] = []
+    if not claim.health_alerted and now - failing_since >= src.health_alert_after:
+        alerts = plan_health_alerts(
+            src, routes, state="failing", failing_since=failing_since, error=error, streak=streak, now=now
+        )
     update = SourceUpdate(
         next_due=next_due(
             now=now,
@@ -159,6 +172,8 @@ def decide_failure(
         error_streak=streak,
         error=error,
         error_kind=error_kind,
+        failing_since=failing_since,
+        health_alerted=claim.health_alerted or bool(alerts),
     )
     return PollWrite(
         source_id=src.id,
@@ -167,11 +182,30 @@ def decide_failure(
         status="error",
         http_status=http_status,
         wire_bytes=wire_bytes,
+        source_alerts=tuple(alerts),
+    )
+
+
+def _recovered(
+    src: Source, claim: ClaimedSource, routes: Sequence[Route], now: datetime
+) -> tuple[PlannedAlert, ...]:
+    if not claim.health_alerted or claim.failing_since is None:
+        return ()
+    return tuple(
+        plan_health_alerts(
+            src, routes, state="resolved", failing_since=claim.failing_since, error=None, streak=0, now=now
+        )
     )
 
 
 def decide_not_modified(
-    src: Source, claim: ClaimedSource, result: FetchResult, *, now: datetime, rand: float
+    src: Source,
+    claim: ClaimedSource,
+    result: FetchResult,
+    *,
+    now: datetime,
+    rand: float,
+    routes: Sequence[Route] = (),
 ) -> PollWrite:
     """304, or 200 with the same body as last time: only the schedule (and validators) move."""
     base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s)
@@ -192,6 +226,7 @@ def decide_not_modified(
         status=result.outcome.value,
         http_status=result.status_code,
         wire_bytes=result.wire_bytes,
+        source_alerts=_recovered(src, claim, routes, now),
     )
 
 
@@ -223,6 +258,7 @@ def decide_success(
             error_kind="empty",
             now=now,
             rand=rand,
+            routes=routes,
             http_status=result.status_code,
             wire_bytes=result.wire_bytes,
         )
@@ -300,4 +336,5 @@ def decide_success(
         wire_bytes=result.wire_bytes,
         entries=len(items),
         notes=tuple(notes),
+        source_alerts=_recovered(src, claim, routes, now),
     )

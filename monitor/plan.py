@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from monitor.config.schema import AlertKind, Route
+from monitor.config.schema import AlertKind, Route, Source
 from monitor.model import Change, ChangeKind, Mention
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "PlannedAlert",
     "RouteContext",
     "alert_key",
+    "plan_health_alerts",
     "plan_item_alerts",
     "route_receivers",
 ]
@@ -91,6 +92,37 @@ def _distinct(words: Iterable[str]) -> list[str]:
 
 def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
+
+
+def plan_health_alerts(
+    src: Source,
+    routes: Sequence[Route],
+    *,
+    state: str,
+    failing_since: datetime,
+    error: str | None,
+    streak: int,
+    now: datetime,
+) -> list[PlannedAlert]:
+    """A source-health alert: ``state`` is "failing" (after ``health_alert_after``) or "resolved". One
+    per failure streak: the key carries the streak's start."""
+    ctx = RouteContext(source_id=src.id, tags=src.tags, kind="source-health")
+    receivers = route_receivers(routes, ctx, topic_id="")
+    key = f"source-health:{src.id}:{failing_since.isoformat()}:{state}"
+    payload: dict[str, Any] = {
+        "alert_key": key,
+        "kind": "source-health",
+        "reason": f"source-{state}",
+        "state": state,
+        "source_id": src.id,
+        "source_title": src.title or src.id,
+        "url": src.url,
+        "failing_since": _iso(failing_since),
+        "seen_at": _iso(now),
+        "error": error,
+        "error_streak": streak,
+    }
+    return [PlannedAlert(key, r, "source-health", (), payload) for r in receivers]
 
 
 def plan_item_alerts(

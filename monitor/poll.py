@@ -109,11 +109,14 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             error_kind=e.kind.value,
             now=ctx.now(),
             rand=ctx.rand(),
+            routes=ctx.config.routes,
             retry_after_s=e.retry_after_s,
             http_status=e.status_code,
         )
     if result.outcome is not FetchOutcome.OK:
-        return decide_not_modified(src, claim, result, now=ctx.now(), rand=ctx.rand())
+        return decide_not_modified(
+            src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes
+        )
     try:
         entries = parse_feed(
             src.id,
@@ -131,6 +134,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             error_kind="parse",
             now=ctx.now(),
             rand=ctx.rand(),
+            routes=ctx.config.routes,
             http_status=result.status_code,
             wire_bytes=result.wire_bytes,
         )

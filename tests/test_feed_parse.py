@@ -690,3 +690,32 @@ def test_corpus_feeds(name: str, base_url: str, count: int) -> None:
         assert entry.link and entry.link.startswith(("http://", "https://"))
         assert entry.published_at is not None and entry.published_at.tzinfo is UTC
         assert "<" not in entry.text and "\x00" not in entry.text and "\ufffd" not in entry.text
+
+
+def test_content_encoded_is_preferred_over_description() -> None:
+    body = (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
+        "<item><title>a</title><description>Short summary...</description>"
+        "<content:encoded><![CDATA[<p>Full <b>statement</b> text.</p>]]></content:encoded></item>"
+        "</channel></rss>"
+    )
+    [entry] = parse(body.encode())
+    assert entry.text == "Full statement text."
+
+
+def test_plain_text_fields_are_not_html_unescaped_twice() -> None:
+    body = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>urn:1</id>'
+        '<title type="text">AT&amp;T &amp;notice &lt;tariffs&gt;</title></entry></feed>'
+    )
+    [entry] = parse(body.encode())
+    assert entry.title == "AT&T &notice <tariffs>"
+
+
+def test_a_feedparser_crash_becomes_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("monitor.sources.feed.feedparser.parse", boom)
+    with pytest.raises(ParseError, match="feedparser failed"):
+        parse(rss(item("a")).encode())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +16,7 @@ from monitor.identity import (
     keys_unstable,
 )
 from monitor.model import Entry
+from monitor.sources.feed import parse_feed
 
 WHEN = datetime(2026, 4, 7, 20, 15, tzinfo=UTC)
 
@@ -196,8 +197,13 @@ def test_item_carries_entry_fields_and_hashes() -> None:
     assert item.canonical_url == U1
     assert item.content_hash == content_hash("T", "X")
     assert (item.guid, item.title, item.text, item.published_at, item.tags, item.lang) == (
-        "g", "T", "X", WHEN, ("a",), "en",
-    )  # fmt: skip
+        "g",
+        "T",
+        "X",
+        WHEN,
+        ("a",),
+        "en",
+    )
 
 
 def test_hash_key_depends_on_title_and_date_not_text() -> None:
@@ -264,21 +270,34 @@ URLS = [f"https://www.mod.go.jp/j/press/news/2026/04/{n:02d}.html" for n in rang
     ("previous", "current", "unstable"),
     [
         pytest.param(fetch("a", URLS), fetch("b", URLS), True, id="every GUID changed, same URLs"),
-        pytest.param(fetch("a", URLS), fetch("b", URLS[:3] + ["https://x.gov/1"]), True, id="most URLs overlap"),
-        pytest.param(fetch("a", URLS), fetch("a", URLS), False, id="stable GUIDs"),
-        pytest.param(fetch("a", URLS), fetch("a", URLS[1:]) + fetch("new", URLS[:1]), False, id="one GUID still matches"),
         pytest.param(
-            fetch("a", URLS), fetch("b", [f"https://x.gov/{n}" for n in range(6)]), False,
+            fetch("a", URLS), fetch("b", [*URLS[:3], "https://x.gov/1"]), True, id="most URLs overlap"
+        ),
+        pytest.param(fetch("a", URLS), fetch("a", URLS), False, id="stable GUIDs"),
+        pytest.param(
+            fetch("a", URLS),
+            fetch("a", URLS[1:]) + fetch("new", URLS[:1]),
+            False,
+            id="one GUID still matches",
+        ),
+        pytest.param(
+            fetch("a", URLS),
+            fetch("b", [f"https://x.gov/{n}" for n in range(6)]),
+            False,
             id="all-new items (new GUIDs and new URLs) are just news",
         ),
         pytest.param(fetch("a", URLS[:2]), fetch("b", URLS[:2]), False, id="fewer than 3 previous GUIDs"),
-        pytest.param(fetch("a", URLS), [entry(f"T{n}", link=u) for n, u in enumerate(URLS)], False, id="no GUIDs now"),
         pytest.param(
-            fetch("a", URLS), fetch("b", URLS[:1] + [f"https://x.gov/{n}" for n in range(5)]), False,
+            fetch("a", URLS), [entry(f"T{n}", link=u) for n, u in enumerate(URLS)], False, id="no GUIDs now"
+        ),
+        pytest.param(
+            fetch("a", URLS),
+            fetch("b", [*URLS[:1], *(f"https://x.gov/{n}" for n in range(5))]),
+            False,
             id="one URL in common is not substantial",
         ),
     ],
-)  # fmt: skip
+)
 def test_keys_unstable(previous: list[Entry], current: list[Entry], unstable: bool) -> None:
     previous_keys = identity_keys(assign_identity(previous))
     assert keys_unstable(previous_keys, assign_identity(current)) is unstable
@@ -287,3 +306,10 @@ def test_keys_unstable(previous: list[Entry], current: list[Entry], unstable: bo
 def test_identity_keys_adds_canonical_urls() -> None:
     items = assign_identity([entry(guid="g", link=U1 + "?utm_medium=x"), entry("B")])
     assert identity_keys(items) == {"g:g", "u:" + U1, items[1].key}
+
+
+def test_duplicate_guid_fixture_keeps_every_item() -> None:
+    body = (Path(__file__).parent / "fixtures" / "feeds" / "duplicate_guids.xml").read_bytes()
+    items = assign_identity(parse_feed("ustr", body, {}, base_url="https://ustr.gov/rss.xml"))
+    assert [i.key_kind for i in items] == ["url", "url", "guid"]
+    assert len({i.key for i in items}) == 3

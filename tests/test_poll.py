@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -65,9 +65,10 @@ def make_config(server: FeedServer, *ids: str) -> Config:
 async def make_app(db_url: str) -> AsyncIterator[object]:
     apps: list[App] = []
 
-    def build(config: Config) -> tuple[App, io.StringIO]:
+    def build(config: Config, **kw: object) -> tuple[App, io.StringIO]:
         out = io.StringIO()
-        app = App.build(Settings(database_url=db_url, allow_private_networks=True), config, stream=out)
+        settings = Settings(database_url=db_url, allow_private_networks=True)
+        app = App.build(settings, config, stream=out, **kw)  # type: ignore[arg-type]
         app.prepare_database(exclusive=False)
         apps.append(app)
         return app, out
@@ -123,7 +124,8 @@ BROKEN = {
     "hang": lambda s, p: s.hang(p),
     "http-500": lambda s, p: s.status(p, 500),
     "html-200": lambda s, p: s.set(
-        p, b"<html><head><title>Just a moment...</title></head><body>challenge</body></html>",
+        p,
+        b"<html><head><title>Just a moment...</title></head><body>challenge</body></html>",
         content_type="text/html",
     ),
     "empty-channel": lambda s, p: s.set(p, rss()),
@@ -179,3 +181,36 @@ async def test_failing_source_backs_off_exponentially(server: FeedServer, make_a
         assert row is not None and row.error_streak == 3
         assert row.last_error == "fetch: bad: HTTP 503 Service Unavailable" or "503" in (row.last_error or "")
         assert row.next_due - app.now() >= timedelta(minutes=59)  # Retry-After honoured as a floor
+
+
+async def test_source_health_alert_after_threshold_and_on_recovery(
+    server: FeedServer, make_app: object
+) -> None:
+    """RELIABILITY case 7: a source that used to work returns 410; after the threshold one source-health
+    alert is raised (not one per poll), polling continues, and recovery raises one resolved alert."""
+    server.set("/dsca.xml", rss(POLAND))
+    config = make_config(server, "dsca")
+    src = config.sources[0].model_copy(update={"health_alert_after": timedelta(minutes=30)})
+    config = config.model_copy(update={"sources": (src,)})
+    clock = [datetime(2026, 11, 25, 12, 0, tzinfo=UTC)]
+    app, out = make_app(config, now=lambda: clock[0])  # type: ignore[operator]
+    await app.poll_pass()
+
+    server.status("/dsca.xml", 410)
+    for minutes in (10, 20, 40, 80, 160):
+        clock[0] = datetime(2026, 11, 25, 12, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+        report = await app.poll_pass()
+        assert report.sources[0].status == "error"
+    await app.deliver()
+    assert out.getvalue().count("SOURCE FAILING") == 1
+    assert "HTTP 410" in out.getvalue()
+
+    server.set("/dsca.xml", rss(POLAND))
+    clock[0] += timedelta(hours=1)
+    await app.poll_pass()
+    await app.poll_pass()
+    await app.deliver()
+    assert out.getvalue().count("SOURCE RECOVERED") == 1
+    with read_session(app.engine) as s:
+        row = s.get(SourceRow, "dsca")
+        assert row is not None and row.error_streak == 0 and row.failing_since is None

@@ -133,6 +133,8 @@ class Source(_Model):
     deadline: Duration = timedelta(seconds=30)  # total time for one fetch
     max_bytes: int = Field(10_000_000, gt=0)  # cap on wire and on decoded size
     max_entries: int = Field(500, gt=0)  # entries read from one fetch
+    # A source failing for this long raises a source-health alert (and a resolved one on recovery).
+    health_alert_after: Duration = timedelta(hours=6)
     tags: tuple[str, ...] = ()
     lang: str | None = None  # "en", "ja": overrides what the feed says
     enabled: bool = True

@@ -144,9 +144,17 @@ def parse_feed(
     response_headers = {"content-type": "application/xml; charset=utf-8"}
     if header_lang:
         response_headers["content-language"] = header_lang
-    parsed = feedparser.parse(
-        io.BytesIO(data), response_headers=response_headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(data),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # untrusted input must not crash a poll: a parser bug is this feed's problem
+        raise ParseError(
+            source_id, f"not a feed: feedparser failed ({type(exc).__name__}: {exc})"[:300]
+        ) from exc
     raw_entries: list[Any] = list(dict.get(parsed, "entries") or [])
     if not raw_entries and not dict.get(parsed, "version"):
         raise ParseError(source_id, f"not a feed: {_not_a_feed_reason(parsed, text, root)}")

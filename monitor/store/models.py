@@ -63,6 +63,9 @@ class SourceRow(SQLModel, table=True):
     last_error: str | None = None
     last_error_kind: str | None = Field(default=None, max_length=32)
     last_ok_at: datetime | None = _utc(default=None, nullable=True)
+    # Start of the current failure streak, and whether a source-health alert was raised for it.
+    failing_since: datetime | None = _utc(default=None, nullable=True)
+    health_alerted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     last_checked_at: datetime | None = _utc(default=None, nullable=True)
     etag: str | None = None
     last_modified: str | None = None

@@ -81,6 +81,8 @@ def claim_sources(
             col(SourceRow.last_modified),
             col(SourceRow.body_hash),
             col(SourceRow.error_streak),
+            col(SourceRow.failing_since),
+            col(SourceRow.health_alerted),
         )
     )
     with write_session(engine) as s:
@@ -105,6 +107,8 @@ def claim_sources(
             body_hash=r[5],
             error_streak=int(r[6]),
             item_count=counts.get(r[0], 0),
+            failing_since=r[7],
+            health_alerted=bool(r[8]),
         )
         for r in sorted(rows, key=lambda r: r[0])
     ]
@@ -187,6 +191,8 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
         "next_due": u.next_due,
         "last_checked_at": u.checked_at,
         "error_streak": u.error_streak,
+        "failing_since": u.failing_since,
+        "health_alerted": u.health_alerted,
         "lease_owner": None,
         "lease_token": None,
         "lease_until": None,
@@ -292,6 +298,22 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
                         "created_at": now,
                     },
                 )
+        for a in write.source_alerts:
+            _insert_ignore(
+                s,
+                OutboxRow,
+                {
+                    "alert_key": a.alert_key,
+                    "receiver": a.receiver,
+                    "kind": a.kind,
+                    "mention_id": None,
+                    "payload": a.payload,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                },
+            )
         if write.seen_keys:
             keys = list(write.seen_keys)
             for i in range(0, len(keys), 500):
