@@ -193,25 +193,30 @@ async def profile_new(config: Config, concurrency: int) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             app = open_app(tmp, config, concurrency)
             prof.enable()
-            await app.poll_pass()
+            wall, _ = await timed(app.poll_pass)
             prof.disable()
             await app.aclose()
     finally:
         asyncio.to_thread = real  # type: ignore[assignment]
     stats: dict[Any, Any] = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-    total = sum(v[2] for v in stats.values())
-    probes = {"fetch (monitor.fetch + httpx)": ("fetch.py", "fetch"),
-              "parse_feed (feedparser)": ("feed.py", "parse_feed"),
-              "decide_success (match, diff)": ("pipeline.py", "decide_success"),
-              "commit_poll (SQLite write)": ("polls.py", "commit_poll"),
-              "load_stored + guid keys (read)": ("polls.py", "load_stored"),
-              "claim_sources": ("polls.py", "claim_sources")}  # fmt: skip
+    probes = {
+        "fetch (monitor.fetch + httpx)": (("fetch.py", "fetch"),),
+        "parse_feed (feedparser)": (("feed.py", "parse_feed"),),
+        "decide_success (match, diff)": (("pipeline.py", "decide_success"),),
+        "commit_poll (SQLite write)": (("polls.py", "commit_poll"),),
+        "load_stored + guid keys (SQLite read)": (
+            ("polls.py", "load_stored"),
+            ("polls.py", "stored_guid_keys"),
+        ),
+        "claim_sources (SQLite)": (("polls.py", "claim_sources"),),
+        "event loop idle (epoll wait)": (("~", "<method 'poll' of 'select.epoll' objects>"),),
+    }
     print(
-        f"\ncProfile of one pressmon all-new pass: {total:.2f}s CPU in profiled code (inflated by cProfile)"
+        f"\ncProfile of one pressmon all-new pass ({wall:.2f}s wall, inflated by cProfile; DB calls inline):"
     )
-    for label, (file, func) in probes.items():
-        cum = sum(v[3] for k, v in stats.items() if k[0].endswith(file) and k[2] == func)
-        print(f"  {label:34} {cum:6.2f}s  {100 * cum / total:5.1f}%")
+    for label, funcs in probes.items():
+        cum = sum(v[3] for k, v in stats.items() if any(k[0].endswith(f) and k[2] == n for f, n in funcs))
+        print(f"  {label:38} {cum:6.2f}s  {100 * cum / wall:5.1f}%")
 
 
 # --- main ---------------------------------------------------------------------------------------

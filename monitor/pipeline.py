@@ -113,12 +113,13 @@ class PollWrite:
 
 
 def identify(
-    entries: Sequence[Entry], claim: ClaimedSource, stored_guid_keys: set[str]
+    entries: Sequence[Entry], claim: ClaimedSource, recent_keys: set[str]
 ) -> tuple[list[Item], str, bool]:
     """Identity for this fetch's entries: ``(items, key_mode, switched)``. A source whose GUIDs all
-    changed since the last poll while its URLs did not is switched to URL keys for good."""
+    changed since the last poll while its URLs did not is switched to URL keys for good.
+    ``recent_keys`` is ``identity.identity_keys`` of the recently stored items."""
     items = assign_identity(entries, prefer=claim.key_mode)
-    if claim.key_mode == "guid" and claim.baseline_done and keys_unstable(stored_guid_keys, items):
+    if claim.key_mode == "guid" and claim.baseline_done and keys_unstable(recent_keys, items):
         return assign_identity(entries, prefer="url"), "url", True
     return items, claim.key_mode, False
 

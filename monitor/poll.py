@@ -139,7 +139,9 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             wire_bytes=result.wire_bytes,
         )
     guid_keys = (
-        await asyncio.to_thread(polls.stored_guid_keys, ctx.engine, src.id) if claim.baseline_done else set()
+        await asyncio.to_thread(polls.recent_identity_keys, ctx.engine, src.id)
+        if claim.baseline_done
+        else set()
     )
     items, key_mode, switched = identify(entries, claim, guid_keys)
     stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])

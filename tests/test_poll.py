@@ -214,3 +214,34 @@ async def test_source_health_alert_after_threshold_and_on_recovery(
     with read_session(app.engine) as s:
         row = s.get(SourceRow, "dsca")
         assert row is not None and row.error_streak == 0 and row.failing_since is None
+
+
+async def test_guids_regenerated_every_fetch_switch_to_url_keys_without_a_flood(
+    server: FeedServer, make_app: object
+) -> None:
+    """RELIABILITY case 13 / DESIGN: a CMS that mints new GUIDs on every fetch, links stable."""
+
+    def feed(gen: int, extra: bool = False) -> bytes:
+        items = [
+            (f"gen{gen}-{n}", f"Japan – item {n}", f"a possible Foreign Military Sale to Japan no. {n}")
+            for n in range(4)
+        ]
+        body = rss(*items)
+        # rss() derives links from the guid; give every generation the same links instead.
+        for n in range(4):
+            body = body.replace(f"/a/gen{gen}-{n}<".encode(), f"/a/item-{n}<".encode())
+        return body
+
+    server.set("/dsca.xml", feed(1))
+    app, out = make_app(make_config(server, "dsca"))  # type: ignore[operator]
+    await app.poll_pass()
+    server.set("/dsca.xml", feed(2))
+    second = await app.poll_pass()
+    server.set("/dsca.xml", feed(3))
+    third = await app.poll_pass()
+    assert (await app.deliver()).sent == 0, out.getvalue()
+    assert [r.alerts for r in second.sources + third.sources] == [0, 0]
+    assert third.sources[0].new == 0
+    with read_session(app.engine) as s:
+        row = s.get(SourceRow, "dsca")
+        assert row is not None and row.key_mode == "url"

@@ -165,16 +165,22 @@ def load_stored(engine: sa.Engine, source_id: str, keys: Iterable[str]) -> dict[
     return out
 
 
-def stored_guid_keys(engine: sa.Engine, source_id: str, *, limit: int = 1000) -> set[str]:
-    """GUID keys of the most recently seen items (for the key-unstable check)."""
+def recent_identity_keys(engine: sa.Engine, source_id: str, *, limit: int = 1000) -> set[str]:
+    """Keys of the most recently seen GUID-keyed items, plus ``"u:" + canonical_url`` of each: what
+    ``identity.keys_unstable`` compares a fetch against."""
     with read_session(engine) as s:
         q = (
-            select(ItemRow.item_key)
+            select(ItemRow.item_key, ItemRow.canonical_url)
             .where(col(ItemRow.source_id) == source_id, col(ItemRow.key_kind) == "guid")
             .order_by(col(ItemRow.last_seen_at).desc())
             .limit(limit)
         )
-        return set(s.exec(q).all())
+        out: set[str] = set()
+        for key, url in s.exec(q).all():
+            out.add(key)
+            if url:
+                out.add("u:" + url)
+        return out
 
 
 def _insert_ignore(session: Session, table: type[OutboxRow], values: dict[str, object]) -> None:
