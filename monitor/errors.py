@@ -86,9 +86,22 @@ class LeaseLost(StoreError):
 
 
 class DeliveryError(PressmonError):
-    def __init__(self, receiver: str, detail: str, *, retryable: bool, retry_after_s: float | None = None):
+    """A receiver failed. ``retryable``: try again later (5xx, 429, network). ``ambiguous``: the provider
+    may have accepted the message (connection lost after the request was sent): reconcile before any
+    re-send. ``retry_after_s``: the provider's own wait hint."""
+
+    def __init__(
+        self,
+        receiver: str,
+        detail: str,
+        *,
+        retryable: bool,
+        retry_after_s: float | None = None,
+        ambiguous: bool = False,
+    ):
         self.receiver = receiver
         self.detail = detail
         self.retryable = retryable
         self.retry_after_s = retry_after_s
+        self.ambiguous = ambiguous
         super().__init__(f"deliver: {receiver}: {detail}")
