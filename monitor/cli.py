@@ -212,7 +212,9 @@ def sources(config: ConfigOpt = None) -> None:
     from monitor.store.queries import source_overview
 
     settings = Settings()
-    cfg = _load(settings, config)
+    path = config or settings.config_file
+    # Without a config file the table still shows what the database knows.
+    configured = {s.id for s in _load(settings, path).sources} if path.exists() else set()
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
@@ -221,10 +223,9 @@ def sources(config: ConfigOpt = None) -> None:
         engine.dispose()
     now = datetime.now(UTC)
     table = Table("id", "last ok", "errors", "next due", "items", "last error")
-    configured = {s.id for s in cfg.sources}
     for r in rows:
         table.add_row(
-            r.id + ("" if r.id in configured else " (not in config)"),
+            r.id + ("" if r.id in configured or not configured else " (not in config)"),
             _ago(r.last_ok_at, now),
             str(r.error_streak),
             _ago(r.next_due, now),

@@ -1,0 +1,110 @@
+"""The CLI in-process (typer's runner) and the demo end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.demo.run import run_demo
+from tests.support.httpserver import FeedServer
+from tests.test_poll import JAPAN, POLAND, rss
+
+runner = CliRunner()
+
+CONFIG = """
+sources:
+  - id: good
+    url: {good}
+  - id: bad
+    url: {bad}
+    timeout: 1s
+    deadline: 2s
+topics:
+  - id: fms-japan
+    title: FMS to Japan
+    keywords: ["Foreign Military Sale"]
+    requires: [[Japan]]
+routes:
+  - to: [console]
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    monkeypatch.setenv("PRESSMON_ALLOW_PRIVATE_NETWORKS", "true")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_poll_once_exit_code_says_whether_a_source_failed(env: Path) -> None:
+    with FeedServer() as server:
+        server.set("/good.xml", rss(POLAND))
+        server.status("/bad.xml", 500)
+        (env / "feeds.yaml").write_text(
+            CONFIG.format(good=server.url("/good.xml"), bad=server.url("/bad.xml"))
+        )
+        failed = runner.invoke(app, ["poll", "--once"])
+        assert failed.exit_code == 1, failed.output
+        assert "bad: error - fetch: bad: HTTP 500" in failed.output
+        assert "good: ok, 1 new" in failed.output and "baseline" in failed.output
+
+        ok = runner.invoke(app, ["poll", "--once", "--source", "good"])
+        assert ok.exit_code == 0, ok.output
+
+        server.set("/good.xml", rss(POLAND, JAPAN))
+        alerted = runner.invoke(app, ["poll", "--once", "-s", "good"])
+        assert alerted.exit_code == 0
+        assert "Japan – SM-6" in alerted.output and "1 alerts delivered" in alerted.output
+
+        table = runner.invoke(app, ["sources"])
+        assert table.exit_code == 0
+        assert "good" in table.output and "bad" in table.output and "HTTP 500" in table.output
+
+    unknown = runner.invoke(app, ["poll", "--once", "-s", "nope"])
+    assert unknown.exit_code == 2 and "unknown source nope" in unknown.output
+
+
+def test_config_check_summary_and_errors(env: Path) -> None:
+    (env / "feeds.yaml").write_text(CONFIG.format(good="https://a.example/x", bad="https://b.example/y"))
+    ok = runner.invoke(app, ["config", "check"])
+    assert ok.exit_code == 0 and "good" in ok.output and "fms-japan" in ok.output
+    (env / "broken.yaml").write_text(CONFIG.format(good="ftp://a.example/x", bad="https://b.example/y"))
+    bad = runner.invoke(app, ["config", "check", "broken.yaml"])
+    assert bad.exit_code == 1
+    assert 'broken.yaml:4 sources[0].url: "ftp://a.example/x" is not an http(s) URL' in bad.output
+
+
+def test_db_upgrade_and_health(env: Path) -> None:
+    before = runner.invoke(app, ["health"])
+    assert before.exit_code == 1
+    up = runner.invoke(app, ["db", "upgrade"])
+    assert up.exit_code == 0 and "revision" in up.output
+    assert runner.invoke(app, ["health"]).exit_code == 0
+
+
+async def test_demo_prints_new_and_revised_alerts_and_no_traps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    console = Console(file=None, force_terminal=False, soft_wrap=True)
+    await run_demo(keep_dir=tmp_path, out=console)
+    out = capsys.readouterr().out
+    assert out.count("━━ NEW ━━") >= 6
+    assert out.count("━━ REVISED ━━") == 1
+    assert "[-$550 billion-]{+$1 trillion+}" in out
+    for statement in (
+        "SM-6",
+        "Joint Statement on U.S.-Japan Investment",
+        "double defense spending",
+        "LNG",
+        "Section 232",
+        "対米投資",
+    ):
+        assert statement in out, statement
+    for trap in ("Guam", "Japan Airlines", "Poland", "Australia", "Netherlands"):
+        assert f"  {trap}" not in out and trap not in out.split("── alerts")[-1].split("── summary")[0], trap
+    assert "a third poll finds nothing new: 0 changes, 0 alerts" in out
