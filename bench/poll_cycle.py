@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape
 import feedparser
 import httpx
 
-from monitor.app import App
+from monitor.app import App, PassReport
 from monitor.config.schema import Config, ConsoleReceiver, Route, Source, Topic
 from monitor.settings import Settings
 
@@ -137,7 +137,7 @@ async def timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def check(report: Any, want: str, n: int) -> None:
+def check(report: PassReport, want: str, n: int) -> None:
     statuses = [s.status for s in report.sources]
     if len(statuses) != n or any(s != want for s in statuses):
         raise RuntimeError(f"pressmon pass: expected {n} x {want!r}, got {sorted(set(statuses))}")
@@ -166,10 +166,11 @@ async def bare_round(urls: list[str], concurrency: int) -> tuple[float, float, f
         headers = {"If-None-Match": etags[url]} if conditional else {}
         async with sem:
             r = await client.get(url, headers=headers)
-        assert r.status_code == (304 if conditional else 200), r.status_code
+        if r.status_code != (304 if conditional else 200):
+            raise RuntimeError(f"bare httpx: {url}: HTTP {r.status_code}")
         etags[url] = r.headers["etag"]
-        if parse:
-            assert len(feedparser.parse(r.content).entries) > 0
+        if parse and not feedparser.parse(r.content).entries:
+            raise RuntimeError(f"bare httpx: {url}: no entries parsed")
 
     async def run(**kw: bool) -> None:
         await asyncio.gather(*(get(u, **kw) for u in urls))
@@ -187,7 +188,7 @@ async def profile_new(config: Config, concurrency: int) -> None:
     async def inline(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    real, asyncio.to_thread = asyncio.to_thread, inline  # type: ignore[assignment]
+    real, asyncio.to_thread = asyncio.to_thread, inline
     prof = cProfile.Profile()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -197,25 +198,20 @@ async def profile_new(config: Config, concurrency: int) -> None:
             prof.disable()
             await app.aclose()
     finally:
-        asyncio.to_thread = real  # type: ignore[assignment]
+        asyncio.to_thread = real
     stats: dict[Any, Any] = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-    probes = {
-        "fetch (monitor.fetch + httpx)": (("fetch.py", "fetch"),),
-        "parse_feed (feedparser)": (("feed.py", "parse_feed"),),
-        "decide_success (match, diff)": (("pipeline.py", "decide_success"),),
-        "commit_poll (SQLite write)": (("polls.py", "commit_poll"),),
-        "load_stored + guid keys (SQLite read)": (
-            ("polls.py", "load_stored"),
-            ("polls.py", "stored_guid_keys"),
-        ),
-        "claim_sources (SQLite)": (("polls.py", "claim_sources"),),
-        "event loop idle (epoll wait)": (("~", "<method 'poll' of 'select.epoll' objects>"),),
+    probes = {  # label: (file suffix, function names) whose cumulative time is summed
+        "fetch (monitor.fetch + httpx)": ("fetch.py", ("fetch",)),
+        "parse_feed (feedparser)": ("feed.py", ("parse_feed",)),
+        "decide_success (match, diff)": ("pipeline.py", ("decide_success",)),
+        "commit_poll (SQLite write)": ("polls.py", ("commit_poll",)),
+        "load_stored, guid keys (SQLite)": ("polls.py", ("load_stored", "stored_guid_keys")),
     }
     print(
         f"\ncProfile of one pressmon all-new pass ({wall:.2f}s wall, inflated by cProfile; DB calls inline):"
     )
-    for label, funcs in probes.items():
-        cum = sum(v[3] for k, v in stats.items() if any(k[0].endswith(f) and k[2] == n for f, n in funcs))
+    for label, (file, funcs) in probes.items():
+        cum = sum(v[3] for k, v in stats.items() if k[0].endswith(file) and k[2] in funcs)
         print(f"  {label:38} {cum:6.2f}s  {100 * cum / wall:5.1f}%")
 
 
@@ -230,32 +226,10 @@ async def measure(args: argparse.Namespace, urls: list[str]) -> dict[str, list[f
         bn, bu, bp = await bare_round(urls, args.concurrency)
         for key, t in zip(times, (pn, pu, bn, bu, bp), strict=True):
             times[key].append(t)
-    if args.profile:
-        await profile_new(config, args.concurrency)
     return times
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sources", type=int, default=200)
-    ap.add_argument("--items", type=int, default=20)
-    ap.add_argument("--concurrency", type=int, default=10)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--profile", action="store_true", help="also cProfile one pressmon all-new pass")
-    args = ap.parse_args()
-
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    server = ctx.Process(target=serve, args=(args.sources, args.items, child), daemon=True)
-    server.start()
-    try:
-        port = parent.recv()
-        urls = [f"http://127.0.0.1:{port}/feeds/{i}.xml" for i in range(args.sources)]
-        times = asyncio.run(measure(args, urls))
-    finally:
-        server.terminate()
-        server.join()
-
+def report(args: argparse.Namespace, times: dict[str, list[float]]) -> None:
     n, med = args.sources, {k: statistics.median(v) for k, v in times.items()}
     print(f"\ncpus={os.cpu_count()}  python={platform.python_version()}  sources={n}  items={args.items}  "
           f"concurrency={args.concurrency}  repeat={args.repeat} (medians)")  # fmt: skip
@@ -272,6 +246,32 @@ def main() -> int:
     print(f"\npressmon is {med['pn'] / med['bn']:.1f}x the bare-fetch time on a new-feed cycle; "
           f"{med['pu'] / med['bu']:.1f}x on an unchanged cycle "
           f"(feedparser alone: {med['bp'] / med['bn']:.1f}x).")  # fmt: skip
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sources", type=int, default=200)
+    ap.add_argument("--items", type=int, default=20)
+    ap.add_argument("--concurrency", type=int, default=10)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--profile", action="store_true", help="also cProfile one pressmon all-new pass")
+    args = ap.parse_args()
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    server = ctx.Process(target=serve, args=(args.sources, args.items, child), daemon=True)
+    server.start()
+    try:
+        if not parent.poll(30):
+            raise RuntimeError(f"feed server did not start (exit code {server.exitcode})")
+        port = parent.recv()
+        urls = [f"http://127.0.0.1:{port}/feeds/{i}.xml" for i in range(args.sources)]
+        report(args, asyncio.run(measure(args, urls)))
+        if args.profile:
+            asyncio.run(profile_new(make_config(urls), args.concurrency))
+    finally:
+        server.terminate()
+        server.join()
     return 0
 
 
