@@ -1,0 +1,358 @@
+"""Relevance benchmark: per-topic precision, recall and F1 of pressmon's topics on the labelled corpus.
+
+Run ``.venv/bin/python bench/relevance.py [--corpus PATH] [--feeds PATH] [--verbose]``.
+
+The corpus (``tests/corpus/*.yaml``, labelling guidelines at the top of ``relevance.yaml``) holds short
+texts written in the style of real statements and headlines, each labelled with the topic ids that
+should fire. Two matchers run over it in the same run:
+
+- ``pressmon``: the topics shipped in feeds.yaml, through :func:`pressmon_matches`, the one adapter
+  that knows which matcher pressmon uses;
+- ``baseline``: a naive keyword AND per topic ("Japan AND tariff"), defined in :data:`BASELINE`.
+
+A topic's precision is undefined when it fired on nothing (printed ``-``, counted as 0 in the macro
+average); likewise recall with no positives. The exit status is 0 whatever the scores (this is a
+report, not a gate); only an unreadable corpus or feeds file exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from monitor.config.loader import load_config
+from monitor.config.schema import Config
+from monitor.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT / "tests" / "corpus"
+DEFAULT_FEEDS = ROOT / "feeds.yaml"
+
+__all__ = [
+    "BASELINE",
+    "DEFAULT_CORPUS",
+    "DEFAULT_FEEDS",
+    "Entry",
+    "Score",
+    "baseline_matches",
+    "evaluate",
+    "load_corpus",
+    "main",
+    "pressmon_matches",
+    "topic_ids",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# the corpus
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    source: str
+    lang: str
+    title: str
+    text: str
+    labels: frozenset[str]
+    note: str
+    file: str
+
+
+def _corpus_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [path]
+
+
+def load_corpus(path: str | Path = DEFAULT_CORPUS) -> list[Entry]:
+    """Every entry of a corpus file, or of all ``*.yaml`` files in a corpus directory, in file order.
+
+    Each file is a mapping with an ``entries`` list (or a bare list). Raises ValueError naming the file
+    and entry for a missing or mistyped field; the finer checks live in tests/test_corpus.py.
+    """
+    entries: list[Entry] = []
+    files = _corpus_files(Path(path))
+    if not files:
+        raise ValueError(f"{path}: no corpus files (*.yaml)")
+    for file in files:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        items = data.get("entries") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise ValueError(f"{file}: expected a list of entries (or a mapping with 'entries')")
+        for i, item in enumerate(items):
+            where = f"{file}: entries[{i}]"
+            if not isinstance(item, dict):
+                raise ValueError(f"{where}: expected a mapping")
+            for key in ("id", "source", "lang", "title", "text"):
+                if not isinstance(item.get(key), str):
+                    raise ValueError(f"{where}: '{key}' must be text")
+            labels = item.get("labels")
+            if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+                raise ValueError(f"{where} ({item['id']}): 'labels' must be a list of topic ids")
+            note = item.get("note", "")
+            entries.append(
+                Entry(
+                    id=item["id"],
+                    source=item["source"],
+                    lang=item["lang"],
+                    title=item["title"],
+                    text=item["text"],
+                    labels=frozenset(labels),
+                    note=note if isinstance(note, str) else str(note),
+                    file=file.name,
+                )
+            )
+    return entries
+
+
+# --------------------------------------------------------------------------------------------------
+# the matchers
+
+
+def topic_ids(feeds: str | Path = DEFAULT_FEEDS) -> list[str]:
+    """The ids of the topics in a feeds.yaml, in file order."""
+    return [t.id for t in _config(Path(feeds)).topics]
+
+
+@functools.cache
+def _config(feeds: Path) -> Config:
+    return load_config(feeds)
+
+
+@functools.cache
+def _pressmon_matcher(feeds: Path) -> Callable[[str, str], set[str]]:
+    """Compile the topics of ``feeds`` once; return title, text -> fired topic ids."""
+    from monitor.match.keywords import compile_topics, match_topics
+
+    compiled = compile_topics(_config(feeds).topics)
+
+    def fire(title: str, text: str) -> set[str]:
+        return {m.topic_id for m in match_topics(compiled, title=title, text=text)}
+
+    return fire
+
+
+def pressmon_matches(
+    title: str, text: str, source: str, lang: str, *, feeds: str | Path = DEFAULT_FEEDS
+) -> set[str]:
+    """The topic ids pressmon fires on one item, using the topics of ``feeds``.
+
+    The adapter (with :func:`_pressmon_matcher`) is the only place in the benchmark and in
+    tests/test_corpus.py that knows which matcher pressmon uses: today the keyword matcher of
+    ``monitor.match.keywords``. ``source`` and ``lang`` are passed for matchers with field scopes
+    (``source:``, ``lang:``); the keyword matcher ignores them.
+    """
+    return _pressmon_matcher(Path(feeds))(title, text)
+
+
+# The naive baseline: for each topic, (any of the first group) AND (any of the second group), as
+# case-insensitive substrings of title + text. Deliberately the first thing anyone would write.
+BASELINE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "japan-us-investment": (("japan", "日本"), ("investment", "投資")),
+    "tariffs-japan": (("japan", "日本"), ("tariff", "関税")),
+    "fms-japan": (("japan", "日本"), ("foreign military sale", "fms", "対外有償軍事援助")),
+    "japan-defense-spending": (("japan", "日本"), ("defense spending", "defence spending", "防衛費")),
+    "us-lng-japan": (("japan", "日本"), ("lng", "液化天然ガス")),
+}
+
+
+def baseline_matches(title: str, text: str, source: str, lang: str) -> set[str]:
+    """The topic ids the naive keyword AND of :data:`BASELINE` fires on one item."""
+    hay = unicodedata.normalize("NFKC", f"{title}\n{text}").casefold()
+    return {
+        topic
+        for topic, (first, second) in BASELINE.items()
+        if any(w in hay for w in first) and any(w in hay for w in second)
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# scoring
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    tp: int
+    fp: int
+    fn: int
+    fp_ids: tuple[str, ...] = ()
+    fn_ids: tuple[str, ...] = ()
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None or p + r == 0:
+            return None if p is None or r is None else 0.0
+        return 2 * p * r / (p + r)
+
+
+Matcher = Callable[[str, str, str, str], set[str]]
+
+
+def evaluate(entries: Sequence[Entry], topics: Iterable[str], matcher: Matcher) -> dict[str, Score]:
+    """Per-topic counts of one matcher over the corpus."""
+    topics = list(topics)
+    fired = {e.id: matcher(e.title, e.text, e.source, e.lang) for e in entries}
+    scores: dict[str, Score] = {}
+    for topic in topics:
+        tp = fp = fn = 0
+        fp_ids: list[str] = []
+        fn_ids: list[str] = []
+        for e in entries:
+            want, got = topic in e.labels, topic in fired[e.id]
+            if want and got:
+                tp += 1
+            elif got:
+                fp += 1
+                fp_ids.append(e.id)
+            elif want:
+                fn += 1
+                fn_ids.append(e.id)
+        scores[topic] = Score(tp, fp, fn, tuple(fp_ids), tuple(fn_ids))
+    return scores
+
+
+def _micro(scores: Iterable[Score]) -> Score:
+    scores = list(scores)
+    return Score(sum(s.tp for s in scores), sum(s.fp for s in scores), sum(s.fn for s in scores))
+
+
+def _macro(scores: Iterable[Score]) -> tuple[float, float, float]:
+    scores = list(scores)
+    if not scores:
+        return 0.0, 0.0, 0.0
+    n = len(scores)
+    return (
+        sum(s.precision or 0.0 for s in scores) / n,
+        sum(s.recall or 0.0 for s in scores) / n,
+        sum(s.f1 or 0.0 for s in scores) / n,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# report
+
+
+def _f(x: float | None) -> str:
+    return "    -" if x is None else f"{x:5.3f}"
+
+
+def _row(name: str, matcher: str, s: Score) -> str:
+    return (
+        f"{name:<24} {matcher:<9} {s.tp:>4} {s.fp:>4} {s.fn:>4}  "
+        f"{_f(s.precision)}  {_f(s.recall)}  {_f(s.f1)}"
+    )
+
+
+def report(
+    entries: Sequence[Entry], topics: Sequence[str], matchers: dict[str, Matcher], *, verbose: bool
+) -> list[str]:
+    lines: list[str] = []
+    n_en = sum(e.lang == "en" for e in entries)
+    n_neg = sum(not e.labels for e in entries)
+    lines.append(
+        f"corpus: {len(entries)} items ({n_en} en, {len(entries) - n_en} ja), "
+        f"{n_neg} labelled with no topic, "
+        f"{sum(e.note.startswith('trap') for e in entries)} traps"
+    )
+    for t in topics:
+        pos = [e for e in entries if t in e.labels]
+        pos_en = sum(e.lang == "en" for e in pos)
+        lines.append(f"  {t:<24} {len(pos):>3} positives ({pos_en} en, {len(pos) - pos_en} ja)")
+    unknown = sorted({lab for e in entries for lab in e.labels} - set(topics))
+    if unknown:
+        lines.append(f"  labels not among the feeds.yaml topics (ignored): {', '.join(unknown)}")
+    lines.append("")
+
+    results = {name: evaluate(entries, topics, m) for name, m in matchers.items()}
+    header = f"{'topic':<24} {'matcher':<9} {'TP':>4} {'FP':>4} {'FN':>4}  {'P':>5}  {'R':>5}  {'F1':>5}"
+    lines += [header, "-" * len(header)]
+    for t in topics:
+        for name in matchers:
+            if name == "baseline" and t not in BASELINE:
+                lines.append(f"{t:<24} {name:<9}    (no baseline for this topic)")
+                continue
+            lines.append(_row(t, name, results[name][t]))
+    lines.append("-" * len(header))
+    for name in matchers:
+        scored = [results[name][t] for t in topics if name != "baseline" or t in BASELINE]
+        p, r, f1 = _macro(scored)
+        lines.append(
+            f"{'macro average':<24} {name:<9} {'':>4} {'':>4} {'':>4}  {p:5.3f}  {r:5.3f}  {f1:5.3f}"
+        )
+    for name in matchers:
+        scored = [results[name][t] for t in topics if name != "baseline" or t in BASELINE]
+        lines.append(_row("micro (all topics)", name, _micro(scored)))
+
+    lines.append("")
+    lines.append("by language (micro over topics):")
+    for lang in ("en", "ja"):
+        subset = [e for e in entries if e.lang == lang]
+        for name, m in matchers.items():
+            by_lang = evaluate(subset, [t for t in topics if name != "baseline" or t in BASELINE], m)
+            lines.append(_row(f"  {lang}", name, _micro(by_lang.values())))
+
+    if verbose:
+        by_id = {e.id: e for e in entries}
+        lines.append("")
+        lines.append("misclassified (FP = fired but not labelled, FN = labelled but did not fire):")
+        for t in topics:
+            for name in matchers:
+                if t not in results[name]:
+                    continue
+                s = results[name][t]
+                if not (s.fp_ids or s.fn_ids):
+                    continue
+                lines.append(f"{t} / {name}:")
+                for kind, ids in (("FP", s.fp_ids), ("FN", s.fn_ids)):
+                    for i in ids:
+                        lines.append(f"  {kind} {i:<44} {by_id[i].title[:70]}")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus YAML file or directory of them"
+    )
+    parser.add_argument("--feeds", type=Path, default=DEFAULT_FEEDS, help="feeds.yaml with the topics")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list misclassified ids per topic")
+    args = parser.parse_args(argv)
+
+    try:
+        entries = load_corpus(args.corpus)
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        print(f"relevance: cannot load corpus: {e}", file=sys.stderr)
+        return 2
+    try:
+        topics = topic_ids(args.feeds)
+    except ConfigError as e:
+        print("relevance: cannot load topics:", *e.problems, sep="\n  ", file=sys.stderr)
+        return 2
+
+    def pressmon(title: str, text: str, source: str, lang: str) -> set[str]:
+        return pressmon_matches(title, text, source, lang, feeds=args.feeds)
+
+    matchers: dict[str, Matcher] = {"pressmon": pressmon, "baseline": baseline_matches}
+    print("\n".join(report(entries, topics, matchers, verbose=args.verbose)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""The labelled relevance corpus (tests/corpus/) is well-formed, and its traps stay quiet.
+
+The corpus feeds bench/relevance.py; its labelling guidelines are the comment block at the top of
+tests/corpus/relevance.yaml. These tests check its shape (ids, fields, known topic ids, size, coverage
+per topic and language, the required traps), not the matcher's scores: the one matcher test asserts
+only what the shipped topics achieve today, with today's known misfires marked xfail.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.relevance import DEFAULT_CORPUS, DEFAULT_FEEDS, Entry, load_corpus, pressmon_matches, topic_ids
+
+ENTRIES: list[Entry] = load_corpus(DEFAULT_CORPUS)
+TOPICS: list[str] = topic_ids(DEFAULT_FEEDS)
+BY_ID = {e.id: e for e in ENTRIES}
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_JA_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and kanji
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_TRAP_RE = re.compile(r"^trap \(([a-z-]+)\): \S")
+TRAP_KINDS = {
+    "imperial-japan",
+    "japan-airlines",
+    "other-country-fms",
+    "listed-among-many",
+    "boj",
+    "other-country-tariff",
+    "other-country-lng",
+    "other-country-investment",
+    "other-country-defense",
+    "incidental-japan",
+    "other-acronym",
+    "domestic",
+}
+MIN_ENTRIES = 240
+MIN_POSITIVES = 20  # per topic
+MIN_POSITIVES_PER_LANG = 8  # per topic and language
+
+
+def _trap_kind(e: Entry) -> str | None:
+    m = _TRAP_RE.match(e.note)
+    return m.group(1) if m else None
+
+
+def _traps(kind: str) -> list[Entry]:
+    return [e for e in ENTRIES if _trap_kind(e) == kind]
+
+
+def _raw_entries() -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    path = Path(DEFAULT_CORPUS)
+    for file in sorted(path.glob("*.y*ml")) if path.is_dir() else [path]:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        out.extend(data["entries"] if isinstance(data, dict) else data)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# shape
+
+
+def test_size() -> None:
+    assert len(ENTRIES) >= MIN_ENTRIES
+
+
+def test_ids_are_unique_slugs() -> None:
+    dupes = [i for i, n in Counter(e.id for e in ENTRIES).items() if n > 1]
+    assert dupes == []
+    assert [e.id for e in ENTRIES if not _SLUG_RE.match(e.id)] == []
+
+
+def test_fields_are_known_and_complete() -> None:
+    allowed = {"id", "source", "lang", "title", "text", "labels", "note"}
+    for raw in _raw_entries():
+        assert set(raw) <= allowed, f"{raw.get('id')}: unknown keys {set(raw) - allowed}"
+        assert {"id", "source", "lang", "title", "text", "labels"} <= set(raw), raw.get("id")
+
+
+def test_sources_are_slugs_and_texts_are_short() -> None:
+    for e in ENTRIES:
+        assert _SLUG_RE.match(e.source), e.id
+        assert e.title.strip(), e.id
+        assert e.text.strip(), e.id
+        assert len(e.text) <= 600, f"{e.id}: text should be 1-4 sentences"
+
+
+def test_lang_is_en_or_ja_and_fits_the_text() -> None:
+    for e in ENTRIES:
+        assert e.lang in ("en", "ja"), e.id
+        if e.lang == "ja":
+            assert _JA_RE.search(e.title + e.text), f"{e.id}: lang ja without Japanese text"
+        else:
+            assert not _KANA_RE.search(e.title + e.text), f"{e.id}: lang en with kana"
+
+
+def test_labels_are_shipped_topic_ids_without_repeats() -> None:
+    raw_labels = {str(r["id"]): r["labels"] for r in _raw_entries()}
+    for e in ENTRIES:
+        assert set(e.labels) <= set(TOPICS), f"{e.id}: unknown topics {set(e.labels) - set(TOPICS)}"
+        labels = raw_labels[e.id]
+        assert isinstance(labels, list)
+        assert len(labels) == len(set(labels)), f"{e.id}: repeated label"
+
+
+def test_text_is_nfkc_stable_enough_to_read() -> None:
+    # Full-width Latin letters belong in matcher tests, not in the corpus: they would hide what is tested.
+    for e in ENTRIES:
+        latin = re.findall(r"[Ａ-Ｚａ-ｚ]", e.title + e.text)
+        assert latin == [], f"{e.id}: full-width Latin {latin}"
+        assert unicodedata.is_normalized("NFC", e.title + e.text), e.id
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_topic_has_enough_positives_in_both_languages(topic: str) -> None:
+    positives = [e for e in ENTRIES if topic in e.labels]
+    assert len(positives) >= MIN_POSITIVES
+    langs = Counter(e.lang for e in positives)
+    assert langs["en"] >= MIN_POSITIVES_PER_LANG, langs
+    assert langs["ja"] >= MIN_POSITIVES_PER_LANG, langs
+
+
+def test_plenty_of_negatives() -> None:
+    negatives = [e for e in ENTRIES if not e.labels]
+    assert len(negatives) >= len(ENTRIES) // 3
+    assert Counter(e.lang for e in negatives)["ja"] >= 25
+
+
+# --------------------------------------------------------------------------------------------------
+# notes and traps
+
+
+def test_notes_say_trap_or_borderline_in_the_documented_form() -> None:
+    for e in ENTRIES:
+        if e.note.startswith("trap"):
+            kind = _trap_kind(e)
+            assert kind in TRAP_KINDS, f"{e.id}: write 'trap (KIND): why', KIND one of {sorted(TRAP_KINDS)}"
+
+
+def test_traps_are_labelled_with_no_topic_or_explain_themselves() -> None:
+    # A trap is written to catch a false alarm: for the topic it baits, it must be a negative. Every trap
+    # in this corpus baits all five topics' vocabulary at once, so none carries a label.
+    assert [e.id for e in ENTRIES if _trap_kind(e) and e.labels] == []
+
+
+def test_required_traps_are_present() -> None:
+    guam = [e for e in _traps("imperial-japan") if "Guam" in e.title and "Imperial Japan" in e.text]
+    assert guam, "a Guam liberation message mentioning 'Imperial Japan'"
+
+    jal = [e for e in _traps("japan-airlines") if "Japan Airlines" in e.title + e.text]
+    assert len(jal) >= 2, "'Japan Airlines' items"
+
+    other_fms = [e for e in _traps("other-country-fms") if "Foreign Military Sale" in e.text]
+    assert len(other_fms) >= 8, "DSCA-style FMS notices for other countries"
+    incidental = [e for e in other_fms if "Japan" in e.text]
+    assert len(incidental) >= 3, "other-country FMS notices that mention Japan in passing"
+
+    listed = [e for e in _traps("listed-among-many") if re.search(r"tariff|関税", e.title + e.text, re.I)]
+    assert len(listed) >= 3, "tariffs that list Japan among many"
+    assert {e.lang for e in listed} == {"en", "ja"}
+
+    for kind in ("boj", "other-country-tariff", "other-country-lng", "other-country-investment"):
+        assert _traps(kind), kind
+    assert [e for e in _traps("other-country-defense")], "defense spending of other countries"
+
+
+def test_borderline_positives_named_in_the_issue_are_present() -> None:
+    def positive(topic: str, *needles: str) -> bool:
+        return any(topic in e.labels and all(n in e.title + e.text for n in needles) for e in ENTRIES)
+
+    assert positive("japan-us-investment", "Nippon Steel", "U.S. Steel")
+    assert positive("japan-us-investment", "日本製鉄", "USスチール")
+    assert any(
+        "japan-us-investment" in e.labels
+        and "$550 billion" in e.title + e.text
+        and "investment" not in (e.title + e.text).lower()
+        for e in ENTRIES
+    ), "'$550 billion' without the word 'investment'"
+    assert positive("japan-us-investment", "対米投資")
+    assert positive("japan-defense-spending", "防衛費", "GDP比2%")
+    assert positive("us-lng-japan", "米国産LNG")
+    assert positive("tariffs-japan", "自動車関税", "15%")
+
+
+# --------------------------------------------------------------------------------------------------
+# the shipped topics against the traps (what holds today; the lead's query matcher should keep it)
+
+# Traps that the keyword topics of today still fire fms-japan on: "Japan" anywhere plus "FMS" or
+# "Foreign Military Sale", and 日本航空 (Japan Airlines in Japanese) is not excluded. Marked xfail
+# (not strict), so a matcher that fixes them passes as XPASS without editing this list.
+KNOWN_FMS_MISFIRES = {
+    "neg-fms-dsca-australia-incidental",
+    "neg-fms-dsca-korea-f35-incidental",
+    "neg-fms-dsca-philippines-interop",
+    "neg-fms-dsca-korea-sea-of-japan",
+    "neg-fms-dsca-australia-exercises",
+    "neg-fms-fr-korea-incidental",
+    "neg-fms-flexible-manufacturing",
+    "neg-fms-ja-korea",
+    "neg-fms-ja-jal-fms",
+}
+
+
+def _trap_params() -> list[object]:
+    params: list[object] = []
+    for e in ENTRIES:
+        if _trap_kind(e) is None or e.labels:
+            continue
+        marks = (
+            [pytest.mark.xfail(reason="today's keyword topic: 'Japan' anywhere + FMS", strict=False)]
+            if e.id in KNOWN_FMS_MISFIRES
+            else []
+        )
+        params.append(pytest.param(e.id, id=e.id, marks=marks))
+    return params
+
+
+def test_known_misfires_are_traps() -> None:
+    assert KNOWN_FMS_MISFIRES.issubset({e.id for e in ENTRIES if _trap_kind(e) and not e.labels})
+
+
+@pytest.mark.parametrize("entry_id", _trap_params())
+def test_traps_do_not_fire_fms_japan(entry_id: str) -> None:
+    e = BY_ID[entry_id]
+    assert "fms-japan" not in pressmon_matches(e.title, e.text, e.source, e.lang)
