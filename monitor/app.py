@@ -180,5 +180,10 @@ class App:
 
     async def deliver(self) -> DeliveryReport:
         return await deliver_due(
-            self.engine, self.notifiers, owner=self.owner, now=self.now, lease=self.lease
+            self.engine,
+            self.notifiers,
+            owner=self.owner,
+            now=self.now,
+            lease=self.lease,
+            operators=self.config.operator,
         )

@@ -165,6 +165,7 @@ def plan_item_alerts(
         terms = _distinct(t.matched for m in ms for t in m.terms)
         payload: dict[str, Any] = {
             "alert_key": key,
+            "thread_key": alert_key("new", source_id, item.key, 1),
             "kind": kind,
             "reason": reason.value,
             "source_id": source_id,

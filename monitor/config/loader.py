@@ -555,6 +555,7 @@ def _cross_check(data: Mapping[str, Any], lines: Mapping[KeyPath, int]) -> list[
     for name, digest in (digests if isinstance(digests, dict) else {}).items():
         if isinstance(digest, dict):
             refs(("digests", str(name), "topics"), digest.get("topics"), topic_ids, "topic", "topics defined")
+    refs(("operator",), data.get("operator"), receiver_names, "receiver", "receivers defined")
     return problems
 
 

@@ -263,6 +263,8 @@ class Config(_Model):
     routes: tuple[Route, ...] = ()
     receivers: dict[str, Receiver] = Field(default_factory=_default_receivers)
     digests: dict[str, Digest] = Field(default_factory=dict)
+    # Receivers told when a delivery fails permanently (a 4xx from Slack, a refused mailbox...).
+    operator: tuple[str, ...] = ()
 
     def source(self, source_id: str) -> Source:
         for s in self.sources:

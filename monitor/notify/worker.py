@@ -1,24 +1,33 @@
 """The outbox worker: deliver one claimed row, top to bottom.
 
-claim (lease) -> mark sending (committed) -> send -> record the provider's answer. The outcome is
-recorded only after the provider answered; a crash in between leaves the row in ``sending`` and the next
-claim treats it as in doubt. Retry policy: retryable errors back off exponentially with jitter (honouring
-a provider's Retry-After); others fail permanently.
+claim (lease) -> [in doubt? reconcile with the provider] -> mark sending (committed) -> send -> record
+the provider's answer. The outcome is recorded only after the provider answered; a crash in between
+leaves the row in ``sending`` and the next claim treats it as in doubt, as it does an ``ambiguous`` answer
+(connection lost after the request went out). Retry policy: retryable errors back off exponentially with
+jitter (honouring a provider's Retry-After); other errors fail permanently and queue an operator alert
+(``operator:`` in feeds.yaml) in the same transaction.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from monitor.errors import DeliveryError
-from monitor.notify import Notifier
-from monitor.store.outbox import ClaimedDelivery, claim_deliveries, mark_sending, record_outcome
+from monitor.notify import Notifier, Reconciler
+from monitor.store.outbox import (
+    ClaimedDelivery,
+    claim_deliveries,
+    mark_sending,
+    provider_ref_of,
+    record_outcome,
+)
 
 __all__ = ["DeliveryReport", "deliver_due", "retry_delay"]
 
@@ -46,27 +55,103 @@ class DeliveryReport:
     lost_lease: int = 0
 
 
+def operator_rows(
+    d: ClaimedDelivery, error: str, operators: Sequence[str], now: datetime
+) -> list[dict[str, Any]]:
+    """Outbox rows telling the operator receivers that ``d`` failed permanently (never to the receiver
+    that failed, so a broken receiver cannot loop)."""
+    payload = {
+        "alert_key": f"operator:{d.alert_key}:{d.receiver}",
+        "kind": "operator",
+        "reason": "delivery-failed",
+        "receiver": d.receiver,
+        "failed_alert_key": d.alert_key,
+        "title": str(d.payload.get("title") or d.payload.get("source_title") or d.alert_key),
+        "source_id": str(d.payload.get("source_id", "")),
+        "source_title": str(d.payload.get("source_title", "")),
+        "url": d.payload.get("url"),
+        "error": error,
+        "attempts": d.attempts,
+        "seen_at": now.isoformat(),
+    }
+    return [
+        {
+            "alert_key": payload["alert_key"],
+            "receiver": op,
+            "kind": "operator",
+            "mention_id": None,
+            "payload": payload,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for op in operators
+        if op != d.receiver and d.kind != "operator"
+    ]
+
+
+def _with_thread(engine: sa.Engine, d: ClaimedDelivery) -> dict[str, Any]:
+    """The payload, plus where to thread it: a revision goes under the message of the item's first alert
+    at the same receiver (``thread_channel``/``thread_ts`` from its ``channel:ts`` reference)."""
+    payload = dict(d.payload)
+    parent = payload.get("thread_key")
+    if parent and parent != d.alert_key:
+        ref = provider_ref_of(engine, str(parent), d.receiver)
+        if ref and ":" in ref:
+            payload["thread_channel"], payload["thread_ts"] = ref.split(":", 1)
+    return payload
+
+
 async def _deliver_one(
-    engine: sa.Engine, notifier: Notifier | None, d: ClaimedDelivery, now: Callable[[], datetime]
+    engine: sa.Engine,
+    notifier: Notifier | None,
+    d: ClaimedDelivery,
+    now: Callable[[], datetime],
+    operators: Sequence[str],
 ) -> str:
     if notifier is None:
-        record_outcome(
-            engine, d, state="failed", now=now(), error=f"deliver: {d.receiver}: no such receiver in config"
+        error = f"deliver: {d.receiver}: no such receiver in config"
+        log.error("%s (alert %s)", error, d.alert_key)
+        ok = record_outcome(
+            engine, d, state="failed", now=now(), error=error, queue=operator_rows(d, error, operators, now())
         )
-        return "failed"
+        return "failed" if ok else "lost"
+    payload = _with_thread(engine, d)
     if d.in_doubt:
-        log.warning("deliver: %s: %s: send started before a crash; sending again", d.receiver, d.alert_key)
+        if isinstance(notifier, Reconciler):
+            try:
+                found = await notifier.reconcile(payload)
+            except DeliveryError as e:
+                at = now() + retry_delay(d.attempts, rand=random.random(), retry_after_s=e.retry_after_s)
+                ok = record_outcome(engine, d, state="ambiguous", now=now(), error=str(e), next_attempt_at=at)
+                return "retried" if ok else "lost"
+            if found is not None:
+                log.info(
+                    "deliver: %s: %s had arrived (%s); not sending again", d.receiver, d.alert_key, found
+                )
+                ok = record_outcome(engine, d, state="sent", now=now(), provider_ref=found)
+                return "sent" if ok else "lost"
+        log.warning("deliver: %s: %s: earlier send unconfirmed; sending again", d.receiver, d.alert_key)
     if not mark_sending(engine, d):
         return "lost"
     try:
-        ref = await notifier.send(d.payload)
+        ref = await notifier.send(payload)
     except DeliveryError as e:
-        if e.retryable:
+        if e.ambiguous or e.retryable:
             at = now() + retry_delay(d.attempts, rand=random.random(), retry_after_s=e.retry_after_s)
-            ok = record_outcome(engine, d, state="retry", now=now(), error=str(e), next_attempt_at=at)
+            state = "ambiguous" if e.ambiguous else "retry"
+            ok = record_outcome(engine, d, state=state, now=now(), error=str(e), next_attempt_at=at)
             return "retried" if ok else "lost"
         log.error("%s (permanent; not retried)", e)
-        ok = record_outcome(engine, d, state="failed", now=now(), error=str(e))
+        ok = record_outcome(
+            engine,
+            d,
+            state="failed",
+            now=now(),
+            error=str(e),
+            queue=operator_rows(d, str(e), operators, now()),
+        )
         return "failed" if ok else "lost"
     ok = record_outcome(engine, d, state="sent", now=now(), provider_ref=ref)
     return "sent" if ok else "lost"
@@ -80,6 +165,7 @@ async def deliver_due(
     now: Callable[[], datetime],
     lease: timedelta,
     batch: int = 50,
+    operators: Sequence[str] = (),
 ) -> DeliveryReport:
     """Deliver every due outbox row, batch by batch, until none is due."""
     report = DeliveryReport()
@@ -88,7 +174,7 @@ async def deliver_due(
         if not claimed:
             return report
         for d in claimed:
-            outcome = await _deliver_one(engine, notifiers.get(d.receiver), d, now)
+            outcome = await _deliver_one(engine, notifiers.get(d.receiver), d, now, operators)
             if outcome == "sent":
                 report.sent += 1
             elif outcome == "retried":

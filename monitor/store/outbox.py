@@ -1,26 +1,58 @@
 """The outbox in the database: claim due deliveries with a lease, mark a send as started, record the
 provider's answer. Every write is fenced by the claim's lease token.
 
-States: ``pending`` -> ``sending`` -> ``sent`` | ``retry`` (next_attempt_at) | ``failed`` (permanent).
-A row found in ``sending`` with an expired lease is *in doubt*: its send started and nobody recorded
-the answer (a crash). It is claimed again with ``in_doubt=True`` so the worker reconciles before
-re-sending.
+States: ``pending`` -> ``sending`` -> ``sent`` | ``retry`` (next_attempt_at) | ``failed`` (permanent)
+| ``ambiguous`` (the provider may have it: the connection broke after the request went out).
+A row found in ``sending`` with an expired lease is *in doubt* too: its send started and nobody
+recorded the answer (a crash). Both are claimed again with ``in_doubt=True`` so the worker reconciles
+with the provider (Slack: message metadata carries the alert_key) before any re-send.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, func, select
 
 from monitor.store.engine import read_session, write_session
 from monitor.store.models import OutboxRow
 
-__all__ = ["ClaimedDelivery", "claim_deliveries", "counts_by_state", "mark_sending", "record_outcome"]
+__all__ = [
+    "ClaimedDelivery",
+    "claim_deliveries",
+    "counts_by_state",
+    "insert_outbox_rows",
+    "mark_sending",
+    "provider_ref_of",
+    "record_outcome",
+]
+
+
+def insert_outbox_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue outbox rows; ``(alert_key, receiver)`` is unique and an existing row is left as it is
+    (that is what makes re-planning the same alert harmless)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(OutboxRow) if dialect == "postgresql" else sqlite.insert(OutboxRow)
+    session.execute(ins.on_conflict_do_nothing(index_elements=["alert_key", "receiver"]), list(rows))
+
+
+def provider_ref_of(engine: sa.Engine, alert_key: str, receiver: str) -> str | None:
+    """The provider reference of a sent alert (e.g. Slack ``channel:ts``), for threading updates."""
+    with read_session(engine) as s:
+        q = select(OutboxRow.provider_ref).where(
+            col(OutboxRow.alert_key) == alert_key,
+            col(OutboxRow.receiver) == receiver,
+            col(OutboxRow.state) == "sent",
+        )
+        return s.exec(q).first()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +73,9 @@ def claim_deliveries(
     token = str(uuid.uuid4())
     free = sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
     due = sa.or_(
-        sa.and_(col(OutboxRow.state).in_(["pending", "retry"]), col(OutboxRow.next_attempt_at) <= now),
+        sa.and_(
+            col(OutboxRow.state).in_(["pending", "retry", "ambiguous"]), col(OutboxRow.next_attempt_at) <= now
+        ),
         col(OutboxRow.state) == "sending",
     )
     pick = (
@@ -76,7 +110,7 @@ def claim_deliveries(
             kind=r[3],
             payload=dict(r[4]),
             attempts=int(r[5]) + 1,
-            in_doubt=r[6] == "sending",
+            in_doubt=r[6] in ("sending", "ambiguous"),
         )
         for r in sorted(rows, key=lambda r: r[0])
     ]
@@ -102,8 +136,10 @@ def record_outcome(
     provider_ref: str | None = None,
     error: str | None = None,
     next_attempt_at: datetime | None = None,
+    queue: Sequence[dict[str, Any]] = (),
 ) -> bool:
-    """Record the provider's answer and release the lease; False if the lease was lost meanwhile."""
+    """Record the provider's answer and release the lease; False if the lease was lost meanwhile.
+    ``queue``: outbox rows to insert in the same transaction (operator alerts about this one)."""
     values: dict[str, object] = {
         "state": state,
         "lease_owner": None,
@@ -123,7 +159,10 @@ def record_outcome(
             .where(col(OutboxRow.id) == d.id, col(OutboxRow.lease_token) == d.token)
             .values(**values)
         )
-        return bool(getattr(res, "rowcount", 0) == 1)
+        if getattr(res, "rowcount", 0) != 1:
+            return False
+        insert_outbox_rows(s, queue)
+        return True
 
 
 def counts_by_state(engine: sa.Engine) -> dict[str, int]:

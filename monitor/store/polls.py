@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, func, select
 
 from monitor.config.schema import Source
@@ -24,7 +23,8 @@ from monitor.errors import LeaseLost
 from monitor.pipeline import ClaimedSource, PollWrite, StoredItem
 from monitor.plan import PlannedAlert
 from monitor.store.engine import read_session, write_session
-from monitor.store.models import ItemRow, MentionRow, OutboxRow, PollLogRow, RevisionRow, SourceRow
+from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow
+from monitor.store.outbox import insert_outbox_rows
 
 __all__ = [
     "claim_sources",
@@ -188,27 +188,24 @@ def recent_identity_keys(engine: sa.Engine, source_id: str, *, limit: int = 1000
 def _insert_outbox(
     session: Session, alerts: Sequence[tuple[PlannedAlert, int | None]], *, now: datetime
 ) -> None:
-    """Queue alerts (with the id of the mention that caused each). ``(alert_key, receiver)`` is unique:
-    a row that exists already is left as it is."""
-    if not alerts:
-        return
-    dialect = session.get_bind().dialect.name
-    ins = postgresql.insert(OutboxRow) if dialect == "postgresql" else sqlite.insert(OutboxRow)
-    rows = [
-        {
-            "alert_key": a.alert_key,
-            "receiver": a.receiver,
-            "kind": a.kind,
-            "mention_id": mention_id,
-            "payload": a.payload,
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for a, mention_id in alerts
-    ]
-    session.execute(ins.on_conflict_do_nothing(index_elements=["alert_key", "receiver"]), rows)
+    """Queue alerts with the id of the mention that caused each."""
+    insert_outbox_rows(
+        session,
+        [
+            {
+                "alert_key": a.alert_key,
+                "receiver": a.receiver,
+                "kind": a.kind,
+                "mention_id": mention_id,
+                "payload": a.payload,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for a, mention_id in alerts
+        ],
+    )
 
 
 def _insert_returning_ids(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> list[int]:

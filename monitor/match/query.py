@@ -1,0 +1,525 @@
+"""The topic query language: ``topics[].query`` parsed once, at config load, into a frozen AST (pure).
+
+Grammar (lark, LALR; precedence from tightest to loosest: NOT > NEAR > AND > OR)::
+
+    query    := or
+    or       := and ("OR" and)*
+    and      := near (["AND"] near)*                  adjacent operands are ANDed
+    near     := unary ("NEAR" | "NEAR/" n) unary      at most one NEAR per chain; bare NEAR is NEAR/10
+    unary    := "NOT" unary | "-" unary | [field ":"] atom
+    atom     := term | '"' phrase '"' | "(" or ")"
+    field    := title | text | source | tag | lang
+
+- ``Japan tariff*`` = ``Japan AND tariff*``; ``a b OR c`` = ``(a AND b) OR c``; ``a -b`` = ``a AND NOT b``.
+- ``-x`` is exactly ``NOT x``; the ``-`` must touch what it negates (``-"Japan Airlines"``, ``-(a OR b)``).
+- Operators are upper-case only. A bare lower-case ``and``/``or``/``not``/``near`` is an error (it would
+  silently become a required search word); quote it to search for the word: ``"and"``.
+- ``tariff*``: trailing wildcard, any ending of Latin word characters (at least 2 characters before
+  ``*``; ``"Foreign Military Sale*"`` puts it on a phrase's last word). After a CJK character ``*`` adds
+  nothing (CJK terms already match inside words). Only ``*`` is special; there are no escapes, and a
+  phrase cannot contain ``"``.
+- ``title:`` / ``text:`` limit a term, phrase or group to one field (default: either). ``source:``,
+  ``tag:``, ``lang:`` compare the whole value of the document's source id, any of its tags, or its
+  language (``tag:us-gov``, ``lang:ja``, ``source:dsca*``); they produce no spans. Scopes do not nest.
+- NEAR: order-free; operands are terms, phrases, wildcards or a parenthesised OR of them
+  (``(Japan OR 日本) NEAR/10 (tariff* OR 関税)``); both ends must be in the same field.
+- A query must be able to match through a positive term: ``NOT x`` and ``a OR -b`` are rejected.
+
+Text model (the contract the matcher and the reference evaluator implement; see :func:`fold`):
+
+- Both query terms and document fields are *folded*: NFKC, ``str.casefold``, curly quotes to straight
+  ones, every whitespace character and hyphen/dash (``-`` and U+2010–U+2015) to a space, runs of spaces
+  to one. So ``ＦＭＳ`` = ``FMS``, ``１兆ドル`` = ``1兆ドル``, ``U.S.-Japan`` = ``U.S. Japan``, a phrase
+  matches across newlines and double spaces, and ``Japan’s`` = ``Japan's``. Dots and other punctuation
+  are kept: ``U.S.`` does not match ``US``.
+- CJK characters: kana, CJK ideographs (and 々〆〇ー). Latin word characters: every other letter, digit
+  or ``_`` (Python ``\\w``), of any script.
+- A term edge that is a Latin word character must sit at a Latin word boundary: ``Japan`` does not match
+  ``Japanese`` (``Japan*`` does), ``FMS`` matches in ``日本へのFMS売却``. A CJK edge matches anywhere:
+  ``関税`` matches in ``自動車関税``; ``1兆ドル`` matches in ``約1兆ドル`` but not ``11兆ドル``.
+- Tokens (for NEAR): a maximal run of Latin word characters is one token; a run of CJK characters is cut
+  into pairs from its start, so a run of L characters counts ceil(L/2) tokens (two characters is about one
+  Japanese word, so one NEAR/n reads the same in both languages). Punctuation and spaces are not tokens.
+- An occurrence covers tokens first..last. The distance of two occurrences is 0 if they share a token,
+  else (first token of the later) - (last token of the earlier): adjacent words are 1 apart.
+  ``a NEAR/n b`` holds if some occurrence of a and some of b in the same field are at most n apart.
+  Example: in 「日本政府は米国の自動車関税について」 日本 is token 0 and 関税 covers tokens 5..6
+  (日本|政府|は米|国の|自動|車関|税に|つい|て), so ``日本 NEAR/5 関税`` matches and ``NEAR/4`` does not.
+
+Errors are :class:`QuerySyntaxError` with a human message and a 1-based column (character offset in the
+query string; full-width ASCII counts as one character). The config loader adds the file, line and topic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import cache
+from typing import Literal, TypeAlias
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+__all__ = [
+    "CJK_CLASS",
+    "FIELDS",
+    "LATIN_WORD_CLASS",
+    "META_FIELDS",
+    "TEXT_FIELDS",
+    "TOKEN_RE",
+    "And",
+    "Meta",
+    "MetaField",
+    "Near",
+    "Node",
+    "Not",
+    "Or",
+    "QuerySyntaxError",
+    "Term",
+    "TextField",
+    "fold",
+    "parse_query",
+    "terms_of",
+    "unparse",
+]
+
+TextField: TypeAlias = Literal["title", "text"]
+MetaField: TypeAlias = Literal["source", "tag", "lang"]
+TEXT_FIELDS: tuple[TextField, ...] = ("title", "text")
+META_FIELDS: tuple[MetaField, ...] = ("source", "tag", "lang")
+FIELDS: tuple[str, ...] = (*TEXT_FIELDS, *META_FIELDS)
+DEFAULT_NEAR = 10
+
+# --- text model ---------------------------------------------------------------------------------------
+
+# Kana and CJK ideographs that are word characters (punctuation such as ・ and ゠ is left out).
+_CJK_RANGES = (
+    "\u3005-\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+)
+CJK_CLASS = f"[{_CJK_RANGES}]"
+LATIN_WORD_CLASS = rf"[^\W{_CJK_RANGES}]"
+TOKEN_RE = re.compile(rf"{LATIN_WORD_CLASS}+|{CJK_CLASS}{{1,2}}")
+_CJK_RE = re.compile(CJK_CLASS)
+_LATIN_WORD_RE = re.compile(LATIN_WORD_CLASS)
+
+SEPARATORS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029-\u2010\u2011\u2012\u2013\u2014\u2015"
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'}
+# Applied after NFKC + casefold; every entry maps one character to one character.
+FOLD_TABLE: dict[int, str] = {ord(c): " " for c in SEPARATORS} | {ord(k): v for k, v in _QUOTES.items()}
+_SPACE_RUN_RE = re.compile(" {2,}")
+
+
+def fold(s: str) -> str:
+    """The folded form terms and fields are compared in: NFKC, casefold, quotes/separators, one space."""
+    t = unicodedata.normalize("NFKC", s).casefold().translate(FOLD_TABLE)
+    return _SPACE_RUN_RE.sub(" ", t)
+
+
+def is_cjk(ch: str) -> bool:
+    return _CJK_RE.match(ch) is not None
+
+
+def is_latin_word(ch: str) -> bool:
+    return _LATIN_WORD_RE.match(ch) is not None
+
+
+# --- AST ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word, phrase or prefix to find in the title and/or text.
+
+    ``text`` is the term as written (no quotes, no field; ``*`` kept): it is what a MatchedTerm shows.
+    ``norm`` is the folded literal without the ``*``. ``column`` is for messages and not compared.
+    """
+
+    text: str
+    norm: str
+    prefix: bool = False
+    phrase: bool = False
+    field: TextField | None = None
+    column: int = dc_field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """``source:``/``tag:``/``lang:`` — the whole folded value equals ``value`` (or starts with it)."""
+
+    field: MetaField
+    text: str
+    value: str
+    prefix: bool = False
+    column: int = dc_field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple[Node, ...]
+    column: int = dc_field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    children: tuple[Node, ...]
+    column: int = dc_field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+    column: int = dc_field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """Some occurrence of one of ``left`` within ``distance`` tokens of one of ``right``, same field."""
+
+    left: tuple[Term, ...]
+    right: tuple[Term, ...]
+    distance: int = DEFAULT_NEAR
+    column: int = dc_field(default=0, compare=False, repr=False)
+
+
+Node: TypeAlias = Term | Meta | And | Or | Not | Near
+
+
+class QuerySyntaxError(ValueError):
+    """A query that cannot be used. ``column`` is 1-based; ``message`` is for people."""
+
+    def __init__(self, message: str, column: int) -> None:
+        self.message = message
+        self.column = column
+        super().__init__(f"column {column}: {message}")
+
+
+# --- grammar ------------------------------------------------------------------------------------------
+
+_GRAMMAR = r"""
+?start: or_expr
+?or_expr: and_expr (_OR and_expr)*
+?and_expr: near_expr (_AND? near_expr)*
+?near_expr: unary (NEAR unary)*
+?unary: NOT unary -> not_
+      | NEG unary -> neg
+      | primary
+?primary: FIELD atom -> scoped
+        | atom
+?atom: TERM -> term
+     | PHRASE -> phrase
+     | LPAR or_expr RPAR -> group
+
+FIELD.4: /[A-Za-z_]+:/
+NEAR.3: /NEAR(?:\/[^\s()"]*)?(?![^\s()"])/
+_AND.3: /AND(?![^\s()"])/
+_OR.3: /OR(?![^\s()"])/
+NOT.3: /NOT(?![^\s()"])/
+NEG.3: /-(?=[^\s)])/
+PHRASE.2: /"[^"]*"/
+TERM.1: /[^\s()"\-][^\s()"]*/
+LPAR: "("
+RPAR: ")"
+%ignore /\s+/
+"""
+
+# Full-width ASCII and the ideographic space, one character for one, so columns stay true.
+_WIDE = {0x3000: " ", 0x201C: '"', 0x201D: '"'} | {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+_OPERATOR_NAMES = {"_AND": "AND", "_OR": "OR", "NOT": "NOT", "NEAR": "NEAR", "NEG": "-"}
+_LOWER_OPERATORS = frozenset({"and", "or", "not", "near"})
+_TEXT_FIELD: dict[str, TextField] = {"title": "title", "text": "text"}
+_META_FIELD: dict[str, MetaField] = {"source": "source", "tag": "tag", "lang": "lang"}
+
+
+@cache
+def _parser() -> Lark:
+    return Lark(_GRAMMAR, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=False)
+
+
+def parse_query(text: str) -> Node:
+    """Parse a topic query into its AST, or raise :class:`QuerySyntaxError`."""
+    if not text.strip():
+        raise QuerySyntaxError("empty query", 1)
+    q = text.translate(_WIDE)
+    try:
+        tree = _parser().parse(q)
+    except UnexpectedInput as exc:
+        raise _syntax_error(q, exc) from None
+    node = _Builder(q).build(tree, None)
+    if not _has_positive(node, negated=False):
+        raise QuerySyntaxError(
+            "a query cannot be only negative (add a term that must be present)", _first_not_column(node)
+        )
+    return node
+
+
+def _syntax_error(q: str, exc: UnexpectedInput) -> QuerySyntaxError:
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream or 0
+        ch = q[pos]
+        if ch == '"':
+            return QuerySyntaxError("unterminated quote", pos + 1)
+        if ch == "-":
+            return QuerySyntaxError(
+                "'-' must touch what it negates, e.g. -\"Japan Airlines\" or -(a OR b)", pos + 1
+            )
+        return QuerySyntaxError(f"unexpected character {ch!r}", pos + 1)
+    if not isinstance(exc, UnexpectedToken):  # pragma: no cover - LALR raises only these two
+        return QuerySyntaxError(str(exc), 1)
+    tokens: list[Token] = []
+    with contextlib.suppress(UnexpectedInput):  # a later lexing error: the tokens before it suffice
+        tokens.extend(_parser().lex(q))
+    bad = exc.token
+    if bad.type == "$END":
+        idx = len(tokens)
+    else:
+        idx = next((i for i, t in enumerate(tokens) if t.start_pos == bad.start_pos), len(tokens))
+    prev = tokens[idx - 1] if idx > 0 else None
+    col = (bad.start_pos or 0) + 1 if bad.type != "$END" else len(q.rstrip()) + 1
+    open_col = _unclosed_paren(tokens[:idx])
+    if bad.type == "$END" and open_col is not None and (prev is None or prev.type not in _OPERATOR_NAMES):
+        return QuerySyntaxError("unbalanced parenthesis", open_col)
+    if prev is not None and prev.type in _OPERATOR_NAMES:
+        name = _OPERATOR_NAMES[prev.type]
+        if prev.type == "NEAR":
+            name = str(prev)
+        return QuerySyntaxError(f"'{name}' needs a term after it", (prev.start_pos or 0) + 1)
+    if prev is not None and prev.type == "FIELD":
+        if bad.type == "FIELD":
+            return QuerySyntaxError("field scopes cannot be nested", col)
+        if bad.type in ("NOT", "NEG"):
+            return QuerySyntaxError(f"put the negation before the field: -{prev}term", col)
+        return QuerySyntaxError(f"'{prev}' needs a term, phrase or group after it", (prev.start_pos or 0) + 1)
+    if bad.type == "RPAR":
+        if prev is not None and prev.type == "LPAR":
+            return QuerySyntaxError("empty parentheses", (prev.start_pos or 0) + 1)
+        return QuerySyntaxError("unbalanced parenthesis", col)
+    if bad.type in _OPERATOR_NAMES:
+        return QuerySyntaxError(f"'{_OPERATOR_NAMES[bad.type]}' needs a term before it", col)
+    return QuerySyntaxError(f"unexpected {bad!s}", col)  # pragma: no cover - defensive
+
+
+def _unclosed_paren(tokens: list[Token]) -> int | None:
+    stack: list[int] = []
+    for t in tokens:
+        if t.type == "LPAR":
+            stack.append((t.start_pos or 0) + 1)
+        elif t.type == "RPAR" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+class _Builder:
+    """Tree -> AST, with the checks the grammar cannot express."""
+
+    def __init__(self, q: str) -> None:
+        self.q = q
+
+    def build(self, t: Tree[Token] | Token, scope: str | None) -> Node:
+        if isinstance(t, Token):  # pragma: no cover - every token sits under a rule
+            raise QuerySyntaxError(f"unexpected {t!s}", (t.start_pos or 0) + 1)
+        col = _col(t)
+        kind = t.data
+        if kind == "term":
+            return self._leaf(t.children[0], scope, phrase=False)
+        if kind == "phrase":
+            return self._leaf(t.children[0], scope, phrase=True)
+        if kind == "group":
+            return self.build(t.children[1], scope)
+        if kind in ("not_", "neg"):
+            child = self.build(t.children[1], scope)
+            return child.child if isinstance(child, Not) else Not(child, column=col)
+        if kind == "scoped":
+            tok = t.children[0]
+            assert isinstance(tok, Token)
+            name = str(tok)[:-1].lower()
+            if name not in FIELDS:
+                raise QuerySyntaxError(
+                    f"unknown field '{str(tok)[:-1]}' (fields: {', '.join(FIELDS)})", _tcol(tok)
+                )
+            if scope is not None:
+                raise QuerySyntaxError("field scopes cannot be nested", _tcol(tok))
+            return self.build(t.children[1], name)
+        if kind == "or_expr":
+            return _flat(Or, [self.build(c, scope) for c in t.children], col)
+        if kind == "and_expr":
+            return _flat(And, [self.build(c, scope) for c in t.children], col)
+        if kind == "near_expr":
+            return self._near(t, scope)
+        raise AssertionError(kind)  # pragma: no cover
+
+    def _near(self, t: Tree[Token], scope: str | None) -> Node:
+        ops = [c for c in t.children if isinstance(c, Token) and c.type == "NEAR"]
+        if len(ops) > 1:
+            raise QuerySyntaxError(
+                "only one NEAR per chain: write (a NEAR/5 b) AND (b NEAR/5 c)", _tcol(ops[1])
+            )
+        op = ops[0]
+        if scope in META_FIELDS:
+            raise QuerySyntaxError(f"NEAR cannot be used inside {scope}:", _tcol(op))
+        spec = str(op)[4:]
+        if spec == "":
+            distance = DEFAULT_NEAR
+        elif re.fullmatch(r"/[0-9]+", spec) is None:
+            raise QuerySyntaxError("NEAR needs a distance, e.g. NEAR/20", _tcol(op))
+        else:
+            distance = int(spec[1:])
+            if distance < 1:
+                raise QuerySyntaxError(
+                    "NEAR distance must be at least 1 (adjacent words are 1 apart)", _tcol(op)
+                )
+        left_t, right_t = t.children[0], t.children[2]
+        left = self._near_operand(left_t, scope)
+        right = self._near_operand(right_t, scope)
+        lf = {f for x in left for f in ((x.field,) if x.field else TEXT_FIELDS)}
+        rf = {f for x in right for f in ((x.field,) if x.field else TEXT_FIELDS)}
+        if not lf & rf:
+            raise QuerySyntaxError("NEAR operands are in different fields (title: and text:)", _tcol(op))
+        return Near(left, right, distance, column=_col(left_t) if isinstance(left_t, Tree) else _tcol(left_t))
+
+    def _near_operand(self, t: Tree[Token] | Token, scope: str | None) -> tuple[Term, ...]:
+        node = self.build(t, scope)
+        if isinstance(node, Term):
+            return (node,)
+        if isinstance(node, Or) and all(isinstance(c, Term) for c in node.children):
+            return tuple(c for c in node.children if isinstance(c, Term))
+        column = _col(t) if isinstance(t, Tree) else _tcol(t)
+        if isinstance(node, Not):
+            raise QuerySyntaxError(
+                "NEAR operands cannot be negated (NOT binds tighter than NEAR): write NOT (a NEAR b)", column
+            )
+        raise QuerySyntaxError(
+            "NEAR operands must be terms, phrases, wildcards or an OR of them, e.g. (Japan OR 日本)", column
+        )
+
+    def _leaf(self, tok: Tree[Token] | Token, scope: str | None, *, phrase: bool) -> Term | Meta:
+        assert isinstance(tok, Token)
+        col = _tcol(tok)
+        raw = str(tok)[1:-1] if phrase else str(tok)
+        if not phrase and raw.casefold() in _LOWER_OPERATORS:
+            raise QuerySyntaxError(
+                f"'{raw}' is an operator only in upper case: write {raw.upper()}, "
+                f'or "{raw}" to search for the word',
+                col,
+            )
+        stripped = raw.strip()
+        if not stripped:
+            raise QuerySyntaxError("empty phrase", col)
+        prefix = stripped.endswith("*")
+        body = stripped[:-1] if prefix else stripped
+        if "*" in body:
+            where = body.index("*")
+            message = (
+                "leading wildcards are not supported"
+                if where == 0
+                else "'*' is a wildcard only at the end of a term, e.g. tariff*"
+            )
+            raise QuerySyntaxError(message, col + (1 if phrase else 0) + raw.index("*"))
+        norm = fold(body).strip(" ")
+        meta = _META_FIELD.get(scope or "")
+        if meta is not None:
+            if not norm:
+                raise QuerySyntaxError(f"'{raw}' is empty after normalisation", col)
+            return Meta(meta, stripped, norm, prefix, column=col)
+        if not any(ch.isalnum() for ch in norm):
+            raise QuerySyntaxError(f"'{raw}' has no letters or digits to search for", col)
+        if prefix:
+            if len(norm) < 2:
+                raise QuerySyntaxError("a wildcard needs at least 2 characters before '*'", col)
+            if not (is_latin_word(norm[-1]) or is_cjk(norm[-1])):
+                raise QuerySyntaxError("'*' must follow a letter or digit", col)
+        return Term(stripped, norm, prefix, phrase, _TEXT_FIELD.get(scope or ""), column=col)
+
+
+def _col(t: Tree[Token]) -> int:
+    pos = getattr(t.meta, "start_pos", None)
+    return (pos or 0) + 1
+
+
+def _tcol(tok: Token) -> int:
+    return (tok.start_pos or 0) + 1
+
+
+def _flat(kind: type[And] | type[Or], children: list[Node], column: int) -> Node:
+    flat: list[Node] = []
+    for c in children:
+        if isinstance(c, kind):
+            flat.extend(c.children)
+        else:
+            flat.append(c)
+    return kind(tuple(flat), column=column)
+
+
+def _has_positive(node: Node, *, negated: bool) -> bool:
+    """Can the query only be true when some positive literal is present? (False: it matches "nothing".)"""
+    if isinstance(node, Term | Meta | Near):
+        return not negated
+    if isinstance(node, Not):
+        return _has_positive(node.child, negated=not negated)
+    conj = isinstance(node, And) != negated  # And, or a negated Or (De Morgan)
+    results = [_has_positive(c, negated=negated) for c in node.children]
+    return any(results) if conj else all(results)
+
+
+def _first_not_column(node: Node) -> int:
+    """Column of the first NOT / ``-`` in the query (where "only negative" starts), else 1."""
+    stack: list[Node] = [node]
+    while stack:
+        n = stack.pop(0)
+        if isinstance(n, Not):
+            return n.column or 1
+        if isinstance(n, And | Or):
+            stack = [*n.children, *stack]
+    return 1
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def terms_of(node: Node) -> list[Term]:
+    """The positive terms (under an even number of NOTs), first occurrence order, without repeats."""
+    out: list[Term] = []
+
+    def walk(n: Node, negated: bool) -> None:
+        if isinstance(n, Term):
+            if not negated and n not in out:
+                out.append(n)
+        elif isinstance(n, Near):
+            for t in (*n.left, *n.right):
+                walk(t, negated)
+        elif isinstance(n, Not):
+            walk(n.child, not negated)
+        elif isinstance(n, And | Or):
+            for c in n.children:
+                walk(c, negated)
+
+    walk(node, False)
+    return out
+
+
+def show_term(t: Term | Meta) -> str:
+    """A leaf as it would be written in a query: ``title:"Section 232"``, ``tariff*``, ``tag:us-gov``."""
+    quoted = t.phrase if isinstance(t, Term) else " " in t.text
+    body = f'"{t.text}"' if quoted else t.text
+    return f"{t.field}:{body}" if t.field else body
+
+
+def unparse(node: Node) -> str:
+    """A canonical, fully parenthesised rendering (used in tests and explanations)."""
+    if isinstance(node, Term | Meta):
+        return show_term(node)
+    if isinstance(node, Not):
+        return f"NOT {unparse(node.child)}"
+    if isinstance(node, Near):
+        return f"({_alts(node.left)} NEAR/{node.distance} {_alts(node.right)})"
+    sep = " AND " if isinstance(node, And) else " OR "
+    return "(" + sep.join(unparse(c) for c in node.children) + ")"
+
+
+def _alts(terms: tuple[Term, ...]) -> str:
+    if len(terms) == 1:
+        return show_term(terms[0])
+    return "(" + " OR ".join(show_term(t) for t in terms) + ")"

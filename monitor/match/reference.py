@@ -1,0 +1,98 @@
+"""The naive evaluator: the query language as one Python ``re`` per term, run topic by topic (pure).
+
+No prefilter, no shared scan, no offset maps: each field is folded with :func:`~monitor.match.query.fold`
+and every term of every topic is searched with its own compiled pattern. It is the executable
+specification that ``tests/test_matcher.py`` and ``bench/match.py`` compare :class:`Matcher` with
+(same answers, ~30x slower), not something the daemon uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from monitor.match.matcher import Doc, TopicQuery
+from monitor.match.query import LATIN_WORD_CLASS, TOKEN_RE, And, Meta, Near, Node, Not, Or, Term, fold
+
+__all__ = ["ReferenceMatcher", "term_pattern"]
+
+_LATIN = re.compile(LATIN_WORD_CLASS)
+
+
+def term_pattern(t: Term) -> re.Pattern[str]:
+    """A pattern finding every (possibly overlapping) occurrence of ``t`` in folded text, as group 1."""
+    body = re.escape(t.norm)
+    left = f"(?<!{LATIN_WORD_CLASS})" if _LATIN.match(t.norm[0]) else ""
+    last_latin = _LATIN.match(t.norm[-1]) is not None
+    if t.prefix:
+        right = f"{LATIN_WORD_CLASS}*" if last_latin else ""
+    else:
+        right = f"(?!{LATIN_WORD_CLASS})" if last_latin else ""
+    return re.compile(f"(?=({left}{body}{right}))")
+
+
+class _Fields:
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.text = {"title": fold(doc.title), "text": fold(doc.text)}
+        self._tokens: dict[str, list[tuple[int, int]]] = {}
+
+    def tokens(self, field: str) -> list[tuple[int, int]]:
+        if field not in self._tokens:
+            self._tokens[field] = [m.span() for m in TOKEN_RE.finditer(self.text[field])]
+        return self._tokens[field]
+
+    def position(self, field: str, start: int, end: int) -> tuple[int, int]:
+        """(first, last) token of an occurrence: first token ending after start, last starting before end."""
+        toks = self.tokens(field)
+        first = next((i for i, (_, e) in enumerate(toks) if e > start), len(toks))
+        last = max((i for i, (s, _) in enumerate(toks) if s < end), default=-1)
+        return first, last
+
+
+class ReferenceMatcher:
+    def __init__(self, topics: Sequence[TopicQuery]) -> None:
+        self._topics = list(topics)
+        self._patterns: dict[Term, re.Pattern[str]] = {}
+
+    def _occurrences(self, t: Term, f: _Fields) -> list[tuple[str, int, int]]:
+        pat = self._patterns.get(t)
+        if pat is None:
+            pat = self._patterns[t] = term_pattern(t)
+        fields = (t.field,) if t.field else ("title", "text")
+        return [(name, m.start(1), m.end(1)) for name in fields for m in pat.finditer(f.text[name])]
+
+    def _eval(self, node: Node, f: _Fields) -> bool:
+        if isinstance(node, Term):
+            return bool(self._occurrences(node, f))
+        if isinstance(node, Meta):
+            doc = f.doc
+            values = {"source": [doc.source], "tag": list(doc.tags), "lang": [doc.lang or ""]}[node.field]
+            folded = [fold(v).strip(" ") for v in values if v]
+            return any(v == node.value or (node.prefix and v.startswith(node.value)) for v in folded)
+        if isinstance(node, Not):
+            return not self._eval(node.child, f)
+        if isinstance(node, And):
+            return all(self._eval(c, f) for c in node.children)
+        if isinstance(node, Or):
+            return any(self._eval(c, f) for c in node.children)
+        return self._near(node, f)
+
+    def _near(self, node: Near, f: _Fields) -> bool:
+        left = [o for t in node.left for o in self._occurrences(t, f)]
+        right = [o for t in node.right for o in self._occurrences(t, f)]
+        for lf, ls, le in left:
+            a1, a2 = f.position(lf, ls, le)
+            for rf, rs, re_ in right:
+                if rf != lf:
+                    continue
+                b1, b2 = f.position(rf, rs, re_)
+                distance = b1 - a2 if a2 < b1 else (a1 - b2 if b2 < a1 else 0)
+                if distance <= node.distance:
+                    return True
+        return False
+
+    def match_ids(self, doc: Doc) -> list[str]:
+        """The ids of the topics that match ``doc``, in configuration order."""
+        f = _Fields(doc)
+        return [t.id for t in self._topics if self._eval(t.query, f)]
