@@ -77,7 +77,7 @@ BROKEN = [
         """,
         [
             "feeds.yaml:4 alerts: unknown key 'alerts' "
-            "(allowed: sources, topics, routes, receivers, digests)",
+            "(allowed: sources, topics, routes, receivers, digests, operator)",
             "feeds.yaml:5 sorces: unknown key 'sorces' (did you mean 'sources'?)",
         ],
         id="unknown-key-no-suggestion",
@@ -497,10 +497,10 @@ def test_recursive_and_exponential_aliases_stay_cheap() -> None:
     problems = problems_of(laughs)
     assert (
         problems[0]
-        == "feeds.yaml:5 x1: unknown key 'x1' (allowed: sources, topics, routes, receivers, digests)"
+        == "feeds.yaml:5 x1: unknown key 'x1' (allowed: sources, topics, routes, receivers, digests, operator)"
     )
     assert problems[-1] == (
-        "feeds.yaml:12 loop: unknown key 'loop' (allowed: sources, topics, routes, receivers, digests)"
+        "feeds.yaml:12 loop: unknown key 'loop' (allowed: sources, topics, routes, receivers, digests, operator)"
     )
 
 

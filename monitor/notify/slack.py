@@ -190,12 +190,13 @@ def _classify_status(
     """One answer (HTTP status + Slack error name) -> SlackError."""
     name = error or f"http_{status}"
     if status == 429 or name in ("ratelimited", "rate_limited"):
+        wait = _retry_after(headers)
         return SlackError(
             receiver,
             name if error else "ratelimited",
-            where,
+            f"{where}; retry after {wait:g}s" if wait is not None else where,
             retryable=True,
-            retry_after_s=_retry_after(headers),
+            retry_after_s=wait,
             prefix=prefix,
         )
     if name in _RETRYABLE or status >= 500:
