@@ -18,19 +18,22 @@ from pathlib import Path
 from typing import TextIO
 
 import httpx
+import jinja2
 import sqlalchemy as sa
 
-from monitor.config.schema import Config, ConsoleReceiver
+from monitor.config.schema import Config, ConsoleReceiver, SlackReceiver, WebhookReceiver
 from monitor.errors import ConfigError, StoreError
 from monitor.fetch import make_client
 from monitor.match.keywords import compile_topics
 from monitor.notify import Notifier
 from monitor.notify.console import ConsoleNotifier
+from monitor.notify.slack import SlackNotifier, SlackWebhookNotifier
+from monitor.notify.webhook import WebhookNotifier
 from monitor.notify.worker import DeliveryReport, deliver_due
 from monitor.pipeline import ClaimedSource
 from monitor.poll import PollContext, SourceReport, poll_source
 from monitor.render import Renderer
-from monitor.settings import Settings
+from monitor.settings import Settings, secret
 from monitor.store import polls
 from monitor.store.engine import DaemonLock, make_engine, sqlite_path
 from monitor.store.migrate import upgrade
@@ -49,6 +52,74 @@ class PassReport:
     @property
     def failed(self) -> list[SourceReport]:
         return [r for r in self.sources if r.failed]
+
+
+def build_notifiers(
+    settings: Settings,
+    config: Config,
+    *,
+    template_dirs: Sequence[Path] = (),
+    stream: TextIO | None = None,
+) -> tuple[dict[str, Notifier], list[str]]:
+    """One notifier per receiver, templates loaded now (a broken template fails at start), secrets read
+    from the environment variables the config names. Returns the notifiers and the problems found."""
+    renderer = Renderer(template_dirs)
+    notifiers: dict[str, Notifier] = {}
+    problems: list[str] = []
+    for name, receiver in config.receivers.items():
+        try:
+            if isinstance(receiver, ConsoleReceiver):
+                renderer.check(receiver.template)
+                notifiers[name] = ConsoleNotifier(name, renderer, template=receiver.template, stream=stream)
+            elif isinstance(receiver, SlackReceiver):
+                notifiers[name] = _slack(name, receiver, settings, template_dirs)
+            elif isinstance(receiver, WebhookReceiver):
+                renderer.check(receiver.template)
+                secret_value = secret(receiver.secret_env) if receiver.secret_env else None
+                if receiver.secret_env and secret_value is None:
+                    problems.append(
+                        f"receivers.{name}: environment variable {receiver.secret_env} is not set"
+                    )
+                    continue
+                notifiers[name] = WebhookNotifier(
+                    name, url=receiver.url, secret=secret_value, renderer=renderer, template=receiver.template
+                )
+            else:
+                problems.append(
+                    f"receivers.{name}: kind 'email' delivers through digests (see digests:); "
+                    "route alerts to console, slack or webhook receivers"
+                )
+        except jinja2.TemplateError as e:
+            problems.append(f"receivers.{name}: template: {e}")
+        except ValueError as e:
+            problems.append(f"receivers.{name}: {e}")
+    return notifiers, problems
+
+
+def _slack(name: str, r: SlackReceiver, settings: Settings, template_dirs: Sequence[Path]) -> Notifier:
+    if r.mode == "webhook":
+        url = secret(r.url_env or "")
+        if url is None:
+            raise ValueError(f"environment variable {r.url_env} (the Slack webhook URL) is not set")
+        hook = SlackWebhookNotifier(
+            name, url=url, template=r.template, template_dirs=template_dirs, pace_s=r.pace_s
+        )
+        hook.check()
+        return hook
+    token = secret(r.token_env)
+    if token is None:
+        raise ValueError(f"environment variable {r.token_env} (the Slack bot token) is not set")
+    api = SlackNotifier(
+        name,
+        token=token,
+        channel=r.channel or "",
+        template=r.template,
+        template_dirs=template_dirs,
+        base_url=settings.slack_api_url,
+        pace_s=r.pace_s,
+    )
+    api.check()
+    return api
 
 
 class App:
@@ -94,18 +165,8 @@ class App:
         template_dirs: Sequence[Path] = (),
         now: Callable[[], datetime] = utcnow,
     ) -> App:
-        renderer = Renderer(template_dirs)
-        notifiers: dict[str, Notifier] = {}
-        problems = []
-        for name, receiver in config.receivers.items():
-            if isinstance(receiver, ConsoleReceiver):
-                renderer.check(receiver.template)
-                notifiers[name] = ConsoleNotifier(name, renderer, template=receiver.template, stream=stream)
-            else:
-                problems.append(
-                    f"receivers.{name}: kind {receiver.kind!r} is not deliverable in this version "
-                    "(console only); route to a console receiver"
-                )
+        dirs = [*template_dirs, *([settings.template_dir] if settings.template_dir else [])]
+        notifiers, problems = build_notifiers(settings, config, template_dirs=dirs, stream=stream)
         if problems:
             raise ConfigError(problems)
         engine = make_engine(settings.database_url)

@@ -11,6 +11,7 @@ and numbers; documented in README "Alert templates"), never an ORM row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,12 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+def _json_value(value: Any) -> str:
+    if isinstance(value, str):
+        value = strip_controls(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 class Renderer:
     def __init__(self, template_dirs: Sequence[Path] = ()) -> None:
         dirs = [*template_dirs, bundled_path("alerts")]
@@ -44,9 +51,22 @@ class Renderer:
             lstrip_blocks=True,
         )
 
+        # JSON bodies (webhooks): values are inserted with the `json` filter; nothing is HTML-escaped.
+        self._json = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        self._json.filters["json"] = _json_value
+
     def text(self, template: str, context: Mapping[str, Any]) -> str:
         return self._text.get_template(template).render(**context)
 
+    def json(self, template: str, context: Mapping[str, Any]) -> str:
+        """Render a JSON template; the context is also available whole as ``alert``."""
+        return self._json.get_template(template).render(alert=dict(context), **context)
+
     def check(self, template: str) -> None:
         """Load (parse) a template now, so a broken one fails at start, not at the first alert."""
-        self._text.get_template(template)
+        (self._json if template.endswith(".json.j2") else self._text).get_template(template)

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     drain_seconds: float = Field(20.0, gt=0)
     # Identity of this instance in lease columns; default host:pid.
     instance_id: str | None = None
+    # A directory of templates that override the bundled ones in alerts/ (same file names).
+    template_dir: Path | None = None
+    # Slack Web API base URL (tests point this at a fake server); default Slack's own.
+    slack_api_url: str | None = None
 
 
 def secret(env_name: str) -> str | None:

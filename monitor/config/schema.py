@@ -194,10 +194,24 @@ class ConsoleReceiver(_Model):
 
 
 class SlackReceiver(_Model):
+    """Slack through the Web API (``mode: api``: a bot token, a channel id; threads, reconciliation) or an
+    incoming webhook (``mode: webhook``: the webhook URL is a secret, read from ``url_env``)."""
+
     kind: Literal["slack"]
-    channel: str
-    token_env: str = "SLACK_BOT_TOKEN"  # name of the environment variable holding the token
+    mode: Literal["api", "webhook"] = "api"
+    channel: str | None = None  # a channel id (C0123ABCDEF), needed in api mode
+    token_env: str = "SLACK_BOT_TOKEN"  # name of the environment variable holding the bot token
+    url_env: str | None = None  # name of the environment variable holding the webhook URL
     template: str = "slack_alert.json.j2"
+    pace_s: float = Field(1.0, ge=0)  # at most one message per pace_s per channel
+
+    @model_validator(mode="after")
+    def _mode_needs(self) -> SlackReceiver:
+        if self.mode == "api" and not self.channel:
+            raise ValueError("channel is required in api mode (a channel id such as C0123ABCDEF)")
+        if self.mode == "webhook" and not self.url_env:
+            raise ValueError("url_env is required in webhook mode (the variable holding the webhook URL)")
+        return self
 
 
 class EmailReceiver(_Model):
@@ -206,9 +220,12 @@ class EmailReceiver(_Model):
 
 
 class WebhookReceiver(_Model):
+    """POST each alert as JSON, signed with HMAC-SHA256 when ``secret_env`` names a secret."""
+
     kind: Literal["webhook"]
     url: str
     secret_env: str | None = None
+    template: str = "webhook.json.j2"
 
     @field_validator("url")
     @classmethod

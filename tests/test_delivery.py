@@ -1,0 +1,232 @@
+"""Delivery wired end to end: feeds.yaml receivers -> App -> real receivers on loopback (the fake Slack
+Web API through slack-sdk, a webhook endpoint), and the webhook receiver's contract."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import socket
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from monitor.app import App, build_notifiers
+from monitor.config.schema import (
+    Config,
+    ConsoleReceiver,
+    Route,
+    SlackReceiver,
+    Source,
+    Topic,
+    WebhookReceiver,
+)
+from monitor.errors import ConfigError, DeliveryError
+from monitor.notify.webhook import WebhookNotifier, sign
+from monitor.render import Renderer
+from monitor.settings import Settings
+from tests.support.fakeslack import TOKEN, FakeSlack
+from tests.support.httpserver import FeedRequestHandler, FeedServer
+from tests.test_poll import FMS, JAPAN, JAPAN_EDITED, POLAND, rss
+
+ALERT = {
+    "alert_key": "new:dsca:abc",
+    "kind": "new",
+    "source_id": "dsca",
+    "source_title": "DSCA",
+    "title": "Japan – SM-6 <b>",
+    "url": "https://www.dsca.mil/a/2",
+}
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as s:
+        yield s
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack(min_interval_s=0.0)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+async def app_with_slack(
+    server: FeedServer, slack: FakeSlack, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[App]:
+    monkeypatch.setenv("TEST_SLACK_TOKEN", TOKEN)
+    config = Config(
+        sources=(Source(id="dsca", title="DSCA Major Arms Sales", url=server.url("/dsca.xml")),),
+        topics=(FMS,),
+        routes=(Route(to=("slack",)),),
+        receivers={
+            "slack": SlackReceiver(kind="slack", channel="C123", token_env="TEST_SLACK_TOKEN", pace_s=0),
+            "console": ConsoleReceiver(),
+        },
+        operator=("console",),
+    )
+    settings = Settings(database_url=sqlite_url, allow_private_networks=True, slack_api_url=slack.base_url)
+    app = App.build(settings, config, stream=io.StringIO())
+    app.prepare_database(exclusive=False)
+    yield app
+    await app.aclose()
+
+
+async def test_new_and_revised_reach_slack_once_revision_in_thread(
+    app_with_slack: App, server: FeedServer, slack: FakeSlack
+) -> None:
+    app = app_with_slack
+    server.set("/dsca.xml", rss(POLAND), etag='"1"')
+    await app.poll_pass()
+    server.set("/dsca.xml", rss(POLAND, JAPAN), etag='"2"')
+    await app.poll_pass()
+    assert (await app.deliver()).sent == 1
+    server.set("/dsca.xml", rss(POLAND, JAPAN_EDITED), etag='"3"')
+    await app.poll_pass()
+    assert (await app.deliver()).sent == 1
+    assert (await app.deliver()).sent == 0
+    first, revision = slack.messages("C123")
+    assert "Japan – SM-6" in (first.text or "")
+    assert first.metadata and first.metadata["event_payload"]["alert_key"].startswith("new:dsca:")
+    assert revision.thread_ts == first.ts
+    assert "$1.2 billion" in json.dumps(revision.blocks)
+
+
+async def test_feed_title_cannot_mention_or_spoof_links(
+    app_with_slack: App, server: FeedServer, slack: FakeSlack
+) -> None:
+    """RELIABILITY case 16 through the whole pipeline."""
+    app = app_with_slack
+    server.set("/dsca.xml", rss(POLAND))
+    await app.poll_pass()
+    evil = (
+        "&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &lt;https://evil.example|www.whitehouse.gov&gt; Japan"
+    )
+    server.set("/dsca.xml", rss(POLAND, ("9", evil, JAPAN[2])))
+    await app.poll_pass()
+    await app.deliver()
+    (msg,) = slack.messages("C123")
+    wire = json.dumps({"text": msg.text, "blocks": msg.blocks}, ensure_ascii=False)
+    for bad in ("<!channel>", "<!here>", "<@U123>", "<https://evil.example"):
+        assert bad not in wire
+    assert "&lt;!channel&gt;" in wire
+
+
+async def test_permanent_slack_error_fails_and_alerts_the_operator(
+    app_with_slack: App, server: FeedServer, slack: FakeSlack
+) -> None:
+    app = app_with_slack
+    slack.archive("C123")
+    server.set("/dsca.xml", rss(POLAND))
+    await app.poll_pass()
+    server.set("/dsca.xml", rss(POLAND, JAPAN))
+    await app.poll_pass()
+    report = await app.deliver()
+    assert report.failed == 1 and report.sent == 1  # the operator alert on the console
+    assert slack.messages("C123") == []
+
+
+def test_missing_secret_fails_at_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOPE_TOKEN", raising=False)
+    config = Config(
+        sources=(Source(id="s", url="https://example.org/x"),),
+        topics=(FMS,),
+        routes=(Route(to=("slack",)),),
+        receivers={"slack": SlackReceiver(kind="slack", channel="C1", token_env="NOPE_TOKEN")},
+    )
+    with pytest.raises(ConfigError, match="NOPE_TOKEN"):
+        App.build(Settings(database_url="sqlite://"), config)
+    _, problems = build_notifiers(Settings(), config)
+    assert problems == ["receivers.slack: environment variable NOPE_TOKEN (the Slack bot token) is not set"]
+
+
+# --- webhook ---------------------------------------------------------------------------------------
+
+
+def _recording(
+    server: FeedServer, path: str, status: int = 200, headers: dict[str, str] | None = None
+) -> list:
+    got: list[tuple[dict[str, str], bytes]] = []
+
+    def route(req: FeedRequestHandler) -> None:
+        body = req.rfile.read(int(req.headers["Content-Length"]))
+        got.append(({k.lower(): v for k, v in req.headers.items()}, body))
+        req.respond(status, b"{}", {"Content-Type": "application/json", **(headers or {})})
+
+    server.set_handler(path, route)
+    return got
+
+
+def _notifier(server: FeedServer, path: str, secret: str | None = "s3cret") -> WebhookNotifier:
+    return WebhookNotifier(
+        "hook", url=server.url(path), secret=secret, renderer=Renderer(), clock=lambda: 1764072000
+    )
+
+
+async def test_webhook_posts_signed_json(server: FeedServer) -> None:
+    got = _recording(server, "/hook")
+    hook = _notifier(server, "/hook")
+    ref = await hook.send(ALERT)
+    await hook.aclose()
+    assert ref == "webhook:200"
+    ((headers, body),) = got
+    assert headers["x-pressmon-alert-key"] == "new:dsca:abc"
+    expected = "sha256=" + hmac.new(b"s3cret", b"1764072000." + body, hashlib.sha256).hexdigest()
+    assert headers["x-pressmon-signature"] == expected == sign("s3cret", "1764072000", body)
+    doc: dict[str, Any] = json.loads(body)
+    assert doc["title"] == "Japan – SM-6 <b>" and doc["alert"]["source_id"] == "dsca"
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "retryable", "retry_after"),
+    [
+        pytest.param(503, {"Retry-After": "7"}, True, 7.0, id="503 retries after Retry-After"),
+        pytest.param(429, {"Retry-After": "2"}, True, 2.0, id="429 retries"),
+        pytest.param(500, {}, True, None, id="500 retries"),
+        pytest.param(400, {}, False, None, id="400 is permanent"),
+        pytest.param(404, {}, False, None, id="404 is permanent"),
+    ],
+)
+async def test_webhook_errors(
+    server: FeedServer, status: int, headers: dict[str, str], retryable: bool, retry_after: float | None
+) -> None:
+    _recording(server, "/hook", status, headers)
+    hook = _notifier(server, "/hook", secret=None)
+    with pytest.raises(DeliveryError) as e:
+        await hook.send(ALERT)
+    await hook.aclose()
+    assert e.value.retryable is retryable and e.value.retry_after_s == retry_after and not e.value.ambiguous
+    assert str(e.value).startswith(f"deliver: hook: webhook: 127.0.0.1: HTTP {status}")
+
+
+async def test_webhook_connection_lost_after_send_is_ambiguous(server: FeedServer) -> None:
+    def drop(req: FeedRequestHandler) -> None:
+        req.rfile.read(int(req.headers["Content-Length"]))
+        req.connection.shutdown(socket.SHUT_RDWR)
+
+    server.set_handler("/hook", drop)
+    hook = _notifier(server, "/hook")
+    with pytest.raises(DeliveryError) as e:
+        await hook.send(ALERT)
+    await hook.aclose()
+    assert e.value.ambiguous and e.value.retryable
+
+
+def test_webhook_receiver_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOK_SECRET", "x")
+    config = Config(
+        sources=(Source(id="s", url="https://example.org/x", every=timedelta(minutes=5)),),
+        topics=(Topic(id="t", keywords=("x",)),),
+        routes=(Route(to=("hook",)),),
+        receivers={
+            "hook": WebhookReceiver(kind="webhook", url="https://hooks.example/x", secret_env="HOOK_SECRET")
+        },
+    )
+    notifiers, problems = build_notifiers(Settings(), config)
+    assert problems == [] and isinstance(notifiers["hook"], WebhookNotifier)
