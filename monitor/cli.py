@@ -7,7 +7,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,12 +29,15 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Check feeds.yaml.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+silence_app = typer.Typer(help="Silence alerts for a while (by topic, source, receiver).")
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(silence_app, name="silence")
 
 # soft_wrap: never insert line breaks into messages (they are grepped, and paths are long).
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (scripts, grep) gets wide tables rather than cells wrapped at 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 ConfigOpt = Annotated[
     Path | None,
@@ -251,6 +254,94 @@ def demo(
         asyncio.run(run_demo(keep_dir=keep, out=out))
     except PressmonError as e:
         raise _fail(e) from None
+
+
+def _engine() -> Any:
+    from monitor.store.engine import make_engine
+    from monitor.store.migrate import upgrade
+
+    engine = make_engine(Settings().database_url)
+    upgrade(engine)
+    return engine
+
+
+@silence_app.command("add")
+def silence_add(
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown in `silence list` and the outbox).")],
+    for_: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d.")] = "2h",
+    topic: Annotated[str | None, typer.Option("--topic")] = None,
+    source: Annotated[str | None, typer.Option("--source")] = None,
+    receiver: Annotated[str | None, typer.Option("--receiver")] = None,
+) -> None:
+    """Hold back alerts matching every given field; they end as `silenced` in the outbox, not lost."""
+    import getpass
+
+    from monitor.config.schema import parse_duration
+    from monitor.store.silences import add_silence
+
+    if not (topic or source or receiver):
+        err.print("silence: name at least one of --topic, --source, --receiver", markup=False)
+        raise typer.Exit(2)
+    try:
+        length = parse_duration(for_)
+    except ValueError as e:
+        err.print(f"silence: --for: {e}", markup=False)
+        raise typer.Exit(2) from None
+    now = datetime.now(UTC)
+    engine = _engine()
+    try:
+        s = add_silence(
+            engine,
+            topic=topic,
+            source=source,
+            receiver=receiver,
+            starts_at=now,
+            ends_at=now + length,
+            reason=reason,
+            created_by=getpass.getuser(),
+            now=now,
+        )
+    finally:
+        engine.dispose()
+    out.print(f"silence #{s.id} until {s.ends_at.isoformat(timespec='minutes')}", markup=False)
+
+
+@silence_app.command("list")
+def silence_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
+) -> None:
+    """Active (and future) silences."""
+    from monitor.store.silences import list_silences
+
+    engine = _engine()
+    now = datetime.now(UTC)
+    try:
+        rows = list_silences(engine, now=now, include_expired=all_)
+    finally:
+        engine.dispose()
+    table = Table("id", "topic", "source", "receiver", "until", "by", "reason")
+    for x in rows:
+        until = x.ends_at.isoformat(timespec="minutes") + ("" if x.ends_at > now else " (expired)")
+        table.add_row(
+            str(x.id), x.topic or "*", x.source or "*", x.receiver or "*", until, x.created_by, x.reason
+        )
+    out.print(table)
+
+
+@silence_app.command("expire")
+def silence_expire(silence_id: Annotated[int, typer.Argument(help="The id from `silence list`.")]) -> None:
+    """End a silence now."""
+    from monitor.store.silences import expire_silence
+
+    engine = _engine()
+    try:
+        ok = expire_silence(engine, silence_id, now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    if not ok:
+        err.print(f"silence: no active silence #{silence_id}", markup=False)
+        raise typer.Exit(1)
+    out.print(f"silence #{silence_id} expired", markup=False)
 
 
 def main() -> None:

@@ -108,3 +108,29 @@ async def test_demo_prints_new_and_revised_alerts_and_no_traps(
     for trap in ("Guam", "Japan Airlines", "Poland", "Australia", "Netherlands"):
         assert f"  {trap}" not in out and trap not in out.split("── alerts")[-1].split("── summary")[0], trap
     assert "a third poll finds nothing new: 0 changes, 0 alerts" in out
+
+
+def test_silence_add_list_expire(env: Path) -> None:
+    assert runner.invoke(app, ["silence", "add", "--reason", "x"]).exit_code == 2
+    added = runner.invoke(
+        app,
+        [
+            "silence",
+            "add",
+            "--topic",
+            "tariffs-japan",
+            "--source",
+            "nikkei",
+            "--for",
+            "2h",
+            "--reason",
+            "noisy wire copy",
+        ],
+    )
+    assert added.exit_code == 0 and "silence #1 until" in added.output
+    listed = runner.invoke(app, ["silence", "list"])
+    assert "tariffs-japan" in listed.output and "noisy wire copy" in listed.output
+    assert runner.invoke(app, ["silence", "expire", "1"]).exit_code == 0
+    assert "tariffs-japan" not in runner.invoke(app, ["silence", "list"]).output
+    assert "(expired)" in runner.invoke(app, ["silence", "list", "--all"]).output
+    assert runner.invoke(app, ["silence", "expire", "1"]).exit_code == 1

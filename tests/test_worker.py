@@ -165,3 +165,27 @@ def test_retry_delay(attempts: int, retry_after: float | None, low: float, high:
     for rand in (0.0, 0.5, 0.999):
         d = retry_delay(attempts, rand=rand, retry_after_s=retry_after).total_seconds()
         assert low <= d <= high
+
+
+async def test_silenced_alert_is_recorded_not_sent(engine: sa.Engine) -> None:
+    from monitor.store.silences import add_silence
+
+    slack = Scripted("slack", [])
+    add_silence(
+        engine,
+        topic="tariffs",
+        source=None,
+        receiver="slack",
+        starts_at=T0,
+        ends_at=T0 + timedelta(hours=2),
+        reason="maintenance",
+        created_by="t",
+        now=T0,
+    )
+    queue(engine, "a", topics=[{"id": "tariffs"}])
+    queue(engine, "b", topics=[{"id": "fms-japan"}])
+    queue(engine, "c", receiver="other", topics=[{"id": "tariffs"}])
+    report = await run(engine, {"slack": slack, "other": Scripted("other", [])}, T0 + timedelta(minutes=1))
+    assert (report.sent, report.silenced) == (2, 1)
+    assert states(engine)[("a", "slack")] == "silenced"
+    assert [m["alert_key"] for m in slack.sent] == ["b"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import product
@@ -37,6 +37,7 @@ import ahocorasick
 
 from monitor.match.keywords import snippet
 from monitor.match.query import (
+    CJK_CLASS,
     FOLD_TABLE,
     LATIN_WORD_CLASS,
     TEXT_FIELDS,
@@ -155,80 +156,137 @@ class _Folded:
 
 
 _ASCII_SEPARATORS = tuple(chr(c) for c in FOLD_TABLE if c < 128)
-_FOLD_CHARS_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in FOLD_TABLE) + "]")
+_FOLD_CHARS = tuple(chr(c) for c in FOLD_TABLE if c >= 128 or chr(c) in _ASCII_SEPARATORS)
 _SPACE_RUN_RE = re.compile(" {2,}")
 _LATIN_RUN_RE = re.compile(f"{LATIN_WORD_CLASS}+")
 _LATIN_WORD_RE = re.compile(LATIN_WORD_CLASS)
+_CJK_RE = re.compile(CJK_CLASS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Folding tables for BMP characters, built on the first text that is not already NFKC (~0.1 s).
+
+    A character is *stable* when it folds to exactly one character, on its own, whatever surrounds it:
+    NFKC and casefold give one character each, it is no combining mark and nothing that composes with
+    the character before it (``ﾞ`` after ``ｶ``, Hangul vowels), and its casefold determines its fold.
+    Stretches of stable characters fold as ``casefold()`` plus a one-for-one fix-up (``５`` -> ``5``,
+    ``Ａ`` -> ``a``). Unstable ones (``ﬁ``, ``…``, ``ß``, ``㍿``, combining marks, all astral characters)
+    fold cluster by cluster with an offset map.
+    """
+
+    unstable: re.Pattern[str]
+    fix: dict[str, str]  # casefold(c) -> fold(c), where they differ, for stable c
+    fix_re: re.Pattern[str] | None
+    second: frozenset[int]  # characters that compose with the one before them (NFC second elements)
 
 
 @cache
-def _second_elements() -> frozenset[int]:
-    """Characters that can compose with the character before them (NFC's second elements)."""
+def _tables() -> _Tables:
     second = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V and T jamo
-    for cp in range(0x80, 0x10000):
+    for cp in _bmp_to_check(0x80):
         d = unicodedata.decomposition(chr(cp))
         if d and not d.startswith("<"):
             parts = d.split()
             if len(parts) == 2:
                 second.add(int(parts[1], 16))
-    return frozenset(second)
-
-
-@cache
-def _unstable_re() -> re.Pattern[str]:
-    """Characters whose folding is not one-to-one and context-free: they are folded cluster by cluster.
-
-    Unstable: NFKC or casefold gives 0 or 2+ characters (``ﬁ``, ``…``, ``ß``, ``㍿``), a combining
-    mark, or something that composes with the character before it (``ﾞ`` after ``ｶ``, Hangul vowels);
-    every astral character, to be safe. Everything else folds in bulk, character for character.
-    Computed on first use (some 50 ms), only when a text is not already NFKC.
-    """
-    ranges: list[list[int]] = []
-    for cp in range(0x80, 0x10000):
-        if _unstable(chr(cp)):
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1][1] = cp
-            else:
-                ranges.append([cp, cp])
-    body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
-    return re.compile(f"[{body}\\U00010000-\\U0010ffff]+")
-
-
-def _unstable(ch: str) -> bool:
-    if 0xD800 <= ord(ch) <= 0xDFFF:
-        return True
-    nf = unicodedata.normalize("NFKC", ch)
-    return len(nf) != 1 or len(nf.casefold()) != 1 or _attaches(ch)
-
-
-def _attaches(ch: str) -> bool:
-    """Does ``ch`` (or what it folds to) combine with the character before it?"""
-    second = _second_elements()
-    nf = unicodedata.normalize("NFKC", ch)
-    return (
-        unicodedata.combining(ch) != 0
-        or ord(ch) in second
-        or (nf != "" and (unicodedata.combining(nf[0]) != 0 or ord(nf[0]) in second))
+    unstable: set[int] = set(range(0xD800, 0xE000))
+    groups: dict[str, list[tuple[int, str]]] = {}  # casefold -> [(code point, fold)]
+    for cp in _bmp_to_check(0):
+        if cp in unstable:
+            continue
+        ch = chr(cp)
+        nf = unicodedata.normalize("NFKC", ch)
+        cf = ch.casefold()
+        if (
+            len(nf) != 1
+            or len(nf.casefold()) != 1
+            or len(cf) != 1
+            or unicodedata.combining(ch) != 0
+            or unicodedata.combining(nf) != 0
+            or cp in second
+            or ord(nf) in second
+        ):
+            unstable.add(cp)
+        else:
+            groups.setdefault(cf, []).append((cp, nf.casefold()))
+    fix: dict[str, str] = {}
+    for cf, members in groups.items():
+        targets = {tgt for _, tgt in members}
+        if len(targets) == 1:
+            (tgt,) = targets
+            if tgt != cf:
+                fix[cf] = tgt
+        else:  # characters share a casefold but not a fold: the ones that need a fix-up are unstable
+            unstable.update(cp for cp, tgt in members if tgt != cf)
+    return _Tables(
+        unstable=re.compile(f"[{_char_class(unstable)}\\U00010000-\\U0010ffff]+"),
+        fix=fix,
+        fix_re=re.compile(f"[{_char_class({ord(c) for c in fix})}]") if fix else None,
+        second=frozenset(second),
     )
 
 
-def _fold_slow(s: str) -> tuple[str, _OffsetMap]:
-    """NFKC + casefold with a map: stable stretches in bulk, unstable ones cluster by cluster."""
+# Blocks whose characters all fold to themselves and compose with nothing before them: skipped when the
+# tables are built (CJK ideographs, Hangul syllables, private use). A test checks the claim.
+_TRIVIAL_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0xE000, 0xF8FF))
+
+
+def _bmp_to_check(start: int) -> Iterator[int]:
+    lo = start
+    for a, b in _TRIVIAL_BLOCKS:
+        yield from range(lo, a)
+        lo = b + 1
+    yield from range(lo, 0x10000)
+
+
+def _char_class(cps: set[int]) -> str:
+    ranges: list[list[int]] = []
+    for cp in sorted(cps):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+def _fold_stable(seg: str, tables: _Tables) -> str:
+    """Fold a stretch of stable characters: one character for one."""
+    t = seg.casefold()
+    if tables.fix_re is not None:
+        for c in set(tables.fix_re.findall(t)):
+            t = t.replace(c, tables.fix[c])
+    return t
+
+
+def _attaches(ch: str, tables: _Tables) -> bool:
+    """Does ``ch`` (or what NFKC makes of it) combine with the character before it?"""
+    nf = unicodedata.normalize("NFKC", ch)[:1] or ch
+    return (
+        unicodedata.combining(ch) != 0
+        or unicodedata.combining(nf) != 0
+        or ord(ch) in tables.second
+        or ord(nf) in tables.second
+    )
+
+
+def _fold_slow(s: str, tables: _Tables) -> tuple[str, _OffsetMap]:
+    """Casefold + NFKC with a map: stable stretches in bulk, unstable ones cluster by cluster."""
     out: list[str] = []
     omap = _OffsetMap()
     d = pos = 0
-    for m in _unstable_re().finditer(s):
+    for m in tables.unstable.finditer(s):
         a, z = m.span()
         start = max(pos, a - 1)  # the character before may be the base the first mark composes with
         if start > pos:
-            seg = unicodedata.normalize("NFKC", s[pos:start]).casefold()
+            seg = _fold_stable(s[pos:start], tables)
             out.append(seg)
-            omap.add(d, len(seg), pos, start - pos, exact=len(seg) == start - pos)
+            omap.add(d, len(seg), pos, start - pos, exact=True)
             d += len(seg)
         i = start
         while i < z:
             j = i + 1
-            while j < z and _attaches(s[j]):
+            while j < z and _attaches(s[j], tables):
                 j += 1
             piece = unicodedata.normalize("NFKC", s[i:j]).casefold()
             out.append(piece)
@@ -237,12 +295,12 @@ def _fold_slow(s: str) -> tuple[str, _OffsetMap]:
             i = j
         pos = z
     if pos < len(s):
-        seg = unicodedata.normalize("NFKC", s[pos:]).casefold()
+        seg = _fold_stable(s[pos:], tables)
         out.append(seg)
-        omap.add(d, len(seg), pos, len(s) - pos, exact=len(seg) == len(s) - pos)
+        omap.add(d, len(seg), pos, len(s) - pos, exact=True)
     text = "".join(out)
     expected = unicodedata.normalize("NFKC", s).casefold()
-    if text != expected:  # pragma: no cover - guard: never seen, but spans must never be wrong
+    if text != expected:  # pragma: no cover - a guard: spans may be coarse, never wrong
         coarse = _OffsetMap()
         coarse.add(0, len(expected), 0, len(s), exact=False)
         return expected, coarse
@@ -258,31 +316,41 @@ def fold_with_offsets(s: str) -> _Folded:
             if c in t:
                 t = t.replace(c, " ")
     else:
-        if unicodedata.is_normalized("NFKC", s) and len(t := s.casefold()) == len(s):
-            pass
-        else:
-            t, omap = _fold_slow(s)
-            maps.append(omap)
-        if _FOLD_CHARS_RE.search(t) is not None:
-            t = t.translate(FOLD_TABLE)
-    if "  " in t:
-        cmap = _OffsetMap()
-        parts: list[str] = []
-        d = pos = 0
-        for m in _SPACE_RUN_RE.finditer(t):
-            a, z = m.span()
-            parts.append(t[pos:a])
-            cmap.add(d, a - pos, pos, a - pos, exact=True)
-            d += a - pos
-            parts.append(" ")
-            cmap.add(d, 1, a, z - a, exact=False)
-            d += 1
-            pos = z
-        parts.append(t[pos:])
-        cmap.add(d, len(t) - pos, pos, len(t) - pos, exact=True)
-        t = "".join(parts)
-        maps.insert(0, cmap)
+        t = s.casefold()
+        if len(t) != len(s) or not unicodedata.is_normalized("NFKC", s):
+            tables = _tables()
+            if len(t) == len(s) and tables.unstable.search(s) is None:
+                t = _fold_stable(s, tables)  # one for one: no map needed
+            else:
+                t, omap = _fold_slow(s, tables)
+                maps.append(omap)
+        for c in _FOLD_CHARS:
+            if c in t:
+                t = t.replace(c, FOLD_TABLE[ord(c)])
+    i = t.find("  ")
+    if i != -1:
+        maps.insert(0, _collapse_map(t, i))
+        t = _SPACE_RUN_RE.sub(" ", t)
     return _Folded(t, tuple(maps))
+
+
+def _collapse_map(t: str, i: int) -> _OffsetMap:
+    """The map of ``t`` with every run of spaces made one space (``i``: where the first run starts)."""
+    cmap = _OffsetMap()
+    d = pos = 0
+    n = len(t)
+    while i != -1:
+        j = i + 2
+        while j < n and t[j] == " ":
+            j += 1
+        cmap.add(d, i - pos, pos, i - pos, exact=True)
+        d += i - pos
+        cmap.add(d, 1, i, j - i, exact=False)  # the one space stands for the whole run
+        d += 1
+        pos = j
+        i = t.find("  ", j)
+    cmap.add(d, n - pos, pos, n - pos, exact=True)
+    return cmap
 
 
 # --- compiled topics ----------------------------------------------------------------------------------
@@ -379,12 +447,7 @@ class _CNear(_CNode):
         self.fields: tuple[_FieldIdx, ...] = tuple(f for f in _BOTH if f in lf and f in rf)
 
     def ev(self, st: _State) -> bool:
-        n = self.node.distance
-        for f in self.fields:
-            best = st.closest(self, f, stop_at=n)
-            if best is not None and best[0] <= n:
-                return True
-        return False
+        return any(st.near_within(self, f) for f in self.fields)
 
 
 def _fields_of(t: Term) -> tuple[_FieldIdx, ...]:
@@ -531,44 +594,65 @@ class _State:
             tk = self.tokens[f] = _Tokens(self.fields[f].text)
         return tk
 
-    def closest(
-        self, cn: _CNear, f: int, *, stop_at: int = -1
-    ) -> tuple[int, _CTerm, _Occ, _CTerm, _Occ] | None:
-        """The closest pair (distance, left term, its occurrence, right term, its occurrence) in field f."""
+    def within(self, f: int, a: _Occ, b: _Occ, n: int) -> bool:
+        """Are occurrences a and b at most n tokens apart? Counts only the tokens of the gap between them.
+
+        The tokens strictly between two occurrences are exactly the tokens lying inside the gap, so the
+        gap alone can be tokenised, unless a CJK run crosses an end of the gap (its pairing depends on
+        where the run starts) or the occurrences overlap: then the field's full token index is used.
+        """
+        if a[1] <= b[0]:
+            g0, g1 = a[1], b[0]
+        elif b[1] <= a[0]:
+            g0, g1 = b[1], a[0]
+        else:
+            return self.distance(f, a, b) <= n
+        if g1 - g0 < n:  # each token in the gap takes at least one character
+            return True
+        t = self.fields[f].text
+        if (_CJK_RE.match(t, g0 - 1) and _CJK_RE.match(t, g0)) or (
+            _CJK_RE.match(t, g1 - 1) and _CJK_RE.match(t, g1)
+        ):
+            return self.distance(f, a, b) <= n
+        for count, _ in enumerate(TOKEN_RE.finditer(t, g0, g1), start=1):
+            if count >= n:  # the distance is at least count + 1
+                return False
+        return True
+
+    def distance(self, f: int, a: _Occ, b: _Occ) -> int:
+        """The exact token distance of two occurrences (full token index of the field)."""
+        tk = self.toks(f)
+        af, al = tk.first(a[0]), tk.last(a[1])
+        bf, bl = tk.first(b[0]), tk.last(b[1])
+        return bf - al if al < bf else (af - bl if bl < af else 0)
+
+    def _pairs(self, cn: _CNear, f: int) -> list[tuple[_CTerm, _Occ, _CTerm, _Occ]]:
         left = [(t, o) for t in cn.left if f in t.fields for o in self.occ(t.spec, f)]
         if not left:
-            return None
+            return []
         right = [(t, o) for t in cn.right if f in t.fields for o in self.occ(t.spec, f)]
-        if not right:
-            return None
-        tk = self.toks(f)
-        lpos = [(tk.first(o[0]), tk.last(o[1])) for _, o in left]
-        rpos = [(tk.first(o[0]), tk.last(o[1])) for _, o in right]
-        best: tuple[int, _CTerm, _Occ, _CTerm, _Occ] | None = None
-        for (lt, lo), (lf, ll) in zip(left, lpos, strict=True):
-            for (rt, ro), (rf, rl) in zip(right, rpos, strict=True):
-                d = rf - ll if ll < rf else (lf - rl if rl < lf else 0)
-                if best is None or d < best[0]:
-                    best = (d, lt, lo, rt, ro)
-                    if d <= stop_at:
-                        return best
-        return best
+        return [(lt, lo, rt, ro) for lt, lo in left for rt, ro in right]
 
-    def near_pairs(self, cn: _CNear, f: int) -> list[tuple[int, _CTerm, _Occ, _CTerm, _Occ]]:
-        """Every pair within the NEAR distance in field f (for evidence)."""
-        out = []
-        tk = self.toks(f)
+    def near_within(self, cn: _CNear, f: int) -> bool:
+        pairs = self._pairs(cn, f)
+        if len(pairs) > 1:  # likeliest first: the pair closest in characters
+            pairs.sort(key=lambda p: max(p[1][0] - p[3][1], p[3][0] - p[1][1]))
         n = cn.node.distance
-        for lt in cn.left:
-            for lo in self.occ(lt.spec, f) if f in lt.fields else ():
-                lf, ll = tk.first(lo[0]), tk.last(lo[1])
-                for rt in cn.right:
-                    for ro in self.occ(rt.spec, f) if f in rt.fields else ():
-                        rf, rl = tk.first(ro[0]), tk.last(ro[1])
-                        d = rf - ll if ll < rf else (lf - rl if rl < lf else 0)
-                        if d <= n:
-                            out.append((d, lt, lo, rt, ro))
-        return out
+        return any(self.within(f, lo, ro, n) for _, lo, _, ro in pairs)
+
+    def near_pairs(self, cn: _CNear, f: int) -> list[tuple[_CTerm, _Occ, _CTerm, _Occ]]:
+        """Every pair within the NEAR distance in field f (the evidence)."""
+        n = cn.node.distance
+        return [p for p in self._pairs(cn, f) if self.within(f, p[1], p[3], n)]
+
+    def closest(self, cn: _CNear, f: int) -> tuple[int, _Occ, _Occ] | None:
+        """The closest pair (distance, left occurrence, right occurrence) in field f, for explanations."""
+        best: tuple[int, _Occ, _Occ] | None = None
+        for _, lo, _, ro in self._pairs(cn, f):
+            d = self.distance(f, lo, ro)
+            if best is None or d < best[0]:
+                best = (d, lo, ro)
+        return best
 
     def original(self, f: int, occ: _Occ) -> tuple[int, int, str]:
         s, e = self.fields[f].original_span(*occ)
@@ -738,7 +822,7 @@ def _evidence(cn: _CNode, st: _State, out: list[_Hit], *, everywhere: bool) -> N
                 _evidence(t, st, out, everywhere=True)
         else:
             for f in cn.fields:
-                for _, lt, lo, rt, ro in st.near_pairs(cn, f):
+                for lt, lo, rt, ro in st.near_pairs(cn, f):
                     out.append((lt.node, f, lo))
                     out.append((rt.node, f, ro))
 
@@ -779,7 +863,7 @@ def _why(cn: _CNode, st: _State) -> list[str]:
         for f in cn.fields:
             best = st.closest(cn, f)
             if best is not None and best[0] <= cn.node.distance:
-                d, _, lo, _, ro = best
+                d, lo, ro = best
                 return [
                     f"NEAR/{cn.node.distance}: {_quote(st, f, lo)} and {_quote(st, f, ro)} "
                     f"are {d} token{'s' if d != 1 else ''} apart in {_FIELD_NAMES[f]}"
@@ -827,7 +911,7 @@ def _why_not_near(cn: _CNear, st: _State) -> list[str]:
     ]
     if missing:
         return missing
-    best: tuple[int, _CTerm, _Occ, _CTerm, _Occ] | None = None
+    best: tuple[int, _Occ, _Occ] | None = None
     best_f = 0
     for f in cn.fields:
         c = st.closest(cn, f)
@@ -835,7 +919,7 @@ def _why_not_near(cn: _CNear, st: _State) -> list[str]:
             best, best_f = c, f
     if best is None:
         return [f"NEAR/{n}: {_alts_label(cn.left)} and {_alts_label(cn.right)} never occur in the same field"]
-    d, _, lo, _, ro = best
+    d, lo, ro = best
     return [f"NEAR/{n}: {_quote(st, best_f, lo)} and {_quote(st, best_f, ro)} are {d} tokens apart"]
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from monitor.errors import DeliveryError
 from monitor.notify import Notifier, Reconciler
+from monitor.silence import Silence, covering
 from monitor.store.outbox import (
     ClaimedDelivery,
     claim_deliveries,
@@ -28,6 +29,7 @@ from monitor.store.outbox import (
     provider_ref_of,
     record_outcome,
 )
+from monitor.store.silences import active_silences
 
 __all__ = ["DeliveryReport", "deliver_due", "retry_delay"]
 
@@ -52,6 +54,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    silenced: int = 0
     lost_lease: int = 0
 
 
@@ -109,6 +112,7 @@ async def _deliver_one(
     d: ClaimedDelivery,
     now: Callable[[], datetime],
     operators: Sequence[str],
+    silences: Sequence[Silence] = (),
 ) -> str:
     if notifier is None:
         error = f"deliver: {d.receiver}: no such receiver in config"
@@ -117,6 +121,11 @@ async def _deliver_one(
             engine, d, state="failed", now=now(), error=error, queue=operator_rows(d, error, operators, now())
         )
         return "failed" if ok else "lost"
+    silence = covering(silences, d.payload, d.receiver, now())
+    if silence is not None and not d.in_doubt:
+        note = f"silenced by #{silence.id} until {silence.ends_at.isoformat()}: {silence.reason}"
+        ok = record_outcome(engine, d, state="silenced", now=now(), error=note)
+        return "silenced" if ok else "lost"
     payload = _with_thread(engine, d)
     if d.in_doubt:
         if isinstance(notifier, Reconciler):
@@ -173,13 +182,16 @@ async def deliver_due(
         claimed = claim_deliveries(engine, owner=owner, now=now(), lease=lease, limit=batch)
         if not claimed:
             return report
+        silences = active_silences(engine, now=now())
         for d in claimed:
-            outcome = await _deliver_one(engine, notifiers.get(d.receiver), d, now, operators)
+            outcome = await _deliver_one(engine, notifiers.get(d.receiver), d, now, operators, silences)
             if outcome == "sent":
                 report.sent += 1
             elif outcome == "retried":
                 report.retried += 1
             elif outcome == "failed":
                 report.failed += 1
+            elif outcome == "silenced":
+                report.silenced += 1
             else:
                 report.lost_lease += 1

@@ -18,7 +18,9 @@ __all__ = [
     "MentionRow",
     "OutboxRow",
     "PollLogRow",
+    "DigestRunRow",
     "RevisionRow",
+    "SilenceRow",
     "SourceRow",
     "UTCDateTime",
 ]
@@ -171,6 +173,47 @@ class PollLogRow(SQLModel, table=True):
     revised_count: int = 0
     error_kind: str | None = Field(default=None, max_length=32)
     error: str | None = None
+
+
+class SilenceRow(SQLModel, table=True):
+    """Alerts matching every given field (topic, source, receiver) between starts_at and ends_at are not
+    sent; their outbox rows end in state ``silenced`` (visible, not lost)."""
+
+    __tablename__ = "silence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str | None = Field(default=None, max_length=64)
+    source: str | None = Field(default=None, max_length=64)
+    receiver: str | None = Field(default=None, max_length=128)
+    starts_at: datetime = _utc()
+    ends_at: datetime = _utc(index=True)
+    reason: str
+    created_by: str = Field(max_length=128)
+    created_at: datetime = _utc()
+
+
+class DigestRunRow(SQLModel, table=True):
+    """One digest period. ``(digest_id, period_start)`` is unique: whichever instance inserts the row
+    first owns that period, so a digest is sent once per period across restarts and instances."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (sa.UniqueConstraint("digest_id", "period_start", name="uq_digest_run_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: str = Field(max_length=64)
+    period_start: datetime = _utc()
+    period_end: datetime = _utc()
+    state: str = Field(default="pending", max_length=16)  # pending|sending|sent|retry|failed|ambiguous
+    attempts: int = 0
+    next_attempt_at: datetime = _utc()
+    message_id: str = Field(max_length=255)
+    items: int = 0
+    result: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # per-recipient outcome
+    last_error: str | None = None
+    sent_at: datetime | None = _utc(default=None, nullable=True)
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_token: str | None = Field(default=None, max_length=36)
+    lease_until: datetime | None = _utc(default=None, nullable=True)
 
 
 def utcnow() -> datetime:
