@@ -27,6 +27,8 @@ from monitor.fetch import make_client
 from monitor.match.keywords import compile_topics
 from monitor.notify import Notifier
 from monitor.notify.console import ConsoleNotifier
+from monitor.notify.digest_run import DigestReport, DigestRunner
+from monitor.notify.email import SmtpSettings
 from monitor.notify.slack import SlackNotifier, SlackWebhookNotifier
 from monitor.notify.webhook import WebhookNotifier
 from monitor.notify.worker import DeliveryReport, deliver_due
@@ -96,6 +98,32 @@ def build_notifiers(
     return notifiers, problems
 
 
+def smtp_settings(config: Config) -> SmtpSettings | None:
+    """SMTP settings from feeds.yaml ``smtp:`` with credentials from the environment (None: no SMTP, digests
+    print to the console)."""
+    smtp = config.smtp
+    if smtp is None:
+        return None
+    problems = []
+    username = secret(smtp.username_env) if smtp.username_env else None
+    password = secret(smtp.password_env) if smtp.password_env else None
+    for env, value in ((smtp.username_env, username), (smtp.password_env, password)):
+        if env and value is None:
+            problems.append(f"smtp: environment variable {env} is not set")
+    if problems:
+        raise ConfigError(problems)
+    return SmtpSettings(
+        host=smtp.host,
+        port=smtp.port,
+        starttls=smtp.starttls,
+        implicit_tls=smtp.implicit_tls,
+        username=username,
+        password=password,
+        timeout_s=smtp.timeout.total_seconds(),
+        sender=smtp.sender,
+    )
+
+
 def _slack(name: str, r: SlackReceiver, settings: Settings, template_dirs: Sequence[Path]) -> Notifier:
     if r.mode == "webhook":
         url = secret(r.url_env or "")
@@ -133,6 +161,9 @@ class App:
         notifiers: dict[str, Notifier],
         now: Callable[[], datetime] = utcnow,
         rand: Callable[[], float] = random.random,
+        smtp: SmtpSettings | None = None,
+        stream: TextIO | None = None,
+        template_dirs: Sequence[Path] = (),
     ) -> None:
         self.settings = settings
         self.config = config
@@ -153,6 +184,7 @@ class App:
             rand=rand,
         )
         self._lock: DaemonLock | None = None
+        self.digests = DigestRunner(engine, config, owner=self.owner, now=now, lease=self.lease, smtp=None)
 
     @classmethod
     def build(
@@ -171,7 +203,17 @@ class App:
             raise ConfigError(problems)
         engine = make_engine(settings.database_url)
         client = make_client(transport=transport, max_connections=settings.max_concurrent_fetches * 2)
-        return cls(settings, config, engine=engine, client=client, notifiers=notifiers, now=now)
+        return cls(
+            settings,
+            config,
+            engine=engine,
+            client=client,
+            notifiers=notifiers,
+            now=now,
+            smtp=smtp_settings(config),
+            stream=stream,
+            template_dirs=dirs,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -238,6 +280,11 @@ class App:
         """Poll the given (default: all enabled) sources now, due or not; then return."""
         ids = list(source_ids) if source_ids else self.enabled_source_ids()
         return await self.claim_and_poll(ids, due_only=False, limit=len(ids))
+
+    async def run_digests(self) -> DigestReport:
+        """Queue each digest's latest complete period (once) and send what is due."""
+        await asyncio.to_thread(self.digests.schedule)
+        return await self.digests.run_due()
 
     async def deliver(self) -> DeliveryReport:
         return await deliver_due(

@@ -33,6 +33,10 @@ silence_app = typer.Typer(help="Silence alerts for a while (by topic, source, re
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(silence_app, name="silence")
+digest_app = typer.Typer(help="E-mail digests: preview and send.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+template_app = typer.Typer(help="Alert templates.", no_args_is_help=True)
+app.add_typer(template_app, name="template")
 
 # soft_wrap: never insert line breaks into messages (they are grepped, and paths are long).
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -342,6 +346,140 @@ def silence_expire(silence_id: Annotated[int, typer.Argument(help="The id from `
         err.print(f"silence: no active silence #{silence_id}", markup=False)
         raise typer.Exit(1)
     out.print(f"silence #{silence_id} expired", markup=False)
+
+
+def _app_for(config: Path | None) -> Any:
+    from monitor.app import App
+
+    settings = Settings()
+    cfg = _load(settings, config)
+    try:
+        application = App.build(settings, cfg)
+        application.prepare_database(exclusive=False)
+    except PressmonError as e:
+        raise _fail(e) from None
+    return application
+
+
+def _digest_id(application: Any, digest: str) -> str:
+    if digest not in application.config.digests:
+        known = ", ".join(sorted(application.config.digests)) or "none configured"
+        err.print(f"digest: unknown digest {digest} (digests: {known})", markup=False)
+        raise typer.Exit(2)
+    return digest
+
+
+SinceOpt = Annotated[str, typer.Option("--since", help="The period: this long up to now (e.g. 24h, 7d).")]
+
+
+@digest_app.command("preview")
+def digest_preview(
+    digest: Annotated[str, typer.Argument(help="A digest id from feeds.yaml.")],
+    since: SinceOpt = "24h",
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the HTML part to this file.")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Print what the digest would contain for the last --since; nothing is sent or recorded."""
+    from monitor.config.schema import parse_duration
+
+    application = _app_for(config)
+    try:
+        digest_id = _digest_id(application, digest)
+        now = datetime.now(UTC)
+        ctx, text, body = application.digests.render(digest_id, now - parse_duration(since), now)
+        out.print(f"Subject: {ctx['subject']}\n", markup=False)
+        out.print(text, markup=False)
+        if html is not None:
+            html.write_text(body, encoding="utf-8")
+            err.print(f"digest: HTML written to {html}", markup=False)
+    finally:
+        asyncio.run(application.aclose())
+
+
+@digest_app.command("send")
+def digest_send(
+    digest: Annotated[str, typer.Argument(help="A digest id from feeds.yaml.")],
+    now_: Annotated[
+        bool, typer.Option("--now", help="Send the last --since now, outside the schedule.")
+    ] = False,
+    since: SinceOpt = "24h",
+    config: ConfigOpt = None,
+) -> None:
+    """Send a digest now (to its recipients, or to the console when no smtp: is configured)."""
+    from monitor.config.schema import parse_duration
+
+    if not now_:
+        err.print("digest send: add --now (scheduled digests are sent by `pressmon run`)", markup=False)
+        raise typer.Exit(2)
+    application = _app_for(config)
+
+    async def go() -> Any:
+        try:
+            application.digests.queue_now(_digest_id(application, digest), since=parse_duration(since))
+            return await application.digests.run_due()
+        finally:
+            await application.aclose()
+
+    report = asyncio.run(go())
+    for label in report.sent:
+        err.print(f"digest: {label} sent", markup=False)
+    if report.empty:
+        err.print("digest: nothing in the period; not sent", markup=False)
+    if report.retried or report.failed:
+        err.print(f"digest: {report.retried} to retry, {report.failed} failed (see the log)", markup=False)
+        raise typer.Exit(1)
+
+
+@template_app.command("render")
+def template_render(
+    template: Annotated[
+        str, typer.Argument(help="console.txt.j2, slack_alert.json.j2, webhook.json.j2, ...")
+    ],
+    alert: Annotated[int | None, typer.Option("--alert", help="An outbox row id.")] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="Use a built-in sample alert.")] = False,
+) -> None:
+    """Print what a template makes of a stored alert (or a sample): exactly what would be sent."""
+    import json
+
+    from monitor.notify.samples import sample_alert
+    from monitor.render import Renderer
+
+    settings = Settings()
+    if (alert is None) == (not sample):
+        err.print("template render: give one of --alert ID or --sample", markup=False)
+        raise typer.Exit(2)
+    payload: dict[str, Any]
+    if alert is not None:
+        from monitor.store.models import OutboxRow
+
+        engine = _engine()
+        try:
+            from monitor.store.engine import read_session
+
+            with read_session(engine) as s:
+                row = s.get(OutboxRow, alert)
+                if row is None:
+                    err.print(f"template render: no outbox row {alert}", markup=False)
+                    raise typer.Exit(1)
+                payload = dict(row.payload)
+        finally:
+            engine.dispose()
+    else:
+        payload = sample_alert()
+    dirs = [settings.template_dir] if settings.template_dir else []
+    if template.startswith("slack"):
+        from monitor.notify.slack_format import render_message, slack_environment
+
+        msg = render_message(slack_environment(dirs), template, payload)
+        out.print(
+            json.dumps({"text": msg.text, "blocks": msg.blocks}, ensure_ascii=False, indent=2), markup=False
+        )
+    elif template.endswith(".json.j2"):
+        out.print(Renderer(dirs).json(template, payload), markup=False)
+    else:
+        out.print(Renderer(dirs).text(template, payload), markup=False)
 
 
 def main() -> None:

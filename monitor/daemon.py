@@ -67,6 +67,17 @@ class Daemon:
         if not self.stopping.is_set():
             self._kick_delivery()
 
+    async def tick_digests(self) -> None:
+        if self.stopping.is_set() or not self.app.config.digests:
+            return
+        try:
+            report = await self.app.run_digests()
+        except Exception as e:
+            log.error("daemon: digest pass failed: %s", e)
+            return
+        for label in report.sent:
+            log.info("digest: %s sent", label)
+
     async def _deliver(self) -> object:
         try:
             return await self.app.deliver()
@@ -86,6 +97,9 @@ class Daemon:
         )
         scheduler.add_job(
             self.tick_deliver, "interval", seconds=tick, next_run_time=now, max_instances=1, coalesce=True
+        )
+        scheduler.add_job(
+            self.tick_digests, "interval", seconds=60, next_run_time=now, max_instances=1, coalesce=True
         )
         scheduler.start()
         log.info(

@@ -9,9 +9,12 @@ retried at least every ``MAX_BACKOFF`` forever (Miniflux's "stop after 3 errors"
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-__all__ = ["MAX_BACKOFF", "backoff_delay", "next_due"]
+from apscheduler.triggers.cron import CronTrigger
+
+__all__ = ["MAX_BACKOFF", "backoff_delay", "digest_period", "next_due"]
 
 MAX_BACKOFF = timedelta(hours=4)
 
@@ -47,3 +50,30 @@ def next_due(
     if retry_after_s is not None:
         delay = max(delay, timedelta(seconds=retry_after_s))
     return now + delay
+
+
+def digest_period(
+    *, now: datetime, tz: str, at: str | None = None, cron: str | None = None
+) -> tuple[datetime, datetime]:
+    """The latest complete digest period ``[start, end)`` with ``end <= now``, in aware UTC.
+
+    ``at`` ("07:30") means daily at that local time in ``tz`` (DST-correct: a period is one local day,
+    23 or 25 hours around a change); ``cron`` is a crontab line evaluated in ``tz`` (the period runs from
+    the previous fire time to the latest one)."""
+    zone = ZoneInfo(tz)
+    if cron is not None:
+        trigger = CronTrigger.from_crontab(cron, timezone=zone)
+        fires: list[datetime] = []
+        t: datetime | None = trigger.get_next_fire_time(None, now - timedelta(days=32))
+        while t is not None and t <= now:
+            fires.append(t)
+            t = trigger.get_next_fire_time(t, t + timedelta(seconds=1))
+        if len(fires) < 2:
+            raise ValueError(f"cron {cron!r} fires less than twice in 32 days")
+        return fires[-2].astimezone(UTC), fires[-1].astimezone(UTC)
+    hh, mm = (int(x) for x in (at or "07:30").split(":"))
+    local = now.astimezone(zone)
+    end_day = local.date() if (local.hour, local.minute) >= (hh, mm) else local.date() - timedelta(days=1)
+    end = datetime.combine(end_day, time(hh, mm), tzinfo=zone)
+    start = datetime.combine(end_day - timedelta(days=1), time(hh, mm), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)

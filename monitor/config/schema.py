@@ -35,6 +35,7 @@ __all__ = [
     "Route",
     "RouteMatch",
     "SlackReceiver",
+    "Smtp",
     "Source",
     "Topic",
     "WebhookReceiver",
@@ -239,10 +240,28 @@ Receiver = Annotated[
 
 
 class Digest(_Model):
+    """A scheduled e-mail of the period's news for some topics: daily ``at`` a local time, or on a
+    ``cron`` line, both in ``timezone``. Sent once per period (a digest_run row per period)."""
+
     to: tuple[Email, ...] = Field(min_length=1)
+    title: str | None = None
     at: str = "07:30"
+    cron: str | None = None  # e.g. "30 7 * * 1-5": weekdays at 07:30; overrides `at`
     timezone: str = "UTC"
-    topics: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()  # empty: every topic
+
+    @field_validator("cron")
+    @classmethod
+    def _crontab(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v)
+        except ValueError as e:
+            raise ValueError(f'{quote(v)} is not a crontab line ({e}); use e.g. "30 7 * * 1-5"') from None
+        return v
 
     @field_validator("at", mode="before")
     @classmethod
@@ -270,6 +289,19 @@ class Digest(_Model):
         return v
 
 
+class Smtp(_Model):
+    """The mail server for digests. Credentials only from the environment, and only ever sent over TLS."""
+
+    host: str
+    port: int = Field(587, gt=0, lt=65536)
+    starttls: bool = True  # upgrade with STARTTLS, verified against the system trust store
+    implicit_tls: bool = False  # TLS from the first byte (port 465)
+    username_env: str | None = None
+    password_env: str | None = None
+    sender: Email
+    timeout: Duration = timedelta(seconds=30)
+
+
 def _default_receivers() -> dict[str, Receiver]:
     return {"console": ConsoleReceiver()}
 
@@ -280,6 +312,7 @@ class Config(_Model):
     routes: tuple[Route, ...] = ()
     receivers: dict[str, Receiver] = Field(default_factory=_default_receivers)
     digests: dict[str, Digest] = Field(default_factory=dict)
+    smtp: Smtp | None = None  # without it, digests are printed to the console
     # Receivers told when a delivery fails permanently (a 4xx from Slack, a refused mailbox...).
     operator: tuple[str, ...] = ()
 

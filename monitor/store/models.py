@@ -125,7 +125,12 @@ class MentionRow(SQLModel, table=True):
     terms: list[dict[str, Any]] = Field(sa_type=sa.JSON)
     snippet: str
     facts: dict[str, Any] = Field(sa_type=sa.JSON)
-    created_at: datetime = _utc()
+    # Why this mention was (not) alerted: first-seen, material-revision, baseline, immaterial-revision,
+    # no-route. Digests include what was news (not baseline or immaterial edits).
+    reason: str = Field(
+        default="first-seen", max_length=32, sa_column_kwargs={"server_default": "first-seen"}
+    )
+    created_at: datetime = _utc(index=True)
 
 
 class OutboxRow(SQLModel, table=True):

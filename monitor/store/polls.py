@@ -297,6 +297,7 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
                     ],
                     "snippet": m.snippet,
                     "facts": dict(m.facts),
+                    "reason": w.reason.value,
                     "created_at": now,
                 }
             )

@@ -1,4 +1,4 @@
-"""silences and digest runs
+"""silences, digest runs, mention reason
 
 Revision ID: 0003
 Revises: 0002
@@ -54,8 +54,16 @@ def upgrade() -> None:
     with op.batch_alter_table('silence', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_silence_ends_at'), ['ends_at'], unique=False)
 
+    with op.batch_alter_table('mention', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reason', sa.String(length=32), server_default='first-seen', nullable=False))
+        batch_op.create_index(batch_op.f('ix_mention_created_at'), ['created_at'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('mention', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mention_created_at'))
+        batch_op.drop_column('reason')
+
     with op.batch_alter_table('silence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_silence_ends_at'))
 
