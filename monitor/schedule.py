@@ -9,12 +9,13 @@ retried at least every ``MAX_BACKOFF`` forever (Miniflux's "stop after 3 errors"
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-__all__ = ["MAX_BACKOFF", "backoff_delay", "digest_period", "next_due"]
+__all__ = ["MAX_BACKOFF", "backoff_delay", "crontab_trigger", "digest_period", "next_due"]
 
 MAX_BACKOFF = timedelta(hours=4)
 
@@ -52,6 +53,29 @@ def next_due(
     return now + delay
 
 
+_DOW = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def crontab_trigger(line: str, tz: ZoneInfo | None = None) -> CronTrigger:
+    """A crontab line (``minute hour day month day-of-week``) as an APScheduler trigger, with crontab's
+    day numbers (0 and 7 = Sunday). APScheduler 3's own ``from_crontab`` counts 0 as Monday, so
+    ``1-5`` would silently mean Tuesday to Saturday."""
+    fields = line.split()
+    if len(fields) != 5:
+        raise ValueError(f"a crontab line has 5 fields, got {len(fields)}")
+    minute, hour, day, month, dow = fields
+
+    def name(m: re.Match[str]) -> str:
+        n = int(m.group())
+        if n > 7:
+            raise ValueError(f"day of week {n} is not 0-7")
+        return _DOW[n]
+
+    # Numbers in the day-of-week field are days, except a step after "/".
+    dow = re.sub(r"(?<![/\d])\d+", name, dow)
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=dow, timezone=tz or UTC)
+
+
 def digest_period(
     *, now: datetime, tz: str, at: str | None = None, cron: str | None = None
 ) -> tuple[datetime, datetime]:
@@ -62,7 +86,7 @@ def digest_period(
     the previous fire time to the latest one)."""
     zone = ZoneInfo(tz)
     if cron is not None:
-        trigger = CronTrigger.from_crontab(cron, timezone=zone)
+        trigger = crontab_trigger(cron, zone)
         fires: list[datetime] = []
         t: datetime | None = trigger.get_next_fire_time(None, now - timedelta(days=32))
         while t is not None and t <= now:

@@ -255,10 +255,10 @@ class Digest(_Model):
     def _crontab(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        from apscheduler.triggers.cron import CronTrigger
+        from monitor.schedule import crontab_trigger
 
         try:
-            CronTrigger.from_crontab(v)
+            crontab_trigger(v)
         except ValueError as e:
             raise ValueError(f'{quote(v)} is not a crontab line ({e}); use e.g. "30 7 * * 1-5"') from None
         return v
