@@ -19,6 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "feeds.yaml"
 CORPUS = REPO.parent / "shared" / "corpus"
 
+TOP_LEVEL = "sources, topics, routes, receivers, digests, smtp, operator"
+
 
 def problems_of(text: str, *, filename: str = "feeds.yaml") -> list[str]:
     with pytest.raises(ConfigError) as info:
@@ -77,7 +79,7 @@ BROKEN = [
         """,
         [
             "feeds.yaml:4 alerts: unknown key 'alerts' "
-            "(allowed: sources, topics, routes, receivers, digests, operator)",
+            f"(allowed: {TOP_LEVEL})",
             "feeds.yaml:5 sorces: unknown key 'sorces' (did you mean 'sources'?)",
         ],
         id="unknown-key-no-suggestion",
@@ -147,7 +149,6 @@ BROKEN = [
             "feeds.yaml:5 receivers.sms.kind: 'sms' is not one of: console, slack, email, webhook",
             "feeds.yaml:6 receivers.bare.kind: required key missing: every receiver needs a kind, "
             "one of: console, slack, email, webhook",
-            "feeds.yaml:7 receivers['slack:#trade'].channel: required key missing",
             "feeds.yaml:9 receivers['slack:#trade'].chanel: unknown key 'chanel' (did you mean 'channel'?)",
         ],
         id="receiver-kind",
@@ -497,10 +498,10 @@ def test_recursive_and_exponential_aliases_stay_cheap() -> None:
     problems = problems_of(laughs)
     assert (
         problems[0]
-        == "feeds.yaml:5 x1: unknown key 'x1' (allowed: sources, topics, routes, receivers, digests, operator)"
+        == f"feeds.yaml:5 x1: unknown key 'x1' (allowed: {TOP_LEVEL})"
     )
     assert problems[-1] == (
-        "feeds.yaml:12 loop: unknown key 'loop' (allowed: sources, topics, routes, receivers, digests, operator)"
+        f"feeds.yaml:12 loop: unknown key 'loop' (allowed: {TOP_LEVEL})"
     )
 
 

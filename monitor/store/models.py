@@ -14,11 +14,11 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "DigestRunRow",
     "ItemRow",
     "MentionRow",
     "OutboxRow",
     "PollLogRow",
-    "DigestRunRow",
     "RevisionRow",
     "SilenceRow",
     "SourceRow",
