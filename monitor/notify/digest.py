@@ -37,7 +37,8 @@ story                        ``{key, title, count, latest_label, sources: [str],
 item                         ``{alert_key, kind, kind_label, title, url|None, host|None, source_id,
                              source_title, time_label, published_label|None, seen_label|None,
                              revision, snippet, snippet_parts: [{text, hl}], terms: [str],
-                             topic_titles: [str], facts: [{label, value}], previous_title|None,
+                             topic_titles: [str], facts: [{label, value, lines: [str]}],
+                             previous_title|None,
                              change|None, diff|None, diff_parts: [{op, text}], summary_html|None,
                              summary_text|None}``
 ``health``                   ``[{source_id, source_title, state, since_label, error, url}]``
@@ -71,6 +72,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -229,10 +231,9 @@ def render_digest(context: Mapping[str, Any], *, template_dirs: Sequence[Path] =
 # Subjects and header values
 # ---------------------------------------------------------------------------------------------------
 
-_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
-_STRIP_CATEGORIES = frozenset(
-    {"Cc", "Cf", "Cs", "Co"}
-)  # controls, format (bidi, zero-width, tags), surrogates, private use
+# Removed from header text: controls, format characters (bidi, zero-width, tag characters),
+# surrogates and private-use characters.
+_STRIP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
 
 
 def _decode_encoded_words(s: str) -> str:
@@ -404,22 +405,61 @@ def _safe_url(value: Any) -> tuple[str | None, str | None]:
     return (url, host) if host else (None, None)
 
 
-def _fact_value(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "; ".join(f"{k}: {_fact_value(v)}" for k, v in value.items() if v not in (None, ""))
-    if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(_fact_value(v) for v in value if v not in (None, ""))
+_FACT_LABELS = {"money": "Money", "rates": "Rates", "dates": "Effective dates", "fms": "FMS notification"}
+_FACT_META = frozenset({"start", "end", "field"})  # offsets and provenance: not for readers
+
+
+def _fact_scalar(key: str, value: Any) -> str:
+    if key.endswith("usd") and isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            return f"${Decimal(str(value)):,}"
+        except InvalidOperation:
+            return str(value)
     return _str(value)
 
 
-def _facts(value: Any) -> list[dict[str, str]]:
+def _fact_lines(value: Any) -> list[str]:
+    """One fact for display. Extracted values (``monitor.match.facts``: dicts with ``text``) show as
+    their original text (a rate with its context); a record (an FMS notice) as ``key: value`` lines
+    without offsets; empty parts are dropped."""
+    if isinstance(value, list | tuple):
+        shown: list[str] = []
+        for v in value:
+            if isinstance(v, Mapping) and isinstance(v.get("text"), str):
+                context = v.get("context")
+                s = v["text"] + (f" ({context})" if isinstance(context, str) and context else "")
+            else:
+                s = "; ".join(_fact_lines(v))
+            if s and s not in shown:
+                shown.append(s)
+        return [", ".join(shown)] if shown else []
+    if isinstance(value, Mapping):
+        lines = []
+        for k, v in value.items():
+            if k in _FACT_META or v is None or v == "" or v == [] or v == {}:
+                continue
+            if isinstance(v, list | tuple | Mapping):
+                text = "; ".join(_fact_lines(v))
+            else:
+                text = _fact_scalar(str(k), v)
+            if text:
+                lines.append(f"{str(k).replace('_', ' ')}: {text}")
+        return lines
+    text = _str(value)
+    return [text] if text else []
+
+
+def _facts(value: Any) -> list[dict[str, Any]]:
+    """``facts`` (e.g. ``monitor.match.facts.extract_facts``, or plain ``label: value`` pairs) as
+    ``[{label, value, lines}]``; empty facts are left out."""
     if not isinstance(value, Mapping):
         return []
-    out = []
+    out: list[dict[str, Any]] = []
     for key, raw in value.items():
-        text = _fact_value(raw)
-        if text:
-            out.append({"label": str(key).replace("_", " "), "value": text})
+        lines = _fact_lines(raw)
+        if lines:
+            label = _FACT_LABELS.get(str(key)) or str(key).replace("_", " ")
+            out.append({"label": label[:1].upper() + label[1:], "value": "; ".join(lines), "lines": lines})
     return out
 
 
@@ -578,9 +618,13 @@ def digest_context(
     period_end: datetime,
     tz: str,
     alerts: Sequence[Mapping[str, Any]],
+    topics: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The template context of one digest period (see the module docstring for every key)."""
+    """The template context of one digest period (see the module docstring for every key).
+    ``topics`` (the digest's configured topic ids) limits the topic sections to those; an alert that
+    matched none of them goes under "Other matches", never silently away."""
     zone = ZoneInfo(tz)
+    wanted = set(topics) if topics is not None else None
     start, end = _aware(period_start), _aware(period_end)
 
     items: dict[str, tuple[dict[str, Any], datetime | None, Mapping[str, Any]]] = {}
@@ -602,8 +646,12 @@ def digest_context(
     topic_titles: dict[str, str] = {}
     topic_stories: dict[str, dict[str, list[tuple[datetime | None, str, dict[str, Any]]]]] = {}
     for key, (item, when, alert) in items.items():
-        topics = [t for t in (alert.get("topics") or []) if isinstance(t, Mapping)]
-        pairs = [(_str(t.get("id")), _str(t.get("title") or t.get("id"))) for t in topics]
+        alert_topics = [t for t in (alert.get("topics") or []) if isinstance(t, Mapping)]
+        pairs = [
+            (_str(t.get("id")), _str(t.get("title") or t.get("id")))
+            for t in alert_topics
+            if wanted is None or _str(t.get("id")) in wanted
+        ]
         if not pairs:
             pairs = [_OTHER_TOPIC]
         story = _story_key(alert)
@@ -736,6 +784,12 @@ def sample_digest_context() -> dict[str, Any]:
     def topic(t: Mapping[str, str], terms: list[str], snippet: str) -> dict[str, Any]:
         return {**t, "terms": terms, "snippet": snippet}
 
+    def _money(usd: str, text: str) -> dict[str, Any]:  # the shape monitor.match.facts stores
+        return {"amount": usd, "currency": "USD", "usd": usd, "text": text, "field": "text"}
+
+    def _rate(percent: str, text: str, context: str | None) -> dict[str, Any]:
+        return {"percent": percent, "context": context, "text": text, "field": "text"}
+
     joint_snip = (
         "Japan will invest $1 trillion in the United States by January 19, 2029, in projects selected "
         "by an Investment Committee chaired by the United States Secretary of Commerce"
@@ -759,7 +813,11 @@ def sample_digest_context() -> dict[str, Any]:
             ],
             "terms": ["$1 trillion", "investment in the United States", "tariff"],
             "snippet": joint_snip,
-            "facts": {"amount": "$1 trillion", "deadline": "January 19, 2029", "tariff ceiling": "15%"},
+            "facts": {
+                "money": [_money("1000000000000", "$1 trillion")],
+                "rates": [_rate("15", "15 percent", "tariff")],
+                "dates": [],
+            },
             "previous_title": None,
             "change": None,
             "diff": None,
@@ -785,7 +843,10 @@ def sample_digest_context() -> dict[str, Any]:
             "statement</a> on U.S.-Japan investment on Tuesday.</p><p>The pledge nearly doubles the "
             "<b>$550 billion</b> Tokyo agreed to last year in exchange for a 15% tariff on Japanese "
             "cars.</p>",
-            "facts": {"amount": "$1 trillion", "profit share": "90% to the United States after recovery"},
+            "facts": {
+                "money": [_money("1000000000000", "$1 trillion"), _money("550000000000", "$550 billion")],
+                "rates": [_rate("90", "90 percent", None), _rate("15", "15%", "tariff")],
+            },
             "previous_title": None,
             "change": None,
             "diff": None,
@@ -809,7 +870,11 @@ def sample_digest_context() -> dict[str, Any]:
             ],
             "terms": ["$1 trillion", "tariff"],
             "snippet": "Japan will invest $1 trillion in the United States, directed by the United States",
-            "facts": {"amount": "$550 billion → $1 trillion", "auto tariff": "15% (from 27.5%)"},
+            "facts": {
+                "money": [_money("1000000000000", "$1 trillion"), _money("8000000000", "$8 billion")],
+                "rates": [_rate("15", "15 percent", "tariff"), _rate("27.5", "27.5 percent", "tariff")],
+                "dates": [],
+            },
             "previous_title": "Fact Sheet: President Donald J. Trump Secures Historic Trade Deal with Japan",
             "change": "amounts changed: $550 billion → $1 trillion; dates added: November 25, 2026",
             "diff": "Japan will invest [-$550 billion-]{+$1 trillion+} in the United States, directed by "
@@ -841,9 +906,17 @@ def sample_digest_context() -> dict[str, Any]:
             "Military Sale to the Government of Japan of SM-6 Block IA missiles for an estimated cost of "
             "$1.02 billion.",
             "facts": {
-                "estimated cost": "$1.02 billion",
-                "transmittal": "26-61",
-                "buyer": "Government of Japan",
+                "money": [_money("1020000000", "$1.02 billion")],
+                "fms": {
+                    "purchaser": "Japan",
+                    "system": "SM-6 Block IA missiles",
+                    "value_usd": "1020000000",
+                    "transmittal": "26-61",
+                    "contractor": "RTX Corporation",
+                    "quantities": ["150 SM-6 Block IA missiles"],
+                    "start": 0,
+                    "end": 212,
+                },
             },
             "previous_title": None,
             "change": None,
@@ -868,7 +941,10 @@ def sample_digest_context() -> dict[str, Any]:
             "terms": ["Section 232", "reciprocal tariff"],
             "snippet": "modifies the Section 232 and reciprocal tariff actions applicable to imports of "
             "products of Japan, effective for goods entered on or after December 1, 2026",
-            "facts": {"effective": "December 1, 2026", "agency": "Office of the U.S. Trade Representative"},
+            "facts": {
+                "rates": [],
+                "dates": [{"date": "2026-12-01", "text": "December 1, 2026", "start": 97, "end": 113}],
+            },
             "previous_title": None,
             "change": None,
             "diff": None,
@@ -892,7 +968,7 @@ def sample_digest_context() -> dict[str, Any]:
             "snippet": "Japanese utilities and trading houses will sign long-term contracts for about 7 "
             "million tons a year of U.S. liquefied natural gas, government officials said",
             "highlights": ["liquefied natural gas", "7 million tons a year"],
-            "facts": {"volume": "~7 million t/yr", "buyers": ["utilities", "trading houses"]},
+            "facts": {"rates": [_rate("15", "15%", "tariff")], "volume": "about 7 million t/yr"},
             "previous_title": None,
             "change": None,
             "diff": None,

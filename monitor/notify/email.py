@@ -30,6 +30,7 @@ Contract:
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -188,7 +189,7 @@ async def send_email(
 
         errors, _reply = await client.send_message(message, sender=settings.sender, recipients=rcpts)
     except DeliveryError:
-        client.close()
+        _abort(client)
         raise
     except aiosmtplib.SMTPRecipientsRefused as e:
         await _quit(client)
@@ -218,7 +219,7 @@ async def send_email(
         ConnectionError,
         TimeoutError,
     ) as e:
-        client.close()
+        _abort(client)
         if client.data_started:
             raise fail.retry(
                 f"{where}: connection lost after the message was sent, before the server's reply "
@@ -227,7 +228,9 @@ async def send_email(
             ) from None
         raise fail.retry(f"{where}: connection lost: {e}") from None
     except ssl.SSLError as e:
-        client.close()
+        _abort(client)
+        if client.data_started:  # a TLS failure mid-message: like a dropped connection
+            raise fail.retry(f"{where}: TLS error during the message ({e})", ambiguous=True) from None
         raise fail.permanent(_tls_detail(e, where)) from None
     except aiosmtplib.SMTPNotSupported as e:
         await _quit(client)
@@ -236,11 +239,14 @@ async def send_email(
         await _quit(client)
         raise fail.permanent(f"{where}: {e}") from None
     except ValueError as e:  # an address aiosmtplib will not put on the wire
-        client.close()
+        _abort(client)
         raise fail.permanent(f"invalid message or address: {e}") from None
     except OSError as e:
-        client.close()
+        _abort(client)
         raise fail.retry(f"{where}: network error: {e}", ambiguous=client.data_started) from None
+    except asyncio.CancelledError:  # shutting down: release the socket; the caller treats it as in doubt
+        _abort(client)
+        raise
 
     await _quit(client)
     refused = {r: _answer(resp.code, resp.message) for r, resp in errors.items()}
@@ -249,11 +255,24 @@ async def send_email(
 
 
 async def _quit(client: aiosmtplib.SMTP) -> None:
-    """QUIT politely; the outcome is already known, so any failure here only closes the socket."""
-    if not client.is_connected:
-        client.close()
-        return
+    """QUIT politely; the outcome is already known, so any failure here only closes the socket. The
+    socket is then closed at once (no TLS close_notify exchange left pending after QUIT)."""
+    transport = client.transport
     try:
-        await client.quit()
+        if client.is_connected:
+            await client.quit()
     except (aiosmtplib.SMTPException, OSError, TimeoutError):
-        client.close()
+        pass
+    finally:
+        _close(client, transport)
+
+
+def _abort(client: aiosmtplib.SMTP) -> None:
+    """Close without QUIT (the connection is broken or must not be used further)."""
+    _close(client, client.transport)
+
+
+def _close(client: aiosmtplib.SMTP, transport: asyncio.BaseTransport | None) -> None:
+    client.close()
+    if isinstance(transport, asyncio.Transport):
+        transport.abort()
