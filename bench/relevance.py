@@ -128,14 +128,14 @@ def _config(feeds: Path) -> Config:
 
 
 @functools.cache
-def _pressmon_matcher(feeds: Path) -> Callable[[str, str], set[str]]:
-    """Compile the topics of ``feeds`` once; return title, text -> fired topic ids."""
-    from monitor.match.keywords import compile_topics, match_topics
+def _pressmon_matcher(feeds: Path) -> Callable[[str, str, str, str], set[str]]:
+    """Compile the topics of ``feeds`` once; return (title, text, source, lang) -> fired topic ids."""
+    from monitor.match.topics import TopicMatcher
 
-    compiled = compile_topics(_config(feeds).topics)
+    matcher = TopicMatcher(_config(feeds).topics)
 
-    def fire(title: str, text: str) -> set[str]:
-        return {m.topic_id for m in match_topics(compiled, title=title, text=text)}
+    def fire(title: str, text: str, source: str, lang: str) -> set[str]:
+        return {m.topic_id for m in matcher.match(title=title, text=text, source=source, lang=lang)}
 
     return fire
 
@@ -146,11 +146,11 @@ def pressmon_matches(
     """The topic ids pressmon fires on one item, using the topics of ``feeds``.
 
     The adapter (with :func:`_pressmon_matcher`) is the only place in the benchmark and in
-    tests/test_corpus.py that knows which matcher pressmon uses: today the keyword matcher of
-    ``monitor.match.keywords``. ``source`` and ``lang`` are passed for matchers with field scopes
-    (``source:``, ``lang:``); the keyword matcher ignores them.
+    tests/test_corpus.py that knows which matcher pressmon uses: the daemon's own
+    ``monitor.match.topics.TopicMatcher`` (queries, facts and ``where``), with ``source`` and ``lang``
+    for field scopes (``source:``, ``lang:``).
     """
-    return _pressmon_matcher(Path(feeds))(title, text)
+    return _pressmon_matcher(Path(feeds))(title, text, source, lang)
 
 
 # The naive baseline: for each topic, (any of the first group) AND (any of the second group), as

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from monitor.config.schema import Config, ConsoleReceiver, SlackReceiver, WebhookReceiver
 from monitor.errors import ConfigError, StoreError
 from monitor.fetch import make_client
-from monitor.match.keywords import compile_topics
+from monitor.match.topics import TopicMatcher
 from monitor.notify import Notifier
 from monitor.notify.console import ConsoleNotifier
 from monitor.notify.digest_run import DigestReport, DigestRunner
@@ -177,7 +177,7 @@ class App:
             engine=engine,
             client=client,
             config=config,
-            topics=compile_topics(config.topics),
+            topics=TopicMatcher(config.topics),
             allow_private=settings.allow_private_networks,
             lease=self.lease,
             now=now,

@@ -15,7 +15,7 @@ from datetime import datetime
 from monitor.config.schema import Route, Source
 from monitor.diff import StoredRevision, classify, diff_summary, is_material
 from monitor.identity import assign_identity, keys_unstable
-from monitor.match.keywords import CompiledTopic, match_topics
+from monitor.match.topics import TopicMatcher
 from monitor.model import Change, ChangeKind, Entry, FetchResult, Item, Mention
 from monitor.plan import AlertReason, PlannedAlert, plan_health_alerts, plan_item_alerts
 from monitor.schedule import next_due
@@ -240,7 +240,7 @@ def decide_success(
     *,
     key_mode: str,
     key_mode_switched: bool = False,
-    topics: Sequence[CompiledTopic],
+    topics: TopicMatcher,
     routes: Sequence[Route],
     now: datetime,
     rand: float,
@@ -269,7 +269,7 @@ def decide_success(
         notes.append("GUIDs changed on every item while URLs did not: switched to URL keys")
     stored_revisions = {k: s.revision for k, s in stored.items()}
     changes = classify(items, stored_revisions)
-    topic_titles = {t.id: t.title for t in topics}
+    topic_titles = topics.titles
     writes: list[ItemWrite] = []
     seen: list[str] = []
     for change in changes:
@@ -279,7 +279,9 @@ def decide_success(
             continue
         prev = stored.get(item.key)
         seq = prev.seq + 1 if prev else 1
-        mentions = tuple(match_topics(topics, title=item.title, text=item.text))
+        mentions = tuple(
+            topics.match(title=item.title, text=item.text, source=src.id, tags=src.tags, lang=item.lang)
+        )
         material: tuple[bool, str] = (True, "")
         diff: str | None = None
         if change.kind is ChangeKind.REVISED:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from monitor.config.schema import Config, Source
 from monitor.errors import FetchError, LeaseLost, ParseError
 from monitor.fetch import FetchPolicy, fetch
-from monitor.match.keywords import CompiledTopic
+from monitor.match.topics import TopicMatcher
 from monitor.model import FetchOutcome
 from monitor.pipeline import (
     ClaimedSource,
@@ -44,7 +44,7 @@ class PollContext:
     engine: sa.Engine
     client: httpx.AsyncClient
     config: Config
-    topics: tuple[CompiledTopic, ...]
+    topics: TopicMatcher
     allow_private: bool
     lease: timedelta
     now: Callable[[], datetime]

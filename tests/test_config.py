@@ -13,7 +13,7 @@ import pytest
 from monitor.config.loader import describe, load_config, load_config_text
 from monitor.config.schema import ConsoleReceiver, SlackReceiver
 from monitor.errors import ConfigError
-from monitor.match.keywords import compile_topics, match_topics
+from monitor.match.topics import TopicMatcher
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "feeds.yaml"
@@ -78,8 +78,7 @@ BROKEN = [
         sorces:
         """,
         [
-            "feeds.yaml:4 alerts: unknown key 'alerts' "
-            f"(allowed: {TOP_LEVEL})",
+            f"feeds.yaml:4 alerts: unknown key 'alerts' (allowed: {TOP_LEVEL})",
             "feeds.yaml:5 sorces: unknown key 'sorces' (did you mean 'sources'?)",
         ],
         id="unknown-key-no-suggestion",
@@ -496,13 +495,8 @@ def test_recursive_and_exponential_aliases_stay_cheap() -> None:
         ]
     )
     problems = problems_of(laughs)
-    assert (
-        problems[0]
-        == f"feeds.yaml:5 x1: unknown key 'x1' (allowed: {TOP_LEVEL})"
-    )
-    assert problems[-1] == (
-        f"feeds.yaml:12 loop: unknown key 'loop' (allowed: {TOP_LEVEL})"
-    )
+    assert problems[0] == f"feeds.yaml:5 x1: unknown key 'x1' (allowed: {TOP_LEVEL})"
+    assert problems[-1] == (f"feeds.yaml:12 loop: unknown key 'loop' (allowed: {TOP_LEVEL})")
 
 
 def test_slack_receiver_validates() -> None:
@@ -611,8 +605,8 @@ def test_shipped_feeds_yaml_covers_the_agreed_sources_and_topics() -> None:
     ],
 )
 def test_shipped_topics_on_hand_made_texts(title: str, text: str, topics: list[str]) -> None:
-    compiled = compile_topics(load_config(SHIPPED).topics)
-    assert [m.topic_id for m in match_topics(compiled, title=title, text=text)] == topics
+    compiled = TopicMatcher(load_config(SHIPPED).topics)
+    assert [m.topic_id for m in compiled.match(title=title, text=text)] == topics
 
 
 def _corpus(name: str) -> Path:
@@ -624,10 +618,10 @@ def _corpus(name: str) -> Path:
 
 def test_shipped_topics_on_real_captures() -> None:
     """Extra conformance check on real documents in ../shared/corpus (skipped where absent)."""
-    compiled = compile_topics(load_config(SHIPPED).topics)
+    compiled = TopicMatcher(load_config(SHIPPED).topics)
 
     def topics(text: str, title: str = "") -> list[str]:
-        return [m.topic_id for m in match_topics(compiled, title=title, text=text)]
+        return [m.topic_id for m in compiled.match(title=title, text=text)]
 
     # DSCA 36(b) notification, "Prospective Purchaser: Government of Japan"
     assert topics(_corpus("2026-09109.txt").read_text(encoding="utf-8")) == ["fms-japan"]

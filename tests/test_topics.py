@@ -3,9 +3,10 @@ from __future__ import annotations
 import pytest
 
 from monitor.config.schema import Topic
-from monitor.match.keywords import compile_topics, match_topics, snippet
+from monitor.match.snippet import snippet
+from monitor.match.topics import TopicMatcher, keywords_query
 
-TOPICS = compile_topics(
+TOPICS = TopicMatcher(
     [
         Topic(
             id="fms-japan",
@@ -48,11 +49,11 @@ TOPICS = compile_topics(
     ],
 )
 def test_match_topics(title: str, text: str, expected: list[str]) -> None:
-    assert [m.topic_id for m in match_topics(TOPICS, title=title, text=text)] == expected
+    assert [m.topic_id for m in TOPICS.match(title=title, text=text)] == expected
 
 
 def test_terms_and_spans_are_evidence() -> None:
-    (m,) = match_topics(TOPICS, title="Japan", text="a possible Foreign Military Sale to Japan")
+    (m,) = TOPICS.match(title="Japan", text="a possible Foreign Military Sale to Japan")
     text_terms = [t for t in m.terms if t.field == "text"]
     assert [(t.term, t.matched) for t in text_terms] == [
         ("Foreign Military Sale", "Foreign Military Sale"),
@@ -79,3 +80,23 @@ def test_snippet(text: str, spans: list[tuple[int, int]], expected: str | None) 
         assert got == expected
     else:
         assert "TARGET" in got and got.startswith("…") and got.endswith("…") and len(got) <= 102
+
+
+@pytest.mark.parametrize(
+    ("keywords", "requires", "excludes", "query"),
+    [
+        pytest.param(["FMS"], [], [], "(FMS)", id="one word"),
+        pytest.param(
+            ["Foreign Military Sale", "tariff*"],
+            [["Japan", "日本"]],
+            ["Japan Airlines"],
+            '("Foreign Military Sale" OR tariff*) AND (Japan OR 日本) AND NOT ("Japan Airlines")',
+            id="phrases, wildcards, groups, exclusions",
+        ),
+        pytest.param(["and"], [], [], '("and")', id="an operator word is quoted"),
+    ],
+)
+def test_keywords_query(
+    keywords: list[str], requires: list[list[str]], excludes: list[str], query: str
+) -> None:
+    assert keywords_query(keywords, requires, excludes) == query

@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -152,16 +153,30 @@ class Source(_Model):
         return self
 
 
+FactKind = Literal["money", "rates", "fms", "dates"]
+
+
 class Topic(_Model):
-    """A keyword topic: any of ``keywords``, and for each group in ``requires`` one of its terms,
-    and none of ``excludes``. Terms are case-insensitive; Latin terms match whole words (a trailing
-    ``*`` matches any word ending), CJK terms match anywhere in the text."""
+    """What to look for. Either a ``query`` in the query language (README "Topic queries": AND, OR, NOT,
+    "phrases", wildcards, NEAR/n, field scopes) or the simple keyword form: any of ``keywords``, one term
+    of each ``requires`` group, none of ``excludes``. ``facts`` lists the fact kinds to extract and keep
+    with each mention; ``where`` is a predicate over them that must hold too."""
 
     id: Slug
     title: str | None = None
-    keywords: tuple[Term, ...] = Field(min_length=1)
+    query: str | None = None
+    keywords: tuple[Term, ...] = ()
     requires: tuple[tuple[Term, ...], ...] = ()
     excludes: tuple[Term, ...] = ()
+    facts: tuple[FactKind, ...] = ()
+    where: str | None = None
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords_given(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("needs at least one entry")
+        return v
 
     @field_validator("requires")
     @classmethod
@@ -169,6 +184,40 @@ class Topic(_Model):
         if any(not group for group in v):
             raise ValueError("each requires group needs at least one term")
         return v
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None:
+            return v
+        from monitor.match.query import QuerySyntaxError, parse_query
+
+        try:
+            parse_query(v)
+        except QuerySyntaxError as e:
+            raise ValueError(f"topic '{info.data.get('id', '?')}': column {e.column}: {e.message}") from None
+        return v
+
+    @field_validator("where")
+    @classmethod
+    def _where_compiles(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None:
+            return v
+        from monitor.match.predicate import PredicateError, compile_where
+
+        try:
+            compile_where(v)
+        except PredicateError as e:
+            raise ValueError(f"topic '{info.data.get('id', '?')}': column {e.column}: {e.message}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Topic:
+        if self.query is None and not self.keywords:
+            raise ValueError("give a query (or keywords)")
+        if self.query is not None and (self.keywords or self.requires or self.excludes):
+            raise ValueError("give either a query or keywords/requires/excludes, not both")
+        return self
 
 
 class RouteMatch(_Model):

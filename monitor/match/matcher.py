@@ -1,25 +1,32 @@
 """Topic queries compiled once into one fast matcher (pure; the query language is ``monitor.match.query``).
 
+API: ``Matcher(topics)`` compiles :class:`TopicQuery` values once (config load); then, per :class:`Doc`,
+``match(doc) -> list[Mention]`` (terms with spans, snippet), ``match_ids(doc)`` (ids only, cheaper),
+``explain(doc, topic_id) -> Explanation`` (why it matched, or which clauses failed) and
+``candidates(doc)`` (what the prefilter let through; for tests and profiling).
+
 How a document is matched:
 
 1. Each field (title, text) is folded once (:func:`monitor.match.query.fold`: NFKC, casefold, quotes,
-   separators, single spaces) while keeping an offset map back to the original string. Plain ASCII text
-   with single spaces (the common case) needs no map at all.
+   separators, single spaces) while keeping an offset map back to the original string. ASCII text with
+   single spaces, and text that is already NFKC, need no map.
 2. ONE Aho–Corasick automaton (pyahocorasick) holding the folded literal of every term of every topic
-   runs over each folded field. (ASCII text runs a smaller automaton without the CJK keys.)
-3. Every topic has precompiled *gates*: clauses of literals, at least one of each must occur for the query
-   to have any chance (``(tariff* OR duties) AND Japan`` needs {tariff, duties} and {japan}). Only topics
-   whose gates are all satisfied by raw automaton hits are evaluated.
+   runs over each folded field (ASCII text runs the same automaton minus the CJK keys).
+3. Every topic has precompiled *gates*: clauses of literals, one of each must occur (in the right field)
+   for the query to have any chance: ``(tariff* OR duties) AND title:Japan`` needs {tariff, duties}
+   anywhere and {japan} in the title. Only topics whose gates the raw automaton hits open are evaluated;
+   ``source:``/``tag:``/``lang:`` gates are looked at only when a topic still needs them.
 4. Evaluation of a candidate reuses the hits: word-boundary checks at the hit positions, wildcard
-   extension by scanning forward over Latin word characters, token positions (for NEAR) computed lazily,
-   once per field.
+   extension by scanning forward over Latin word characters, NEAR distances by tokenising only the gap
+   between two occurrences (the field's full token index only when a CJK run crosses the gap's ends).
+   AND / OR try their cheap children first.
 
 Spans in :class:`~monitor.model.MatchedTerm` are offsets into the ORIGINAL title or text (folding may
-change lengths: ``ﬁ`` -> ``fi``, ``…`` -> ``...``, a newline run -> one space); ``matched`` is the
-original substring. ``source:``/``tag:``/``lang:`` leaves match document metadata and give no spans.
+change lengths: ``ﬁ`` -> ``fi``, ``…`` -> ``...``, ``ｶﾞ`` -> ``ガ``, a newline run -> one space);
+``matched`` is the original substring. ``source:``/``tag:``/``lang:`` leaves give no spans.
 
 ``monitor.match.reference`` is the same language evaluated naively (one ``re`` per term); tests and
-``bench/match.py`` check that both agree.
+``bench/match.py`` check that both pick the same topics.
 """
 
 from __future__ import annotations
@@ -31,11 +38,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import product
+from operator import itemgetter
 from typing import Literal
 
 import ahocorasick
 
-from monitor.match.keywords import snippet
 from monitor.match.query import (
     CJK_CLASS,
     FOLD_TABLE,
@@ -49,11 +56,11 @@ from monitor.match.query import (
     Not,
     Or,
     Term,
-    fold,
     is_latin_word,
     show_term,
     unparse,
 )
+from monitor.match.snippet import snippet
 from monitor.model import MatchedTerm, Mention
 
 __all__ = ["Doc", "Explanation", "Matcher", "TopicQuery", "fold_with_offsets"]
@@ -157,15 +164,25 @@ class _Folded:
 
 _ASCII_SEPARATORS = tuple(chr(c) for c in FOLD_TABLE if c < 128)
 _FOLD_CHARS = tuple(chr(c) for c in FOLD_TABLE if c >= 128 or chr(c) in _ASCII_SEPARATORS)
-_SPACE_RUN_RE = re.compile(" {2,}")
+_second = itemgetter(1)
 _LATIN_RUN_RE = re.compile(f"{LATIN_WORD_CLASS}+")
 _LATIN_WORD_RE = re.compile(LATIN_WORD_CLASS)
 _CJK_RE = re.compile(CJK_CLASS)
 
 
+def _ascii_word(ch: str) -> bool:
+    """A Latin word character, for ASCII text (no CJK there): the cheap test."""
+    return ch.isalnum() or ch == "_"
+
+
+def _latin_word(ch: str) -> bool:
+    return _LATIN_WORD_RE.match(ch) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class _Tables:
-    """Folding tables for BMP characters, built on the first text that is not already NFKC (~0.1 s).
+    """Folding tables for BMP characters, built once, on the first text that is not already NFKC
+    (a few hundred milliseconds; English and most Japanese press text never needs them).
 
     A character is *stable* when it folds to exactly one character, on its own, whatever surrounds it:
     NFKC and casefold give one character each, it is no combining mark and nothing that composes with
@@ -298,13 +315,9 @@ def _fold_slow(s: str, tables: _Tables) -> tuple[str, _OffsetMap]:
         seg = _fold_stable(s[pos:], tables)
         out.append(seg)
         omap.add(d, len(seg), pos, len(s) - pos, exact=True)
-    text = "".join(out)
-    expected = unicodedata.normalize("NFKC", s).casefold()
-    if text != expected:  # pragma: no cover - a guard: spans may be coarse, never wrong
-        coarse = _OffsetMap()
-        coarse.add(0, len(expected), 0, len(s), exact=False)
-        return expected, coarse
-    return text, omap
+    # Equal to NFKC(s).casefold() by construction (tests compare them on hostile strings); checking it
+    # here would cost a full NFKC pass, ~100 µs on 1,000 Japanese characters.
+    return "".join(out), omap
 
 
 def fold_with_offsets(s: str) -> _Folded:
@@ -329,28 +342,34 @@ def fold_with_offsets(s: str) -> _Folded:
                 t = t.replace(c, FOLD_TABLE[ord(c)])
     i = t.find("  ")
     if i != -1:
-        maps.insert(0, _collapse_map(t, i))
-        t = _SPACE_RUN_RE.sub(" ", t)
+        t, cmap = _collapse(t, i)
+        maps.insert(0, cmap)
     return _Folded(t, tuple(maps))
 
 
-def _collapse_map(t: str, i: int) -> _OffsetMap:
-    """The map of ``t`` with every run of spaces made one space (``i``: where the first run starts)."""
+def _collapse(t: str, i: int) -> tuple[str, _OffsetMap]:
+    """``t`` with every run of spaces made one space, and its map (``i``: where the first run starts).
+
+    ``str.find`` rather than a regex: ``re`` is several times slower on non-ASCII strings.
+    """
     cmap = _OffsetMap()
+    parts: list[str] = []
     d = pos = 0
     n = len(t)
     while i != -1:
         j = i + 2
         while j < n and t[j] == " ":
             j += 1
+        parts.append(t[pos : i + 1])
         cmap.add(d, i - pos, pos, i - pos, exact=True)
         d += i - pos
         cmap.add(d, 1, i, j - i, exact=False)  # the one space stands for the whole run
         d += 1
         pos = j
         i = t.find("  ", j)
+    parts.append(t[pos:])
     cmap.add(d, n - pos, pos, n - pos, exact=True)
-    return cmap
+    return "".join(parts), cmap
 
 
 # --- compiled topics ----------------------------------------------------------------------------------
@@ -399,29 +418,31 @@ class _CMeta(_CNode):
         self.gate = gate
 
     def ev(self, st: _State) -> bool:
-        return _meta_true(self.node, st.doc)
+        return _meta_true(self.node, st)
 
 
 class _CAnd(_CNode):
-    __slots__ = ("children", "node")
+    __slots__ = ("children", "fast", "node")
 
     def __init__(self, node: And, children: tuple[_CNode, ...]) -> None:
         self.node = node
-        self.children = children
+        self.children = children  # as written (explanations follow the query)
+        self.fast = tuple(sorted(children, key=_cost))  # cheapest first; the result is the same
 
     def ev(self, st: _State) -> bool:
-        return all(c.ev(st) for c in self.children)
+        return all(c.ev(st) for c in self.fast)
 
 
 class _COr(_CNode):
-    __slots__ = ("children", "node")
+    __slots__ = ("children", "fast", "node")
 
     def __init__(self, node: Or, children: tuple[_CNode, ...]) -> None:
         self.node = node
         self.children = children
+        self.fast = tuple(sorted(children, key=_cost))
 
     def ev(self, st: _State) -> bool:
-        return any(c.ev(st) for c in self.children)
+        return any(c.ev(st) for c in self.fast)
 
 
 class _CNot(_CNode):
@@ -450,6 +471,18 @@ class _CNear(_CNode):
         return any(st.near_within(self, f) for f in self.fields)
 
 
+def _cost(cn: _CNode) -> int:
+    """A rough evaluation cost, to try cheap children of AND / OR first (the result is the same)."""
+    if isinstance(cn, _CMeta | _CTerm):
+        return 1
+    if isinstance(cn, _CNear):
+        return 20
+    if isinstance(cn, _CNot):
+        return _cost(cn.child)
+    assert isinstance(cn, _CAnd | _COr)
+    return sum(_cost(c) for c in cn.children)
+
+
 def _fields_of(t: Term) -> tuple[_FieldIdx, ...]:
     if t.field == "title":
         return (0,)
@@ -458,18 +491,12 @@ def _fields_of(t: Term) -> tuple[_FieldIdx, ...]:
     return _BOTH
 
 
-def _meta_true(m: Meta, doc: Doc) -> bool:
-    if m.field == "source":
-        values: tuple[str, ...] = (doc.source,)
-    elif m.field == "tag":
-        values = doc.tags
-    else:
-        values = (doc.lang,) if doc.lang else ()
-    for v in values:
-        fv = fold(v).strip(" ")
-        if fv == m.value or (m.prefix and fv.startswith(m.value)):
-            return True
-    return False
+def _fold_value(v: str) -> str:
+    return fold_with_offsets(v).text.strip(" ")
+
+
+def _meta_true(m: Meta, st: _State) -> bool:
+    return any(v == m.value or (m.prefix and v.startswith(m.value)) for v in st.meta(m.field))
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,23 +506,25 @@ class _Topic:
     query: Node
     root: _CNode
     clauses: tuple[frozenset[int], ...]  # gates: one literal of each must be present
-    full_mask: int
+    mask: int  # this topic's clauses, as bits of the matcher-wide clause numbering
+    meta_mask: int  # the bits of clauses that a source:/tag:/lang: leaf can satisfy
 
 
 _Clauses = list[frozenset[int]]
+_NO_GATE = (0, 0)
 _MAX_CLAUSES = 16
 
 
 def _gates(cn: _CNode, negated: bool) -> _Clauses | None:
     """CNF-ish necessary conditions: a list of clauses (sets of gate ids), or None for "no condition"."""
     if isinstance(cn, _CTerm):
-        return None if negated else [frozenset({cn.spec.key})]
+        return None if negated else [frozenset({_term_gate(cn)})]
     if isinstance(cn, _CMeta):
         return None if negated else [frozenset({cn.gate})]
     if isinstance(cn, _CNear):
         if negated:
             return None
-        return [frozenset(t.spec.key for t in cn.left), frozenset(t.spec.key for t in cn.right)]
+        return [frozenset(_term_gate(t) for t in cn.left), frozenset(_term_gate(t) for t in cn.right)]
     if isinstance(cn, _CNot):
         return _gates(cn.child, not negated)
     assert isinstance(cn, _CAnd | _COr)
@@ -512,6 +541,11 @@ def _gates(cn: _CNode, negated: bool) -> _Clauses | None:
     if size <= _MAX_CLAUSES:
         return _minimal([frozenset().union(*combo) for combo in product(*alts)])
     return [frozenset().union(*(min(s, key=len) for s in alts))]
+
+
+def _term_gate(t: _CTerm) -> int:
+    """Gate id of a term: its key, made field-specific when the term is scoped (key*3+1 title, +2 text)."""
+    return t.spec.key * 3 + (0 if len(t.fields) == 2 else 1 + t.fields[0])
 
 
 def _minimal(clauses: _Clauses) -> _Clauses:
@@ -551,16 +585,29 @@ _Occ = tuple[int, int]
 class _State:
     """Everything computed for one document, lazily and at most once."""
 
-    __slots__ = ("doc", "fields", "hits", "occs", "tokens")
+    __slots__ = ("_meta", "doc", "fields", "hits", "occs", "present", "tokens")
 
     def __init__(
-        self, doc: Doc, fields: tuple[_Folded, _Folded], hits: tuple[dict[int, list[int]], ...]
+        self, doc: Doc, fields: tuple[_Folded, _Folded], hits: tuple[list[tuple[int, int]], ...]
     ) -> None:
         self.doc = doc
         self.fields = fields
-        self.hits = hits
+        self.hits = hits  # per field: (end index, key id) from the automaton, unverified
+        self.present = (set(map(_second, hits[0])), set(map(_second, hits[1])))
         self.occs: dict[int, list[_Occ]] = {}
         self.tokens: list[_Tokens | None] = [None, None]
+        self._meta: dict[str, tuple[str, ...]] | None = None
+
+    def meta(self, field: str) -> tuple[str, ...]:
+        """The document's folded source / tags / lang values."""
+        if self._meta is None:
+            d = self.doc
+            self._meta = {
+                "source": (_fold_value(d.source),) if d.source else (),
+                "tag": tuple(_fold_value(t) for t in d.tags),
+                "lang": (_fold_value(d.lang),) if d.lang else (),
+            }
+        return self._meta[field]
 
     def occ(self, spec: _Spec, f: int) -> list[_Occ]:
         ck = spec.idx * 2 + f
@@ -568,21 +615,24 @@ class _State:
         if found is not None:
             return found
         found = []
-        ends = self.hits[f].get(spec.key)
-        if ends:
+        key = spec.key
+        if key in self.present[f]:
             t = self.fields[f].text
             n = len(t)
             length = spec.length
-            for end in ends:
+            word = _ascii_word if t.isascii() else _latin_word
+            for end, k in self.hits[f]:
+                if k != key:
+                    continue
                 s = end - length + 1
                 e = end + 1
-                if spec.check_left and s > 0 and _LATIN_WORD_RE.match(t, s - 1) is not None:
+                if spec.check_left and s > 0 and word(t[s - 1]):
                     continue
                 if spec.extend:
                     m = _LATIN_RUN_RE.match(t, e)
                     if m is not None:
                         e = m.end()
-                elif spec.check_right and e < n and _LATIN_WORD_RE.match(t, e) is not None:
+                elif spec.check_right and e < n and word(t[e]):
                     continue
                 found.append((s, e))
         self.occs[ck] = found
@@ -614,10 +664,8 @@ class _State:
             _CJK_RE.match(t, g1 - 1) and _CJK_RE.match(t, g1)
         ):
             return self.distance(f, a, b) <= n
-        for count, _ in enumerate(TOKEN_RE.finditer(t, g0, g1), start=1):
-            if count >= n:  # the distance is at least count + 1
-                return False
-        return True
+        # n or more tokens inside the gap put the two at least n + 1 apart
+        return all(count < n for count, _ in enumerate(TOKEN_RE.finditer(t, g0, g1), start=1))
 
     def distance(self, f: int, a: _Occ, b: _Occ) -> int:
         """The exact token distance of two occurrences (full token index of the field)."""
@@ -677,18 +725,42 @@ class Matcher:
         compiled = [(t, self._compile(t.query)) for t in topics]
         self._meta_gates = tuple(self._metas.items())
         self._topics: list[_Topic] = []
-        gate_index: dict[int, dict[int, int]] = {}
+        # Every clause of every topic gets one bit; a gate (key or metadata leaf) sets the bits of the
+        # clauses it appears in. A topic is a candidate when all its bits are set.
+        gate_bits: dict[int, int] = {}
+        gate_topics: dict[int, int] = {}  # gate -> bits of the topics (by index) that use it
+        always = 0  # topics that only metadata can gate
+        bit = 0
         for ti, (t, root) in enumerate(compiled):
             clauses = _gates(root, negated=False)
             if not clauses:
                 raise ValueError(f"match: topic {t.id}: the query can match without any positive term")
-            clauses = clauses[:62]  # a handful in practice; the mask stays a small int
-            for ci, clause in enumerate(clauses):
+            mask = meta_mask = 0
+            for clause in clauses:
                 for g in clause:
-                    gate_index.setdefault(g, {}).setdefault(ti, 0)
-                    gate_index[g][ti] |= 1 << ci
-            self._topics.append(_Topic(t.id, t.title, t.query, root, tuple(clauses), (1 << len(clauses)) - 1))
-        self._gate_index = {g: tuple(d.items()) for g, d in gate_index.items()}
+                    gate_bits[g] = gate_bits.get(g, 0) | 1 << bit
+                    gate_topics[g] = gate_topics.get(g, 0) | 1 << ti
+                    if g < 0:
+                        meta_mask |= 1 << bit
+                mask |= 1 << bit
+                bit += 1
+            if mask == meta_mask:
+                always |= 1 << ti
+            self._topics.append(_Topic(t.id, t.title, t.query, root, tuple(clauses), mask, meta_mask))
+        self._gate_bits = gate_bits
+        self._always = always
+        # Per field: key -> (clause bits, topic bits) of the gates a hit of the key in that field opens
+        # (the key's unscoped gate and its title: or text: one).
+        self._key_gates: tuple[dict[int, tuple[int, int]], ...] = tuple(
+            {
+                k: (
+                    gate_bits.get(k * 3, 0) | gate_bits.get(k * 3 + 1 + f, 0),
+                    gate_topics.get(k * 3, 0) | gate_topics.get(k * 3 + 1 + f, 0),
+                )
+                for k in self._keys.values()
+            }
+            for f in _BOTH
+        )
         self._by_id = {t.id: t for t in self._topics}
         self._ac_all = self._automaton(list(self._keys))
         self._ac_ascii = self._automaton([k for k in self._keys if k.isascii()])
@@ -741,43 +813,54 @@ class Matcher:
     # -- per document --
 
     def _state(self, doc: Doc) -> _State:
-        fields = (fold_with_offsets(doc.title), fold_with_offsets(doc.text))
-        hits: list[dict[int, list[int]]] = []
-        for fd in fields:
-            h: dict[int, list[int]] = {}
-            ac = self._ac_ascii if fd.text.isascii() else self._ac_all
-            if ac is not None and fd.text:
-                for end, key in ac.iter(fd.text):
-                    lst = h.get(key)
-                    if lst is None:
-                        h[key] = [end]
-                    else:
-                        lst.append(end)
-            hits.append(h)
-        return _State(doc, fields, (hits[0], hits[1]))
+        title, text = fold_with_offsets(doc.title), fold_with_offsets(doc.text)
+        return _State(doc, (title, text), (self._scan(title.text), self._scan(text.text)))
+
+    def _scan(self, t: str) -> list[tuple[int, int]]:
+        """(end index, key id) of every key occurrence in folded text: the one pass over the text."""
+        ac = self._ac_ascii if t.isascii() else self._ac_all
+        return list(ac.iter(t)) if ac is not None and t else []
 
     def _candidates(self, st: _State) -> list[_Topic]:
-        sat: dict[int, int] = {}
-        index = self._gate_index
-        for h in st.hits:
-            for key in h:
-                for ti, mask in index.get(key, ()):
-                    sat[ti] = sat.get(ti, 0) | mask
-        for m, gate in self._meta_gates:
-            if _meta_true(m, st.doc):
-                for ti, mask in index.get(gate, ()):
-                    sat[ti] = sat.get(ti, 0) | mask
+        bits = 0
+        touched = self._always
+        for present, by_key in zip(st.present, self._key_gates, strict=True):
+            for key in present:
+                b, tb = by_key.get(key, _NO_GATE)
+                bits |= b
+                touched |= tb
+        out = []
+        meta_bits = -1  # not computed yet: metadata is folded only when a topic needs it
         topics = self._topics
-        return [topics[ti] for ti in sorted(sat) if sat[ti] == topics[ti].full_mask]
+        while touched:
+            low = touched & -touched
+            touched ^= low
+            t = topics[low.bit_length() - 1]
+            missing = t.mask & ~bits
+            if missing and not (missing & ~t.meta_mask):
+                if meta_bits < 0:
+                    meta_bits = 0
+                    for m, gate in self._meta_gates:
+                        if _meta_true(m, st):
+                            meta_bits |= self._gate_bits[gate]
+                missing &= ~meta_bits
+            if not missing:
+                out.append(t)
+        return out
 
     def candidates(self, doc: Doc) -> list[str]:
         """Topic ids that pass the prefilter (a superset of the matches); for tests and profiling."""
         return [t.id for t in self._candidates(self._state(doc))]
 
+    def match_ids(self, doc: Doc) -> list[str]:
+        """The ids of the topics that match ``doc`` (no evidence collected: cheaper than :meth:`match`)."""
+        st = self._state(doc)
+        return [t.id for t in self._candidates(st) if t.root.ev(st)]
+
     def match(self, doc: Doc) -> list[Mention]:
         """Every topic that matches ``doc``, in configuration order, with its evidence."""
         st = self._state(doc)
-        if not st.hits[0] and not st.hits[1] and not self._meta_gates:
+        if not st.present[0] and not st.present[1] and not self._meta_gates:
             return []
         out = []
         for topic in self._candidates(st):

@@ -65,9 +65,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 __all__ = [
     "CJK_CLASS",
+    "DEFAULT_NEAR",
     "FIELDS",
+    "FOLD_TABLE",
     "LATIN_WORD_CLASS",
     "META_FIELDS",
+    "SEPARATORS",
     "TEXT_FIELDS",
     "TOKEN_RE",
     "And",
@@ -81,7 +84,10 @@ __all__ = [
     "Term",
     "TextField",
     "fold",
+    "is_cjk",
+    "is_latin_word",
     "parse_query",
+    "show_term",
     "terms_of",
     "unparse",
 ]

@@ -19,8 +19,8 @@ __all__ = ["ReferenceMatcher", "term_pattern"]
 _LATIN = re.compile(LATIN_WORD_CLASS)
 
 
-def term_pattern(t: Term) -> re.Pattern[str]:
-    """A pattern finding every (possibly overlapping) occurrence of ``t`` in folded text, as group 1."""
+def term_pattern(t: Term, *, overlapping: bool = False) -> re.Pattern[str]:
+    """The pattern of ``t`` over folded text; ``overlapping``: every occurrence, as group 1 of a lookahead."""
     body = re.escape(t.norm)
     left = f"(?<!{LATIN_WORD_CLASS})" if _LATIN.match(t.norm[0]) else ""
     last_latin = _LATIN.match(t.norm[-1]) is not None
@@ -28,7 +28,7 @@ def term_pattern(t: Term) -> re.Pattern[str]:
         right = f"{LATIN_WORD_CLASS}*" if last_latin else ""
     else:
         right = f"(?!{LATIN_WORD_CLASS})" if last_latin else ""
-    return re.compile(f"(?=({left}{body}{right}))")
+    return re.compile(f"(?=({left}{body}{right}))" if overlapping else f"{left}{body}{right}")
 
 
 class _Fields:
@@ -53,18 +53,35 @@ class _Fields:
 class ReferenceMatcher:
     def __init__(self, topics: Sequence[TopicQuery]) -> None:
         self._topics = list(topics)
-        self._patterns: dict[Term, re.Pattern[str]] = {}
+        self._search: dict[Term, re.Pattern[str]] = {}
+        self._all: dict[Term, re.Pattern[str]] = {}
+        for t in topics:
+            self._compile(t.query)
+
+    def _compile(self, node: Node) -> None:
+        if isinstance(node, Term):
+            self._search[node] = term_pattern(node)
+        elif isinstance(node, Near):
+            for t in (*node.left, *node.right):
+                self._all[t] = term_pattern(t, overlapping=True)
+        elif isinstance(node, Not):
+            self._compile(node.child)
+        elif isinstance(node, And | Or):
+            for c in node.children:
+                self._compile(c)
+
+    @staticmethod
+    def _fields(t: Term) -> tuple[str, ...]:
+        return (t.field,) if t.field else ("title", "text")
 
     def _occurrences(self, t: Term, f: _Fields) -> list[tuple[str, int, int]]:
-        pat = self._patterns.get(t)
-        if pat is None:
-            pat = self._patterns[t] = term_pattern(t)
-        fields = (t.field,) if t.field else ("title", "text")
-        return [(name, m.start(1), m.end(1)) for name in fields for m in pat.finditer(f.text[name])]
+        pat = self._all[t]
+        return [(name, m.start(1), m.end(1)) for name in self._fields(t) for m in pat.finditer(f.text[name])]
 
     def _eval(self, node: Node, f: _Fields) -> bool:
         if isinstance(node, Term):
-            return bool(self._occurrences(node, f))
+            pat = self._search[node]
+            return any(pat.search(f.text[name]) for name in self._fields(node))
         if isinstance(node, Meta):
             doc = f.doc
             values = {"source": [doc.source], "tag": list(doc.tags), "lang": [doc.lang or ""]}[node.field]
