@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -36,6 +37,8 @@ app.add_typer(silence_app, name="silence")
 digest_app = typer.Typer(help="E-mail digests: preview and send.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 template_app = typer.Typer(help="Alert templates.", no_args_is_help=True)
+topics_app = typer.Typer(help="Topics: try queries and topics before you ship them.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
 app.add_typer(template_app, name="template")
 
 # soft_wrap: never insert line breaks into messages (they are grepped, and paths are long).
@@ -480,6 +483,72 @@ def template_render(
         out.print(Renderer(dirs).json(template, payload), markup=False)
     else:
         out.print(Renderer(dirs).text(template, payload), markup=False)
+
+
+@topics_app.command("test")
+def topics_test(
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="A query to try (instead of --topic).")
+    ] = None,
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", "-t", help="A topic id from feeds.yaml (repeatable).")
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Text to test.")] = None,
+    title: Annotated[str, typer.Option("--title", help="Title to go with --text.")] = "",
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A text file, or a feed file (.xml/.rss/.rdf/.atom).")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Stored history of this long (30d).")] = None,
+    where: Annotated[str | None, typer.Option("--where", help="A fact predicate for --query.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Show what matches, with highlights, facts, and why near misses did not match."""
+    from monitor.config.schema import Topic, parse_duration
+    from monitor.topics_test import Sample, report, samples_from_feed, samples_from_history
+
+    settings = Settings()
+    topics: list[Topic] = []
+    try:
+        if query is not None:
+            topics.append(Topic(id="query", title="--query", query=query, where=where, facts=()))
+        cfg = _load(settings, config) if (topic or query is None) else None
+        if cfg is not None:
+            wanted = topic or [t.id for t in cfg.topics]
+            unknown = [t for t in wanted if t not in {x.id for x in cfg.topics}]
+            if unknown:
+                err.print(f"topics test: unknown topic {', '.join(unknown)}", markup=False)
+                raise typer.Exit(2)
+            topics.extend(t for t in cfg.topics if t.id in wanted)
+    except ValidationError as e:  # --query/--where: the message carries the column
+        for problem in e.errors():
+            where_ = ".".join(str(p) for p in problem["loc"]) or "query"
+            msg = problem["msg"].removeprefix("Value error, ")
+            err.print(f"topics test: --{where_}: {msg}", markup=False)
+        raise typer.Exit(2) from None
+    samples: list[Sample] = []
+    if text is not None:
+        samples.append(Sample("--text", title, text))
+    if file is not None:
+        if file.suffix.lower() in (".xml", ".rss", ".rdf", ".atom", ".ashx"):
+            try:
+                samples.extend(samples_from_feed(file))
+            except PressmonError as e:
+                raise _fail(e) from None
+        else:
+            body = file.read_text(encoding="utf-8")
+            first, _, rest = body.partition("\n")
+            samples.append(Sample(file.name, title or first.strip(), rest if not title else body))
+    if since is not None:
+        engine = _engine()
+        try:
+            samples.extend(samples_from_history(engine, since=datetime.now(UTC) - parse_duration(since)))
+        finally:
+            engine.dispose()
+    if not samples:
+        err.print("topics test: give --text, --file or --since", markup=False)
+        raise typer.Exit(2)
+    for line in report(topics, samples):
+        out.print(line, markup=False)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from monitor.config.schema import AlertKind, Route, Source
+from monitor.match.facts import describe_facts
 from monitor.model import Change, ChangeKind, Mention
 
 __all__ = [
@@ -163,6 +164,9 @@ def plan_item_alerts(
     alerts = []
     for receiver, ms in by_receiver.items():
         terms = _distinct(t.matched for m in ms for t in m.terms)
+        facts: dict[str, Any] = {}
+        for m in ms:
+            facts.update(m.facts)
         payload: dict[str, Any] = {
             "alert_key": key,
             "thread_key": alert_key("new", source_id, item.key, 1),
@@ -186,6 +190,8 @@ def plan_item_alerts(
             ],
             "terms": terms,
             "snippet": ms[0].snippet,
+            "facts": facts,
+            "fact_lines": describe_facts(facts),
             "previous_title": change.previous_title if kind == "revised" else None,
             "change": material[1] if kind == "revised" else None,
             "diff": diff if kind == "revised" else None,

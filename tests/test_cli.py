@@ -134,3 +134,46 @@ def test_silence_add_list_expire(env: Path) -> None:
     assert "tariffs-japan" not in runner.invoke(app, ["silence", "list"]).output
     assert "(expired)" in runner.invoke(app, ["silence", "list", "--all"]).output
     assert runner.invoke(app, ["silence", "expire", "1"]).exit_code == 1
+
+
+def test_topics_test_shows_matches_highlights_facts_and_near_misses(env: Path) -> None:
+    (env / "feeds.yaml").write_text(CONFIG.format(good="https://a.example/x", bad="https://b.example/y"))
+    hit = runner.invoke(
+        app,
+        [
+            "topics",
+            "test",
+            "-t",
+            "fms-japan",
+            "--title",
+            "Japan – SM-6",
+            "--text",
+            "approving a possible Foreign Military Sale to the Government of Japan for $1.0 billion",
+        ],
+    )
+    assert hit.exit_code == 0, hit.output
+    assert "MATCH fms-japan" in hit.output and "[[Foreign Military Sale]]" in hit.output
+    miss = runner.invoke(
+        app, ["topics", "test", "-t", "fms-japan", "--text", "a Foreign Military Sale to Poland"]
+    )
+    assert "near miss fms-japan" in miss.output and "Japan" in miss.output
+    query = runner.invoke(
+        app,
+        [
+            "topics",
+            "test",
+            "-q",
+            '"Foreign Military Sale" NEAR/8 Japan',
+            "--where",
+            'fms.purchaser == "Japan"',
+            "--text",
+            "The State Department approved a possible Foreign Military Sale to the Government of Japan.",
+        ],
+    )
+    assert "MATCH query" in query.output and "FMS: purchaser Japan" in query.output
+    broken = runner.invoke(app, ["topics", "test", "-q", "tariff AND (Japan", "--text", "x"])
+    assert broken.exit_code == 2 and "column 12: unbalanced parenthesis" in broken.output
+    feed = env / "feed.xml"
+    feed.write_bytes(rss(POLAND, JAPAN))
+    from_file = runner.invoke(app, ["topics", "test", "-t", "fms-japan", "--file", str(feed)])
+    assert "1 of 2 samples matched" in from_file.output

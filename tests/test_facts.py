@@ -522,3 +522,22 @@ def test_corpus_dsca_press_release() -> None:
 def test_corpus_federal_register_effective_date() -> None:
     doc = json.loads(_corpus("fr_doc_2024-27333.json"))
     assert [d.date for d in extract_dates(doc["dates"])] == [datetime.date(2024, 12, 23)]
+
+
+@pytest.mark.parametrize(
+    ("text", "purchaser", "system"),
+    [
+        pytest.param(
+            "The State Department approved a possible Foreign Military Sale to the Government of Japan.",
+            "Japan",
+            None,
+            id="sale to a government with no system after it",
+        ),
+        pytest.param(
+            "It approved a possible Foreign Military Sale to Japan.", "Japan", None, id="bare country"
+        ),
+    ],
+)
+def test_fms_sale_without_system(text: str, purchaser: str, system: str | None) -> None:
+    notice = extract_fms(text)
+    assert notice is not None and notice.purchaser == purchaser and notice.system == system

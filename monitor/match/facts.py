@@ -530,6 +530,11 @@ _SALE_TO = re.compile(
     r"(?=\s+and\s+related\s+(?:equipment|support|services)|\s+for\s+an?\s+(?:estimated|total)"
     r"|\s+at\s+an\s+estimated|\.\s|\.$|$|;)"
 )
+# "... a possible Foreign Military Sale to the Government of Japan." with no "of <system>" after it.
+_SALE_TO_ONLY = re.compile(
+    rf"Foreign\s+Military\s+Sales?\s+(?:\(FMS\)\s+)?to\s+(?:the\s+)?"
+    rf"(?P<p>{_GOVERNMENT}|{_NAME_WORD}(?:\s+{_NAME_WORD})*)(?=\s*[.;,]|\s*$)"
+)
 _REQUESTED = re.compile(
     rf"(?=[TG])(?:The\s+)?(?P<p>{_GOVERNMENT})\s+has\s+requested\s+to\s+buy\s+"
     r"(?P<what>[^\n]*?)(?=\.\s|\.$|$)"
@@ -615,12 +620,19 @@ def _fms_in(norm: _Norm) -> FMSNotice | None:
     sale_system: str | None = None
     label = _PURCHASER_LABEL.search(s)
     sale = _SALE_TO.search(s)
+    if sale and sale.group("p").strip().lower() == "government":
+        sale = None  # "to the Government of Japan." read as purchaser "Government", system "Japan"
+    if sale is None:
+        only = _SALE_TO_ONLY.search(s)
+        if only:
+            purchaser = only.group("p")
+            spans.append(only.span())
     requested = _REQUESTED.search(s)
     if label:
         purchaser = label.group("p")
         spans.append(label.span())
     if sale:
-        purchaser = purchaser or sale.group("p")
+        purchaser = label.group("p") if label else sale.group("p")
         sale_system = " ".join(sale.group("sys").split())
         spans.append(sale.span())
     if requested:
@@ -754,3 +766,37 @@ def extract_facts(title: str, text: str, kinds: Iterable[str]) -> dict[str, Any]
             from_title = _fms_in(fields[0][1])
             out["fms"] = _fms_json(from_title, "title") if from_title is not None else None
     return out
+
+
+def describe_facts(facts: Mapping[str, Any]) -> list[str]:
+    """One readable line per fact kind of an ``extract_facts`` dict, for alerts ("money: $1 trillion")."""
+    lines: list[str] = []
+    for kind in ("money", "rates", "dates"):
+        values = facts.get(kind) or []
+        texts: list[str] = []
+        for v in values:
+            t = str(v.get("text", ""))
+            if kind == "rates" and v.get("context"):
+                t += f" ({v['context']})"
+            if kind == "dates":
+                t = f"{v.get('date')} ({t})"
+            if t and t not in texts:
+                texts.append(t)
+        if texts:
+            lines.append(f"{kind}: {', '.join(texts)}")
+    fms = facts.get("fms")
+    if isinstance(fms, Mapping):
+        parts = [
+            f"{label} {fms[key]}"
+            for key, label in (
+                ("purchaser", "purchaser"),
+                ("system", "system"),
+                ("value_usd", "value USD"),
+                ("transmittal", "transmittal"),
+                ("contractor", "contractor"),
+            )
+            if fms.get(key)
+        ]
+        if parts:
+            lines.append("FMS: " + " · ".join(parts))
+    return lines

@@ -45,6 +45,10 @@ def sample_alert() -> dict[str, Any]:
                 "value_usd": "1000000000",
             },
         },
+        "fact_lines": [
+            "money: $1.0 billion",
+            "FMS: purchaser Japan · system Standard Missile-6 (SM-6) Block IA · value USD 1000000000",
+        ],
         "previous_title": None,
         "change": None,
         "diff": None,
