@@ -530,7 +530,7 @@ def test_shipped_feeds_yaml_loads_and_describes_every_source() -> None:
     for topic in config.topics:
         assert f"topic {topic.id}: " in text
     assert "receiver console: console" in lines
-    assert any(line.startswith("digest daily-trade: 07:30 Asia/Tokyo") for line in lines)
+    assert any(line.startswith("digest daily-trade: daily 07:30 Asia/Tokyo") for line in lines)
 
 
 def test_shipped_feeds_yaml_covers_the_agreed_sources_and_topics() -> None:

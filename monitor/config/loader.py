@@ -148,9 +148,15 @@ def describe(config: Config) -> list[str]:
         tail = f" ({'; '.join(extra)})" if extra else ""
         out.append(f"source {s.id}: {s.kind} from {host} every {_duration(s.every)}{tail}")
     for t in config.topics:
-        parts = [_plural(len(t.keywords), "keyword")]
-        parts += [f"requires {_plural(len(t.requires), 'group')}"] if t.requires else []
-        parts += [f"excludes {_plural(len(t.excludes), 'term')}"] if t.excludes else []
+        if t.query is not None:
+            q = " ".join(t.query.split())
+            parts = [f"query {q[:70]}{'…' if len(q) > 70 else ''}"]
+        else:
+            parts = [_plural(len(t.keywords), "keyword")]
+            parts += [f"requires {_plural(len(t.requires), 'group')}"] if t.requires else []
+            parts += [f"excludes {_plural(len(t.excludes), 'term')}"] if t.excludes else []
+        parts += [f"facts {', '.join(t.facts)}"] if t.facts else []
+        parts += [f"where {' '.join(t.where.split())}"] if t.where else []
         title = f" - {t.title}" if t.title else ""
         out.append(f"topic {t.id}: {', '.join(parts)}{title}")
     for i, r in enumerate(config.routes):
@@ -170,9 +176,11 @@ def describe(config: Config) -> list[str]:
         out.append(f"receiver {name}: {_receiver_summary(rcv)}")
     for name, d in config.digests.items():
         topics = ", ".join(d.topics) if d.topics else "all topics"
-        out.append(
-            f"digest {name}: {d.at} {d.timezone} to {', '.join(d.to)} ({topics}; delivery not yet built)"
-        )
+        when = f"cron '{d.cron}'" if d.cron else f"daily {d.at}"
+        via = f"via {config.smtp.host}" if config.smtp else "printed to the console: no smtp configured"
+        out.append(f"digest {name}: {when} {d.timezone} to {', '.join(d.to)} ({topics}; {via})")
+    if config.operator:
+        out.append(f"operator alerts -> {', '.join(config.operator)}")
     return out
 
 
@@ -581,6 +589,8 @@ def _duration(td: timedelta) -> str:
 
 def _receiver_summary(rcv: ConsoleReceiver | SlackReceiver | EmailReceiver | WebhookReceiver) -> str:
     if isinstance(rcv, SlackReceiver):
+        if rcv.mode == "webhook":
+            return f"slack incoming webhook (URL from ${rcv.url_env})"
         return f"slack channel {rcv.channel} (token from ${rcv.token_env})"
     if isinstance(rcv, EmailReceiver):
         return f"email to {', '.join(rcv.to)}"
