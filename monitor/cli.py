@@ -130,6 +130,9 @@ def run(config: ConfigOpt = None, verbose: Annotated[bool, typer.Option("--verbo
     _setup_logging(verbose)
     settings = Settings()
     cfg = _load(settings, config)
+    from monitor import failpoints
+
+    failpoints.configure(settings.failpoints, settings.failpoint_dir)
 
     async def main() -> None:
         application = App.build(settings, cfg)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import httpx
 import sqlalchemy as sa
 
+from monitor import failpoints
 from monitor.config.schema import Config, Source
 from monitor.errors import FetchError, LeaseLost, ParseError
 from monitor.fetch import FetchPolicy, fetch
@@ -170,6 +171,7 @@ async def poll_source(ctx: PollContext, claim: ClaimedSource) -> SourceReport:
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beat
+    failpoints.hit("mid-poll")
     try:
         await asyncio.to_thread(polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started)
     except LeaseLost as e:

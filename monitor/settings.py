@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     template_dir: Path | None = None
     # Slack Web API base URL (tests point this at a fake server); default Slack's own.
     slack_api_url: str | None = None
+    # Crash tests only (monitor/failpoints.py): points at which to SIGKILL ourselves, once each.
+    failpoints: str | None = None
+    failpoint_dir: Path | None = None
 
 
 def secret(env_name: str) -> str | None:

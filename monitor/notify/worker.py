@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor import failpoints
 from monitor.errors import DeliveryError
 from monitor.notify import Notifier, Reconciler
 from monitor.silence import Silence, covering
@@ -144,6 +145,7 @@ async def _deliver_one(
         log.warning("deliver: %s: %s: earlier send unconfirmed; sending again", d.receiver, d.alert_key)
     if not mark_sending(engine, d):
         return "lost"
+    failpoints.hit("after-commit-before-send")
     try:
         ref = await notifier.send(payload)
     except DeliveryError as e:
@@ -162,6 +164,7 @@ async def _deliver_one(
             queue=operator_rows(d, str(e), operators, now()),
         )
         return "failed" if ok else "lost"
+    failpoints.hit("after-send-before-record")
     ok = record_outcome(engine, d, state="sent", now=now(), provider_ref=ref)
     return "sent" if ok else "lost"
 
