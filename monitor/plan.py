@@ -21,6 +21,7 @@ from typing import Any
 from monitor.config.schema import AlertKind, Route, Source
 from monitor.match.facts import describe_facts
 from monitor.model import Change, ChangeKind, Mention
+from monitor.schedule import window_opens_at
 
 __all__ = [
     "AlertReason",
@@ -30,6 +31,8 @@ __all__ = [
     "plan_health_alerts",
     "plan_item_alerts",
     "route_receivers",
+    "route_targets",
+    "window_hold",
 ]
 
 
@@ -40,6 +43,7 @@ class AlertReason(StrEnum):
     IMMATERIAL_REVISION = "immaterial-revision"
     NO_TOPIC = "no-topic"
     NO_ROUTE = "no-route"
+    QUIET_HOURS = "quiet-hours"  # outside every matching route's window, left to the digests
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class RouteContext:
     source_id: str
     tags: tuple[str, ...]
     kind: AlertKind
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +61,14 @@ class PlannedAlert:
     kind: AlertKind
     topic_ids: tuple[str, ...]
     payload: dict[str, Any]
+    not_before: datetime | None = None  # held until a route's window opens
 
 
-def route_receivers(routes: Sequence[Route], ctx: RouteContext, topic_id: str) -> list[str]:
-    """Receivers for one topic hit, Alertmanager style: routes in order, the first match wins unless it
-    says ``continue: true``. Within a route every given field must match; an empty field matches all."""
-    out: list[str] = []
+def route_targets(routes: Sequence[Route], ctx: RouteContext, topic_id: str) -> list[tuple[str, Route]]:
+    """(receiver, the route that chose it) for one topic hit, Alertmanager style: routes in order, the
+    first match wins unless it says ``continue: true``. Within a route every given field must match; an
+    empty field matches all."""
+    out: list[tuple[str, Route]] = []
     for route in routes:
         m = route.match
         if m.topic and topic_id not in m.topic:
@@ -70,12 +77,30 @@ def route_receivers(routes: Sequence[Route], ctx: RouteContext, topic_id: str) -
             continue
         if m.tag and not set(m.tag) & set(ctx.tags):
             continue
+        if m.lang and (ctx.lang or "") not in m.lang:
+            continue
         if m.kind and ctx.kind not in m.kind:
             continue
-        out.extend(r for r in route.to if r not in out)
+        out.extend((r, route) for r in route.to if r not in {x for x, _ in out})
         if not route.continue_:
             break
     return out
+
+
+def route_receivers(routes: Sequence[Route], ctx: RouteContext, topic_id: str) -> list[str]:
+    return [r for r, _ in route_targets(routes, ctx, topic_id)]
+
+
+def window_hold(route: Route, now: datetime) -> tuple[bool, datetime | None]:
+    """(deliver at all, not before when). Inside the window: (True, None); outside with ``hold``:
+    (True, when it opens); outside with ``digest``: (False, None) — the digests carry it."""
+    w = route.window
+    if w is None:
+        return True, None
+    opens = window_opens_at(now=now, days=w.days, start=w.start, end=w.end, tz=w.timezone)
+    if opens is None:
+        return True, None
+    return (w.outside == "hold"), (opens if w.outside == "hold" else None)
 
 
 def alert_key(kind: AlertKind, source_id: str, item_key: str, seq: int) -> str:
@@ -108,7 +133,7 @@ def plan_health_alerts(
     """A source-health alert: ``state`` is "failing" (after ``health_alert_after``) or "resolved". One
     per failure streak: the key carries the streak's start."""
     ctx = RouteContext(source_id=src.id, tags=src.tags, kind="source-health")
-    receivers = route_receivers(routes, ctx, topic_id="")
+    receivers = route_receivers(routes, ctx, topic_id="")  # source health ignores quiet hours
     key = f"source-health:{src.id}:{failing_since.isoformat()}:{state}"
     payload: dict[str, Any] = {
         "alert_key": key,
@@ -151,11 +176,13 @@ def plan_item_alerts(
     if change.kind is ChangeKind.REVISED and not material[0]:
         return AlertReason.IMMATERIAL_REVISION, []
     kind: AlertKind = "new" if change.kind is ChangeKind.NEW else "revised"
-    ctx = RouteContext(source_id=source_id, tags=tags, kind=kind)
+    ctx = RouteContext(source_id=source_id, tags=tags, kind=kind, lang=change.item.lang)
     by_receiver: dict[str, list[Mention]] = {}
+    route_of: dict[str, Route] = {}
     for mention in mentions:
-        for receiver in route_receivers(routes, ctx, mention.topic_id):
+        for receiver, route in route_targets(routes, ctx, mention.topic_id):
             by_receiver.setdefault(receiver, []).append(mention)
+            route_of.setdefault(receiver, route)
     if not by_receiver:
         return AlertReason.NO_ROUTE, []
     item = change.item
@@ -163,6 +190,10 @@ def plan_item_alerts(
     reason = AlertReason.FIRST_SEEN if kind == "new" else AlertReason.MATERIAL_REVISION
     alerts = []
     for receiver, ms in by_receiver.items():
+        route = route_of[receiver]
+        deliver, not_before = window_hold(route, seen_at)
+        if not deliver:
+            continue  # quiet hours with `outside: digest`: the digests carry it
         terms = _distinct(t.matched for m in ms for t in m.terms)
         facts: dict[str, Any] = {}
         for m in ms:
@@ -195,6 +226,8 @@ def plan_item_alerts(
             "previous_title": change.previous_title if kind == "revised" else None,
             "change": material[1] if kind == "revised" else None,
             "diff": diff if kind == "revised" else None,
+            "lang": item.lang,
+            "repeat_s": route.repeat.total_seconds() if route.repeat else None,
         }
         alerts.append(
             PlannedAlert(
@@ -203,6 +236,9 @@ def plan_item_alerts(
                 kind=kind,
                 topic_ids=tuple(m.topic_id for m in ms),
                 payload=payload,
+                not_before=not_before,
             )
         )
+    if not alerts:
+        return AlertReason.QUIET_HOURS, []
     return reason, alerts

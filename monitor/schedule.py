@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-__all__ = ["MAX_BACKOFF", "backoff_delay", "crontab_trigger", "digest_period", "next_due"]
+__all__ = ["MAX_BACKOFF", "backoff_delay", "crontab_trigger", "digest_period", "next_due", "window_opens_at"]
 
 MAX_BACKOFF = timedelta(hours=4)
 
@@ -101,3 +101,36 @@ def digest_period(
     end = datetime.combine(end_day, time(hh, mm), tzinfo=zone)
     start = datetime.combine(end_day - timedelta(days=1), time(hh, mm), tzinfo=zone)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def window_opens_at(
+    *, now: datetime, days: tuple[str, ...], start: str, end: str, tz: str
+) -> datetime | None:
+    """None when ``now`` is inside the window (``days``, ``start``-``end`` local time in ``tz``; an
+    ``end`` before ``start`` spans midnight, the day being the one it starts on); else when it next
+    opens, in aware UTC."""
+    zone = ZoneInfo(tz)
+    sh, sm = (int(x) for x in start.split(":"))
+    eh, em = (int(x) for x in end.split(":"))
+    start_min, end_min = sh * 60 + sm, eh * 60 + em
+    local = now.astimezone(zone)
+
+    def opening(day: datetime) -> datetime:
+        return datetime.combine(day.date(), time(0, 0), tzinfo=zone) + timedelta(minutes=start_min)
+
+    for back in (1, 0):  # a window that started yesterday may still be open (spans midnight)
+        day = local - timedelta(days=back)
+        if _WEEKDAYS[day.weekday()] not in days:
+            continue
+        opens = opening(day)
+        length = (end_min - start_min) % (24 * 60) or 24 * 60
+        if opens <= local < opens + timedelta(minutes=length):
+            return None
+    for ahead in range(0, 8):
+        day = local + timedelta(days=ahead)
+        if _WEEKDAYS[day.weekday()] in days and opening(day) > local:
+            return opening(day).astimezone(UTC)
+    return None  # no day listed: never open (config prevents this)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.config.schema import Route, RouteMatch
+from monitor.config.schema import Route, RouteMatch, Window
 from monitor.model import Change, ChangeKind, Item, MatchedTerm, Mention
 from monitor.plan import AlertReason, RouteContext, alert_key, plan_item_alerts, route_receivers
 
@@ -114,3 +114,95 @@ def test_alert_keys_are_stable_and_distinct() -> None:
     assert alert_key("new", "dsca", "g:1", 1) != alert_key("new", "dsca", "g:2", 1)
     assert alert_key("revised", "dsca", "g:1", 2) != alert_key("revised", "dsca", "g:1", 3)
     assert alert_key("new", "dsca", "g:1", 1) != alert_key("new", "ustr", "g:1", 1)
+
+
+def _plan(routes: tuple[Route, ...], now: datetime, lang: str | None = None) -> tuple[AlertReason, list]:
+    item = Item(
+        key="g:1",
+        key_kind="guid",
+        canonical_url=None,
+        guid="1",
+        title="t",
+        text="x",
+        published_at=None,
+        content_hash="h",
+        lang=lang,
+    )
+    return plan_item_alerts(
+        Change(ChangeKind.NEW, item),
+        [MENTION],
+        seq=1,
+        source_id="dsca",
+        source_title="DSCA",
+        tags=(),
+        topic_titles={},
+        routes=routes,
+        baseline=False,
+        seen_at=now,
+    )
+
+
+WEEKDAYS_TOKYO = Window(
+    days=("mon", "tue", "wed", "thu", "fri"), start="08:00", end="20:00", timezone="Asia/Tokyo"
+)
+
+
+@pytest.mark.parametrize(
+    ("window", "now", "receivers", "not_before", "reason"),
+    [
+        pytest.param(
+            WEEKDAYS_TOKYO,
+            datetime(2026, 11, 25, 2, 0, tzinfo=UTC),
+            ["desk"],
+            None,
+            AlertReason.FIRST_SEEN,
+            id="inside the window: now",
+        ),
+        pytest.param(
+            WEEKDAYS_TOKYO,
+            datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+            ["desk"],
+            datetime(2026, 11, 25, 23, 0, tzinfo=UTC),
+            AlertReason.FIRST_SEEN,
+            id="after hours: held until 08:00 JST",
+        ),
+        pytest.param(
+            WEEKDAYS_TOKYO,
+            datetime(2026, 11, 27, 12, 0, tzinfo=UTC),
+            ["desk"],
+            datetime(2026, 11, 29, 23, 0, tzinfo=UTC),
+            AlertReason.FIRST_SEEN,
+            id="Friday night: held until Monday",
+        ),
+        pytest.param(
+            WEEKDAYS_TOKYO.model_copy(update={"outside": "digest"}),
+            datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+            [],
+            None,
+            AlertReason.QUIET_HOURS,
+            id="after hours, outside: digest",
+        ),
+        pytest.param(
+            Window(start="22:00", end="06:00", timezone="Asia/Tokyo"),
+            datetime(2026, 11, 25, 16, 0, tzinfo=UTC),
+            ["desk"],
+            None,
+            AlertReason.FIRST_SEEN,
+            id="window across midnight",
+        ),
+    ],
+)
+def test_quiet_hours(
+    window: Window, now: datetime, receivers: list[str], not_before: datetime | None, reason: AlertReason
+) -> None:
+    got_reason, alerts = _plan((Route(to=("desk",), window=window),), now)
+    assert got_reason is reason
+    assert [a.receiver for a in alerts] == receivers
+    assert [a.not_before for a in alerts] == ([not_before] if receivers else [])
+
+
+def test_route_on_language() -> None:
+    routes = (Route(match=RouteMatch(lang=("ja",)), to=("ja-desk",)), Route(to=("desk",)))
+    assert [a.receiver for a in _plan(routes, NOW, lang="ja")[1]] == ["ja-desk"]
+    assert [a.receiver for a in _plan(routes, NOW, lang="en")[1]] == ["desk"]
+    assert [a.receiver for a in _plan(routes, NOW, lang=None)[1]] == ["desk"]

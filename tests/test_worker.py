@@ -189,3 +189,21 @@ async def test_silenced_alert_is_recorded_not_sent(engine: sa.Engine) -> None:
     assert (report.sent, report.silenced) == (2, 1)
     assert states(engine)[("a", "slack")] == "silenced"
     assert [m["alert_key"] for m in slack.sent] == ["b"]
+
+
+async def test_repeat_paces_updates_of_one_story(engine: sa.Engine) -> None:
+    slack = Scripted("slack", [])
+    queue(engine, "new:x", thread_key="new:x")
+    await run(engine, {"slack": slack}, T0)
+    queue(engine, "revised:x:r2", thread_key="new:x", repeat_s=3600)
+    queue(engine, "revised:x:r3", thread_key="new:x", repeat_s=3600)
+    report = await run(engine, {"slack": slack}, T0 + timedelta(minutes=10))
+    assert report.held == 2 and len(slack.sent) == 1
+    with read_session(engine) as s:
+        row = s.exec(select(OutboxRow).where(OutboxRow.alert_key == "revised:x:r2")).one()
+        assert row.attempts == 0 and row.next_attempt_at == T0 + timedelta(hours=1)
+    # An hour after the first alert one update goes out; the other waits another hour.
+    first = await run(engine, {"slack": slack}, T0 + timedelta(hours=1, seconds=1))
+    assert first.sent == 1 and first.held == 1
+    await run(engine, {"slack": slack}, T0 + timedelta(hours=2, seconds=2))
+    assert [m["alert_key"] for m in slack.sent] == ["new:x", "revised:x:r2", "revised:x:r3"]

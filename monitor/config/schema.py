@@ -40,6 +40,7 @@ __all__ = [
     "Source",
     "Topic",
     "WebhookReceiver",
+    "Window",
     "parse_duration",
     "quote",
 ]
@@ -112,7 +113,8 @@ def _check_email(address: str) -> str:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Slug = Annotated[str, Field(pattern=_SLUG_RE.pattern, description="lower-case id: a-z 0-9 . _ -")]
-AlertKind = Literal["new", "revised", "source-health"]
+AlertKind = Literal["new", "revised", "also-reported", "withdrawn", "source-health"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Checked one by one, so that an error names the entry (keywords[2], to[0]) and its line.
 Term = Annotated[str, AfterValidator(_check_term)]
 Email = Annotated[str, AfterValidator(_check_email)]
@@ -226,7 +228,36 @@ class RouteMatch(_Model):
     topic: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
     tag: tuple[str, ...] = ()
+    lang: tuple[str, ...] = ()
     kind: tuple[AlertKind, ...] = ()
+
+
+class Window(_Model):
+    """When a route may notify: ``days`` between ``start`` and ``end`` local time in ``timezone``
+    (``end`` before ``start`` spans midnight). Outside it an alert is held until the window opens
+    (``outside: hold``) or left to the digests (``outside: digest``: not sent to this route's receivers)."""
+
+    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    start: str = "00:00"
+    end: str = "24:00"
+    timezone: str = "UTC"
+    outside: Literal["hold", "digest"] = "hold"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d|24:00", v):
+            raise ValueError(f"{quote(v)} is not a time of day; use HH:MM, e.g. 08:00")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{quote(v)} is not a time zone; use e.g. Asia/Tokyo") from None
+        return v
 
 
 class Route(_Model):
@@ -234,6 +265,9 @@ class Route(_Model):
     to: tuple[str, ...] = Field(min_length=1)
     # Alertmanager semantics: routes are tried in order; the first match wins unless it says continue.
     continue_: bool = Field(False, alias="continue")
+    window: Window | None = None  # quiet hours: notify only inside this window
+    # Updates of one story (revisions, also-reported) reach a receiver at most once per `repeat`.
+    repeat: Duration | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -26,7 +26,9 @@ from monitor.silence import Silence, covering
 from monitor.store.outbox import (
     ClaimedDelivery,
     claim_deliveries,
+    last_sent_at,
     mark_sending,
+    postpone,
     provider_ref_of,
     record_outcome,
 )
@@ -56,6 +58,7 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     silenced: int = 0
+    held: int = 0
     lost_lease: int = 0
 
 
@@ -127,6 +130,14 @@ async def _deliver_one(
         note = f"silenced by #{silence.id} until {silence.ends_at.isoformat()}: {silence.reason}"
         ok = record_outcome(engine, d, state="silenced", now=now(), error=note)
         return "silenced" if ok else "lost"
+    repeat_s = d.payload.get("repeat_s")
+    thread = d.payload.get("thread_key")
+    if repeat_s and thread and thread != d.alert_key and not d.in_doubt:
+        last = last_sent_at(engine, str(thread), d.receiver)
+        if last is not None and now() < last + timedelta(seconds=float(repeat_s)):
+            until = last + timedelta(seconds=float(repeat_s))
+            ok = postpone(engine, d, until=until, note=f"repeat: held until {until.isoformat()}")
+            return "held" if ok else "lost"
     payload = _with_thread(engine, d)
     if d.in_doubt:
         if isinstance(notifier, Reconciler):
@@ -196,5 +207,7 @@ async def deliver_due(
                 report.failed += 1
             elif outcome == "silenced":
                 report.silenced += 1
+            elif outcome == "held":
+                report.held += 1
             else:
                 report.lost_lease += 1

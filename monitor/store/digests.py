@@ -21,7 +21,7 @@ from monitor.store.models import DigestRunRow, ItemRow, MentionRow, RevisionRow
 
 __all__ = ["ClaimedRun", "claim_runs", "collect_mentions", "ensure_run", "record_run"]
 
-NEWS_REASONS = ("first-seen", "material-revision", "no-route")
+NEWS_REASONS = ("first-seen", "material-revision", "no-route", "quiet-hours")
 
 
 def collect_mentions(

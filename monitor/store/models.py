@@ -146,7 +146,9 @@ class OutboxRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     alert_key: str = Field(max_length=200)
     receiver: str = Field(max_length=128)
-    kind: str = Field(max_length=16)  # new | revised | source-health
+    kind: str = Field(max_length=16)  # new | revised | also-reported | source-health | operator
+    # The alert_key of the story's first alert: updates thread under it and are paced by `repeat`.
+    thread_key: str | None = Field(default=None, max_length=200, index=True)
     mention_id: int | None = Field(default=None, foreign_key="mention.id")
     payload: dict[str, Any] = Field(sa_type=sa.JSON)  # the flat template context, frozen at plan time
     state: str = Field(default="pending", max_length=16)  # pending|sending|sent|retry|failed|ambiguous

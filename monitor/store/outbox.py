@@ -28,7 +28,9 @@ __all__ = [
     "claim_deliveries",
     "counts_by_state",
     "insert_outbox_rows",
+    "last_sent_at",
     "mark_sending",
+    "postpone",
     "provider_ref_of",
     "record_outcome",
 ]
@@ -39,9 +41,34 @@ def insert_outbox_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None
     (that is what makes re-planning the same alert harmless)."""
     if not rows:
         return
+    rows = [{"thread_key": r.get("payload", {}).get("thread_key"), **r} for r in rows]
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert(OutboxRow) if dialect == "postgresql" else sqlite.insert(OutboxRow)
     session.execute(ins.on_conflict_do_nothing(index_elements=["alert_key", "receiver"]), list(rows))
+
+
+def last_sent_at(engine: sa.Engine, thread_key: str, receiver: str) -> datetime | None:
+    """When this receiver last got an alert of this story (for ``repeat`` pacing)."""
+    with read_session(engine) as s:
+        q = select(func.max(OutboxRow.sent_at)).where(
+            col(OutboxRow.receiver) == receiver,
+            col(OutboxRow.state) == "sent",
+            sa.or_(col(OutboxRow.thread_key) == thread_key, col(OutboxRow.alert_key) == thread_key),
+        )
+        return s.exec(q).first()
+
+
+def postpone(engine: sa.Engine, d: ClaimedDelivery, *, until: datetime, note: str) -> bool:
+    """Release a claimed row untouched but for its next attempt time (no attempt counted)."""
+    with write_session(engine) as s:
+        res = s.execute(
+            sa.update(OutboxRow)
+            .where(col(OutboxRow.id) == d.id, col(OutboxRow.lease_token) == d.token)
+            .values(
+                next_attempt_at=until, lease_owner=None, lease_token=None, lease_until=None, last_error=note
+            )
+        )
+        return bool(getattr(res, "rowcount", 0) == 1)
 
 
 def provider_ref_of(engine: sa.Engine, alert_key: str, receiver: str) -> str | None:

@@ -200,7 +200,7 @@ def _insert_outbox(
                 "payload": a.payload,
                 "state": "pending",
                 "attempts": 0,
-                "next_attempt_at": now,
+                "next_attempt_at": a.not_before or now,
                 "created_at": now,
             }
             for a, mention_id in alerts

@@ -1,4 +1,4 @@
-"""silences, digest runs, mention reason
+"""silences, digest runs, mention reason, outbox thread key
 
 Revision ID: 0003
 Revises: 0002
@@ -58,8 +58,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reason', sa.String(length=32), server_default='first-seen', nullable=False))
         batch_op.create_index(batch_op.f('ix_mention_created_at'), ['created_at'], unique=False)
 
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('thread_key', sa.String(length=200), nullable=True))
+        batch_op.create_index(batch_op.f('ix_outbox_thread_key'), ['thread_key'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_thread_key'))
+        batch_op.drop_column('thread_key')
+
     with op.batch_alter_table('mention', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mention_created_at'))
         batch_op.drop_column('reason')
