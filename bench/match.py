@@ -7,8 +7,6 @@ NOT / NEAR / phrases / wildcards / field scopes / Japanese, over generated ~2 KB
   (a) ``monitor.match.matcher.Matcher``      one Aho–Corasick scan + gates + evaluation of candidates
                                              (``match_ids``; and ``match``, which also builds evidence)
   (b) ``monitor.match.reference``            one ``re`` per term, topic by topic (the naive loop)
-  (c) ``monitor.match.keywords``             the previous keyword matcher, on rough keyword versions of
-                                             the same topics (speed only: not the same semantics)
 
 and checks that (a) and (b) return the same topics for every text ("agreement: N/N"). Read the ratios,
 not the absolute numbers: the machine is shared.
@@ -27,10 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.config.schema import Topic
-from monitor.match import keywords
 from monitor.match.matcher import Doc, Matcher, TopicQuery
-from monitor.match.query import And, Near, Node, Not, Or, Term, parse_query
+from monitor.match.query import parse_query
 from monitor.match.reference import ReferenceMatcher
 
 TOPICS: dict[str, str] = {
@@ -176,31 +172,6 @@ def make_docs(n: int, seed: int, size: int = 2048) -> list[Doc]:
     return docs
 
 
-def keyword_topics(topics: Sequence[TopicQuery]) -> list[Topic]:
-    """Rough keyword-list versions of the queries (first AND group = keywords, the others = requires)."""
-
-    def words(node: Node) -> list[str]:
-        if isinstance(node, Term):
-            return [node.text]
-        if isinstance(node, Near):
-            return [t.text for t in (*node.left, *node.right)]
-        if isinstance(node, Or | And):
-            return [w for c in node.children for w in words(c)]
-        return []
-
-    out = []
-    for t in topics:
-        q = t.query
-        groups = [c for c in q.children if not isinstance(c, Not)] if isinstance(q, And) else [q]
-        excludes = [
-            w for c in (q.children if isinstance(q, And) else ()) if isinstance(c, Not) for w in words(c)
-        ]
-        kw = [w for w in words(groups[0])] or ["zzz"]
-        req = [tuple(words(g)) for g in groups[1:] if words(g)]
-        out.append(Topic(id=t.id, keywords=tuple(kw), requires=tuple(req), excludes=tuple(excludes)))
-    return out
-
-
 def rate(fn: Callable[[Doc], object], docs: Sequence[Doc], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -224,7 +195,6 @@ def main() -> None:
     matcher = Matcher(topics)
     compile_ms = (time.perf_counter() - t0) * 1000
     reference = ReferenceMatcher(topics)
-    kw_topics = keywords.compile_topics(keyword_topics(topics))
 
     fast_ids = [[m.topic_id for m in matcher.match(d)] for d in docs]  # warm-up, and the answers
     assert fast_ids == [matcher.match_ids(d) for d in docs]
@@ -234,8 +204,6 @@ def main() -> None:
     agree = sum(a == b for a, b in zip(fast_ids, slow_ids, strict=True))
     fast = rate(matcher.match_ids, docs, args.repeat)
     full = rate(matcher.match, docs, args.repeat)
-    some = docs[: max(1, len(docs) // 3)]
-    kw = rate(lambda d: keywords.match_topics(kw_topics, title=d.title, text=d.text), some, 1)
 
     sizes = [len(d.text.encode()) for d in docs]
     hit_docs = sum(bool(ids) for ids in fast_ids)
@@ -255,7 +223,6 @@ def main() -> None:
         ("(a) Matcher.match_ids: Aho–Corasick + gates", fast),
         ("    Matcher.match: the same + spans and snippets", full),
         ("(b) naive: one re per term, topic by topic", naive),
-        ("(c) keywords.py (rough keyword topics; speed only)", kw),
     ]
     for name, r in rows:
         print(f"{name:<52}{r:>10,.0f}{1e6 / r:>10.1f}{r / naive:>9.1f}×")
