@@ -240,7 +240,7 @@ BROKEN = [
         """,
         [
             'feeds.yaml:5 routes[0].match.topic: expected a list, got "fms-japan" (write [fms-japan])',
-            "feeds.yaml:5 routes[0].match.kind[0]: 'posted' is not one of: new, revised, source-health",
+            "feeds.yaml:5 routes[0].match.kind[0]: 'posted' is not one of: new, revised, also-reported, withdrawn, source-health",
             "feeds.yaml:6 routes[0].to: needs at least one receiver",
             "feeds.yaml:7 routes[1].to: required key missing",
         ],

@@ -1,0 +1,319 @@
+"""The default topics shipped in feeds.yaml, on hand-written texts (not copies of the corpus).
+
+Each seed-story statement type of the demo (investment pledge, defense spending, FMS approval, LNG,
+tariffs) is written once in English and once in Japanese and must fire exactly the topic(s) it is about;
+each known trap (Imperial Japan, other countries' FMS notices that mention Japan, Japan listed among many
+in a tariff action, Japan Airlines / 日本航空, Bank of Japan, other countries' LNG, defense and investment)
+must fire nothing. The precision/recall figures over the labelled corpus are bench/relevance.py's job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config.loader import load_config
+from monitor.match.query import parse_query
+from monitor.match.topics import TopicMatcher
+
+SHIPPED = Path(__file__).resolve().parent.parent / "feeds.yaml"
+
+INV = "japan-us-investment"
+TAR = "tariffs-japan"
+FMS = "fms-japan"
+DEF = "japan-defense-spending"
+LNG = "us-lng-japan"
+DEFAULT_TOPICS = {INV, TAR, FMS, DEF, LNG}
+
+
+@pytest.fixture(scope="module")
+def matcher() -> TopicMatcher:
+    return TopicMatcher(load_config(SHIPPED).topics)
+
+
+def fired(matcher: TopicMatcher, title: str, text: str, lang: str) -> set[str]:
+    return {m.topic_id for m in matcher.match(title=title, text=text, lang=lang)}
+
+
+STATEMENTS = [
+    # --- investment pledge ------------------------------------------------------------------------
+    pytest.param(
+        "Japan commits $550 billion to U.S. projects under new accord",
+        "Tokyo will finance energy and semiconductor projects in the United States chosen by Washington, "
+        "officials said on Monday.",
+        "en",
+        {INV},
+        id="investment-en-550b",
+    ),
+    pytest.param(
+        "Prime Minister pledges to lift Japanese investment in America to $1 trillion",
+        "The pledge, made at a summit dinner in Washington, nearly doubles the earlier package.",
+        "en",
+        {INV},
+        id="investment-en-1-trillion",
+    ),
+    pytest.param(
+        "Nippon Steel finalizes its purchase of U.S. Steel",
+        "The Pittsburgh company becomes a unit of the Tokyo-based steelmaker after regulators cleared the deal.",
+        "en",
+        {INV},
+        id="investment-en-nippon-steel",
+    ),
+    pytest.param(
+        "対米投資、1兆ドル規模に拡大へ 日米首脳が合意",
+        "両首脳は、日本による対米投資を1兆ドル規模に拡大することで合意した。",
+        "ja",
+        {INV},
+        id="investment-ja-1-trillion",
+    ),
+    pytest.param(
+        "日本製鉄、USスチールの買収を完了",
+        "日本製鉄は、米鉄鋼大手USスチールの全株式の取得を終えたと発表した。",
+        "ja",
+        {INV},
+        id="investment-ja-nippon-steel",
+    ),
+    # --- tariffs -----------------------------------------------------------------------------------
+    pytest.param(
+        "U.S. lowers tariff on Japanese autos to 15%",
+        "The executive order cuts the Section 232 duty on passenger vehicles from Japan, effective next month.",
+        "en",
+        {TAR},
+        id="tariffs-en-autos",
+    ),
+    pytest.param(
+        "Japan and U.S. hold ninth round of consultations on tariff measures",
+        "The two sides discussed the reciprocal tariff and the treatment of steel and aluminum.",
+        "en",
+        {TAR},
+        id="tariffs-en-consultations",
+    ),
+    pytest.param(
+        "米国の自動車関税、日本車は15%に 大統領令に署名",
+        "トランプ大統領は、日本から輸入する乗用車への関税を15%とする大統領令に署名した。",
+        "ja",
+        {TAR},
+        id="tariffs-ja-autos",
+    ),
+    pytest.param(
+        "米国の関税措置に関する影響調査の結果について",
+        "経済産業省は、米国の関税措置が中小企業の受注に与えた影響について調査結果を公表しました。",
+        "ja",
+        {TAR},
+        id="tariffs-ja-meti-no-japan-word",
+    ),
+    # --- FMS approval ------------------------------------------------------------------------------
+    pytest.param(
+        "Japan \u2013 F-35 Sustainment Support ",
+        "WASHINGTON \u2013 The State Department has made a determination approving a possible Foreign Military "
+        "Sale to the Government of Japan of F-35 sustainment services for an estimated cost of $480 million.",
+        "en",
+        {FMS},
+        id="fms-en-dsca",
+    ),
+    pytest.param(
+        "Arms Sales Notification",
+        "Transmittal No. 26-70. (i) Prospective Purchaser: Government of Japan. "
+        "(ii) Total Estimated Value: $210 million.",
+        "en",
+        {FMS},
+        id="fms-en-federal-register",
+    ),
+    pytest.param(
+        "防衛省、対外有償軍事援助で迎撃ミサイルを取得",
+        "防衛省は、米国政府との間で対外有償軍事援助（FMS）による迎撃ミサイル取得の引合受諾書に署名した。",
+        "ja",
+        {FMS},
+        id="fms-ja-mod-loa",
+    ),
+    pytest.param(
+        "米国務省、日本への迎撃ミサイル売却を承認",
+        "米国務省は、日本に迎撃ミサイルを約9億ドルで売却することを承認し、議会に通知した。",
+        "ja",
+        {FMS},
+        id="fms-ja-news-approval",
+    ),
+    # --- defense spending --------------------------------------------------------------------------
+    pytest.param(
+        "Japan's cabinet approves record defense budget",
+        "Defense-related spending will rise to 9.9 trillion yen next fiscal year, the government said.",
+        "en",
+        {DEF},
+        id="defense-en-budget",
+    ),
+    pytest.param(
+        "Japan to reach 2% of GDP defense spending goal two years early",
+        "An extra budget brings forward the target set in 2022.",
+        "en",
+        {DEF},
+        id="defense-en-2pct",
+    ),
+    pytest.param(
+        "防衛関係費、過去最大の9兆9000億円 来年度予算案",
+        "政府は来年度予算案を閣議決定し、防衛関係費は過去最大となった。",
+        "ja",
+        {DEF},
+        id="defense-ja-budget",
+    ),
+    pytest.param(
+        "防衛費GDP比2%、今年度中に前倒し達成へ",
+        "首相は、補正予算により防衛費の目標を前倒しで達成すると表明した。",
+        "ja",
+        {DEF},
+        id="defense-ja-2pct",
+    ),
+    # --- LNG ---------------------------------------------------------------------------------------
+    pytest.param(
+        "JERA signs 20-year deal for U.S. LNG",
+        "The Japanese utility will buy 2 million tonnes a year from a Texas export terminal from 2029.",
+        "en",
+        {LNG},
+        id="lng-en-jera",
+    ),
+    pytest.param(
+        "Japan to boost purchases of American liquefied natural gas",
+        "Utilities will sign long-term contracts as the government seeks to diversify supply.",
+        "en",
+        {LNG},
+        id="lng-en-purchases",
+    ),
+    pytest.param(
+        "日本、米国産LNGの輸入を拡大",
+        "政府は、電力会社による米国産液化天然ガスの長期契約を後押しする方針を示した。",
+        "ja",
+        {LNG},
+        id="lng-ja-us-lng",
+    ),
+    pytest.param(
+        "東京ガス、米国のLNG事業から年100万トン調達",
+        "東京ガスは、米国メキシコ湾岸のLNG輸出基地から2030年ごろに受け入れを始める。",
+        "ja",
+        {LNG},
+        id="lng-ja-tokyo-gas",
+    ),
+]
+
+TRAPS = [
+    pytest.param(
+        "Presidential Message on the 83rd Anniversary of the Liberation of Guam",
+        "We remember the Marines who ended the occupation of Guam by Imperial Japan, and we remain committed "
+        "to the defense of the island and to the spending our forces in the Pacific need.",
+        "en",
+        id="trap-imperial-japan-guam",
+    ),
+    pytest.param(
+        "グアム解放記念日の式典",
+        "旧日本軍の占領から解放された日を記念し、米軍と住民が式典を開いた。",
+        "ja",
+        id="trap-imperial-japan-ja",
+    ),
+    pytest.param(
+        "Philippines \u2013 F-16 Block 70 Aircraft ",
+        "The State Department has made a determination approving a possible Foreign Military Sale to the "
+        "Government of the Philippines of F-16 aircraft for an estimated cost of $5.58 billion. The sale will "
+        "improve interoperability with the United States and Japan.",
+        "en",
+        id="trap-other-country-fms-mentions-japan",
+    ),
+    pytest.param(
+        "Arms Sales Notification",
+        "Transmittal No. 26-75. (i) Prospective Purchaser: Government of Australia. (ii) Total Estimated "
+        "Value: $300 million. The same system was previously sold to Japan.",
+        "en",
+        id="trap-other-country-fms-federal-register",
+    ),
+    pytest.param(
+        "米国務省、韓国への早期警戒機売却を承認",
+        "米国務省は、韓国に対外有償軍事援助（FMS）で早期警戒機を売却することを承認した。同型機は日本の航空自衛隊も運用している。",
+        "ja",
+        id="trap-other-country-fms-ja",
+    ),
+    pytest.param(
+        "Fact Sheet: President Trump Extends the Pause on Higher Reciprocal Tariffs",
+        "The 90-day pause on higher reciprocal tariffs applies to imports from the European Union, Japan, "
+        "Korea, Vietnam and Thailand.",
+        "en",
+        id="trap-tariffs-japan-listed-among-many",
+    ),
+    pytest.param(
+        "米、相互関税の上乗せ分を90日間停止",
+        "トランプ政権は相互関税の上乗せ分の適用を停止した。対象はEU、日本、韓国、ベトナムなど多くの国・地域に及ぶ。",
+        "ja",
+        id="trap-tariffs-ja-listed-among-many",
+    ),
+    pytest.param(
+        "India hit with 50% U.S. tariff",
+        "The rate is far above the 15% tariff that Japan and the European Union secured last year.",
+        "en",
+        id="trap-tariffs-other-country-comparison",
+    ),
+    pytest.param(
+        "Japan Airlines orders 17 Boeing jets and adds U.S. routes",
+        "Japan Airlines will invest in new aircraft and expand service to American cities, and will install a "
+        "new flight management system (FMS) across its fleet.",
+        "en",
+        id="trap-japan-airlines",
+    ),
+    pytest.param(
+        "日本航空、米国路線を増便 ダラス線に新機材",
+        "日本航空は、羽田とダラスを結ぶ路線を増便し、新型機を投入すると発表した。",
+        "ja",
+        id="trap-japan-airlines-ja",
+    ),
+    pytest.param(
+        "Bank of Japan holds rates, flags U.S. tariff risks",
+        "The Bank of Japan kept its policy rate at 0.75% and said U.S. tariffs on Japanese exports remain a "
+        "risk to growth.",
+        "en",
+        id="trap-bank-of-japan",
+    ),
+    pytest.param(
+        "Germany's Uniper signs 15-year U.S. LNG supply deal",
+        "The deal follows similar contracts by buyers in Japan, China and India.",
+        "en",
+        id="trap-other-country-lng",
+    ),
+    pytest.param(
+        "JERA、カタールとLNG長期契約",
+        "JERAは、カタール産の液化天然ガスを年200万トン購入する。日本の安定調達につなげる。",
+        "ja",
+        id="trap-other-country-lng-ja",
+    ),
+    pytest.param(
+        "Australia lifts defense spending to 2.3% of GDP",
+        "Canberra said it would work more closely with partners such as Japan and India.",
+        "en",
+        id="trap-other-country-defense",
+    ),
+    pytest.param(
+        "Taiwan pledges $250 billion in U.S. investment",
+        "The package is smaller than Japan's $550 billion but larger in semiconductors.",
+        "en",
+        id="trap-other-country-investment",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text", "lang", "expected"), STATEMENTS)
+def test_seed_story_statements_fire_their_topics(
+    matcher: TopicMatcher, title: str, text: str, lang: str, expected: set[str]
+) -> None:
+    assert fired(matcher, title, text, lang) == expected
+
+
+@pytest.mark.parametrize(("title", "text", "lang"), TRAPS)
+def test_traps_fire_nothing(matcher: TopicMatcher, title: str, text: str, lang: str) -> None:
+    assert fired(matcher, title, text, lang) == set()
+
+
+def test_shipped_topics_are_queries_that_parse_and_feeds_yaml_loads() -> None:
+    config = load_config(SHIPPED)  # what `pressmon config check` runs
+    topics = {t.id: t for t in config.topics}
+    assert set(topics) == DEFAULT_TOPICS
+    for topic in topics.values():
+        assert topic.query is not None, f"{topic.id}: expected a query, not the keyword form"
+        assert not topic.keywords, topic.id
+        parse_query(topic.query)  # raises QuerySyntaxError with a column
+    assert topics[FMS].where is not None
+    TopicMatcher(config.topics)  # compiles (where predicates included)
