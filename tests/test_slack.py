@@ -350,10 +350,10 @@ def test_new_alert_blocks() -> None:
         f"NEW: Fact Sheet: Japan-US investment agreement #1 · The White House <{ITEM_URL}|www.whitehouse.gov>"
     )
     assert msg.blocks == [
-        {"type": "header", "text": {"type": "plain_text", "emoji": False, "text": "Fact Sheet: Japan-US investment agreement #1"}},  # noqa: E501
+        {"type": "header", "text": {"type": "plain_text", "emoji": False, "text": "Fact Sheet: Japan-US investment agreement #1"}},
         {"type": "context", "elements": [
             {"type": "mrkdwn", "verbatim": True, "text": "*NEW* · The White House"},
-            {"type": "mrkdwn", "verbatim": True, "text": "published 2025-07-23 03:12 UTC · first seen 2025-07-23 03:15 UTC"},  # noqa: E501
+            {"type": "mrkdwn", "verbatim": True, "text": "published 2025-07-23 03:12 UTC · first seen 2025-07-23 03:15 UTC"},
         ]},
         {"type": "section", "text": {"type": "mrkdwn", "verbatim": True,
             "text": "> Japan will invest *$550 billion*; the *tariff* under *Section 232* falls to 15%."}},
