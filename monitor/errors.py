@@ -5,7 +5,8 @@
     ├── FetchError             one fetch failed; ``kind`` classifies it, ``retry_after_s`` is a server hint
     ├── ParseError             a body could not be read as the source's kind (not a feed, empty, hostile)
     ├── StoreError             the database refused (lease lost, schema too old, second daemon)
-    │   └── LeaseLost          a commit found its lease taken over (fencing): nothing was written
+    │   ├── LeaseLost          a commit found its lease taken over (fencing): nothing was written
+    │   └── StaleStories       a commit found new items since it read story candidates: decide again
     └── DeliveryError          a receiver failed; ``retryable`` says whether to try again
 
 Example: ``fetch: dsca-major-arms-sales: read timeout after 10s``.
@@ -23,6 +24,7 @@ __all__ = [
     "LeaseLost",
     "ParseError",
     "PressmonError",
+    "StaleStories",
     "StoreError",
 ]
 
@@ -83,6 +85,13 @@ class StoreError(PressmonError):
 class LeaseLost(StoreError):
     def __init__(self, what: str) -> None:
         super().__init__(f"store: {what}: lease lost before commit; nothing written")
+
+
+class StaleStories(StoreError):
+    """A commit found items stored after its story candidates were read: decide again, then commit."""
+
+    def __init__(self, source_id: str) -> None:
+        super().__init__(f"store: {source_id}: stories changed while deciding; deciding again")
 
 
 class DeliveryError(PressmonError):

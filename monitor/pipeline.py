@@ -17,8 +17,9 @@ from monitor.diff import StoredRevision, classify, diff_summary, is_material
 from monitor.identity import assign_identity, keys_unstable
 from monitor.match.topics import TopicMatcher
 from monitor.model import Change, ChangeKind, Entry, FetchResult, Item, Mention
-from monitor.plan import AlertReason, PlannedAlert, plan_health_alerts, plan_item_alerts
+from monitor.plan import AlertReason, PlannedAlert, StoryLink, plan_health_alerts, plan_item_alerts
 from monitor.schedule import next_due
+from monitor.stories import StoryCandidate, assign_story, fingerprint
 
 __all__ = [
     "ClaimedSource",
@@ -26,6 +27,7 @@ __all__ = [
     "PollWrite",
     "SourceUpdate",
     "StoredItem",
+    "Stories",
     "decide_failure",
     "decide_not_modified",
     "decide_success",
@@ -83,6 +85,18 @@ class ItemWrite:
     mentions: tuple[Mention, ...]
     alerts: tuple[PlannedAlert, ...]
     reason: AlertReason
+    fingerprint: bytes | None = None  # NEW items: the near-duplicate sketch (monitor.stories)
+    story_id: int | None = None  # NEW items: the story joined; None starts a story of its own
+
+
+@dataclass(frozen=True, slots=True)
+class Stories:
+    """Recent items of every source that a new item may join as a near-duplicate, and the alert_key
+    each story's updates thread under (the story's first item's ``new`` alert)."""
+
+    candidates: tuple[StoryCandidate, ...] = ()
+    threads: Mapping[int, str] = field(default_factory=dict)
+    snapshot: int = 0  # the highest item id when they were read
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +112,8 @@ class PollWrite:
     entries: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
     source_alerts: tuple[PlannedAlert, ...] = ()  # source-health: failing / resolved
+    # Commit only if no item was stored after this id (story candidates were read up to it); None: no check.
+    stories_snapshot: int | None = None
 
     @property
     def new_count(self) -> int:
@@ -240,6 +256,7 @@ def decide_success(
     *,
     key_mode: str,
     key_mode_switched: bool = False,
+    stories: Stories = Stories(),
     topics: TopicMatcher,
     routes: Sequence[Route],
     now: datetime,
@@ -284,6 +301,15 @@ def decide_success(
         )
         material: tuple[bool, str] = (True, "")
         diff: str | None = None
+        fp: bytes | None = None
+        link: StoryLink | None = None
+        if change.kind is ChangeKind.NEW:
+            fp = fingerprint(item.title, item.text)
+            story_id, why = assign_story(
+                fp, item.title, source_id=src.id, seen_at=now, candidates=stories.candidates
+            )
+            if story_id is not None and story_id in stories.threads:
+                link = StoryLink(story_id, stories.threads[story_id], why)
         if change.kind is ChangeKind.REVISED:
             material = is_material(
                 change.previous_title or "", change.previous_text or "", item.title, item.text
@@ -304,6 +330,7 @@ def decide_success(
             material=material,
             diff=diff,
             seen_at=now,
+            story=link,
         )
         writes.append(
             ItemWrite(
@@ -313,6 +340,8 @@ def decide_success(
                 mentions=mentions,
                 alerts=tuple(alerts),
                 reason=reason,
+                fingerprint=fp,
+                story_id=link.story_id if link else None,
             )
         )
     base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s)

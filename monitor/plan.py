@@ -27,6 +27,7 @@ __all__ = [
     "AlertReason",
     "PlannedAlert",
     "RouteContext",
+    "StoryLink",
     "alert_key",
     "plan_health_alerts",
     "plan_item_alerts",
@@ -38,6 +39,7 @@ __all__ = [
 
 class AlertReason(StrEnum):
     FIRST_SEEN = "first-seen"  # a new item matched a topic
+    ALSO_REPORTED = "also-reported"  # a new item joined a story first seen elsewhere
     MATERIAL_REVISION = "material-revision"  # a stored item changed in a way that matters
     BASELINE = "baseline"  # first poll of a source: stored, not alerted
     IMMATERIAL_REVISION = "immaterial-revision"
@@ -52,6 +54,15 @@ class RouteContext:
     tags: tuple[str, ...]
     kind: AlertKind
     lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryLink:
+    """The story a new item joined: its id, the alert_key its updates thread under, and why."""
+
+    story_id: int
+    thread_key: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +176,7 @@ def plan_item_alerts(
     material: tuple[bool, str] = (True, ""),
     diff: str | None = None,
     seen_at: datetime,
+    story: StoryLink | None = None,
 ) -> tuple[AlertReason, list[PlannedAlert]]:
     """The alerts one new or revised item causes, and the reason for that decision."""
     if change.kind is ChangeKind.UNCHANGED:
@@ -176,6 +188,8 @@ def plan_item_alerts(
     if change.kind is ChangeKind.REVISED and not material[0]:
         return AlertReason.IMMATERIAL_REVISION, []
     kind: AlertKind = "new" if change.kind is ChangeKind.NEW else "revised"
+    if kind == "new" and story is not None:
+        kind = "also-reported"  # a near-duplicate of a story another source broke: update its thread
     ctx = RouteContext(source_id=source_id, tags=tags, kind=kind, lang=change.item.lang)
     by_receiver: dict[str, list[Mention]] = {}
     route_of: dict[str, Route] = {}
@@ -187,7 +201,10 @@ def plan_item_alerts(
         return AlertReason.NO_ROUTE, []
     item = change.item
     key = alert_key(kind, source_id, item.key, seq)
-    reason = AlertReason.FIRST_SEEN if kind == "new" else AlertReason.MATERIAL_REVISION
+    reason = {"new": AlertReason.FIRST_SEEN, "also-reported": AlertReason.ALSO_REPORTED}.get(
+        kind, AlertReason.MATERIAL_REVISION
+    )
+    thread = story.thread_key if story is not None else alert_key("new", source_id, item.key, 1)
     alerts = []
     for receiver, ms in by_receiver.items():
         route = route_of[receiver]
@@ -200,7 +217,9 @@ def plan_item_alerts(
             facts.update(m.facts)
         payload: dict[str, Any] = {
             "alert_key": key,
-            "thread_key": alert_key("new", source_id, item.key, 1),
+            "thread_key": thread,
+            "story_id": story.story_id if story is not None else None,
+            "story": story.reason if story is not None else None,
             "kind": kind,
             "reason": reason.value,
             "source_id": source_id,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -20,13 +20,14 @@ import sqlalchemy as sa
 
 from monitor import failpoints
 from monitor.config.schema import Config, Source
-from monitor.errors import FetchError, LeaseLost, ParseError
+from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories
 from monitor.fetch import FetchPolicy, fetch
 from monitor.match.topics import TopicMatcher
 from monitor.model import FetchOutcome
 from monitor.pipeline import (
     ClaimedSource,
     PollWrite,
+    Stories,
     decide_failure,
     decide_not_modified,
     decide_success,
@@ -38,6 +39,8 @@ from monitor.store import polls
 __all__ = ["PollContext", "SourceReport", "poll_source"]
 
 log = logging.getLogger("pressmon.poll")
+
+STORY_WINDOW = timedelta(hours=72)  # how far back a new item looks for a story to join
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,12 @@ async def _heartbeat(ctx: PollContext, claim: ClaimedSource) -> None:
             return
 
 
-async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWrite:
+Decide = Callable[..., Awaitable[PollWrite]]
+
+
+async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWrite | Decide:
+    """A failure or not-modified write, or (for a parsed feed) a function that decides the write against
+    the stories as they are when it is called (so it can be called again if they moved)."""
     try:
         result = await fetch(
             ctx.client,
@@ -146,19 +154,30 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     )
     items, key_mode, switched = identify(entries, claim, guid_keys)
     stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])
-    return decide_success(
-        src,
-        claim,
-        result,
-        items,
-        stored,
-        key_mode=key_mode,
-        key_mode_switched=switched,
-        topics=ctx.topics,
-        routes=ctx.config.routes,
-        now=ctx.now(),
-        rand=ctx.rand(),
-    )
+
+    async def decide(*, check_stories: bool) -> PollWrite:
+        stories = Stories()
+        if any(i.key not in stored for i in items):  # only new items look for a story to join
+            stories = await asyncio.to_thread(
+                polls.recent_stories, ctx.engine, since=ctx.now() - STORY_WINDOW
+            )
+        write = decide_success(
+            src,
+            claim,
+            result,
+            items,
+            stored,
+            key_mode=key_mode,
+            key_mode_switched=switched,
+            stories=stories,
+            topics=ctx.topics,
+            routes=ctx.config.routes,
+            now=ctx.now(),
+            rand=ctx.rand(),
+        )
+        return replace(write, stories_snapshot=stories.snapshot if check_stories else None)
+
+    return decide
 
 
 async def poll_source(ctx: PollContext, claim: ClaimedSource) -> SourceReport:
@@ -166,17 +185,26 @@ async def poll_source(ctx: PollContext, claim: ClaimedSource) -> SourceReport:
     started = ctx.now()
     beat = asyncio.create_task(_heartbeat(ctx, claim))
     try:
-        write = await _decide(ctx, src, claim)
+        outcome = await _decide(ctx, src, claim)
+        # Two sources polled at once may carry the same story: a commit that finds items stored since
+        # its story candidates were read decides again (optimistic; the last try commits regardless).
+        for attempt in range(3):
+            write = outcome if isinstance(outcome, PollWrite) else await outcome(check_stories=attempt < 2)
+            failpoints.hit("mid-poll")
+            try:
+                await asyncio.to_thread(
+                    polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started
+                )
+                break
+            except StaleStories:
+                continue
+    except LeaseLost as e:
+        log.error("%s", e)
+        return SourceReport(src.id, "lease-lost", error=str(e))
     finally:
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beat
-    failpoints.hit("mid-poll")
-    try:
-        await asyncio.to_thread(polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started)
-    except LeaseLost as e:
-        log.error("%s", e)
-        return SourceReport(src.id, "lease-lost", error=str(e))
     for note in write.notes:
         log.warning("poll: %s: %s", src.id, note)
     if write.status == "error":

@@ -95,6 +95,7 @@ async def test_demo_prints_new_and_revised_alerts_and_no_traps(
     out = capsys.readouterr().out
     assert out.count("━━ NEW ━━") >= 6
     assert out.count("━━ REVISED ━━") == 1
+    assert out.count("━━ ALSO REPORTED ━━") == 1  # the wire copy of the joint statement joins its story
     assert "[-$550 billion-]{+$1 trillion+}" in out
     for statement in (
         "SM-6",

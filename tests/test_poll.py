@@ -245,3 +245,40 @@ async def test_guids_regenerated_every_fetch_switch_to_url_keys_without_a_flood(
     with read_session(app.engine) as s:
         row = s.get(SourceRow, "dsca")
         assert row is not None and row.key_mode == "url"
+
+
+STATEMENT = (
+    "Japan and the United States issued a joint statement on investment on Tuesday. Japan will invest "
+    "$1 trillion in the United States by January 19, 2029, in projects selected by an investment committee "
+    "chaired by the Secretary of Commerce, including energy, semiconductors, pharmaceuticals and shipbuilding, "
+    "and the two governments will review progress every six months. A possible Foreign Military Sale to the "
+    "Government of Japan was also discussed."
+)
+
+
+async def test_same_story_from_two_sources_in_one_pass_alerts_once_then_also_reported(
+    server: FeedServer, make_app: object
+) -> None:
+    """Both sources are polled concurrently; the second to commit sees the first's item and joins its
+    story (also-reported, threaded under the first alert) instead of alerting as new."""
+    server.set("/wh.xml", rss(POLAND))
+    server.set("/wire.xml", rss(("w0", "Unrelated", "Weather in Tokyo")))
+    app, out = make_app(make_config(server, "wh", "wire"))  # type: ignore[operator]
+    await app.poll_pass()
+    server.set("/wh.xml", rss(POLAND, ("s1", "Joint Statement on U.S.-Japan Investment", STATEMENT)))
+    wire = "WASHINGTON (Kyodo) -- " + STATEMENT.replace("on Tuesday", "on Tuesday, officials said")
+    server.set(
+        "/wire.xml", rss(("w0", "Unrelated", "Weather in Tokyo"), ("w1", "Japan pledges $1 trillion", wire))
+    )
+    report = await app.poll_pass()
+    assert sorted(r.new for r in report.sources) == [1, 1]
+    await app.deliver()
+    text = out.getvalue()
+    assert text.count("━━ NEW ━━") == 1 and text.count("━━ ALSO REPORTED ━━") == 1, text
+    with read_session(app.engine) as s:
+        stories = {r.story_id for r in s.exec(select(ItemRow)) if r.item_key in ("g:s1", "g:w1")}
+        assert len(stories) == 1
+        kinds = sorted(r.kind for r in s.exec(select(OutboxRow)))
+        assert kinds == ["also-reported", "new"]
+        rows = {r.kind: r for r in s.exec(select(OutboxRow))}
+        assert rows["also-reported"].thread_key == rows["new"].alert_key

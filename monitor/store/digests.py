@@ -21,7 +21,7 @@ from monitor.store.models import DigestRunRow, ItemRow, MentionRow, RevisionRow
 
 __all__ = ["ClaimedRun", "claim_runs", "collect_mentions", "ensure_run", "record_run"]
 
-NEWS_REASONS = ("first-seen", "material-revision", "no-route", "quiet-hours")
+NEWS_REASONS = ("first-seen", "also-reported", "material-revision", "no-route", "quiet-hours")
 
 
 def collect_mentions(
@@ -70,6 +70,7 @@ def collect_mentions(
                     "published_at": item.published_at.isoformat() if item.published_at else None,
                     "seen_at": rev.fetched_at.isoformat(),
                     "revision": rev.seq,
+                    "story_id": item.story_id,
                     "topics": [],
                     "terms": [],
                     "snippet": mention.snippet,

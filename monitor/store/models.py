@@ -96,6 +96,9 @@ class ItemRow(SQLModel, table=True):
     withdrawn_at: datetime | None = _utc(default=None, nullable=True)
     revision_count: int = 1
     content_hash: str = Field(max_length=64)  # hash of the current revision
+    # Near-duplicates across sources share a story: the id of the story's first item (monitor.stories).
+    story_id: int | None = Field(default=None, index=True)
+    fingerprint: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
 
 
 class RevisionRow(SQLModel, table=True):

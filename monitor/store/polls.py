@@ -19,8 +19,8 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from monitor.config.schema import Source
 from monitor.diff import StoredRevision
-from monitor.errors import LeaseLost
-from monitor.pipeline import ClaimedSource, PollWrite, StoredItem
+from monitor.errors import LeaseLost, StaleStories
+from monitor.pipeline import ClaimedSource, PollWrite, StoredItem, Stories
 from monitor.plan import PlannedAlert
 from monitor.store.engine import read_session, write_session
 from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow
@@ -31,9 +31,13 @@ __all__ = [
     "commit_poll",
     "heartbeat",
     "load_stored",
+    "recent_stories",
     "release_leases",
     "sync_sources",
 ]
+
+
+STORY_LOCK_KEY = 0x70726573  # "pres": the advisory lock that serialises item-adding commits on PostgreSQL
 
 
 def sync_sources(engine: sa.Engine, sources: Sequence[Source], *, now: datetime) -> None:
@@ -185,6 +189,43 @@ def recent_identity_keys(engine: sa.Engine, source_id: str, *, limit: int = 1000
         return out
 
 
+def recent_stories(engine: sa.Engine, *, since: datetime, limit: int = 5000) -> Stories:
+    """Items first seen since ``since`` (every source) with their sketches, and each story's thread key."""
+    from monitor.plan import alert_key
+    from monitor.stories import StoryCandidate
+
+    with read_session(engine) as s:
+        # Read the high-water mark first: anything stored after it makes the commit decide again.
+        snapshot = s.exec(select(func.max(ItemRow.id))).one() or 0
+        q = (
+            sa.select(
+                col(ItemRow.story_id),
+                col(ItemRow.fingerprint),
+                col(ItemRow.first_seen_at),
+                col(ItemRow.source_id),
+                col(ItemRow.title),
+            )
+            .where(col(ItemRow.first_seen_at) >= since, col(ItemRow.fingerprint).is_not(None))
+            .order_by(col(ItemRow.first_seen_at).desc())
+            .limit(limit)
+        )
+        candidates = tuple(
+            StoryCandidate(story_id=sid, fingerprint=fp, first_seen_at=seen, source_id=src, title=title)
+            for sid, fp, seen, src, title in s.execute(q).all()
+            if sid is not None and fp is not None
+        )
+        ids = sorted({c.story_id for c in candidates})
+        threads: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            first = select(ItemRow.id, ItemRow.source_id, ItemRow.item_key).where(
+                col(ItemRow.id).in_(ids[i : i + 500])
+            )
+            for item_id, src, key in s.exec(first).all():
+                assert item_id is not None
+                threads[item_id] = alert_key("new", src, key, 1)
+    return Stories(candidates=candidates, threads=threads, snapshot=snapshot)
+
+
 def _insert_outbox(
     session: Session, alerts: Sequence[tuple[PlannedAlert, int | None]], *, now: datetime
 ) -> None:
@@ -240,10 +281,18 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
                 "revision_count": w.seq,
                 "content_hash": w.change.item.content_hash,
                 "withdrawn_at": None,
+                "story_id": w.story_id,
+                "fingerprint": w.fingerprint,
             }
             for w in new
         ],
     )
+    if new:  # an item that joined no story starts its own: the story id is its own id
+        s.execute(
+            sa.update(ItemRow)
+            .where(col(ItemRow.id).in_(new_ids), col(ItemRow.story_id).is_(None))
+            .values(story_id=ItemRow.id)
+        )
     item_ids = dict(zip((id(w) for w in new), new_ids, strict=True))
     revised = [w for w in write.items if w.item_id is not None]
     if revised:
@@ -345,6 +394,14 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
         )
         if getattr(fenced, "rowcount", 0) != 1:
             raise LeaseLost(f"source {write.source_id}")
+        if write.stories_snapshot is not None and any(w.item_id is None for w in write.items):
+            if s.get_bind().dialect.name == "postgresql":
+                # Commits that add items take turns (SQLite's BEGIN IMMEDIATE already serialises), so
+                # the later one sees the earlier one's items and joins their story.
+                s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
+            newest = s.exec(select(func.max(ItemRow.id))).one() or 0
+            if newest > write.stories_snapshot:
+                raise StaleStories(write.source_id)
         _write_items(s, write, now=now)
         _insert_outbox(s, [(a, None) for a in write.source_alerts], now=now)
         if write.seen_keys:

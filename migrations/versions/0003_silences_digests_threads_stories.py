@@ -1,4 +1,4 @@
-"""silences, digest runs, mention reason, outbox thread key
+"""silences, digests, mention reason, outbox thread, stories
 
 Revision ID: 0003
 Revises: 0002
@@ -54,6 +54,11 @@ def upgrade() -> None:
     with op.batch_alter_table('silence', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_silence_ends_at'), ['ends_at'], unique=False)
 
+    with op.batch_alter_table('item', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('story_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('fingerprint', sa.LargeBinary(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_item_story_id'), ['story_id'], unique=False)
+
     with op.batch_alter_table('mention', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reason', sa.String(length=32), server_default='first-seen', nullable=False))
         batch_op.create_index(batch_op.f('ix_mention_created_at'), ['created_at'], unique=False)
@@ -71,6 +76,11 @@ def downgrade() -> None:
     with op.batch_alter_table('mention', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mention_created_at'))
         batch_op.drop_column('reason')
+
+    with op.batch_alter_table('item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_item_story_id'))
+        batch_op.drop_column('fingerprint')
+        batch_op.drop_column('story_id')
 
     with op.batch_alter_table('silence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_silence_ends_at'))

@@ -1,0 +1,345 @@
+"""Story clustering (``monitor.stories``): which items join a story, and why.
+
+The texts are modelled on the demo's phase 2 (``monitor.demo.content``) as the feed adapter hands them
+over (HTML stripped, whitespace collapsed, the White House scraper's repeated header included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bench.stories import evaluate, make_corpus, pressmon_method
+from monitor.demo.content import DEMO_SOURCES, render
+from monitor.sources.feed import parse_feed
+from monitor.stories import (
+    MIN_SHINGLES,
+    SKETCH_SIZE,
+    StoryCandidate,
+    assign_story,
+    fingerprint,
+    is_short,
+    similarity,
+    title_similarity,
+)
+
+T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+
+_JOINT_CORE = (
+    "Japan will invest $1 trillion in the United States by January 19, 2029, in projects selected by an "
+    "Investment Committee chaired by the United States Secretary of Commerce, in energy, semiconductors, "
+    "critical minerals, pharmaceuticals, shipbuilding, and artificial intelligence infrastructure. The "
+    "United States will receive 90 percent of the profits once Japan has recovered its investment."
+)
+_WH_HEADER = "Briefings & StatementsJoint Statement on U.S.-Japan InvestmentThe White HouseNovember 24, 2026"
+WH_JOINT_TITLE = "Joint Statement on U.S.-Japan Investment"
+WH_JOINT = (
+    f"{_WH_HEADER} {_WH_HEADER} {_WH_HEADER} Briefings & Statements The White HouseNovember 24, 2026 "
+    "The United States of America and Japan today reaffirm their alliance and announce a new era of "
+    f"economic partnership. {_JOINT_CORE} Under the agreement, the United States will maintain a tariff "
+    "ceiling of 15 percent on imports from Japan, inclusive of existing most-favored-nation duties, and "
+    "Japan will expand purchases of U.S. energy, including liquefied natural gas. The two leaders will "
+    "meet again in Tokyo in the spring of 2027 to review progress."
+)
+# The wire story quotes about half of the statement: Jaccard ~0.3, far from a "near-duplicate" by the
+# textbook SimHash measure (30 of 64 bits differ), but the same story.
+KYODO_TITLE = "Japan pledges $1 trillion in U.S. investment in joint statement"
+KYODO = (
+    "WASHINGTON (Kyodo) -- Japan and the United States issued a joint statement on U.S.-Japan investment "
+    f"on Tuesday. According to the statement, {_JOINT_CORE[0].lower()}{_JOINT_CORE[1:]} The pledge nearly "
+    "doubles the $550 billion Tokyo agreed to last year in exchange for a 15% tariff on Japanese cars."
+)
+TARIFF_TITLE = (
+    "Notice of Modification of Section 232 and Reciprocal Tariff Actions To Implement the Agreement on "
+    "Trade and Investment Between the United States and Japan"
+)
+TARIFF = (
+    "The Office of the United States Trade Representative (USTR) is modifying the Harmonized Tariff "
+    "Schedule of the United States (HTSUS) to implement the Agreement on Trade and Investment Between the "
+    "United States and Japan. Effective for goods entered on or after December 1, 2026, imports of "
+    "passenger vehicles and auto parts from Japan that are subject to Section 232 tariffs will be subject "
+    "to a combined tariff rate of 15 percent, and the reciprocal tariff on other imports from Japan will "
+    "not exceed 15 percent inclusive of most-favored-nation duties."
+)
+LNG_TITLE = "Japan to buy more U.S. LNG as part of tariff deal"
+LNG = (
+    "TOKYO -- Japanese utilities and trading houses will sign long-term contracts for about 7 million tons "
+    "a year of U.S. liquefied natural gas, government officials said, as Tokyo moves to secure the 15% "
+    "tariff rate on autos agreed with Washington."
+)
+# Japanese: the same government announcement as NHK (polite style) and Kyodo (plain style) write it.
+NHK_JA_TITLE = "日米首脳が電話会談 対米投資1兆ドルの共同声明を歓迎"
+NHK_JA = (
+    "政府は25日、日米首脳による電話会談が行われ、日本が1兆ドル規模の対米投資を行うとする共同声明を両首脳が"
+    "歓迎したと発表しました。投資はアメリカの商務長官が議長を務める投資委員会が選ぶ事業に充てられ、エネルギー"
+    "や半導体、重要鉱物、医薬品、造船、人工知能のインフラなどが対象となります。また両首脳は、自動車関税を含む"
+    "日米間の関税措置を着実に実施していくことを確認しました。"
+)
+KYODO_JA_TITLE = "日米首脳、対米投資の共同声明歓迎 関税措置の着実な実施確認"
+KYODO_JA = (
+    "政府は25日、日米首脳が電話で会談し、日本による1兆ドル規模の対米投資に関する共同声明を両首脳が歓迎したと"
+    "発表した。投資は米商務長官が議長を務める投資委員会が選定する事業に充てられ、エネルギーや半導体、重要鉱物、"
+    "医薬品、造船、人工知能（AI）インフラなどが対象となる。両首脳は自動車関税を含む日米間の関税措置を着実に"
+    "実施することも確認した。"
+)
+NHK_JA_LNG_TITLE = "LNG 米国産の長期契約 年700万トンで調整"
+NHK_JA_LNG = (
+    "経済産業省によりますと、日本の電力会社や商社はアメリカ産の液化天然ガス（LNG）について、年間およそ700万"
+    "トンを長期契約で購入する方向で調整しています。自動車関税の15%を確実にするためで、政府は25日、関係企業と"
+    "会合を開きました。"
+)
+KYODO_JA_TARIFF_TITLE = "米、日本車関税15%に 12月1日から"
+KYODO_JA_TARIFF = (
+    "米政府は25日、日本から輸入する自動車と自動車部品への関税を12月1日から15%に引き下げると官報で公示した。"
+    "日米合意を履行する措置で、その他の品目に対する相互関税も最恵国待遇税率を含めて15%を上限とする。"
+)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An item already clustered: story ``story_id``, first seen ``hours`` after T0."""
+
+    story_id: int
+    source_id: str
+    title: str
+    text: str
+    hours: float = 0.0
+
+    def candidate(self) -> StoryCandidate:
+        return StoryCandidate(
+            story_id=self.story_id,
+            fingerprint=fingerprint(self.title, self.text),
+            first_seen_at=T0 + timedelta(hours=self.hours),
+            source_id=self.source_id,
+            title=self.title,
+        )
+
+
+def _assign(source_id: str, title: str, text: str, hours: float, seen: list[Seen]) -> tuple[int | None, str]:
+    return assign_story(
+        fingerprint(title, text),
+        title,
+        source_id=source_id,
+        seen_at=T0 + timedelta(hours=hours),
+        candidates=[s.candidate() for s in seen],
+    )
+
+
+WH = Seen(12, "whitehouse", WH_JOINT_TITLE, WH_JOINT)
+KYODO_SEEN = Seen(40, "nikkei", KYODO_TITLE, KYODO, hours=23)
+TARIFF_SEEN = Seen(21, "federal-register", TARIFF_TITLE, TARIFF, hours=11)
+NHK_SEEN = Seen(30, "nhk", NHK_JA_TITLE, NHK_JA, hours=2)
+
+
+# (new item: source, title, text, hours after T0), already seen, expected story, words in the reason
+CASES = [
+    pytest.param(
+        ("nikkei", KYODO_TITLE, KYODO, 23.2), [WH], 12, ["near-duplicate of story 12", "from whitehouse"],
+        id="Kyodo wire copy quoting the joint statement joins it",
+    ),
+    pytest.param(
+        ("whitehouse", WH_JOINT_TITLE, WH_JOINT, 24), [KYODO_SEEN], 40, ["story 40", "from nikkei"],
+        id="and the other way round",
+    ),
+    pytest.param(
+        ("state", "United States and Japan Announce $1 Trillion Investment Partnership", WH_JOINT, 5),
+        [WH], 12, ["near-duplicate of story 12 (similarity 1.00)"],
+        id="the same statement under a rewritten headline joins",
+    ),
+    pytest.param(
+        ("nikkei", LNG_TITLE, LNG, 12), [TARIFF_SEEN], None, ["closest is story 21", "needs 0.20"],
+        id="Japan tariffs notice vs Japan LNG news of the same day: no join",
+    ),
+    pytest.param(
+        ("federal-register", TARIFF_TITLE, TARIFF, 12), [WH, KYODO_SEEN], None, ["closest is"],
+        id="tariff notice vs the investment statement and its copy: no join",
+    ),
+    pytest.param(
+        ("whitehouse", WH_JOINT_TITLE, WH_JOINT.replace("spring of 2027", "Spring of 2027"), 30), [WH], 12,
+        ["re-post of story 12", "same source", "from whitehouse"],
+        id="same-source re-post joins",
+    ),
+    pytest.param(
+        ("whitehouse", WH_JOINT_TITLE, WH_JOINT.replace("new era", "new age").replace("Tokyo", "Kyoto"), 30),
+        [WH], 12, ["re-post of story 12"],
+        id="same-source re-post with two words corrected joins",
+    ),
+    pytest.param(
+        ("whitehouse", "Joint Statement on U.S.-Japan Investment (excerpt)", KYODO, 30), [WH], None,
+        ["closest is story 12 from whitehouse", "same source", "needs 0.90"],
+        id="same source, only half the text shared: no join",
+    ),
+    pytest.param(
+        ("nikkei", KYODO_TITLE, KYODO, 72.5), [WH], None, ["no candidate within 72h"],
+        id="outside the 72h window: no join",
+    ),
+    pytest.param(
+        ("nikkei", KYODO_TITLE, KYODO, 71.9), [WH], 12, ["near-duplicate of story 12"],
+        id="just inside the window: joins",
+    ),
+    pytest.param(
+        ("nikkei", KYODO_TITLE, KYODO, 1), [], None, ["no candidate within 72h"], id="no candidates at all"
+    ),
+    pytest.param(
+        ("kyodo-ja", KYODO_JA_TITLE, KYODO_JA, 3), [NHK_SEEN], 30, ["near-duplicate of story 30", "from nhk"],
+        id="Japanese: NHK and Kyodo style rewrites join",
+    ),
+    pytest.param(
+        ("kyodo-ja", KYODO_JA_TARIFF_TITLE, KYODO_JA_TARIFF, 3),
+        [Seen(31, "nhk", NHK_JA_LNG_TITLE, NHK_JA_LNG), NHK_SEEN], None, ["closest is"],
+        id="Japanese: tariffs vs LNG vs the investment statement: no join",
+    ),
+    pytest.param(
+        ("kyodo", "Japan pledges $1 trillion in U.S. investment, joint statement says", "", 2),
+        [Seen(7, "nikkei", KYODO_TITLE, "", hours=1)], 7,
+        ["same headline as story 7", "title similarity 0.91", "text too short"],
+        id="headline-only items: near-identical titles join",
+    ),
+    pytest.param(
+        ("kyodo", KYODO_TITLE, "The statement was issued in Washington.", 2),
+        [Seen(7, "nikkei", WH_JOINT_TITLE, KYODO, hours=1)], None, ["title similarity", "needs 0.80"],
+        id="a short text against a long one: the titles decide, and differ",
+    ),
+    pytest.param(
+        ("federal-register", "Arms Sales Notification", "Transmittal No. 26-31.", 2),
+        [Seen(8, "federal-register", "Arms Sales Notification", "Transmittal No. 26-28.", hours=1)], None,
+        ["same source", "needs 0.90"],
+        id="same source, same generic headline, different short text: no join",
+    ),
+    pytest.param(
+        ("federal-register", "Arms Sales Notification", "Transmittal No. 26-28.", 2),
+        [Seen(8, "federal-register", "Arms Sales Notification", "Transmittal No. 26-28.", hours=1)], 8,
+        ["re-post of story 8"],
+        id="same source, short text posted twice: joins",
+    ),
+    pytest.param(
+        ("state", WH_JOINT_TITLE, WH_JOINT, 30),
+        [KYODO_SEEN, Seen(5, "whitehouse", WH_JOINT_TITLE, WH_JOINT, hours=25)], 5,
+        ["near-duplicate of story 5 (similarity 1.00)"],
+        id="the closest candidate wins over an earlier, less similar one",
+    ),
+    pytest.param(
+        ("state", WH_JOINT_TITLE, WH_JOINT, 30),
+        [Seen(9, "ustr", WH_JOINT_TITLE, WH_JOINT, hours=6), Seen(4, "whitehouse", WH_JOINT_TITLE, WH_JOINT, 3)],
+        4, ["story 4"],
+        id="equally close: the earliest story wins",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("new", "seen", "expected", "reason_has"), CASES)
+def test_assign_story(
+    new: tuple[str, str, str, float], seen: list[Seen], expected: int | None, reason_has: list[str]
+) -> None:
+    story, reason = _assign(*new, seen)
+    assert story == expected, reason
+    for words in reason_has:
+        assert words in reason
+
+
+def test_the_demo_feeds_cluster_into_one_cross_source_story() -> None:
+    """Every phase-2 demo item, in publication order, through the real feed adapter: the Kyodo copy joins
+    the White House joint statement, and nothing else joins anything (same-template DSCA notices,
+    Federal Register arms notices, Japanese-language items and the tariff/LNG news stay apart)."""
+    items = [
+        (entry.published_at or T0, src.id, entry.title, entry.text)
+        for src in DEMO_SOURCES
+        for entry in parse_feed(
+            src.id, render(src.id, 2), {"content-type": src.content_type}, base_url="http://demo/"
+        )
+    ]
+    items.sort()
+    candidates: list[StoryCandidate] = []
+    joins: list[tuple[str, str, str]] = []
+    for n, (at, source_id, title, text) in enumerate(items):
+        fp = fingerprint(title, text)
+        story, reason = assign_story(fp, title, source_id=source_id, seen_at=at, candidates=candidates)
+        if story is not None:
+            joins.append((title, next(c.title for c in candidates if c.story_id == story), reason))
+        candidates.append(StoryCandidate(n if story is None else story, fp, at, source_id, title))
+    assert len(items) > 20
+    assert [(a, b) for a, b, _ in joins] == [(KYODO_TITLE, WH_JOINT_TITLE)], joins
+    assert "from whitehouse" in joins[0][2]
+
+
+def test_fingerprint_is_stable() -> None:
+    """A fixed input gives fixed bytes, in every process (no ``hash()``; keyed blake2b)."""
+    text = "Japan will invest $1 trillion in the United States by January 19, 2029."  # 11 shingles
+    assert fingerprint("the title is left out of long texts", text).hex() == (
+        "0100"  # format 1, not short
+        "2f817930" "3ae491e4" "4bd917fa" "65c49e99" "8aa92e23" "a9f05d10" "c3e71cdf" "c5de26dc" "eee031ec"
+        "f4c8b5a5" "ffd8e42c"
+    )  # fmt: skip
+    assert fingerprint("", KYODO) == fingerprint("Another headline entirely", KYODO)
+    assert len(fingerprint("", WH_JOINT)) == 2 + 4 * SKETCH_SIZE
+
+
+def test_fingerprint_ignores_case_width_and_whitespace() -> None:
+    plain = fingerprint("", KYODO)
+    assert fingerprint("", KYODO.upper()) == plain
+    assert fingerprint("", "  " + KYODO.replace(" ", "\n\u3000 ")) == plain
+    assert fingerprint("", NHK_JA) == fingerprint("", NHK_JA.replace("25", "２５"))  # NFKC
+
+
+def test_short_texts_include_the_title() -> None:
+    assert not is_short(fingerprint("t", KYODO))
+    short = fingerprint("Arms Sales Notification", "Transmittal No. 26-28.")
+    assert is_short(short)
+    assert short != fingerprint("Another Notification", "Transmittal No. 26-28.")
+    assert is_short(fingerprint("", ""))
+    # a text of exactly MIN_SHINGLES shingles (MIN_SHINGLES + 2 words) is long enough
+    words = " ".join(f"w{i}" for i in range(MIN_SHINGLES + 2))
+    assert not is_short(fingerprint("t", words))
+    assert is_short(fingerprint("t", words.rsplit(" ", 1)[0]))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        pytest.param(KYODO, KYODO, 1.0, 1.0, id="identical"),
+        pytest.param(WH_JOINT, KYODO, 0.25, 0.40, id="statement vs wire copy (true Jaccard 0.30)"),
+        pytest.param(TARIFF, LNG, 0.0, 0.05, id="tariffs vs LNG"),
+        pytest.param(NHK_JA, KYODO_JA, 0.45, 0.70, id="Japanese style rewrites"),
+        pytest.param(NHK_JA_LNG, KYODO_JA_TARIFF, 0.0, 0.05, id="Japanese LNG vs tariffs"),
+        pytest.param("", KYODO, 0.0, 0.0, id="empty"),
+    ],
+)
+def test_similarity(a: str, b: str, low: float, high: float) -> None:
+    fa, fb = fingerprint("", a), fingerprint("", b)
+    assert low <= similarity(fa, fb) <= high
+    assert similarity(fa, fb) == similarity(fb, fa)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        pytest.param("Japan pledges $1 trillion", "JAPAN PLEDGES $1 TRILLION", 1.0, id="case and punctuation"),
+        pytest.param("Presidential Message on Thanksgiving Day",
+                     "Presidential Message on National Rural Health Day", 0.5, id="generic words shared"),
+        pytest.param("日米首脳会談", "日米首脳会談", 1.0, id="Japanese: characters"),
+        pytest.param("", "", 0.0, id="empty titles never match"),
+    ],
+)  # fmt: skip
+def test_title_similarity(a: str, b: str, expected: float) -> None:
+    assert title_similarity(a, b) == pytest.approx(expected)
+
+
+def test_a_stored_fingerprint_of_another_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="stories: not a version-1 story fingerprint"):
+        similarity(b"\x02\x00", fingerprint("", KYODO))
+    with pytest.raises(ValueError, match="stories: not a version-1"):
+        similarity(b"\x01\x00\x00", fingerprint("", KYODO))
+
+
+@pytest.mark.parametrize("seed", [7, 11])
+def test_planted_near_duplicates_are_found(seed: int) -> None:
+    """300 generated base statements (80-150 words of press vocabulary, per-source boilerplate, template
+    siblings, generic headlines) with planted duplicates: 10-20% word edits, swapped sentences and
+    appended boilerplate from another source, or same-source re-posts. Quality bounds, not timing."""
+    corpus = make_corpus(300, seed=seed, days=7)
+    score = evaluate(corpus, pressmon_method(0.20))
+    assert score.planted > 200
+    assert score.recall >= 0.9, score
+    assert score.precision >= 0.95, score
