@@ -211,6 +211,9 @@ def plan_item_alerts(
         deliver, not_before = window_hold(route, seen_at)
         if not deliver:
             continue  # quiet hours with `outside: digest`: the digests carry it
+        if route.group_wait:
+            waited = seen_at + route.group_wait
+            not_before = max(not_before, waited) if not_before else waited
         terms = _distinct(t.matched for m in ms for t in m.terms)
         facts: dict[str, Any] = {}
         for m in ms:
@@ -247,6 +250,7 @@ def plan_item_alerts(
             "diff": diff if kind == "revised" else None,
             "lang": item.lang,
             "repeat_s": route.repeat.total_seconds() if route.repeat else None,
+            "group_wait_s": route.group_wait.total_seconds() if route.group_wait else None,
         }
         alerts.append(
             PlannedAlert(

@@ -268,6 +268,8 @@ class Route(_Model):
     window: Window | None = None  # quiet hours: notify only inside this window
     # Updates of one story (revisions, also-reported) reach a receiver at most once per `repeat`.
     repeat: Duration | None = None
+    # Wait this long before the first message; alerts of the same story queued meanwhile join it.
+    group_wait: Duration | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -26,6 +26,7 @@ from monitor.silence import Silence, covering
 from monitor.store.outbox import (
     ClaimedDelivery,
     claim_deliveries,
+    claim_siblings,
     last_sent_at,
     mark_sending,
     postpone,
@@ -98,6 +99,12 @@ def operator_rows(
     ]
 
 
+def _release(engine: sa.Engine, siblings: Sequence[ClaimedDelivery], now: datetime) -> None:
+    """Grouped rows whose message was not sent go back to pending, due now."""
+    for sib in siblings:
+        postpone(engine, sib, until=now, note="group message not sent; queued again")
+
+
 def _with_thread(engine: sa.Engine, d: ClaimedDelivery) -> dict[str, Any]:
     """The payload, plus where to thread it: a revision goes under the message of the item's first alert
     at the same receiver (``thread_channel``/``thread_ts`` from its ``channel:ts`` reference)."""
@@ -117,6 +124,7 @@ async def _deliver_one(
     now: Callable[[], datetime],
     operators: Sequence[str],
     silences: Sequence[Silence] = (),
+    handled: set[int] | None = None,
 ) -> str:
     if notifier is None:
         error = f"deliver: {d.receiver}: no such receiver in config"
@@ -139,6 +147,16 @@ async def _deliver_one(
             ok = postpone(engine, d, until=until, note=f"repeat: held until {until.isoformat()}")
             return "held" if ok else "lost"
     payload = _with_thread(engine, d)
+    siblings: list[ClaimedDelivery] = []
+    if d.payload.get("group_wait_s") and thread and not d.in_doubt:
+        siblings = claim_siblings(engine, d, str(thread), now=now())
+        if handled is not None:
+            handled.update(sib.id for sib in siblings)
+        if siblings:
+            payload["grouped"] = [
+                {k: s.payload.get(k) for k in ("kind", "source_title", "title", "url", "alert_key")}
+                for s in siblings
+            ]
     if d.in_doubt:
         if isinstance(notifier, Reconciler):
             try:
@@ -155,11 +173,13 @@ async def _deliver_one(
                 return "sent" if ok else "lost"
         log.warning("deliver: %s: %s: earlier send unconfirmed; sending again", d.receiver, d.alert_key)
     if not mark_sending(engine, d):
+        _release(engine, siblings, now())
         return "lost"
     failpoints.hit("after-commit-before-send")
     try:
         ref = await notifier.send(payload)
     except DeliveryError as e:
+        _release(engine, siblings, now())
         if e.ambiguous or e.retryable:
             at = now() + retry_delay(d.attempts, rand=random.random(), retry_after_s=e.retry_after_s)
             state = "ambiguous" if e.ambiguous else "retry"
@@ -177,6 +197,10 @@ async def _deliver_one(
         return "failed" if ok else "lost"
     failpoints.hit("after-send-before-record")
     ok = record_outcome(engine, d, state="sent", now=now(), provider_ref=ref)
+    for sib in siblings:  # delivered inside d's message
+        record_outcome(
+            engine, sib, state="sent", now=now(), provider_ref=ref, error=f"grouped into {d.alert_key}"
+        )
     return "sent" if ok else "lost"
 
 
@@ -197,8 +221,13 @@ async def deliver_due(
         if not claimed:
             return report
         silences = active_silences(engine, now=now())
+        handled: set[int] = set()  # rows that went out grouped into another row's message
         for d in claimed:
-            outcome = await _deliver_one(engine, notifiers.get(d.receiver), d, now, operators, silences)
+            if d.id in handled:
+                continue
+            outcome = await _deliver_one(
+                engine, notifiers.get(d.receiver), d, now, operators, silences, handled
+            )
             if outcome == "sent":
                 report.sent += 1
             elif outcome == "retried":

@@ -26,6 +26,7 @@ from monitor.store.models import OutboxRow
 __all__ = [
     "ClaimedDelivery",
     "claim_deliveries",
+    "claim_siblings",
     "counts_by_state",
     "insert_outbox_rows",
     "last_sent_at",
@@ -69,6 +70,46 @@ def postpone(engine: sa.Engine, d: ClaimedDelivery, *, until: datetime, note: st
             )
         )
         return bool(getattr(res, "rowcount", 0) == 1)
+
+
+def claim_siblings(
+    engine: sa.Engine, d: ClaimedDelivery, thread_key: str, *, now: datetime
+) -> list[ClaimedDelivery]:
+    """Lease the other pending rows of the same story for the same receiver under ``d``'s token, to be
+    sent as one grouped message (``group_wait``)."""
+    pick = (
+        select(OutboxRow.id)
+        .where(
+            col(OutboxRow.receiver) == d.receiver,
+            col(OutboxRow.thread_key) == thread_key,
+            col(OutboxRow.state) == "pending",
+            col(OutboxRow.id) != d.id,
+            sa.or_(
+                col(OutboxRow.lease_until).is_(None),
+                col(OutboxRow.lease_until) < now,
+                col(OutboxRow.lease_token) == d.token,  # claimed in the same batch
+            ),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        sa.update(OutboxRow)
+        .where(col(OutboxRow.id).in_(pick.scalar_subquery()))
+        .values(lease_owner=d.token, lease_token=d.token, lease_until=now + timedelta(minutes=5))
+        .returning(
+            col(OutboxRow.id),
+            col(OutboxRow.alert_key),
+            col(OutboxRow.kind),
+            col(OutboxRow.payload),
+            col(OutboxRow.attempts),
+        )
+    )
+    with write_session(engine) as s:
+        rows = list(s.execute(stmt).all())
+    return [
+        ClaimedDelivery(r[0], d.token, r[1], d.receiver, r[2], dict(r[3]), int(r[4]) + 1, False)
+        for r in sorted(rows, key=lambda r: r[0])
+    ]
 
 
 def provider_ref_of(engine: sa.Engine, alert_key: str, receiver: str) -> str | None:
