@@ -17,7 +17,15 @@ from monitor.diff import StoredRevision, classify, diff_summary, is_material
 from monitor.identity import assign_identity, keys_unstable
 from monitor.match.topics import TopicMatcher
 from monitor.model import Change, ChangeKind, Entry, FetchResult, Item, Mention
-from monitor.plan import AlertReason, PlannedAlert, StoryLink, plan_health_alerts, plan_item_alerts
+from monitor.plan import (
+    AlertReason,
+    GoneItem,
+    PlannedAlert,
+    StoryLink,
+    plan_health_alerts,
+    plan_item_alerts,
+    plan_withdrawn_alerts,
+)
 from monitor.schedule import next_due
 from monitor.stories import StoryCandidate, assign_story, fingerprint
 
@@ -114,6 +122,9 @@ class PollWrite:
     source_alerts: tuple[PlannedAlert, ...] = ()  # source-health: failing / resolved
     # Commit only if no item was stored after this id (story candidates were read up to it); None: no check.
     stories_snapshot: int | None = None
+    gone_checked: tuple[int, ...] = ()  # items whose URL was checked after they left the listing
+    withdrawn: tuple[int, ...] = ()  # ... and answered 404/410
+    withdrawn_alerts: tuple[PlannedAlert, ...] = ()
 
     @property
     def new_count(self) -> int:
@@ -125,7 +136,7 @@ class PollWrite:
 
     @property
     def alert_count(self) -> int:
-        return sum(len(w.alerts) for w in self.items) + len(self.source_alerts)
+        return sum(len(w.alerts) for w in self.items) + len(self.source_alerts) + len(self.withdrawn_alerts)
 
 
 def identify(
@@ -257,6 +268,7 @@ def decide_success(
     key_mode: str,
     key_mode_switched: bool = False,
     stories: Stories = Stories(),
+    gone: Sequence[tuple[int, GoneItem | None]] = (),
     topics: TopicMatcher,
     routes: Sequence[Route],
     now: datetime,
@@ -344,6 +356,20 @@ def decide_success(
                 story_id=link.story_id if link else None,
             )
         )
+    withdrawn = [g for _, g in gone if g is not None]
+    withdrawn_alerts = [
+        a
+        for g in withdrawn
+        for a in plan_withdrawn_alerts(
+            g,
+            source_id=src.id,
+            source_title=src.title or src.id,
+            tags=src.tags,
+            topic_titles=topic_titles,
+            routes=routes,
+            now=now,
+        )
+    ]
     base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s)
     update = SourceUpdate(
         next_due=base.next_due,
@@ -369,4 +395,7 @@ def decide_success(
         entries=len(items),
         notes=tuple(notes),
         source_alerts=_recovered(src, claim, routes, now),
+        gone_checked=tuple(item_id for item_id, _ in gone),
+        withdrawn=tuple(g.item_id for g in withdrawn),
+        withdrawn_alerts=tuple(withdrawn_alerts),
     )

@@ -25,12 +25,14 @@ from monitor.schedule import window_opens_at
 
 __all__ = [
     "AlertReason",
+    "GoneItem",
     "PlannedAlert",
     "RouteContext",
     "StoryLink",
     "alert_key",
     "plan_health_alerts",
     "plan_item_alerts",
+    "plan_withdrawn_alerts",
     "route_receivers",
     "route_targets",
     "window_hold",
@@ -54,6 +56,19 @@ class RouteContext:
     tags: tuple[str, ...]
     kind: AlertKind
     lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GoneItem:
+    """A stored item that left the listing and whose URL now answers 404/410."""
+
+    item_id: int
+    item_key: str
+    title: str
+    url: str
+    revision: int
+    topic_ids: tuple[str, ...]
+    evidence: str  # e.g. "https://... answers HTTP 404"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +175,47 @@ def plan_health_alerts(
         "error_streak": streak,
     }
     return [PlannedAlert(key, r, "source-health", (), payload) for r in receivers]
+
+
+def plan_withdrawn_alerts(
+    gone: GoneItem,
+    *,
+    source_id: str,
+    source_title: str,
+    tags: tuple[str, ...],
+    topic_titles: Mapping[str, str],
+    routes: Sequence[Route],
+    now: datetime,
+) -> list[PlannedAlert]:
+    """A statement that matched topics left the source's listing and its URL answers 404/410: tell the
+    receivers its topics route to (kind ``withdrawn``), in the item's thread."""
+    ctx = RouteContext(source_id=source_id, tags=tags, kind="withdrawn")
+    receivers: list[str] = []
+    for topic_id in gone.topic_ids:
+        receivers.extend(r for r, _ in route_targets(routes, ctx, topic_id) if r not in receivers)
+    key = f"withdrawn:{source_id}:{hashlib.sha256(gone.item_key.encode()).hexdigest()[:20]}"
+    payload: dict[str, Any] = {
+        "alert_key": key,
+        "thread_key": alert_key("new", source_id, gone.item_key, 1),
+        "kind": "withdrawn",
+        "reason": "withdrawn",
+        "source_id": source_id,
+        "source_title": source_title,
+        "title": gone.title,
+        "url": gone.url,
+        "published_at": None,
+        "seen_at": _iso(now),
+        "revision": gone.revision,
+        "topics": [
+            {"id": t, "title": topic_titles.get(t, t), "terms": [], "snippet": ""} for t in gone.topic_ids
+        ],
+        "terms": [],
+        "snippet": gone.evidence,
+        "previous_title": None,
+        "change": None,
+        "diff": None,
+    }
+    return [PlannedAlert(key, r, "withdrawn", gone.topic_ids, payload) for r in receivers]
 
 
 def plan_item_alerts(

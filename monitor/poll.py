@@ -33,6 +33,7 @@ from monitor.pipeline import (
     decide_success,
     identify,
 )
+from monitor.plan import GoneItem
 from monitor.sources.feed import parse_feed
 from monitor.store import polls
 
@@ -97,6 +98,21 @@ async def _heartbeat(ctx: PollContext, claim: ClaimedSource) -> None:
 Decide = Callable[..., Awaitable[PollWrite]]
 
 
+async def _probe(ctx: PollContext, src: Source, url: str) -> str | None:
+    """Is a statement that left the listing gone at its URL? "" (no: it answers), evidence text (yes:
+    404/410), or None (no definite answer: a timeout, a 5xx)."""
+    policy = replace(_policy(src, ctx.allow_private), max_wire_bytes=2_000_000, max_decoded_bytes=2_000_000)
+    try:
+        await fetch(ctx.client, src.id, url, policy=policy)
+    except FetchError as e:
+        if e.status_code in (404, 410):
+            return f"{url} answers HTTP {e.status_code}"
+        if e.kind.value == "too_large":
+            return ""
+        return None
+    return ""
+
+
 async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWrite | Decide:
     """A failure or not-modified write, or (for a parsed feed) a function that decides the write against
     the stories as they are when it is called (so it can be called again if they moved)."""
@@ -154,6 +170,22 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     )
     items, key_mode, switched = identify(entries, claim, guid_keys)
     stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])
+    gone: list[tuple[int, GoneItem | None]] = []
+    if claim.baseline_done and not switched and items:
+        candidates = await asyncio.to_thread(
+            polls.gone_candidates, ctx.engine, src.id, [i.key for i in items], now=ctx.now()
+        )
+        for c in candidates:
+            verdict = await _probe(ctx, src, c.url)
+            if verdict is not None:  # a definite answer; anything else is checked again next poll
+                gone.append(
+                    (
+                        c.item_id,
+                        GoneItem(c.item_id, c.item_key, c.title, c.url, c.revision, c.topic_ids, verdict),
+                    )
+                    if verdict
+                    else (c.item_id, None)
+                )
 
     async def decide(*, check_stories: bool) -> PollWrite:
         stories = Stories()
@@ -170,6 +202,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             key_mode=key_mode,
             key_mode_switched=switched,
             stories=stories,
+            gone=gone,
             topics=ctx.topics,
             routes=ctx.config.routes,
             now=ctx.now(),

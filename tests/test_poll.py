@@ -282,3 +282,40 @@ async def test_same_story_from_two_sources_in_one_pass_alerts_once_then_also_rep
         assert kinds == ["also-reported", "new"]
         rows = {r.kind: r for r in s.exec(select(OutboxRow))}
         assert rows["also-reported"].thread_key == rows["new"].alert_key
+
+
+async def test_statement_gone_from_listing_and_404_is_withdrawn(server: FeedServer, make_app: object) -> None:
+    def feed(*items: tuple[str, str, str]) -> bytes:
+        body = rss(*items)
+        for g, _, _ in items:
+            body = body.replace(f"https://www.dsca.mil/a/{g}<".encode(), f"{server.url('/a/' + g)}<".encode())
+        return body
+
+    other = (
+        "3",
+        "Japan – PAC-3",
+        "a possible Foreign Military Sale to the Government of Japan of PAC-3 missiles",
+    )
+    server.set("/dsca.xml", feed(POLAND))
+    app, out = make_app(make_config(server, "dsca"))  # type: ignore[operator]
+    await app.poll_pass()
+    server.set("/dsca.xml", feed(POLAND, JAPAN, other))
+    await app.poll_pass()
+    await app.deliver()
+    # Both Japan statements leave the listing: one is withdrawn (410), the other still answers.
+    server.status("/a/2", 410)
+    server.set("/a/3", b"<html>still here</html>", content_type="text/html")
+    server.set("/dsca.xml", feed(POLAND))
+    report = await app.poll_pass()
+    assert report.sources[0].alerts == 1
+    await app.deliver()
+    text = out.getvalue()
+    assert text.count("━━ WITHDRAWN ━━") == 1 and "Japan – SM-6" in text.split("WITHDRAWN")[1]
+    assert "HTTP 410" in text
+    probes = server.hits("/a/3")
+    server.set("/dsca.xml", feed(POLAND, ("4", "Weather", "Sunny in Tokyo")))
+    await app.poll_pass()  # a changed listing: still not probed again while it stays unlisted
+    assert server.hits("/a/3") == probes
+    with read_session(app.engine) as s:
+        withdrawn = [r.item_key for r in s.exec(select(ItemRow)) if r.withdrawn_at is not None]
+        assert withdrawn == ["g:2"]

@@ -1,4 +1,4 @@
-"""silences, digests, mention reason, outbox thread, stories
+"""silences, digests, threads, stories, withdrawals
 
 Revision ID: 0003
 Revises: 0002
@@ -55,6 +55,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_silence_ends_at'), ['ends_at'], unique=False)
 
     with op.batch_alter_table('item', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('gone_checked_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('story_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('fingerprint', sa.LargeBinary(), nullable=True))
         batch_op.create_index(batch_op.f('ix_item_story_id'), ['story_id'], unique=False)
@@ -81,6 +82,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_item_story_id'))
         batch_op.drop_column('fingerprint')
         batch_op.drop_column('story_id')
+        batch_op.drop_column('gone_checked_at')
 
     with op.batch_alter_table('silence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_silence_ends_at'))

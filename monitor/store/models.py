@@ -94,6 +94,8 @@ class ItemRow(SQLModel, table=True):
     first_seen_at: datetime = _utc()
     last_seen_at: datetime = _utc()
     withdrawn_at: datetime | None = _utc(default=None, nullable=True)
+    # When we last checked the URL of this item after it left the source's listing (withdrawn or not).
+    gone_checked_at: datetime | None = _utc(default=None, nullable=True)
     revision_count: int = 1
     content_hash: str = Field(max_length=64)  # hash of the current revision
     # Near-duplicates across sources share a story: the id of the story's first item (monitor.stories).

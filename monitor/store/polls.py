@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from monitor.store.outbox import insert_outbox_rows
 __all__ = [
     "claim_sources",
     "commit_poll",
+    "gone_candidates",
     "heartbeat",
     "load_stored",
     "recent_stories",
@@ -186,6 +188,60 @@ def recent_identity_keys(engine: sa.Engine, source_id: str, *, limit: int = 1000
             out.add(key)
             if url:
                 out.add("u:" + url)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class GoneCandidate:
+    item_id: int
+    item_key: str
+    title: str
+    url: str
+    revision: int
+    topic_ids: tuple[str, ...]
+
+
+def gone_candidates(
+    engine: sa.Engine, source_id: str, present: Sequence[str], *, now: datetime, limit: int = 5
+) -> list[GoneCandidate]:
+    """Items with topic mentions that were in a recent listing (seen in the last 2 days, first seen in
+    the last 14), are not in this one, were never checked since, and have a URL: the ones whose
+    disappearance may be a withdrawal. At most ``limit`` per poll (each costs a fetch)."""
+    with read_session(engine) as s:
+        q = (
+            select(ItemRow)
+            .where(
+                col(ItemRow.source_id) == source_id,
+                col(ItemRow.withdrawn_at).is_(None),
+                col(ItemRow.canonical_url).is_not(None),
+                col(ItemRow.last_seen_at) >= now - timedelta(days=2),
+                col(ItemRow.first_seen_at) >= now - timedelta(days=14),
+                sa.or_(
+                    col(ItemRow.gone_checked_at).is_(None),
+                    col(ItemRow.gone_checked_at) < col(ItemRow.last_seen_at),
+                ),
+            )
+            .order_by(col(ItemRow.last_seen_at).desc())
+        )
+        keep = set(present)
+        out: list[GoneCandidate] = []
+        for item in s.exec(q):
+            if item.item_key in keep or item.id is None or item.canonical_url is None:
+                continue
+            topics = s.exec(
+                select(MentionRow.topic_id)
+                .join(RevisionRow, col(RevisionRow.id) == col(MentionRow.revision_id))
+                .where(col(RevisionRow.item_id) == item.id, col(RevisionRow.seq) == item.revision_count)
+            ).all()
+            if not topics:
+                continue
+            out.append(
+                GoneCandidate(
+                    item.id, item.item_key, item.title, item.canonical_url, item.revision_count, tuple(topics)
+                )
+            )
+            if len(out) >= limit:
+                break
         return out
 
 
@@ -403,7 +459,17 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
             if newest > write.stories_snapshot:
                 raise StaleStories(write.source_id)
         _write_items(s, write, now=now)
-        _insert_outbox(s, [(a, None) for a in write.source_alerts], now=now)
+        _insert_outbox(s, [(a, None) for a in (*write.source_alerts, *write.withdrawn_alerts)], now=now)
+        if write.gone_checked:
+            s.execute(
+                sa.update(ItemRow)
+                .where(col(ItemRow.id).in_(list(write.gone_checked)))
+                .values(gone_checked_at=now)
+            )
+        if write.withdrawn:
+            s.execute(
+                sa.update(ItemRow).where(col(ItemRow.id).in_(list(write.withdrawn))).values(withdrawn_at=now)
+            )
         if write.seen_keys:
             keys = list(write.seen_keys)
             for i in range(0, len(keys), 500):
