@@ -12,7 +12,7 @@ import os
 import random
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -184,6 +184,8 @@ class App:
             rand=rand,
         )
         self._lock: DaemonLock | None = None
+        self._stream = stream
+        self._template_dirs = tuple(template_dirs)
         self.digests = DigestRunner(engine, config, owner=self.owner, now=now, lease=self.lease, smtp=None)
 
     @classmethod
@@ -197,7 +199,11 @@ class App:
         template_dirs: Sequence[Path] = (),
         now: Callable[[], datetime] = utcnow,
     ) -> App:
-        dirs = [*template_dirs, *([settings.template_dir] if settings.template_dir else [])]
+        dirs = [
+            *template_dirs,
+            *([config.templates] if config.templates else []),
+            *([settings.template_dir] if settings.template_dir else []),
+        ]
         notifiers, problems = build_notifiers(settings, config, template_dirs=dirs, stream=stream)
         if problems:
             raise ConfigError(problems)
@@ -216,6 +222,32 @@ class App:
         )
 
     # -- lifecycle -------------------------------------------------------------------------------------
+
+    def reload(self, config: Config) -> None:
+        """Swap in a new config (SIGHUP): build everything that can fail first, then swap. Raises
+        ConfigError and changes nothing when the new config cannot run. Nothing queued or sent is
+        touched, so a reload re-sends nothing (the outbox is the truth)."""
+        notifiers, problems = build_notifiers(
+            self.settings, config, template_dirs=self._template_dirs, stream=self._stream
+        )
+        if problems:
+            raise ConfigError(problems)
+        topics = TopicMatcher(config.topics)
+        digests = DigestRunner(
+            self.engine,
+            config,
+            owner=self.owner,
+            now=self.now,
+            lease=self.lease,
+            smtp=smtp_settings(config),
+            stream=self._stream,
+            template_dirs=self._template_dirs,
+        )
+        polls.sync_sources(self.engine, config.sources, now=self.now())
+        self.config = config
+        self.notifiers = notifiers
+        self.digests = digests
+        self.poll_ctx = replace(self.poll_ctx, config=config, topics=topics)
 
     def prepare_database(self, *, exclusive: bool) -> None:
         """Apply pending migrations and register configured sources. With ``exclusive`` (the daemon),

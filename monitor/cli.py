@@ -138,7 +138,7 @@ def run(config: ConfigOpt = None, verbose: Annotated[bool, typer.Option("--verbo
         application = App.build(settings, cfg)
         try:
             application.prepare_database(exclusive=True)
-            await Daemon(application).run()
+            await Daemon(application, reload_config=lambda: load_config(config or settings.config_file)).run()
         finally:
             await application.aclose()
 

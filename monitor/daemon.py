@@ -1,6 +1,7 @@
 """The daemon: APScheduler is the local clock, the database is the coordinator (DESIGN "Scale").
 
-Two interval jobs tick: the claim loop (lease due sources, poll each in its own task, bounded by
+SIGHUP reloads feeds.yaml (build, then swap; a broken file is refused and the old config keeps
+running). Interval jobs tick: the claim loop (lease due sources, poll each in its own task, bounded by
 ``max_concurrent_fetches``) and the delivery loop (drain the outbox). SIGTERM/SIGINT stop the ticks,
 let in-flight polls and sends finish within ``drain_seconds``, release leases, and return (exit 0).
 """
@@ -10,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.app import App
+from monitor.config.schema import Config
+from monitor.errors import PressmonError
 
 __all__ = ["Daemon"]
 
@@ -22,8 +26,9 @@ log = logging.getLogger("pressmon.daemon")
 
 
 class Daemon:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, reload_config: Callable[[], Config] | None = None) -> None:
         self.app = app
+        self._reload_config = reload_config
         self.stopping = asyncio.Event()
         self._polls: set[asyncio.Task[object]] = set()
         self._delivering: asyncio.Task[object] | None = None
@@ -89,6 +94,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_signal, sig)
+        loop.add_signal_handler(signal.SIGHUP, self._on_reload)
         tick = self.app.settings.tick_seconds
         scheduler = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
@@ -113,8 +119,25 @@ class Daemon:
         finally:
             scheduler.shutdown(wait=False)
             await self._drain()
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+
+    def _on_reload(self) -> None:
+        if self._reload_config is None:
+            log.warning("daemon: SIGHUP received but no config file to reload")
+            return
+        try:
+            config = self._reload_config()
+            self.app.reload(config)
+        except PressmonError as e:
+            log.error("daemon: reload refused, still running the previous config:\n%s", e)
+            return
+        log.info(
+            "daemon: reloaded: %d sources, %d topics, %d receivers",
+            len(config.sources),
+            len(config.topics),
+            len(config.receivers),
+        )
 
     def _on_signal(self, sig: signal.Signals) -> None:
         log.info("daemon: %s received; draining in-flight work", sig.name)

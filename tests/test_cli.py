@@ -178,3 +178,31 @@ def test_topics_test_shows_matches_highlights_facts_and_near_misses(env: Path) -
     feed.write_bytes(rss(POLAND, JAPAN))
     from_file = runner.invoke(app, ["topics", "test", "-t", "fms-japan", "--file", str(feed)])
     assert "1 of 2 samples matched" in from_file.output
+
+
+def test_templates_directory_overrides_bundled_ones(env: Path) -> None:
+    (env / "mine").mkdir()
+    (env / "mine" / "console.txt.j2").write_text("MY ALERT: {{ title }}\n")
+    (env / "feeds.yaml").write_text(
+        CONFIG.format(good="https://a.example/x", bad="https://b.example/y") + "templates: mine\n"
+    )
+    from monitor.app import App
+    from monitor.config.loader import load_config
+    from monitor.settings import Settings
+
+    config = load_config(env / "feeds.yaml")
+    assert config.templates == env / "mine"
+    import io
+
+    out = io.StringIO()
+    app_ = App.build(Settings(), config, stream=out)
+    import asyncio
+
+    asyncio.run(app_.notifiers["console"].send({"alert_key": "k", "title": "Hello"}))
+    asyncio.run(app_.aclose())
+    assert out.getvalue() == "MY ALERT: Hello\n\n"
+    (env / "bad.yaml").write_text(
+        CONFIG.format(good="https://a.example/x", bad="https://b.example/y") + "templates: nope\n"
+    )
+    broken = runner.invoke(app, ["config", "check", "bad.yaml"])
+    assert broken.exit_code == 1 and "templates:" in broken.output and "is not a directory" in broken.output

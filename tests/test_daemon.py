@@ -209,3 +209,37 @@ def test_second_daemon_on_one_sqlite_file_refuses(
         assert "another pressmon daemon" in second.stderr.decode()
     finally:
         assert first.stop(signal.SIGTERM) == 0, first.stderr
+
+
+def test_sighup_reloads_without_resending_and_refuses_a_broken_file(
+    server: FeedServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    """RELIABILITY case 29: a reload with sent rows re-sends nothing; a broken file is refused."""
+    cfg = tmp_path / "feeds.yaml"
+    good = CONFIG.format(url=server.url("/dsca.xml"))
+    cfg.write_text(good)
+    env = _env(sqlite_url)
+    server.set("/dsca.xml", rss(POLAND))
+    assert (
+        subprocess.run(
+            _pressmon("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+        ).returncode
+        == 0
+    )
+    server.set("/dsca.xml", rss(POLAND, JAPAN))
+    daemon = Daemon(cfg, env, tmp_path, "d")
+    try:
+        _wait(lambda: _counts(sqlite_url) == (2, {"sent": 1}), 40, "the alert")
+        cfg.write_text(good.replace("every: 2s", "every: 2 seconds"))
+        daemon.proc.send_signal(signal.SIGHUP)
+        _wait(lambda: "reload refused" in daemon.stderr, 20, "the broken reload to be refused")
+        assert '"2 seconds" is not a duration' in daemon.stderr
+        cfg.write_text(good.replace("title: FMS to Japan", "title: FMS (Japan)"))
+        daemon.proc.send_signal(signal.SIGHUP)
+        _wait(lambda: "daemon: reloaded" in daemon.stderr, 20, "the reload")
+        time.sleep(3)  # several ticks and polls after the reload
+        assert daemon.proc.poll() is None
+    finally:
+        assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
+    assert _counts(sqlite_url) == (2, {"sent": 1})
+    assert daemon.stdout.count("Japan – SM-6") == 1

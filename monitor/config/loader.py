@@ -78,7 +78,13 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ConfigError([f"{filename}: not UTF-8 text (bad byte at offset {e.start})"]) from None
-    return load_config_text(text, filename=filename)
+    config = load_config_text(text, filename=filename)
+    if config.templates is not None and not config.templates.is_absolute():
+        # A relative templates directory is relative to the feeds.yaml that names it.
+        config = config.model_copy(update={"templates": Path(path).parent / config.templates})
+    if config.templates is not None and not config.templates.is_dir():
+        raise ConfigError([f"{filename}: templates: {config.templates} is not a directory"])
+    return config
 
 
 def load_config_text(text: str, *, filename: str = "feeds.yaml") -> Config:

@@ -10,6 +10,7 @@ import json
 import math
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -398,6 +399,8 @@ class Config(_Model):
     receivers: dict[str, Receiver] = Field(default_factory=_default_receivers)
     digests: dict[str, Digest] = Field(default_factory=dict)
     smtp: Smtp | None = None  # without it, digests are printed to the console
+    # A directory of templates overriding the bundled alerts/ ones by file name (relative to feeds.yaml).
+    templates: Path | None = None
     # Receivers told when a delivery fails permanently (a 4xx from Slack, a refused mailbox...).
     operator: tuple[str, ...] = ()
 
