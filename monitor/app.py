@@ -39,6 +39,7 @@ from monitor.settings import Settings, secret
 from monitor.store import polls
 from monitor.store.engine import DaemonLock, make_engine, sqlite_path
 from monitor.store.migrate import upgrade
+from monitor.store.outbox import release_delivery_leases
 
 __all__ = ["App", "PassReport"]
 
@@ -186,7 +187,16 @@ class App:
         self._lock: DaemonLock | None = None
         self._stream = stream
         self._template_dirs = tuple(template_dirs)
-        self.digests = DigestRunner(engine, config, owner=self.owner, now=now, lease=self.lease, smtp=None)
+        self.digests = DigestRunner(
+            engine,
+            config,
+            owner=self.owner,
+            now=now,
+            lease=self.lease,
+            smtp=smtp,
+            stream=stream,
+            template_dirs=template_dirs,
+        )
 
     @classmethod
     def build(
@@ -269,7 +279,9 @@ class App:
             raise StoreError(f"store: cannot open {self.engine.url!r}: {e.orig}") from e
         polls.sync_sources(self.engine, self.config.sources, now=self.now())
         if self._lock is not None:
+            # We hold the one-daemon lock: any lease in the file belongs to a dead predecessor.
             polls.release_leases(self.engine)
+            release_delivery_leases(self.engine)
             if not exclusive:
                 self._lock.release()
                 self._lock = None

@@ -34,6 +34,7 @@ __all__ = [
     "postpone",
     "provider_ref_of",
     "record_outcome",
+    "release_delivery_leases",
 ]
 
 
@@ -231,6 +232,20 @@ def record_outcome(
             return False
         insert_outbox_rows(s, queue)
         return True
+
+
+def release_delivery_leases(engine: sa.Engine) -> None:
+    """Drop every outbox and digest-run lease (SQLite start-up, under the one-daemon lock: their holder
+    is dead). Rows in ``sending`` stay in doubt and are reconciled before any re-send."""
+    from monitor.store.models import DigestRunRow
+
+    with write_session(engine) as s:
+        for table in (OutboxRow, DigestRunRow):
+            s.execute(
+                sa.update(table)
+                .where(col(table.lease_token).is_not(None))
+                .values(lease_owner=None, lease_token=None, lease_until=None)
+            )
 
 
 def counts_by_state(engine: sa.Engine) -> dict[str, int]:

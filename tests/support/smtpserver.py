@@ -16,6 +16,9 @@ Behaviours, set at any time from the test:
     smtp.fail_next(1, code=421, stage="mail")      # the next N transactions get a 4xx at MAIL, RCPT or DATA
     smtp.drop_after_data(1)                        # the next N messages are recorded (as if queued), then
                                                    # the connection is dropped before the final reply
+    smtp.hold_after_data(1, seconds=30)            # the next N messages are recorded, then the final reply
+                                                   # is held back (cut short when the server stops): a
+                                                   # client killed meanwhile never hears it was accepted
 
 Records: ``smtp.envelopes`` (each: mail_from, rcpt_tos, raw bytes, tls, login), ``smtp.messages()``
 (parsed with ``policy.default``), ``smtp.auth_attempts`` (login names), ``smtp.transactions`` (MAIL
@@ -124,12 +127,15 @@ class _Handler:
             drop = s._drops > 0
             if drop:
                 s._drops -= 1
+            hold = s._holds.pop(0) if s._holds and not drop else None
             n = len(s.envelopes)
         if drop:
             # Queued, but the client never hears so: close the socket without a reply.
             transport = cast(asyncio.Transport, server.transport)
             transport.abort()
             await asyncio.sleep(30)  # cancelled by connection_lost
+        if hold is not None:
+            await asyncio.to_thread(s._stopping.wait, hold)  # the answer, late (or when the server stops)
         return f"250 2.0.0 OK queued as T{n:04d}"
 
 
@@ -190,6 +196,8 @@ class SmtpServer:
         self._rejected: set[str] = set()
         self._fail: list[tuple[Stage, str]] = []
         self._drops = 0
+        self._holds: list[float] = []
+        self._stopping = threading.Event()
         self._credentials = auth or plain_auth
 
         kwargs: dict[str, Any] = {"server_hostname": "mx.pressmon.test", "ready_timeout": 10}
@@ -219,6 +227,7 @@ class SmtpServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._controller.stop()
 
     def __enter__(self) -> SmtpServer:
@@ -247,6 +256,10 @@ class SmtpServer:
     def drop_after_data(self, n: int = 1) -> None:
         with self._lock:
             self._drops += n
+
+    def hold_after_data(self, n: int = 1, *, seconds: float = 30.0) -> None:
+        with self._lock:
+            self._holds.extend([seconds] * n)
 
     # -- records -------------------------------------------------------------------------------------
 
