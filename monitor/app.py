@@ -330,7 +330,7 @@ class App:
         await asyncio.to_thread(self.digests.schedule)
         return await self.digests.run_due()
 
-    async def deliver(self) -> DeliveryReport:
+    async def deliver(self, *, should_stop: Callable[[], bool] = lambda: False) -> DeliveryReport:
         return await deliver_due(
             self.engine,
             self.notifiers,
@@ -338,4 +338,5 @@ class App:
             now=self.now,
             lease=self.lease,
             operators=self.config.operator,
+            should_stop=should_stop,
         )

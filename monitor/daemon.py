@@ -85,7 +85,7 @@ class Daemon:
 
     async def _deliver(self) -> object:
         try:
-            return await self.app.deliver()
+            return await self.app.deliver(should_stop=self.stopping.is_set)
         except Exception as e:
             log.error("daemon: delivery pass failed: %s", e)
             return None

@@ -243,3 +243,50 @@ def test_sighup_reloads_without_resending_and_refuses_a_broken_file(
         assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
     assert _counts(sqlite_url) == (2, {"sent": 1})
     assert daemon.stdout.count("Japan – SM-6") == 1
+
+
+def test_sigterm_with_a_send_in_flight_finishes_it_and_restart_sends_nothing_twice(
+    server: FeedServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    """RELIABILITY case 28: SIGTERM while Slack is answering slowly: the send completes and is recorded,
+    the rest is released, the process exits 0, and a restart delivers the rest exactly once."""
+    from tests.support.fakeslack import TOKEN, FakeSlack
+
+    slack = FakeSlack(min_interval_s=0.0).start()
+    try:
+        cfg = tmp_path / "feeds.yaml"
+        config = (
+            CONFIG.format(url=server.url("/dsca.xml"))
+            .replace(
+                "receivers:\n  console: {kind: console}",
+                "receivers:\n  console: {kind: console}\n  slack: {kind: slack, channel: C123, token_env: T_TOKEN, pace_s: 0}",
+            )
+            .replace("  - to: [console]", "  - to: [slack]")
+        )
+        cfg.write_text(config)
+        env = _env(sqlite_url, T_TOKEN=TOKEN, PRESSMON_SLACK_API_URL=slack.base_url)
+        server.set("/dsca.xml", rss(POLAND))
+        assert (
+            subprocess.run(
+                _pressmon("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+            ).returncode
+            == 0
+        )
+        three = [(f"j{n}", f"Japan – system {n}", JAPAN[2]) for n in range(3)]
+        server.set("/dsca.xml", rss(POLAND, *three))
+        slack.delay_next_after_accept(1, seconds=2.5)
+        daemon = Daemon(cfg, env, tmp_path, "d")
+        try:
+            _wait(lambda: slack.posts >= 1, 40, "the first (slow) post")
+        finally:
+            assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
+        items, states = _counts(sqlite_url)
+        assert states.get("sent") == 1 and slack.posts == 1  # the in-flight send finished and was recorded
+        daemon = Daemon(cfg, env, tmp_path, "d2")
+        try:
+            _wait(lambda: _counts(sqlite_url)[1] == {"sent": 3}, 40, "the rest")
+        finally:
+            assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
+        assert slack.posts == 3 and len(slack.messages("C123")) == 3
+    finally:
+        slack.stop()

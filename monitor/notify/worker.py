@@ -213,8 +213,10 @@ async def deliver_due(
     lease: timedelta,
     batch: int = 50,
     operators: Sequence[str] = (),
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> DeliveryReport:
-    """Deliver every due outbox row, batch by batch, until none is due."""
+    """Deliver every due outbox row, batch by batch, until none is due (or ``should_stop``: then the send
+    in progress finishes and the rest of the batch is released unsent)."""
     report = DeliveryReport()
     while True:
         claimed = claim_deliveries(engine, owner=owner, now=now(), lease=lease, limit=batch)
@@ -222,7 +224,12 @@ async def deliver_due(
             return report
         silences = active_silences(engine, now=now())
         handled: set[int] = set()  # rows that went out grouped into another row's message
-        for d in claimed:
+        for n, d in enumerate(claimed):
+            if should_stop():  # shutting down: finish nothing new; hand the rest back at once
+                for rest in claimed[n:]:
+                    if rest.id not in handled:
+                        postpone(engine, rest, until=now(), note="released at shutdown")
+                return report
             if d.id in handled:
                 continue
             outcome = await _deliver_one(
