@@ -189,7 +189,8 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
 
     async def decide(*, check_stories: bool) -> PollWrite:
         stories = Stories()
-        if any(i.key not in stored for i in items):  # only new items look for a story to join
+        baseline = not claim.baseline_done or switched  # stored, not alerted: no story to join
+        if not baseline and any(i.key not in stored for i in items):  # only new items look for a story
             stories = await asyncio.to_thread(
                 polls.recent_stories, ctx.engine, since=ctx.now() - STORY_WINDOW
             )
@@ -208,7 +209,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             now=ctx.now(),
             rand=ctx.rand(),
         )
-        return replace(write, stories_snapshot=stories.snapshot if check_stories else None)
+        return replace(write, stories_snapshot=stories.snapshot if check_stories and not baseline else None)
 
     return decide
 
