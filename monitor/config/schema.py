@@ -233,6 +233,14 @@ class RouteMatch(_Model):
     kind: tuple[AlertKind, ...] = ()
 
 
+def _check_tz(v: str) -> str:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{quote(v)} is not a time zone; use e.g. Asia/Tokyo") from None
+    return v
+
+
 class Window(_Model):
     """When a route may notify: ``days`` between ``start`` and ``end`` local time in ``timezone``
     (``end`` before ``start`` spans midnight). Outside it an alert is held until the window opens
@@ -254,11 +262,7 @@ class Window(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{quote(v)} is not a time zone; use e.g. Asia/Tokyo") from None
-        return v
+        return _check_tz(v)
 
 
 class Route(_Model):
@@ -368,11 +372,7 @@ class Digest(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{quote(v)} is not a time zone; use e.g. Asia/Tokyo") from None
-        return v
+        return _check_tz(v)
 
 
 class Smtp(_Model):
