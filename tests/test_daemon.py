@@ -280,7 +280,7 @@ def test_sigterm_with_a_send_in_flight_finishes_it_and_restart_sends_nothing_twi
             _wait(lambda: slack.posts >= 1, 40, "the first (slow) post")
         finally:
             assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
-        items, states = _counts(sqlite_url)
+        _, states = _counts(sqlite_url)
         assert states.get("sent") == 1 and slack.posts == 1  # the in-flight send finished and was recorded
         daemon = Daemon(cfg, env, tmp_path, "d2")
         try:
