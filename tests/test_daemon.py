@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlmodel import select
 
 from monitor.store.engine import make_engine, read_session
 from monitor.store.models import ItemRow, OutboxRow
+from tests.support.daemon import Daemon, pressmon_argv
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.test_poll import JAPAN, POLAND, rss
 
@@ -59,37 +59,6 @@ def _env(db_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def _pressmon(*args: str) -> list[str]:
-    return [sys.executable, "-m", "monitor", *args]
-
-
-class Daemon:
-    """``pressmon run`` as a subprocess, its output in files (no pipes to fill or leak)."""
-
-    def __init__(self, cfg: Path, env: dict[str, str], logdir: Path, name: str) -> None:
-        self.out_path, self.err_path = logdir / f"{name}.out", logdir / f"{name}.err"
-        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
-            self.proc = subprocess.Popen(_pressmon("run", "-c", str(cfg)), env=env, stdout=out, stderr=err)
-
-    def stop(self, sig: signal.Signals, timeout: float = 20) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout=timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-
-    @property
-    def stdout(self) -> str:
-        return self.out_path.read_text()
-
-    @property
-    def stderr(self) -> str:
-        return self.err_path.read_text()
-
-
 def _wait(cond: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -130,7 +99,7 @@ def test_sigkill_mid_poll_loses_nothing_and_does_not_realert(
     # Baseline.
     server.set("/dsca.xml", rss(POLAND))
     done = subprocess.run(
-        _pressmon("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+        pressmon_argv("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
     )
     assert done.returncode == 0, done.stderr.decode()
     assert _counts(db_url) == (1, {})
@@ -159,7 +128,7 @@ def test_sigkill_mid_poll_loses_nothing_and_does_not_realert(
     server.set("/dsca.xml", rss(POLAND, JAPAN), etag='"b"')
     polled = server.hits("/dsca.xml")
     done = subprocess.run(
-        _pressmon("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+        pressmon_argv("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
     )
     assert done.returncode == 0, done.stderr.decode()
     assert server.hits("/dsca.xml") > polled
@@ -186,8 +155,10 @@ def test_broken_config_starts_nothing(tmp_path: Path) -> None:
     cfg.write_text(CONFIG.format(url="https://example.org/x.xml").replace("every: 2s", "every: 15 minutes"))
     db = tmp_path / "p.db"
     env = _env(f"sqlite:///{db}")
-    check = subprocess.run(_pressmon("config", "check", str(cfg)), env=env, capture_output=True, timeout=60)
-    run = subprocess.run(_pressmon("run", "-c", str(cfg)), env=env, capture_output=True, timeout=60)
+    check = subprocess.run(
+        pressmon_argv("config", "check", str(cfg)), env=env, capture_output=True, timeout=60
+    )
+    run = subprocess.run(pressmon_argv("run", "-c", str(cfg)), env=env, capture_output=True, timeout=60)
     expected = f'{cfg}:5 sources[0].every: "15 minutes" is not a duration; use e.g. 15m'
     assert check.returncode == 1 and expected in check.stderr.decode()
     assert run.returncode == 1 and expected in run.stderr.decode()
@@ -204,7 +175,9 @@ def test_second_daemon_on_one_sqlite_file_refuses(
     first = Daemon(cfg, env, tmp_path, "first")
     try:
         _wait(lambda: server.hits("/dsca.xml") > 0, 30, "the first daemon to poll")
-        second = subprocess.run(_pressmon("run", "-c", str(cfg)), env=env, capture_output=True, timeout=60)
+        second = subprocess.run(
+            pressmon_argv("run", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+        )
         assert second.returncode == 1
         assert "another pressmon daemon" in second.stderr.decode()
     finally:
@@ -222,7 +195,7 @@ def test_sighup_reloads_without_resending_and_refuses_a_broken_file(
     server.set("/dsca.xml", rss(POLAND))
     assert (
         subprocess.run(
-            _pressmon("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+            pressmon_argv("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
         ).returncode
         == 0
     )
@@ -268,7 +241,7 @@ def test_sigterm_with_a_send_in_flight_finishes_it_and_restart_sends_nothing_twi
         server.set("/dsca.xml", rss(POLAND))
         assert (
             subprocess.run(
-                _pressmon("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+                pressmon_argv("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
             ).returncode
             == 0
         )

@@ -32,8 +32,6 @@ import io
 import math
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import traceback
@@ -58,6 +56,7 @@ from monitor.demo.server import DemoServer
 from monitor.settings import Settings
 from monitor.store.engine import make_engine, read_session
 from monitor.store.models import DigestRunRow, OutboxRow, PollLogRow
+from tests.support.daemon import Daemon
 from tests.support.fakeslack import TOKEN, FakeSlack
 from tests.support.smtpserver import SmtpServer
 
@@ -142,36 +141,6 @@ def _reference(tmp: Path) -> dict[str, str]:
 # --- the daemon as a subprocess ------------------------------------------------------------------
 
 
-class _Daemon:
-    """``pressmon run`` with its output in files."""
-
-    def __init__(self, cfg: Path, env: dict[str, str], logdir: Path, name: str) -> None:
-        self.name = name
-        self.out_path, self.err_path = logdir / f"{name}.out", logdir / f"{name}.err"
-        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "monitor", "run", "-c", str(cfg)], env=env, stdout=out, stderr=err
-            )
-
-    def stop(self, sig: signal.Signals, timeout: float = 20) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout=timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-
-    @property
-    def stdout(self) -> str:
-        return self.out_path.read_text(errors="replace")
-
-    @property
-    def stderr(self) -> str:
-        return self.err_path.read_text(errors="replace")
-
-
 class _Timeout(AssertionError):
     pass
 
@@ -197,7 +166,7 @@ class World:
     slack: FakeSlack
     smtp: SmtpServer
     seen: dict[str, Any] = field(default_factory=dict)  # what the tests assert on
-    daemons: list[_Daemon] = field(default_factory=list)
+    daemons: list[Daemon] = field(default_factory=list)
     error: str | None = None
     error_phase: str = ""  # "A" (alerts) or "B" (digest)
     mentions_stored: threading.Event = field(default_factory=threading.Event)
@@ -225,7 +194,7 @@ class World:
             _config(self.demo.base_url, smtp_port=self.smtp.port, digest_at=digest_at), encoding="utf-8"
         )
 
-    def start(self, label: str) -> _Daemon:
+    def start(self, label: str) -> Daemon:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMON_")}
         env.update(
             PRESSMON_DATABASE_URL=self.db_url,
@@ -241,7 +210,7 @@ class World:
             self.markers.mkdir(exist_ok=True)
             env.update(PRESSMON_FAILPOINTS=self.failpoint, PRESSMON_FAILPOINT_DIR=str(self.markers))
         self.step(f"start {label}")
-        d = _Daemon(self.cfg, env, self.root, label)
+        d = Daemon(self.cfg, env, self.root, label)
         self.daemons.append(d)
         return d
 
