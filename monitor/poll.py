@@ -42,6 +42,7 @@ __all__ = ["PollContext", "SourceReport", "poll_source"]
 log = logging.getLogger("pressmon.poll")
 
 STORY_WINDOW = timedelta(hours=72)  # how far back a new item looks for a story to join
+STORY_ATTEMPTS = 25  # decide-and-commit tries when other polls keep committing new items meanwhile
 
 
 @dataclass(frozen=True)
@@ -221,9 +222,12 @@ async def poll_source(ctx: PollContext, claim: ClaimedSource) -> SourceReport:
     try:
         outcome = await _decide(ctx, src, claim)
         # Two sources polled at once may carry the same story: a commit that finds items stored since
-        # its story candidates were read decides again (optimistic; the last try commits regardless).
-        for attempt in range(3):
-            write = outcome if isinstance(outcome, PollWrite) else await outcome(check_stories=attempt < 2)
+        # its story candidates were read decides again. Each such retry means another poll committed,
+        # so with a pass of n concurrent polls n-1 retries suffice; the last allowed try commits
+        # regardless (at worst an also-reported item alerts as new).
+        for attempt in range(STORY_ATTEMPTS):
+            last = attempt == STORY_ATTEMPTS - 1
+            write = outcome if isinstance(outcome, PollWrite) else await outcome(check_stories=not last)
             failpoints.hit("mid-poll")
             try:
                 await asyncio.to_thread(
