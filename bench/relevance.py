@@ -1,10 +1,18 @@
 """Relevance benchmark: per-topic precision, recall and F1 of pressmon's topics on the labelled corpus.
 
-Run ``.venv/bin/python bench/relevance.py [--corpus PATH] [--feeds PATH] [--verbose]``.
+Run ``.venv/bin/python bench/relevance.py [--corpus PATH] [--blind PATH] [--feeds PATH] [--verbose]``.
 
-The corpus (``tests/corpus/*.yaml``, labelling guidelines at the top of ``relevance.yaml``) holds short
-texts written in the style of real statements and headlines, each labelled with the topic ids that
-should fire. Two matchers run over it in the same run:
+Two labelled sets, scored side by side (per topic, per language, micro and macro):
+
+- the *tuning* set, ``tests/corpus/*.yaml`` (labelling guidelines at the top of ``relevance.yaml``):
+  written alongside the queries, used to tune them;
+- the *blind* set, ``tests/corpus/blind/*.yaml``: written to the same guidelines by someone who had not
+  read the queries, frozen. It scores, it never tunes: ``--verbose`` lists misclassified items of the
+  tuning set only (``--show-blind-items`` would list the blind set's too; using it to fix queries
+  defeats the point of the set).
+
+Each holds short texts written in the style of real statements and headlines, each labelled with the
+topic ids that should fire. Two matchers run over them in the same run:
 
 - ``pressmon``: the topics shipped in feeds.yaml, through :func:`pressmon_matches`, the one adapter
   that knows which matcher pressmon uses;
@@ -33,12 +41,36 @@ from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "tests" / "corpus"
+DEFAULT_BLIND = ROOT / "tests" / "corpus" / "blind"
 DEFAULT_FEEDS = ROOT / "feeds.yaml"
+
+# The corpus ``source`` field names the kind of source an entry imitates; the daemon knows the concepts
+# a configured source implies (``implies:`` in feeds.yaml). This table is the bench's stand-in: the
+# voices of the Japanese government imply @japan, those of the US government imply @us. News outlets
+# and agencies that report on other countries (JETRO, JBIC) imply nothing.
+SOURCE_IMPLIES: dict[str, tuple[str, ...]] = {
+    "kantei": ("japan",),
+    "mofa": ("japan",),
+    "meti": ("japan",),
+    "mod": ("japan",),
+    "mof": ("japan",),
+    "whitehouse": ("us",),
+    "ustr": ("us",),
+    "dsca": ("us",),
+    "state": ("us",),
+    "commerce": ("us",),
+    "doe": ("us",),
+    "cbp": ("us",),
+    "usitc": ("us",),
+    "federal-register": ("us",),
+}
 
 __all__ = [
     "BASELINE",
+    "DEFAULT_BLIND",
     "DEFAULT_CORPUS",
     "DEFAULT_FEEDS",
+    "SOURCE_IMPLIES",
     "Entry",
     "Score",
     "baseline_matches",
@@ -132,10 +164,16 @@ def _pressmon_matcher(feeds: Path) -> Callable[[str, str, str, str], set[str]]:
     """Compile the topics of ``feeds`` once; return (title, text, source, lang) -> fired topic ids."""
     from monitor.match.topics import TopicMatcher
 
-    matcher = TopicMatcher(_config(feeds).topics)
+    config = _config(feeds)
+    matcher = TopicMatcher(config.topics, config.concepts)
+    known = set(config.concepts)
 
     def fire(title: str, text: str, source: str, lang: str) -> set[str]:
-        return {m.topic_id for m in matcher.match(title=title, text=text, source=source, lang=lang)}
+        implies = [c for c in SOURCE_IMPLIES.get(source, ()) if c in known]
+        return {
+            m.topic_id
+            for m in matcher.match(title=title, text=text, source=source, lang=lang, implies=implies)
+        }
 
     return fire
 
@@ -147,8 +185,9 @@ def pressmon_matches(
 
     The adapter (with :func:`_pressmon_matcher`) is the only place in the benchmark and in
     tests/test_corpus.py that knows which matcher pressmon uses: the daemon's own
-    ``monitor.match.topics.TopicMatcher`` (queries, facts and ``where``), with ``source`` and ``lang``
-    for field scopes (``source:``, ``lang:``).
+    ``monitor.match.topics.TopicMatcher`` (queries, concepts, facts and ``where``), with ``source`` and
+    ``lang`` for field scopes (``source:``, ``lang:``), and the concepts :data:`SOURCE_IMPLIES` says the
+    source implies (those the feeds define).
     """
     return _pressmon_matcher(Path(feeds))(title, text, source, lang)
 
@@ -253,24 +292,21 @@ def _f(x: float | None) -> str:
     return "    -" if x is None else f"{x:5.3f}"
 
 
-def _row(name: str, matcher: str, s: Score) -> str:
-    return (
-        f"{name:<24} {matcher:<9} {s.tp:>4} {s.fp:>4} {s.fn:>4}  "
-        f"{_f(s.precision)}  {_f(s.recall)}  {_f(s.f1)}"
-    )
+def _cells(s: Score) -> str:
+    return f"{s.tp:>4} {s.fp:>3} {s.fn:>3} {_f(s.precision)} {_f(s.recall)} {_f(s.f1)}"
 
 
-def report(
-    entries: Sequence[Entry], topics: Sequence[str], matchers: dict[str, Matcher], *, verbose: bool
-) -> list[str]:
-    lines: list[str] = []
+def _mcells(p: float, r: float, f1: float) -> str:
+    return f"{'':>4} {'':>3} {'':>3} {p:5.3f} {r:5.3f} {f1:5.3f}"
+
+
+def _describe(name: str, entries: Sequence[Entry], topics: Sequence[str]) -> list[str]:
     n_en = sum(e.lang == "en" for e in entries)
-    n_neg = sum(not e.labels for e in entries)
-    lines.append(
-        f"corpus: {len(entries)} items ({n_en} en, {len(entries) - n_en} ja), "
-        f"{n_neg} labelled with no topic, "
+    lines = [
+        f"{name}: {len(entries)} items ({n_en} en, {len(entries) - n_en} ja), "
+        f"{sum(not e.labels for e in entries)} labelled with no topic, "
         f"{sum(e.note.startswith('trap') for e in entries)} traps"
-    )
+    ]
     for t in topics:
         pos = [e for e in entries if t in e.labels]
         pos_en = sum(e.lang == "en" for e in pos)
@@ -278,51 +314,98 @@ def report(
     unknown = sorted({lab for e in entries for lab in e.labels} - set(topics))
     if unknown:
         lines.append(f"  labels not among the feeds.yaml topics (ignored): {', '.join(unknown)}")
+    return lines
+
+
+def report(
+    sets: dict[str, Sequence[Entry]],
+    topics: Sequence[str],
+    matchers: dict[str, Matcher],
+    *,
+    verbose: bool,
+    show_blind_items: bool = False,
+) -> list[str]:
+    """The tables: one row per (topic, matcher), one column group per set (tuning, blind)."""
+    lines: list[str] = []
+    for name, entries in sets.items():
+        lines += _describe(name, entries, topics)
     lines.append("")
 
-    results = {name: evaluate(entries, topics, m) for name, m in matchers.items()}
-    header = f"{'topic':<24} {'matcher':<9} {'TP':>4} {'FP':>4} {'FN':>4}  {'P':>5}  {'R':>5}  {'F1':>5}"
-    lines += [header, "-" * len(header)]
-    for t in topics:
-        for name in matchers:
-            if name == "baseline" and t not in BASELINE:
-                lines.append(f"{t:<24} {name:<9}    (no baseline for this topic)")
-                continue
-            lines.append(_row(t, name, results[name][t]))
-    lines.append("-" * len(header))
-    for name in matchers:
-        scored = [results[name][t] for t in topics if name != "baseline" or t in BASELINE]
-        p, r, f1 = _macro(scored)
-        lines.append(
-            f"{'macro average':<24} {name:<9} {'':>4} {'':>4} {'':>4}  {p:5.3f}  {r:5.3f}  {f1:5.3f}"
-        )
-    for name in matchers:
-        scored = [results[name][t] for t in topics if name != "baseline" or t in BASELINE]
-        lines.append(_row("micro (all topics)", name, _micro(scored)))
+    def scored_topics(matcher: str) -> list[str]:
+        return [t for t in topics if matcher != "baseline" or t in BASELINE]
 
+    results = {
+        (set_name, m): evaluate(entries, topics, fn)
+        for set_name, entries in sets.items()
+        for m, fn in matchers.items()
+    }
+    group = f"{'TP':>4} {'FP':>3} {'FN':>3} {'P':>5} {'R':>5} {'F1':>5}"
+    width = len(group)
+    head1 = f"{'':<28} {'':<9} " + "  ".join(f"{n:^{width}}" for n in sets)
+    head2 = f"{'topic':<28} {'matcher':<9} " + "  ".join(group for _ in sets)
+    lines += [head1, head2, "-" * len(head2)]
+
+    def row(label: str, m: str, cell: Callable[[str], str]) -> str:
+        return f"{label:<28} {m:<9} " + "  ".join(cell(n) for n in sets)
+
+    for t in topics:
+        for m in matchers:
+            if m == "baseline" and t not in BASELINE:
+                lines.append(f"{t:<28} {m:<9} (no baseline for this topic)")
+                continue
+            lines.append(row(t, m, lambda n, t=t, m=m: _cells(results[(n, m)][t])))  # type: ignore[misc]
+    lines.append("-" * len(head2))
+    for m in matchers:
+        lines.append(
+            row(
+                "macro average",
+                m,
+                lambda n, m=m: _mcells(*_macro(results[(n, m)][t] for t in scored_topics(m))),  # type: ignore[misc]
+            )
+        )
+    for m in matchers:
+        lines.append(
+            row(
+                "micro (all topics)",
+                m,
+                lambda n, m=m: _cells(_micro(results[(n, m)][t] for t in scored_topics(m))),
+            )  # type: ignore[misc]
+        )
     lines.append("")
     lines.append("by language (micro over topics):")
     for lang in ("en", "ja"):
-        subset = [e for e in entries if e.lang == lang]
-        for name, m in matchers.items():
-            by_lang = evaluate(subset, [t for t in topics if name != "baseline" or t in BASELINE], m)
-            lines.append(_row(f"  {lang}", name, _micro(by_lang.values())))
+        for m, fn in matchers.items():
+            by_lang = {
+                n: _micro(evaluate([e for e in entries if e.lang == lang], scored_topics(m), fn).values())
+                for n, entries in sets.items()
+            }
+            lines.append(row(f"  {lang}", m, lambda n, b=by_lang: _cells(b[n])))  # type: ignore[misc]
+    lines.append("by topic and language (pressmon):")
+    for t in topics:
+        for lang in ("en", "ja"):
+            per = {
+                n: evaluate([e for e in entries if e.lang == lang], [t], matchers["pressmon"])[t]
+                for n, entries in sets.items()
+            }
+            lines.append(row(f"  {t} {lang}", "pressmon", lambda n, p=per: _cells(p[n])))  # type: ignore[misc]
 
     if verbose:
-        by_id = {e.id: e for e in entries}
         lines.append("")
         lines.append("misclassified (FP = fired but not labelled, FN = labelled but did not fire):")
-        for t in topics:
-            for name in matchers:
-                if t not in results[name]:
-                    continue
-                s = results[name][t]
-                if not (s.fp_ids or s.fn_ids):
-                    continue
-                lines.append(f"{t} / {name}:")
-                for kind, ids in (("FP", s.fp_ids), ("FN", s.fn_ids)):
-                    for i in ids:
-                        lines.append(f"  {kind} {i:<44} {by_id[i].title[:70]}")
+        for set_name, entries in sets.items():
+            if set_name == "blind" and not show_blind_items:
+                lines.append("  blind: not listed (it scores, it never tunes; see --show-blind-items)")
+                continue
+            by_id = {e.id: e for e in entries}
+            for t in topics:
+                for m in matchers:
+                    s = results[(set_name, m)][t]
+                    if not (s.fp_ids or s.fn_ids):
+                        continue
+                    lines.append(f"{set_name} / {t} / {m}:")
+                    for kind, ids in (("FP", s.fp_ids), ("FN", s.fn_ids)):
+                        for i in ids:
+                            lines.append(f"  {kind} {i:<44} {by_id[i].title[:70]}")
     return lines
 
 
@@ -331,12 +414,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus YAML file or directory of them"
     )
+    parser.add_argument(
+        "--blind",
+        type=Path,
+        default=DEFAULT_BLIND,
+        help="the blind set (a YAML file or directory); '' for none",
+    )
     parser.add_argument("--feeds", type=Path, default=DEFAULT_FEEDS, help="feeds.yaml with the topics")
-    parser.add_argument("--verbose", "-v", action="store_true", help="list misclassified ids per topic")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="list misclassified ids per topic (tuning set only)"
+    )
+    parser.add_argument(
+        "--show-blind-items",
+        action="store_true",
+        help="with --verbose, list the blind set's misclassified items too (never tune on them)",
+    )
     args = parser.parse_args(argv)
 
+    sets: dict[str, list[Entry]] = {}
     try:
-        entries = load_corpus(args.corpus)
+        sets["tuning"] = load_corpus(args.corpus)
+        if str(args.blind) not in ("", ".") and Path(args.blind).exists():
+            sets["blind"] = load_corpus(args.blind)
     except (OSError, ValueError, yaml.YAMLError) as e:
         print(f"relevance: cannot load corpus: {e}", file=sys.stderr)
         return 2
@@ -350,7 +449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return pressmon_matches(title, text, source, lang, feeds=args.feeds)
 
     matchers: dict[str, Matcher] = {"pressmon": pressmon, "baseline": baseline_matches}
-    print("\n".join(report(entries, topics, matchers, verbose=args.verbose)))
+    lines = report(sets, topics, matchers, verbose=args.verbose, show_blind_items=args.show_blind_items)
+    print("\n".join(lines))
     return 0
 
 

@@ -178,7 +178,7 @@ class App:
             engine=engine,
             client=client,
             config=config,
-            topics=TopicMatcher(config.topics),
+            topics=TopicMatcher(config.topics, config.concepts),
             allow_private=settings.allow_private_networks,
             lease=self.lease,
             now=now,
@@ -242,7 +242,7 @@ class App:
         )
         if problems:
             raise ConfigError(problems)
-        topics = TopicMatcher(config.topics)
+        topics = TopicMatcher(config.topics, config.concepts)
         digests = DigestRunner(
             self.engine,
             config,

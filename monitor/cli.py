@@ -235,7 +235,7 @@ def sources(config: ConfigOpt = None) -> None:
     finally:
         engine.dispose()
     now = datetime.now(UTC)
-    table = Table("id", "last ok", "errors", "next due", "items", "encoding", "last error")
+    table = Table("id", "last ok", "errors", "next due", "items", "last error")
     for r in rows:
         table.add_row(
             r.id + ("" if r.id in configured or not configured else " (not in config)"),
@@ -243,11 +243,10 @@ def sources(config: ConfigOpt = None) -> None:
             str(r.error_streak),
             _ago(r.next_due, now),
             str(r.items),
-            r.encoding or "",
             (r.last_error or "")[:80],
         )
     for sid in sorted(configured - {r.id for r in rows}):
-        table.add_row(sid, "never", "0", "not yet polled", "0", "", "")
+        table.add_row(sid, "never", "0", "not yet polled", "0", "")
     out.print(table)
 
 
@@ -504,9 +503,18 @@ def topics_test(
     ] = None,
     since: Annotated[str | None, typer.Option("--since", help="Stored history of this long (30d).")] = None,
     where: Annotated[str | None, typer.Option("--where", help="A fact predicate for --query.")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Match --text/--file as an item of this source (its tags, implies)."),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Every failing clause, not only the closest.")
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Show what matches, with highlights, facts, and why near misses did not match."""
+    """Show what matches, with highlights, facts, and why near misses did not match.
+
+    Exits 1 when --text matched no topic (so it scripts), 2 on a usage error."""
     from monitor.config.schema import Topic, parse_duration
     from monitor.topics_test import Sample, report, samples_from_feed, samples_from_history
 
@@ -515,7 +523,8 @@ def topics_test(
     try:
         if query is not None:
             topics.append(Topic(id="query", title="--query", query=query, where=where, facts=()))
-        cfg = _load(settings, config) if (topic or query is None) else None
+        needs_config = topic or query is None or source is not None or "@" in (query or "")
+        cfg = _load(settings, config) if needs_config else None
         if cfg is not None:
             wanted = topic or [t.id for t in cfg.topics]
             unknown = [t for t in wanted if t not in {x.id for x in cfg.topics}]
@@ -529,9 +538,17 @@ def topics_test(
             msg = problem["msg"].removeprefix("Value error, ")
             err.print(f"topics test: --{where_}: {msg}", markup=False)
         raise typer.Exit(2) from None
+    meta: dict[str, Any] = {}
+    if source is not None and cfg is not None:
+        known = {s.id: s for s in cfg.sources}
+        if source not in known:
+            err.print(f"topics test: unknown source {source} (sources: {', '.join(known)})", markup=False)
+            raise typer.Exit(2)
+        src = known[source]
+        meta = {"source": src.id, "tags": src.tags, "lang": src.lang, "implies": src.implies}
     samples: list[Sample] = []
     if text is not None:
-        samples.append(Sample("--text", title, text))
+        samples.append(Sample("--text", title, text, **meta))
     if file is not None:
         if file.suffix.lower() in (".xml", ".rss", ".rdf", ".atom", ".ashx"):
             try:
@@ -541,7 +558,7 @@ def topics_test(
         else:
             body = file.read_text(encoding="utf-8")
             first, _, rest = body.partition("\n")
-            samples.append(Sample(file.name, title or first.strip(), rest if not title else body))
+            samples.append(Sample(file.name, title or first.strip(), rest if not title else body, **meta))
     if since is not None:
         engine = _engine()
         try:
@@ -551,8 +568,17 @@ def topics_test(
     if not samples:
         err.print("topics test: give --text, --file or --since", markup=False)
         raise typer.Exit(2)
-    for line in report(topics, samples):
+    from monitor.match.concepts import ConceptError
+
+    try:
+        result = report(topics, samples, concepts=cfg.concepts if cfg else None, verbose=verbose)
+    except ConceptError as e:
+        err.print(f"topics test: --query: {e}", markup=False)
+        raise typer.Exit(2) from None
+    for line in result.lines:
         out.print(line, markup=False)
+    if text is not None and result.matched == 0:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -125,7 +125,6 @@ class PollWrite:
     gone_checked: tuple[int, ...] = ()  # items whose URL was checked after they left the listing
     withdrawn: tuple[int, ...] = ()  # ... and answered 404/410
     withdrawn_alerts: tuple[PlannedAlert, ...] = ()
-    encoding: str | None = None  # the codec the body was read with (poll_log.encoding)
 
     @property
     def new_count(self) -> int:
@@ -310,7 +309,14 @@ def decide_success(
         prev = stored.get(item.key)
         seq = prev.seq + 1 if prev else 1
         mentions = tuple(
-            topics.match(title=item.title, text=item.text, source=src.id, tags=src.tags, lang=item.lang)
+            topics.match(
+                title=item.title,
+                text=item.text,
+                source=src.id,
+                tags=src.tags,
+                lang=item.lang,
+                implies=src.implies,
+            )
         )
         material: tuple[bool, str] = (True, "")
         diff: str | None = None

@@ -1,25 +1,30 @@
 """``pressmon topics test``: try a query or a topic against some text, a feed file, or stored history,
 and show matches with highlights, extracted facts, and why a near miss did not match.
 
-Pure apart from the two readers at the bottom (a feed file, stored revisions); the CLI prints what
-:func:`report` returns.
+For a topic that did not match, one line: the alternative of the query that came closest and what it
+lacked ("closest: missing @japan", "'Japan' and 'levy' are 43 tokens apart", "where fails: ...");
+``verbose`` adds every failing clause. A sample's ``implies`` (the concepts its source implies, from
+``--source ID``) is passed to the matcher as the daemon does.
+
+Pure apart from the two readers at the bottom (a feed file, stored revisions); the CLI prints
+:attr:`Report.lines` and exits 1 when :attr:`Report.matched` is 0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from monitor.config.schema import Topic
+from monitor.config.schema import Concept, Topic
 from monitor.match.facts import describe_facts
 from monitor.match.topics import TopicMatcher
 from monitor.model import MatchedTerm
 
-__all__ = ["Sample", "highlight", "report", "samples_from_feed", "samples_from_history"]
+__all__ = ["Report", "Sample", "highlight", "report", "samples_from_feed", "samples_from_history"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,7 @@ class Sample:
     source: str = ""
     tags: tuple[str, ...] = ()
     lang: str | None = None
+    implies: tuple[str, ...] = ()
 
 
 def highlight(text: str, terms: Sequence[MatchedTerm], field: str, *, width: int = 300) -> str:
@@ -50,16 +56,34 @@ def highlight(text: str, terms: Sequence[MatchedTerm], field: str, *, width: int
     return ("…" if lo else "") + cut + ("…" if lo + width < len(marked) else "")
 
 
-def report(topics: Sequence[Topic], samples: Sequence[Sample], *, near_misses: bool = True) -> Iterator[str]:
-    """Lines to print: per sample and topic, a match with highlights and facts, or why not."""
-    matcher = TopicMatcher(topics)
+@dataclass(frozen=True, slots=True)
+class Report:
+    lines: list[str] = field(default_factory=list)
+    matched: int = 0  # samples that matched at least one topic
+
+
+def report(
+    topics: Sequence[Topic],
+    samples: Sequence[Sample],
+    *,
+    concepts: Mapping[str, Concept] | None = None,
+    near_misses: bool = True,
+    verbose: bool = False,
+) -> Report:
+    """Per sample and topic, a match with highlights and facts, or the closest clause and what it lacked."""
+    matcher = TopicMatcher(topics, concepts)
+    out: list[str] = []
     fired = 0
     for sample in samples:
+        meta = {
+            "source": sample.source,
+            "tags": sample.tags,
+            "lang": sample.lang,
+            "implies": sample.implies,
+        }
         mentions = {
             m.topic_id: m
-            for m in matcher.match(
-                title=sample.title, text=sample.text, source=sample.source, tags=sample.tags, lang=sample.lang
-            )
+            for m in matcher.match(title=sample.title, text=sample.text, **meta)  # type: ignore[arg-type]
         }
         lines: list[str] = []
         for topic in topics:
@@ -71,24 +95,25 @@ def report(topics: Sequence[Topic], samples: Sequence[Sample], *, near_misses: b
                 if any(t.field == "text" for t in m.terms):
                     lines.append(f"    text:  {highlight(sample.text, m.terms, 'text')}")
                 lines.extend(f"    {line}" for line in describe_facts(m.facts))
+                if verbose:
+                    why, _ = matcher.explain(topic.id, title=sample.title, text=sample.text, **meta)  # type: ignore[arg-type]
+                    lines.extend(f"    {r}" for r in why.reasons)
                 continue
-            why, where = matcher.explain(
-                topic.id,
-                title=sample.title,
-                text=sample.text,
-                source=sample.source,
-                tags=sample.tags,
-                lang=sample.lang,
-            )
-            found_any = bool(why.terms)
-            if near_misses and (found_any or where):
-                reasons = list(why.reasons) + ([where] if where else [])
-                lines.append(f"  near miss {topic.id}: " + "; ".join(reasons))
+            why, where = matcher.explain(topic.id, title=sample.title, text=sample.text, **meta)  # type: ignore[arg-type]
+            if not (near_misses and (why.terms or where or verbose)):
+                continue
+            if where:
+                lines.append(f"  near miss {topic.id}: the query holds, but {where}")
+            else:
+                lines.append(f"  near miss {topic.id}: closest: {'; '.join(why.closest)}")
+            if verbose:
+                lines.extend(f"    {r}" for r in why.reasons)
         if lines or len(samples) == 1:
             fired += bool(mentions)
-            yield f"{sample.label}: {sample.title[:120]}"
-            yield from lines or ["  no topic matched, and no topic's terms were found"]
-    yield f"{fired} of {len(samples)} samples matched at least one topic"
+            out.append(f"{sample.label}: {sample.title[:120]}")
+            out.extend(lines or ["  no topic matched, and no topic's terms were found"])
+    out.append(f"{fired} of {len(samples)} samples matched at least one topic")
+    return Report(out, fired)
 
 
 def samples_from_feed(path: Path) -> list[Sample]:

@@ -156,7 +156,7 @@ def test_columns_are_recorded() -> None:
         pytest.param("t*", "a wildcard needs at least 2 characters before '*'", 1, id="short wildcard"),
         pytest.param("U.S.*", "'*' must follow a letter or digit", 1, id="wildcard after punctuation"),
         pytest.param("Japan $", "'$' has no letters or digits to search for", 7, id="punctuation only"),
-        pytest.param("a NEAR b NEAR c", "only one NEAR per chain", 10, id="chained NEAR"),
+        pytest.param("a NEAR b NEAR c", "only one NEAR or SENT per chain", 10, id="chained NEAR"),
         pytest.param("(a AND b) NEAR c", "NEAR operands must be terms, phrases, wildcards", 1, id="NEAR AND"),
         pytest.param("a NOT b NEAR c", "NEAR operands cannot be negated", 3, id="NOT binds before NEAR"),
         pytest.param("title:a NEAR text:b", "NEAR operands are in different fields", 9, id="NEAR fields"),

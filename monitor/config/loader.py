@@ -570,6 +570,74 @@ def _cross_check(data: Mapping[str, Any], lines: Mapping[KeyPath, int]) -> list[
         if isinstance(digest, dict):
             refs(("digests", str(name), "topics"), digest.get("topics"), topic_ids, "topic", "topics defined")
     refs(("operator",), data.get("operator"), receiver_names, "receiver", "receivers defined")
+    problems.extend(_check_concepts(data, lines))
+    return problems
+
+
+def _check_concepts(data: Mapping[str, Any], lines: Mapping[KeyPath, int]) -> list[_Problem]:
+    """Concept names, unknown @names, cycles, sources' implies, and concepts that cannot be NEAR operands."""
+    from monitor.match import concepts as cm
+    from monitor.match.query import CONCEPT_NAME_RE, QuerySyntaxError, parse_query
+
+    problems: list[_Problem] = []
+
+    def problem(path: KeyPath, reason: str) -> None:
+        problems.append(_Problem(_line_for(path, lines), path, reason))
+
+    raw = data.get("concepts", {})
+    defs: dict[str, cm.ConceptDef] = {}
+    for name, spec in (raw if isinstance(raw, dict) else {}).items():
+        name = str(name)
+        if CONCEPT_NAME_RE.fullmatch(name) is None:
+            problem(("concepts", name), "a concept name is lower-case letters, digits and _ (used as @name)")
+            continue
+        query = spec.get("query") if isinstance(spec, dict) else spec
+        mask = spec.get("mask", []) if isinstance(spec, dict) else []
+        if not (isinstance(query, str) and isinstance(mask, list) and all(isinstance(m, str) for m in mask)):
+            continue  # the schema reports it
+        try:
+            defs[name] = cm.parse_concept(name, query, tuple(mask))
+        except QuerySyntaxError:
+            continue  # the schema reports it
+
+    def where(name: str) -> KeyPath:
+        return ("concepts", name, "query") if isinstance(raw.get(name), dict) else ("concepts", name)
+
+    bad = cm.check(defs)
+    for name, reason in bad.items():
+        problem(where(name), reason)
+    usable = {n: d for n, d in defs.items() if n not in bad}
+
+    def resolves(path: KeyPath, query: object) -> None:
+        if not isinstance(query, str):
+            return
+        try:
+            node = parse_query(query)
+        except QuerySyntaxError:
+            return  # the schema reports it
+        for r in cm.refs_of(node):
+            if r.name not in defs:
+                problem(path, cm.unknown(r.name, defs))
+                return
+        try:
+            cm.resolve(node, usable)
+        except cm.ConceptError as e:
+            if not any(r.name not in usable for r in cm.refs_of(node)):
+                problem(path, str(e))
+
+    for name, spec in (raw if isinstance(raw, dict) else {}).items():
+        if str(name) in usable and isinstance(spec, dict | str):
+            resolves(where(str(name)), spec.get("query") if isinstance(spec, dict) else spec)
+    topics = data.get("topics", [])
+    for i, topic in enumerate(topics if isinstance(topics, list) else []):
+        if isinstance(topic, dict):
+            resolves(("topics", i, "query"), topic.get("query"))
+    sources = data.get("sources", [])
+    for i, source in enumerate(sources if isinstance(sources, list) else []):
+        implies = source.get("implies") if isinstance(source, dict) else None
+        for j, name in enumerate(implies if isinstance(implies, list) else []):
+            if isinstance(name, str) and name not in defs:
+                problem(("sources", i, "implies", j), cm.unknown(name, defs))
     return problems
 
 

@@ -142,6 +142,8 @@ class Source(_Model):
     health_alert_after: Duration = timedelta(hours=6)
     tags: tuple[str, ...] = ()
     lang: str | None = None  # "en", "ja": overrides what the feed says
+    # Concept names its items imply (a Japanese ministry speaks for Japan): @japan holds without 日本.
+    implies: tuple[str, ...] = ()
     enabled: bool = True
 
     @field_validator("url")
@@ -157,6 +159,32 @@ class Source(_Model):
 
 
 FactKind = Literal["money", "rates", "fms", "dates"]
+
+
+class Concept(_Model):
+    """A named query used in other queries as ``@name`` (``monitor.match.concepts``). ``mask`` lists
+    phrases in which the concept's terms do not count (``Bank of Japan`` is not the Japanese state).
+    In feeds.yaml a concept is either this mapping or just its query string."""
+
+    title: str | None = None
+    query: str
+    mask: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v: object) -> object:
+        return {"query": v} if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _parses(self) -> Concept:
+        from monitor.match.concepts import parse_concept
+        from monitor.match.query import QuerySyntaxError
+
+        try:
+            parse_concept("", self.query, self.mask)
+        except QuerySyntaxError as e:
+            raise ValueError(f"column {e.column}: {e.message}") from None
+        return self
 
 
 class Topic(_Model):
@@ -394,6 +422,7 @@ def _default_receivers() -> dict[str, Receiver]:
 
 class Config(_Model):
     sources: tuple[Source, ...] = ()
+    concepts: dict[str, Concept] = Field(default_factory=dict)
     topics: tuple[Topic, ...] = ()
     routes: tuple[Route, ...] = ()
     receivers: dict[str, Receiver] = Field(default_factory=_default_receivers)

@@ -5,9 +5,10 @@ Grammar (lark, LALR; precedence from tightest to loosest: NOT > NEAR > AND > OR)
     query    := or
     or       := and ("OR" and)*
     and      := near (["AND"] near)*                  adjacent operands are ANDed
-    near     := unary ("NEAR" | "NEAR/" n) unary      at most one NEAR per chain; bare NEAR is NEAR/10
+    near     := unary ("NEAR" | "NEAR/" n | "SENT" | "SENT/" n) unary
+                                              one per chain; bare NEAR is NEAR/10, bare SENT is SENT/0
     unary    := "NOT" unary | "-" unary | [field ":"] atom
-    atom     := term | '"' phrase '"' | "(" or ")"
+    atom     := term | '"' phrase '"' | "@" concept | "(" or ")"
     field    := title | text | source | tag | lang
 
 - ``Japan tariff*`` = ``Japan AND tariff*``; ``a b OR c`` = ``(a AND b) OR c``; ``a -b`` = ``a AND NOT b``.
@@ -23,6 +24,21 @@ Grammar (lark, LALR; precedence from tightest to loosest: NOT > NEAR > AND > OR)
   language (``tag:us-gov``, ``lang:ja``, ``source:dsca*``); they produce no spans. Scopes do not nest.
 - NEAR: order-free; operands are terms, phrases, wildcards or a parenthesised OR of them
   (``(Japan OR 日本) NEAR/10 (tariff* OR 関税)``); both ends must be in the same field.
+- SENT: ``a SENT b`` holds when a and b occur in the same sentence, ``a SENT/1 b`` in the same or adjacent
+  sentences (``SENT/n``: at most n sentences apart); operands as for NEAR. Sentences end at ``。 ！ ？ !
+  ?`` and at a ``.`` followed by a space, except after an abbreviation or initial (``U.S.``, ``Mr.``,
+  ``No.``, ``J.``: see :data:`ABBREVIATIONS`); the title is its own sentence.
+- The headline is the subject of what follows: for NEAR and SENT, an occurrence of the LEFT operand in
+  the title counts as next to every occurrence of the right operand in the text (``@japan NEAR/8
+  @tariff``: Japan in the title pairs with a tariff anywhere in the body; write the actor first). The
+  reverse does not hold ("Australia lifts defense spending" with Japan in the body is not Japan's
+  spending). Two occurrences in the same field are measured as written.
+- ``@name`` is a named concept (``concepts:`` in feeds.yaml, ``monitor.match.concepts``): a query defined
+  once, used anywhere a term can be, also as a NEAR/SENT operand when it is an OR of terms. A concept can
+  mask phrases (an occurrence of one of its terms inside a mask occurrence does not count), and a
+  source can imply it (its items satisfy ``@name`` without writing it; inside NEAR/SENT an implied
+  side is present everywhere, so only the other side must occur). The parser leaves ``@name`` as a
+  :class:`Ref`; :func:`monitor.match.concepts.resolve` replaces it with a :class:`Concept`.
 - A query must be able to match through a positive term: ``NOT x`` and ``a OR -b`` are rejected.
 
 Text model (the contract the matcher and the reference evaluator implement; see :func:`fold`):
@@ -64,6 +80,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 __all__ = [
+    "ABBREVIATIONS",
     "CJK_CLASS",
     "DEFAULT_NEAR",
     "FIELDS",
@@ -74,6 +91,7 @@ __all__ = [
     "TEXT_FIELDS",
     "TOKEN_RE",
     "And",
+    "Concept",
     "Meta",
     "MetaField",
     "Near",
@@ -81,21 +99,25 @@ __all__ = [
     "Not",
     "Or",
     "QuerySyntaxError",
+    "Ref",
     "Term",
     "TextField",
     "fold",
     "is_cjk",
     "is_latin_word",
     "parse_query",
+    "sentence_starts",
     "show_term",
     "terms_of",
     "unparse",
 ]
 
 TextField: TypeAlias = Literal["title", "text"]
-MetaField: TypeAlias = Literal["source", "tag", "lang"]
+MetaField: TypeAlias = Literal["source", "tag", "lang", "implies"]  # implies: internal, not in queries
+Unit: TypeAlias = Literal["tokens", "sentences"]
 TEXT_FIELDS: tuple[TextField, ...] = ("title", "text")
 META_FIELDS: tuple[MetaField, ...] = ("source", "tag", "lang")
+CONCEPT_NAME_RE = re.compile(r"[a-z0-9][a-z0-9_]*")
 FIELDS: tuple[str, ...] = (*TEXT_FIELDS, *META_FIELDS)
 DEFAULT_NEAR = 10
 
@@ -133,6 +155,36 @@ def is_latin_word(ch: str) -> bool:
     return _LATIN_WORD_RE.match(ch) is not None
 
 
+# Words that end in a dot without ending a sentence (folded: lower case). Single letters (initials,
+# "U.S.", "e.g.") are covered by the rule below, not listed.
+_ABBREVIATED = (
+    "mr mrs ms dr prof sen rep gov gen lt col maj capt adm sgt st no nos vol pp fig inc corp co ltd bros "
+    "jr sr vs approx est dept univ jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+ABBREVIATIONS = frozenset(_ABBREVIATED.split())
+_SENTENCE_END_RE = re.compile(r"[。!?]+[\"')\]」』]*|\.[\"')\]」』]*(?= |$)")
+_WORD_BEFORE_RE = re.compile(r"[^\W\d_]+$")
+
+
+def sentence_starts(folded: str) -> list[int]:
+    """Offsets where sentences start in a folded field (always begins with 0). See the module docstring."""
+    starts = [0]
+    n = len(folded)
+    for m in _SENTENCE_END_RE.finditer(folded):
+        p = m.start()
+        if folded[p] == ".":
+            w = _WORD_BEFORE_RE.search(folded, max(0, p - 16), p)
+            word = w.group() if w else ""
+            if len(word) == 1 or word in ABBREVIATIONS:  # an initial, "U.S.", "e.g.", "Mr."
+                continue
+        end = m.end()
+        while end < n and folded[end] == " ":
+            end += 1
+        if end < n and end != starts[-1]:
+            starts.append(end)
+    return starts
+
+
 # --- AST ----------------------------------------------------------------------------------------------
 
 
@@ -149,6 +201,26 @@ class Term:
     prefix: bool = False
     phrase: bool = False
     field: TextField | None = None
+    column: int = dc_field(default=0, compare=False, repr=False)
+    # Set by concept resolution: the concept the term was written in, and the phrases that mask it.
+    concept: str | None = None
+    masks: tuple[Term, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """``@name``, a concept not resolved yet (see :func:`monitor.match.concepts.resolve`)."""
+
+    name: str
+    column: int = dc_field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A resolved ``@name``: true when the document's source implies ``name``, or when ``body`` holds."""
+
+    name: str
+    body: Node
     column: int = dc_field(default=0, compare=False, repr=False)
 
 
@@ -183,15 +255,31 @@ class Not:
 
 @dataclass(frozen=True, slots=True)
 class Near:
-    """Some occurrence of one of ``left`` within ``distance`` tokens of one of ``right``, same field."""
+    """Some occurrence of one of ``left`` within ``distance`` tokens (or sentences) of one of ``right``,
+    in the same field, or one in the title and the other in the text.
+
+    ``left_refs``/``right_refs`` are the ``@concepts`` written as operands; resolution adds their terms to
+    ``left``/``right`` and every concept name they stand for (nested ones too) to ``left_implied`` /
+    ``right_implied``: a document whose source implies one of those has that side everywhere.
+    """
 
     left: tuple[Term, ...]
     right: tuple[Term, ...]
     distance: int = DEFAULT_NEAR
     column: int = dc_field(default=0, compare=False, repr=False)
+    unit: Unit = "tokens"
+    left_refs: tuple[Ref, ...] = ()
+    right_refs: tuple[Ref, ...] = ()
+    left_implied: tuple[str, ...] = ()
+    right_implied: tuple[str, ...] = ()
+    resolved: bool = False
+
+    @property
+    def operator(self) -> str:
+        return f"{'NEAR' if self.unit == 'tokens' else 'SENT'}/{self.distance}"
 
 
-Node: TypeAlias = Term | Meta | And | Or | Not | Near
+Node: TypeAlias = Term | Meta | And | Or | Not | Near | Ref | Concept
 
 
 class QuerySyntaxError(ValueError):
@@ -220,7 +308,7 @@ _GRAMMAR = r"""
      | LPAR or_expr RPAR -> group
 
 FIELD.4: /[A-Za-z_]+:/
-NEAR.3: /NEAR(?:\/[^\s()"]*)?(?![^\s()"])/
+NEAR.3: /(?:NEAR|SENT)(?:\/[^\s()"]*)?(?![^\s()"])/
 _AND.3: /AND(?![^\s()"])/
 _OR.3: /OR(?![^\s()"])/
 NOT.3: /NOT(?![^\s()"])/
@@ -361,50 +449,81 @@ class _Builder:
         ops = [c for c in t.children if isinstance(c, Token) and c.type == "NEAR"]
         if len(ops) > 1:
             raise QuerySyntaxError(
-                "only one NEAR per chain: write (a NEAR/5 b) AND (b NEAR/5 c)", _tcol(ops[1])
+                "only one NEAR or SENT per chain: write (a NEAR/5 b) AND (b NEAR/5 c)", _tcol(ops[1])
             )
         op = ops[0]
+        name = str(op)[:4]
+        unit: Unit = "tokens" if name == "NEAR" else "sentences"
         if scope in META_FIELDS:
-            raise QuerySyntaxError(f"NEAR cannot be used inside {scope}:", _tcol(op))
+            raise QuerySyntaxError(f"{name} cannot be used inside {scope}:", _tcol(op))
         spec = str(op)[4:]
         if spec == "":
-            distance = DEFAULT_NEAR
+            distance = DEFAULT_NEAR if unit == "tokens" else 0
         elif re.fullmatch(r"/[0-9]+", spec) is None:
-            raise QuerySyntaxError("NEAR needs a distance, e.g. NEAR/20", _tcol(op))
+            example = "NEAR/20" if unit == "tokens" else "SENT/1"
+            raise QuerySyntaxError(f"{name} needs a distance, e.g. {example}", _tcol(op))
         else:
             distance = int(spec[1:])
-            if distance < 1:
+            if distance < 1 and unit == "tokens":
                 raise QuerySyntaxError(
                     "NEAR distance must be at least 1 (adjacent words are 1 apart)", _tcol(op)
                 )
         left_t, right_t = t.children[0], t.children[2]
-        left = self._near_operand(left_t, scope)
-        right = self._near_operand(right_t, scope)
-        lf = {f for x in left for f in ((x.field,) if x.field else TEXT_FIELDS)}
-        rf = {f for x in right for f in ((x.field,) if x.field else TEXT_FIELDS)}
+        left, left_refs = self._near_operand(left_t, scope, name)
+        right, right_refs = self._near_operand(right_t, scope, name)
+        lf = {f for x in left for f in ((x.field,) if x.field else TEXT_FIELDS)} | (
+            set(TEXT_FIELDS) if left_refs else set()
+        )
+        rf = {f for x in right for f in ((x.field,) if x.field else TEXT_FIELDS)} | (
+            set(TEXT_FIELDS) if right_refs else set()
+        )
         if not lf & rf:
-            raise QuerySyntaxError("NEAR operands are in different fields (title: and text:)", _tcol(op))
-        return Near(left, right, distance, column=_col(left_t) if isinstance(left_t, Tree) else _tcol(left_t))
+            raise QuerySyntaxError(f"{name} operands are in different fields (title: and text:)", _tcol(op))
+        return Near(
+            left,
+            right,
+            distance,
+            column=_col(left_t) if isinstance(left_t, Tree) else _tcol(left_t),
+            unit=unit,
+            left_refs=left_refs,
+            right_refs=right_refs,
+        )
 
-    def _near_operand(self, t: Tree[Token] | Token, scope: str | None) -> tuple[Term, ...]:
+    def _near_operand(
+        self, t: Tree[Token] | Token, scope: str | None, name: str
+    ) -> tuple[tuple[Term, ...], tuple[Ref, ...]]:
         node = self.build(t, scope)
-        if isinstance(node, Term):
-            return (node,)
-        if isinstance(node, Or) and all(isinstance(c, Term) for c in node.children):
-            return tuple(c for c in node.children if isinstance(c, Term))
+        parts = node.children if isinstance(node, Or) else (node,)
+        if all(isinstance(c, Term | Ref) for c in parts):
+            return (
+                tuple(c for c in parts if isinstance(c, Term)),
+                tuple(c for c in parts if isinstance(c, Ref)),
+            )
         column = _col(t) if isinstance(t, Tree) else _tcol(t)
         if isinstance(node, Not):
             raise QuerySyntaxError(
-                "NEAR operands cannot be negated (NOT binds tighter than NEAR): write NOT (a NEAR b)", column
+                f"{name} operands cannot be negated (NOT binds tighter than {name}): write NOT (a {name} b)",
+                column,
             )
         raise QuerySyntaxError(
-            "NEAR operands must be terms, phrases, wildcards or an OR of them, e.g. (Japan OR 日本)", column
+            f"{name} operands must be terms, phrases, wildcards, @concepts or an OR of them, "
+            "e.g. (Japan OR 日本)",
+            column,
         )
 
-    def _leaf(self, tok: Tree[Token] | Token, scope: str | None, *, phrase: bool) -> Term | Meta:
+    def _leaf(self, tok: Tree[Token] | Token, scope: str | None, *, phrase: bool) -> Term | Meta | Ref:
         assert isinstance(tok, Token)
         col = _tcol(tok)
         raw = str(tok)[1:-1] if phrase else str(tok)
+        if not phrase and raw.startswith("@"):
+            if CONCEPT_NAME_RE.fullmatch(raw[1:]) is None:
+                raise QuerySyntaxError(
+                    f"'{raw}' is not a concept name (@ then lower-case letters, digits and _, e.g. @japan)",
+                    col,
+                )
+            if scope is not None:
+                raise QuerySyntaxError(f"a concept cannot be scoped with {scope}: (write it unscoped)", col)
+            return Ref(raw[1:], column=col)
         if not phrase and raw.casefold() in _LOWER_OPERATORS:
             raise QuerySyntaxError(
                 f"'{raw}' is an operator only in upper case: write {raw.upper()}, "
@@ -461,8 +580,10 @@ def _flat(kind: type[And] | type[Or], children: list[Node], column: int) -> Node
 
 def _has_positive(node: Node, *, negated: bool) -> bool:
     """Can the query only be true when some positive literal is present? (False: it matches "nothing".)"""
-    if isinstance(node, Term | Meta | Near):
+    if isinstance(node, Term | Meta | Near | Ref):
         return not negated
+    if isinstance(node, Concept):
+        return _has_positive(node.body, negated=negated)
     if isinstance(node, Not):
         return _has_positive(node.child, negated=not negated)
     conj = isinstance(node, And) != negated  # And, or a negated Or (De Morgan)
@@ -498,6 +619,8 @@ def terms_of(node: Node) -> list[Term]:
                 walk(t, negated)
         elif isinstance(n, Not):
             walk(n.child, not negated)
+        elif isinstance(n, Concept):
+            walk(n.body, negated)
         elif isinstance(n, And | Or):
             for c in n.children:
                 walk(c, negated)
@@ -517,15 +640,19 @@ def unparse(node: Node) -> str:
     """A canonical, fully parenthesised rendering (used in tests and explanations)."""
     if isinstance(node, Term | Meta):
         return show_term(node)
+    if isinstance(node, Ref | Concept):
+        return f"@{node.name}"
     if isinstance(node, Not):
         return f"NOT {unparse(node.child)}"
     if isinstance(node, Near):
-        return f"({_alts(node.left)} NEAR/{node.distance} {_alts(node.right)})"
+        return f"({_alts(node.left, node.left_refs)} {node.operator} {_alts(node.right, node.right_refs)})"
     sep = " AND " if isinstance(node, And) else " OR "
     return "(" + sep.join(unparse(c) for c in node.children) + ")"
 
 
-def _alts(terms: tuple[Term, ...]) -> str:
-    if len(terms) == 1:
-        return show_term(terms[0])
-    return "(" + " OR ".join(show_term(t) for t in terms) + ")"
+def _alts(terms: tuple[Term, ...], refs: tuple[Ref, ...] = ()) -> str:
+    """A NEAR side as written: its own terms and its @concepts (not the terms they stand for)."""
+    shown = [show_term(t) for t in terms if t.concept is None] + [f"@{r.name}" for r in refs]
+    if len(shown) == 1:
+        return shown[0]
+    return "(" + " OR ".join(shown) + ")"

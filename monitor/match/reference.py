@@ -11,8 +11,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from monitor.match.matcher import Doc, TopicQuery
-from monitor.match.query import LATIN_WORD_CLASS, TOKEN_RE, And, Meta, Near, Node, Not, Or, Term, fold
+from monitor.match.doc import Doc, TopicQuery
+from monitor.match.query import (
+    LATIN_WORD_CLASS,
+    TOKEN_RE,
+    And,
+    Concept,
+    Meta,
+    Near,
+    Node,
+    Not,
+    Or,
+    Ref,
+    Term,
+    fold,
+    sentence_starts,
+)
 
 __all__ = ["ReferenceMatcher", "term_pattern"]
 
@@ -36,6 +50,12 @@ class _Fields:
         self.doc = doc
         self.text = {"title": fold(doc.title), "text": fold(doc.text)}
         self._tokens: dict[str, list[tuple[int, int]]] = {}
+        self._sentences: dict[str, list[int]] = {}
+
+    def sentence(self, field: str, pos: int) -> int:
+        if field not in self._sentences:
+            self._sentences[field] = sentence_starts(self.text[field])
+        return sum(1 for s in self._sentences[field] if s <= pos) - 1
 
     def tokens(self, field: str) -> list[tuple[int, int]]:
         if field not in self._tokens:
@@ -49,6 +69,10 @@ class _Fields:
         last = max((i for i, (s, _) in enumerate(toks) if s < end), default=-1)
         return first, last
 
+    def sentences(self, field: str, start: int, end: int) -> tuple[int, int]:
+        """(first, last) sentence of an occurrence."""
+        return self.sentence(field, start), self.sentence(field, end - 1)
+
 
 class ReferenceMatcher:
     def __init__(self, topics: Sequence[TopicQuery]) -> None:
@@ -61,9 +85,15 @@ class ReferenceMatcher:
     def _compile(self, node: Node) -> None:
         if isinstance(node, Term):
             self._search[node] = term_pattern(node)
+            for t in (node, *node.masks):
+                self._all[t] = term_pattern(t, overlapping=True)
         elif isinstance(node, Near):
             for t in (*node.left, *node.right):
-                self._all[t] = term_pattern(t, overlapping=True)
+                self._compile(t)
+        elif isinstance(node, Concept):
+            self._compile(node.body)
+        elif isinstance(node, Ref):
+            raise ValueError(f"reference: @{node.name} is not resolved")
         elif isinstance(node, Not):
             self._compile(node.child)
         elif isinstance(node, And | Or):
@@ -75,13 +105,24 @@ class ReferenceMatcher:
         return (t.field,) if t.field else ("title", "text")
 
     def _occurrences(self, t: Term, f: _Fields) -> list[tuple[str, int, int]]:
-        pat = self._all[t]
-        return [(name, m.start(1), m.end(1)) for name in self._fields(t) for m in pat.finditer(f.text[name])]
+        """Every occurrence of ``t``, less those inside an occurrence of one of its masks."""
+        out = []
+        for name in self._fields(t):
+            masks = [(m.start(1), m.end(1)) for mt in t.masks for m in self._all[mt].finditer(f.text[name])]
+            for m in self._all[t].finditer(f.text[name]):
+                s, e = m.start(1), m.end(1)
+                if not any(ms <= s and e <= me for ms, me in masks):
+                    out.append((name, s, e))
+        return out
 
     def _eval(self, node: Node, f: _Fields) -> bool:
         if isinstance(node, Term):
+            if node.masks:
+                return bool(self._occurrences(node, f))
             pat = self._search[node]
             return any(pat.search(f.text[name]) for name in self._fields(node))
+        if isinstance(node, Concept):
+            return node.name in f.doc.implies or self._eval(node.body, f)
         if isinstance(node, Meta):
             doc = f.doc
             values = {"source": [doc.source], "tag": list(doc.tags), "lang": [doc.lang or ""]}[node.field]
@@ -93,17 +134,25 @@ class ReferenceMatcher:
             return all(self._eval(c, f) for c in node.children)
         if isinstance(node, Or):
             return any(self._eval(c, f) for c in node.children)
+        assert isinstance(node, Near)
         return self._near(node, f)
 
     def _near(self, node: Near, f: _Fields) -> bool:
         left = [o for t in node.left for o in self._occurrences(t, f)]
         right = [o for t in node.right for o in self._occurrences(t, f)]
+        left_implied = any(c in f.doc.implies for c in node.left_implied)
+        right_implied = any(c in f.doc.implies for c in node.right_implied)
+        if left_implied or right_implied:
+            return (left_implied or bool(left)) and (right_implied or bool(right))
+        where = f.position if node.unit == "tokens" else f.sentences
         for lf, ls, le in left:
-            a1, a2 = f.position(lf, ls, le)
+            a1, a2 = where(lf, ls, le)
             for rf, rs, re_ in right:
-                if rf != lf:
+                if rf != lf:  # the left operand in the headline is the subject of the text
+                    if lf == "title":
+                        return True
                     continue
-                b1, b2 = f.position(rf, rs, re_)
+                b1, b2 = where(rf, rs, re_)
                 distance = b1 - a2 if a2 < b1 else (a1 - b2 if b2 < a1 else 0)
                 if distance <= node.distance:
                     return True

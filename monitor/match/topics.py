@@ -8,17 +8,18 @@ whatever its ``where`` reads) are extracted, and ``where`` must hold for the men
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from monitor.config.schema import Topic
+from monitor.config.schema import Concept, Topic
+from monitor.match.concepts import ConceptDef, parse_concept, resolve
 from monitor.match.facts import extract_facts
 from monitor.match.matcher import Doc, Explanation, Matcher, TopicQuery
 from monitor.match.predicate import Predicate, compile_where
 from monitor.match.query import Node, parse_query
 from monitor.model import Mention
 
-__all__ = ["TopicMatcher", "keywords_query", "topic_query"]
+__all__ = ["NearMiss", "TopicMatcher", "concept_defs", "keywords_query", "topic_query"]
 
 
 def _quote(term: str) -> str:
@@ -52,10 +53,23 @@ def keywords_query(
     return " AND ".join(parts)
 
 
-def topic_query(topic: Topic) -> Node:
+def topic_query(topic: Topic, concepts: Mapping[str, ConceptDef] | None = None) -> Node:
+    """The topic's query, its ``@concepts`` resolved (the loader has checked that they resolve)."""
     if topic.query is not None:
-        return parse_query(topic.query)
+        return resolve(parse_query(topic.query), concepts or {})
     return parse_query(keywords_query(topic.keywords, topic.requires, topic.excludes))
+
+
+def concept_defs(concepts: Mapping[str, Concept]) -> dict[str, ConceptDef]:
+    return {name: parse_concept(name, c.query, c.mask) for name, c in concepts.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """A topic an item almost matched, and why it did not (shown in digests, never alerted)."""
+
+    topic_id: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +81,10 @@ class _Rules:
 class TopicMatcher:
     """Every configured topic, compiled once; ``match`` runs them all over one document."""
 
-    def __init__(self, topics: Sequence[Topic]) -> None:
+    def __init__(self, topics: Sequence[Topic], concepts: Mapping[str, Concept] | None = None) -> None:
         self.titles = {t.id: t.title or t.id for t in topics}
-        self._matcher = Matcher([TopicQuery(t.id, t.title or t.id, topic_query(t)) for t in topics])
+        defs = concept_defs(concepts or {})
+        self._matcher = Matcher([TopicQuery(t.id, t.title or t.id, topic_query(t, defs)) for t in topics])
         self._rules: dict[str, _Rules] = {}
         for t in topics:
             where = compile_where(t.where) if t.where else None
@@ -77,9 +92,16 @@ class TopicMatcher:
             self._rules[t.id] = _Rules(frozenset(kinds), where)
 
     def match(
-        self, *, title: str, text: str, source: str = "", tags: Sequence[str] = (), lang: str | None = None
+        self,
+        *,
+        title: str,
+        text: str,
+        source: str = "",
+        tags: Sequence[str] = (),
+        lang: str | None = None,
+        implies: Sequence[str] = (),
     ) -> list[Mention]:
-        doc = Doc(title=title, text=text, source=source, tags=tuple(tags), lang=lang)
+        doc = Doc(title, text, source, tuple(tags), lang, frozenset(implies))
         out: list[Mention] = []
         for m in self._matcher.match(doc):
             rules = self._rules[m.topic_id]
@@ -101,9 +123,10 @@ class TopicMatcher:
         source: str = "",
         tags: Sequence[str] = (),
         lang: str | None = None,
+        implies: Sequence[str] = (),
     ) -> tuple[Explanation, str | None]:
         """Why a topic matched or not, and (when the query matched) what ``where`` said."""
-        doc = Doc(title=title, text=text, source=source, tags=tuple(tags), lang=lang)
+        doc = Doc(title, text, source, tuple(tags), lang, frozenset(implies))
         why = self._matcher.explain(doc, topic_id)
         rules = self._rules[topic_id]
         if not why.matched or rules.where is None:
@@ -111,3 +134,33 @@ class TopicMatcher:
         facts = extract_facts(title, text, sorted(rules.facts))
         verdict = "where holds" if rules.where(facts) else "where fails: " + rules.where.explain(facts)
         return why, verdict
+
+    def near_misses(
+        self,
+        *,
+        title: str,
+        text: str,
+        source: str = "",
+        tags: Sequence[str] = (),
+        lang: str | None = None,
+        implies: Sequence[str] = (),
+        matched: Sequence[str] = (),
+    ) -> list[NearMiss]:
+        """Topics the item almost matched (``matched``: the ids that did match, skipped): the query held
+        but ``where`` failed, the terms were too far apart, or one concept was missing."""
+        doc = Doc(title, text, source, tuple(tags), lang, frozenset(implies))
+        out: list[NearMiss] = []
+        held = set(self._matcher.match_ids(doc))
+        rest = [t for t in self._matcher.topic_ids if t not in held and t not in matched]
+        reasons = self._matcher.near_misses(doc, rest)
+        for topic_id in self._matcher.topic_ids:
+            if topic_id in matched:
+                continue
+            rules = self._rules[topic_id]
+            if topic_id in held and rules.where is not None:
+                facts = extract_facts(title, text, sorted(rules.facts))
+                if not rules.where(facts):
+                    out.append(NearMiss(topic_id, "where fails: " + rules.where.explain(facts)))
+            elif topic_id in reasons:
+                out.append(NearMiss(topic_id, reasons[topic_id]))
+        return out

@@ -1,0 +1,414 @@
+"""Evaluation of compiled queries over one document (pure; compiled by ``monitor.match.compile``).
+
+A :class:`State` holds what is computed for one document, lazily and at most once: the folded fields,
+the raw Aho–Corasick hits, verified occurrences per term (word-boundary checks at the hit positions,
+wildcard extension, masks), token and sentence indexes. Compiled nodes (``CTerm``, ``CAnd`` ...) evaluate
+against it; AND / OR try their cheap children first.
+
+NEAR / SENT are decided by one sweep over the two sides' occurrences in position order (linear in the
+occurrences): each occurrence is compared only with the farthest-reaching occurrence of the other side
+before it, which is at least as close as any other before it. NEAR distances tokenise only the gap
+between the two occurrences (the field's full token index only when a CJK run crosses the gap's ends).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Literal
+
+from monitor.match.doc import Doc
+from monitor.match.fold import Folded, ascii_word, fold_with_offsets, latin_word
+from monitor.match.query import (
+    CJK_CLASS,
+    LATIN_WORD_CLASS,
+    TOKEN_RE,
+    And,
+    Concept,
+    Meta,
+    Near,
+    Not,
+    Or,
+    Term,
+    sentence_starts,
+)
+
+FieldIdx = Literal[0, 1]  # 0 = title, 1 = text
+BOTH: tuple[FieldIdx, ...] = (0, 1)
+Occ = tuple[int, int]
+
+_second = itemgetter(1)
+_LATIN_RUN_RE = re.compile(f"{LATIN_WORD_CLASS}+")
+_CJK_RE = re.compile(CJK_CLASS)
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One distinct literal to verify at automaton hits: (folded text, prefix, masks)."""
+
+    idx: int
+    key: int
+    length: int
+    check_left: bool
+    check_right: bool
+    extend: bool
+    base: Spec | None = None  # the same literal without masks (masks set)
+    masks: tuple[Spec, ...] = ()
+
+
+class CNode:
+    __slots__ = ()
+
+    def ev(self, st: State) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class CTerm(CNode):
+    __slots__ = ("fields", "node", "spec")
+
+    def __init__(self, node: Term, spec: Spec) -> None:
+        self.node = node
+        self.spec = spec
+        self.fields: tuple[FieldIdx, ...] = fields_of(node)
+
+    def ev(self, st: State) -> bool:
+        return any(st.occ(self.spec, f) for f in self.fields)
+
+
+class CMeta(CNode):
+    __slots__ = ("gate", "node")
+
+    def __init__(self, node: Meta, gate: int) -> None:
+        self.node = node
+        self.gate = gate
+
+    def ev(self, st: State) -> bool:
+        return meta_true(self.node, st)
+
+
+class CAnd(CNode):
+    __slots__ = ("children", "fast", "node")
+
+    def __init__(self, node: And, children: tuple[CNode, ...]) -> None:
+        self.node = node
+        self.children = children  # as written (explanations follow the query)
+        self.fast = tuple(sorted(children, key=cost))  # cheapest first; the result is the same
+
+    def ev(self, st: State) -> bool:
+        return all(c.ev(st) for c in self.fast)
+
+
+class COr(CNode):
+    __slots__ = ("children", "fast", "node")
+
+    def __init__(self, node: Or, children: tuple[CNode, ...]) -> None:
+        self.node = node
+        self.children = children
+        self.fast = tuple(sorted(children, key=cost))
+
+    def ev(self, st: State) -> bool:
+        return any(c.ev(st) for c in self.fast)
+
+
+class CNot(CNode):
+    __slots__ = ("child", "node")
+
+    def __init__(self, node: Not, child: CNode) -> None:
+        self.node = node
+        self.child = child
+
+    def ev(self, st: State) -> bool:
+        return not self.child.ev(st)
+
+
+class CConcept(CNode):
+    """``@name``: implied by the source, or its body holds. One compiled body is shared by every use of
+    the concept (with the same masks), and evaluated at most once per document."""
+
+    __slots__ = ("body", "gate", "idx", "node")
+
+    def __init__(self, node: Concept, body: CNode, gate: int, idx: int) -> None:
+        self.node = node
+        self.body = body
+        self.gate = gate  # the metadata gate "implies: name"
+        self.idx = idx
+
+    def ev(self, st: State) -> bool:
+        if self.node.name in st.doc.implies:
+            return True
+        memo = st.concepts
+        found = memo.get(self.idx)
+        if found is None:
+            found = memo[self.idx] = self.body.ev(st)
+        return found
+
+
+class CNear(CNode):
+    __slots__ = ("cross", "fields", "left", "left_gates", "node", "right", "right_gates")
+
+    def __init__(
+        self,
+        node: Near,
+        left: tuple[CTerm, ...],
+        right: tuple[CTerm, ...],
+        left_gates: tuple[int, ...],
+        right_gates: tuple[int, ...],
+    ) -> None:
+        self.node = node
+        self.left = left
+        self.right = right
+        self.left_gates = left_gates  # metadata gates of the implied concepts of each side
+        self.right_gates = right_gates
+        lf = {f for t in left for f in t.fields}
+        rf = {f for t in right for f in t.fields}
+        self.fields: tuple[FieldIdx, ...] = tuple(f for f in BOTH if f in lf and f in rf)
+        # the headline is the subject of the text: the left operand in the title pairs with the text
+        self.cross = 0 in lf and 1 in rf
+
+    def implied(self, st: State) -> tuple[bool, bool]:
+        imp = st.doc.implies
+        if not imp:
+            return False, False
+        n = self.node
+        return any(c in imp for c in n.left_implied), any(c in imp for c in n.right_implied)
+
+    def ev(self, st: State) -> bool:
+        li, ri = self.implied(st)
+        if li or ri:
+            return (li and ri) or any(
+                st.occ(t.spec, f) for t in (self.left if ri else self.right) for f in t.fields
+            )
+        return any(st.near_within(self, f) for f in self.fields) or (self.cross and st.across(self))
+
+
+def cost(cn: CNode) -> int:
+    """A rough evaluation cost, to try cheap children of AND / OR first (the result is the same)."""
+    if isinstance(cn, CMeta | CTerm):
+        return 1
+    if isinstance(cn, CNear):
+        return 20
+    if isinstance(cn, CNot):
+        return cost(cn.child)
+    if isinstance(cn, CConcept):
+        return cost(cn.body)
+    assert isinstance(cn, CAnd | COr)
+    return sum(cost(c) for c in cn.children)
+
+
+def fields_of(t: Term) -> tuple[FieldIdx, ...]:
+    if t.field == "title":
+        return (0,)
+    if t.field == "text":
+        return (1,)
+    return BOTH
+
+
+def _fold_value(v: str) -> str:
+    return fold_with_offsets(v).text.strip(" ")
+
+
+def meta_true(m: Meta, st: State) -> bool:
+    return any(v == m.value or (m.prefix and v.startswith(m.value)) for v in st.meta(m.field))
+
+
+# --- per-document state -------------------------------------------------------------------------------
+
+
+class Tokens:
+    """Token positions of one folded field (see the query module docstring for the definition)."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for m in TOKEN_RE.finditer(text):
+            self.starts.append(m.start())
+            self.ends.append(m.end())
+
+    def first(self, start: int) -> int:
+        i = bisect_right(self.starts, start) - 1
+        return i if i >= 0 and self.ends[i] > start else i + 1
+
+    def last(self, end: int) -> int:
+        return bisect_right(self.starts, end - 1) - 1
+
+
+Pair = tuple[CTerm, Occ, CTerm, Occ]
+
+
+class State:
+    """Everything computed for one document, lazily and at most once."""
+
+    __slots__ = ("_meta", "concepts", "doc", "fields", "hits", "occs", "present", "sentences", "tokens")
+
+    def __init__(
+        self, doc: Doc, fields: tuple[Folded, Folded], hits: tuple[list[tuple[int, int]], ...]
+    ) -> None:
+        self.doc = doc
+        self.fields = fields
+        self.hits = hits  # per field: (end index, key id) from the automaton, unverified
+        self.present = (set(map(_second, hits[0])), set(map(_second, hits[1])))
+        self.occs: dict[int, list[Occ]] = {}
+        self.tokens: list[Tokens | None] = [None, None]
+        self.sentences: list[list[int] | None] = [None, None]
+        self.concepts: dict[int, bool] = {}
+        self._meta: dict[str, tuple[str, ...]] | None = None
+
+    def meta(self, field: str) -> tuple[str, ...]:
+        """The document's folded source / tags / lang values, and the concepts its source implies."""
+        if self._meta is None:
+            d = self.doc
+            self._meta = {
+                "source": (_fold_value(d.source),) if d.source else (),
+                "tag": tuple(_fold_value(t) for t in d.tags),
+                "lang": (_fold_value(d.lang),) if d.lang else (),
+                "implies": tuple(d.implies),
+            }
+        return self._meta[field]
+
+    def occ(self, spec: Spec, f: int) -> list[Occ]:
+        ck = spec.idx * 2 + f
+        found = self.occs.get(ck)
+        if found is not None:
+            return found
+        if spec.base is not None:
+            found = self.occ(spec.base, f)
+            if found:
+                masks = [m for ms in spec.masks for m in self.occ(ms, f)]
+                if masks:
+                    found = [o for o in found if not any(m[0] <= o[0] and o[1] <= m[1] for m in masks)]
+            self.occs[ck] = found
+            return found
+        found = []
+        key = spec.key
+        if key in self.present[f]:
+            t = self.fields[f].text
+            n = len(t)
+            length = spec.length
+            word = ascii_word if t.isascii() else latin_word
+            for end, k in self.hits[f]:
+                if k != key:
+                    continue
+                s = end - length + 1
+                e = end + 1
+                if spec.check_left and s > 0 and word(t[s - 1]):
+                    continue
+                if spec.extend:
+                    m = _LATIN_RUN_RE.match(t, e)
+                    if m is not None:
+                        e = m.end()
+                elif spec.check_right and e < n and word(t[e]):
+                    continue
+                found.append((s, e))
+        self.occs[ck] = found
+        return found
+
+    def toks(self, f: int) -> Tokens:
+        tk = self.tokens[f]
+        if tk is None:
+            tk = self.tokens[f] = Tokens(self.fields[f].text)
+        return tk
+
+    def sents(self, f: int) -> list[int]:
+        ss = self.sentences[f]
+        if ss is None:
+            ss = self.sentences[f] = sentence_starts(self.fields[f].text)
+        return ss
+
+    def within(self, f: int, a: Occ, b: Occ, n: int) -> bool:
+        """Are occurrences a and b at most n tokens apart? Counts only the tokens of the gap between them.
+
+        The tokens strictly between two occurrences are exactly the tokens lying inside the gap, so the
+        gap alone can be tokenised, unless a CJK run crosses an end of the gap (its pairing depends on
+        where the run starts) or the occurrences overlap: then the field's full token index is used.
+        """
+        if a[1] <= b[0]:
+            g0, g1 = a[1], b[0]
+        elif b[1] <= a[0]:
+            g0, g1 = b[1], a[0]
+        else:
+            return self.distance(f, a, b) <= n
+        if g1 - g0 < n:  # each token in the gap takes at least one character
+            return True
+        t = self.fields[f].text
+        if (_CJK_RE.match(t, g0 - 1) and _CJK_RE.match(t, g0)) or (
+            _CJK_RE.match(t, g1 - 1) and _CJK_RE.match(t, g1)
+        ):
+            return self.distance(f, a, b) <= n
+        # n or more tokens inside the gap put the two at least n + 1 apart
+        return all(count < n for count, _ in enumerate(TOKEN_RE.finditer(t, g0, g1), start=1))
+
+    def distance(self, f: int, a: Occ, b: Occ) -> int:
+        """The exact token distance of two occurrences (full token index of the field)."""
+        tk = self.toks(f)
+        af, al = tk.first(a[0]), tk.last(a[1])
+        bf, bl = tk.first(b[0]), tk.last(b[1])
+        return bf - al if al < bf else (af - bl if bl < af else 0)
+
+    def sentence_distance(self, f: int, a: Occ, b: Occ) -> int:
+        ss = self.sents(f)
+        af, al = bisect_right(ss, a[0]) - 1, bisect_right(ss, a[1] - 1) - 1
+        bf, bl = bisect_right(ss, b[0]) - 1, bisect_right(ss, b[1] - 1) - 1
+        return bf - al if al < bf else (af - bl if bl < af else 0)
+
+    def apart(self, cn: CNear, f: int, a: Occ, b: Occ) -> int:
+        """The distance of two occurrences in the NEAR's unit (tokens or sentences)."""
+        return self.distance(f, a, b) if cn.node.unit == "tokens" else self.sentence_distance(f, a, b)
+
+    def close(self, cn: CNear, f: int, a: Occ, b: Occ) -> bool:
+        n = cn.node.distance
+        return self.within(f, a, b, n) if cn.node.unit == "tokens" else self.sentence_distance(f, a, b) <= n
+
+    def near_within(self, cn: CNear, f: int) -> bool:
+        """Some left and right occurrence in field f within the distance: one sweep in position order."""
+        left = [o for t in cn.left if f in t.fields for o in self.occ(t.spec, f)]
+        if not left:
+            return False
+        right = [o for t in cn.right if f in t.fields for o in self.occ(t.spec, f)]
+        if not right:
+            return False
+        merged = sorted([(o, 0) for o in left] + [(o, 1) for o in right])
+        reach: list[Occ | None] = [None, None]  # per side, the occurrence seen so far that ends last
+        for o, side in merged:
+            other = reach[1 - side]
+            if other is not None and self.close(cn, f, other, o):
+                return True
+            mine = reach[side]
+            if mine is None or o[1] > mine[1]:
+                reach[side] = o
+        return False
+
+    def across(self, cn: CNear) -> bool:
+        """The left operand in the title and the right one in the text (the headline as subject)."""
+        return any(self.occ(t.spec, 0) for t in cn.left if 0 in t.fields) and any(
+            self.occ(t.spec, 1) for t in cn.right if 1 in t.fields
+        )
+
+    def pairs(self, cn: CNear, f: int) -> list[Pair]:
+        """Every (left, right) pair of occurrences in field f (for evidence and explanations)."""
+        left = [(t, o) for t in cn.left if f in t.fields for o in self.occ(t.spec, f)]
+        if not left:
+            return []
+        right = [(t, o) for t in cn.right if f in t.fields for o in self.occ(t.spec, f)]
+        return [(lt, lo, rt, ro) for lt, lo in left for rt, ro in right]
+
+    def near_pairs(self, cn: CNear, f: int) -> list[Pair]:
+        """Every pair within the distance in field f (the evidence)."""
+        return [p for p in self.pairs(cn, f) if self.close(cn, f, p[1], p[3])]
+
+    def closest(self, cn: CNear, f: int) -> tuple[int, Occ, Occ] | None:
+        """The closest pair (distance, left occurrence, right occurrence) in field f, for explanations."""
+        best: tuple[int, Occ, Occ] | None = None
+        for _, lo, _, ro in self.pairs(cn, f):
+            d = self.apart(cn, f, lo, ro)
+            if best is None or d < best[0]:
+                best = (d, lo, ro)
+        return best
+
+    def original(self, f: int, occ: Occ) -> tuple[int, int, str]:
+        s, e = self.fields[f].original_span(*occ)
+        src = self.doc.title if f == 0 else self.doc.text
+        return s, e, src[s:e]
