@@ -235,7 +235,7 @@ def sources(config: ConfigOpt = None) -> None:
     finally:
         engine.dispose()
     now = datetime.now(UTC)
-    table = Table("id", "last ok", "errors", "next due", "items", "last error")
+    table = Table("id", "last ok", "errors", "next due", "items", "encoding", "last error")
     for r in rows:
         table.add_row(
             r.id + ("" if r.id in configured or not configured else " (not in config)"),
@@ -243,10 +243,11 @@ def sources(config: ConfigOpt = None) -> None:
             str(r.error_streak),
             _ago(r.next_due, now),
             str(r.items),
+            r.encoding or "",
             (r.last_error or "")[:80],
         )
     for sid in sorted(configured - {r.id for r in rows}):
-        table.add_row(sid, "never", "0", "not yet polled", "0", "")
+        table.add_row(sid, "never", "0", "not yet polled", "0", "", "")
     out.print(table)
 
 

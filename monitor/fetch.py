@@ -255,7 +255,13 @@ def _classify(exc: httpx.TransportError, policy: FetchPolicy) -> tuple[FetchErro
             return FetchErrorKind.TLS, f"TLS error: {reason}"
         if isinstance(cause, socket.gaierror):
             return FetchErrorKind.DNS, f"cannot resolve host: {cause.strerror}"
-    return FetchErrorKind.NETWORK, f"network error: {exc or type(exc).__name__}"
+        if isinstance(cause, ConnectionResetError):
+            return FetchErrorKind.NETWORK, "connection reset by the server"
+        if isinstance(cause, BrokenPipeError | ConnectionAbortedError):
+            return FetchErrorKind.NETWORK, "connection closed by the server while sending the request"
+    # httpx often wraps a cause with an empty message: say the first thing in the chain that says something.
+    said = next((str(c) for c in _causes(exc) if str(c).strip()), None)
+    return FetchErrorKind.NETWORK, f"network error: {said or type(exc).__name__}"
 
 
 # --- I/O ----------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ __all__ = [
     "Item",
     "MatchedTerm",
     "Mention",
+    "Parsed",
 ]
 
 
@@ -61,6 +62,17 @@ class Entry:
     published_at: datetime | None  # the source's claim, tz-aware UTC, may be None
     tags: tuple[str, ...] = ()
     lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a source adapter read from one fetched body."""
+
+    entries: list[Entry]
+    encoding: str | None = None  # the text codec the body was read with (None: not text, e.g. 304)
+    ttl_s: float | None = None  # the source's own "poll me at most this often" (RSS <ttl>), seconds
+    notes: tuple[str, ...] = ()  # things worth a log line that are not errors
+    next_url: str | None = None  # a listing's next page, when the adapter found one
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,6 +125,7 @@ class PollWrite:
     gone_checked: tuple[int, ...] = ()  # items whose URL was checked after they left the listing
     withdrawn: tuple[int, ...] = ()  # ... and answered 404/410
     withdrawn_alerts: tuple[PlannedAlert, ...] = ()
+    encoding: str | None = None  # the codec the body was read with (poll_log.encoding)
 
     @property
     def new_count(self) -> int:

@@ -34,7 +34,7 @@ from monitor.pipeline import (
     identify,
 )
 from monitor.plan import GoneItem
-from monitor.sources.feed import parse_feed
+from monitor.sources.dispatch import read_source
 from monitor.store import polls
 
 __all__ = ["PollContext", "SourceReport", "poll_source"]
@@ -144,14 +144,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes
         )
     try:
-        entries = parse_feed(
-            src.id,
-            result.body,
-            result.headers,
-            base_url=result.final_url,
-            max_entries=src.max_entries,
-            default_lang=src.lang,
-        )
+        parsed = read_source(src, result, now=ctx.now())
     except ParseError as e:
         return decide_failure(
             src,
@@ -169,6 +162,9 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
         if claim.baseline_done
         else set()
     )
+    entries = parsed.entries
+    if parsed.ttl_s is not None:  # the feed's own <ttl> is a floor like Cache-Control
+        result = replace(result, next_poll_hint_s=max(parsed.ttl_s, result.next_poll_hint_s or 0.0))
     items, key_mode, switched = identify(entries, claim, guid_keys)
     stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])
     gone: list[tuple[int, GoneItem | None]] = []
@@ -210,7 +206,8 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             now=ctx.now(),
             rand=ctx.rand(),
         )
-        return replace(write, stories_snapshot=stories.snapshot if check_stories and not baseline else None)
+        snapshot = stories.snapshot if check_stories and not baseline else None
+        return replace(write, stories_snapshot=snapshot, encoding=parsed.encoding)
 
     return decide
 

@@ -719,3 +719,54 @@ def test_a_feedparser_crash_becomes_a_parse_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("monitor.sources.feed.feedparser.parse", boom)
     with pytest.raises(ParseError, match="feedparser failed"):
         parse(rss(item("a")).encode())
+
+
+# --- issue 8 item 7: DOCTYPEs that only bring HTML entities, bad character references ---------------
+
+XHTML_DOCTYPE = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+NETSCAPE_DOCTYPE = '<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">'
+CHAR_ENTITIES_DOCTYPE = '<!DOCTYPE rss [\n  <!ENTITY nbsp "&#160;">\n  <!ENTITY eacute "&#233;">\n]>'
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        pytest.param(XHTML_DOCTYPE, id="XHTML DOCTYPE"),
+        pytest.param(NETSCAPE_DOCTYPE, id="Netscape RSS 0.91 DOCTYPE"),
+        pytest.param(CHAR_ENTITIES_DOCTYPE, id="DOCTYPE declaring only character entities"),
+    ],
+)
+def test_doctype_with_html_entities_parses(doctype: str) -> None:
+    body = rss(
+        item("Tokyo&nbsp;Statement &eacute;tude", link="https://example.gov/1"),
+        decl=f'<?xml version="1.0"?>{doctype}',
+    )
+    entries = parse(body.encode())
+    assert [(e.title, e.link) for e in entries] == [("Tokyo Statement étude", "https://example.gov/1")]
+
+
+def test_one_invalid_character_reference_does_not_fail_the_feed() -> None:
+    body = rss(
+        item("Before &#0; after", link="https://example.gov/1")
+        + item("Surrogate &#xD800; and huge &#99999999;", link="https://example.gov/2")
+        + item("Fine &#233;", link="https://example.gov/3")
+    )
+    titles = [e.title for e in parse(body.encode())]
+    assert titles == ["Before after", "Surrogate and huge", "Fine é"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param(b'{"version":"https://jsonfeed.org/version/1.1","items":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+                     "JSON nested 100001 deep", id="JSON nested 100k deep"),
+    ],
+)  # fmt: skip
+def test_hostile_json_is_a_parse_error(body: bytes, reason: str) -> None:
+    with pytest.raises(ParseError, match=reason):
+        parse(body)
+
+
+def test_lone_surrogates_in_json_are_removed() -> None:
+    body = b'{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"A\\ud800B","url":"https://example.gov/1"}]}'
+    assert [e.title for e in parse(body)] == ["AB"]

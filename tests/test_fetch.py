@@ -308,6 +308,12 @@ async def test_content_length_shorter_than_body_reads_only_declared(
             id="Content-Length longer than body",
         ),
         pytest.param(lambda s: s.drop("/x"), "network error: Server disconnected", id="dropped connection"),
+        pytest.param(lambda s: s.reset("/x"), "connection reset by the server", id="connection reset"),
+        pytest.param(
+            lambda s: s.reset("/x", after=b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<rss"),
+            "connection reset by the server",
+            id="connection reset mid-body",
+        ),
         pytest.param(
             lambda s: s.set("/x", gzip.compress(RSS)[:-12], headers={"Content-Encoding": "gzip"}),
             "bad gzip body: gzip body truncated",

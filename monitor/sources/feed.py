@@ -9,17 +9,16 @@ fetch URL. Links are resolved here against ``base_url`` instead (after ``xml:bas
 
 Before feedparser:
 
-1. Decode the body ourselves. A BOM wins; then the HTTP charset and the XML declaration (in that order,
-   but latin-1/us-ascii labels rank below UTF-8, since they are mostly server defaults); then UTF-8.
-   The first candidate that decodes without error is used, otherwise the first one with U+FFFD
-   replacement (best effort). Shift_JIS in any spelling is read as cp932 (①, ㈱, ～), EUC-JP falls back
-   to EUC-JIS-2004 (NEC row 13), and a ``text/xml`` body without charset is read by its XML
-   declaration (RFC 3023's us-ascii default is ignored). The text is re-encoded as UTF-8 and the XML
-   declaration rewritten to say so.
+1. Decode the body with ``monitor.sources.decode`` (BOM, then the HTTP charset and the XML declaration,
+   validated as real text codecs, then UTF-8; a body none of them reads cleanly is detected, Japanese
+   first: cp932, EUC-JP, ISO-2022-JP). The text is re-encoded as UTF-8 and the XML declaration rewritten
+   to say so; ``read_feed`` reports the codec used (the poll log records it).
 2. Strip NULs and other characters XML 1.0 forbids, and leading whitespace before the declaration.
-3. Refuse a ``<!DOCTYPE`` together with ``<!ENTITY`` anywhere (billion laughs, XXE):
-   ``ParseError("DOCTYPE with entity declarations refused")``.
-4. Refuse an HTML page (challenge, maintenance, login):
+3. ``monitor.sources.xmlprep``: a DOCTYPE is removed; one that declares anything but character entities
+   (billion laughs, XXE) is refused: ``ParseError("DOCTYPE with entity declarations refused")``. HTML
+   named references (``&nbsp;``, from XHTML or Netscape DTDs) become numeric ones; numeric references
+   to characters XML forbids (``&#0;``) are dropped instead of failing the document.
+4. Refuse an HTML page (challenge, maintenance, login), unless its root is RSS, RDF or Atom:
    ``"not a feed: got an HTML page (<title>...</title>)"``.
 5. Cut the document after ``max_entries`` entries so a 10,000-item feed costs what 500 do, and cut
    any run of text longer than ``4 * max_field_chars`` (a 5 MB description) to that length.
@@ -41,9 +40,7 @@ dates are kept as given. ``tags`` are category terms in order, deduplicated. ``l
 
 from __future__ import annotations
 
-import codecs
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -54,10 +51,15 @@ import feedparser
 
 from monitor.errors import ParseError
 from monitor.identity import absolute_http_url
-from monitor.model import Entry
+from monitor.model import Entry, Parsed
+from monitor.sources.decode import decode_body
+from monitor.sources.jsondoc import load_json
+from monitor.sources.xmlprep import prepare_entities
 from monitor.text import collapse_ws, strip_controls, strip_html
 
-__all__ = ["parse_feed"]
+__all__ = ["http_charset", "parse_feed", "read_feed"]
+
+_MAX_TTL_MIN = 24 * 60
 
 _MAX_TAGS = 50
 _MAX_TAG_CHARS = 200
@@ -66,28 +68,12 @@ _HTML_HEAD_CHARS = 65_536
 # At most this many times max_field_chars of raw (escaped) HTML is kept per field or text run.
 _RAW_FACTOR = 4
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _XML_DECL_BYTES = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:\-]+)["']""")
 _XML_DECL = re.compile(r"^<\?xml[^>]*\?>")
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
-_SHIFT_JIS = frozenset(
-    {"shift_jis", "shift-jis", "sjis", "s-jis", "s_jis", "x-sjis", "ms_kanji", "mskanji", "csshiftjis",
-     "windows-31j", "cp932", "ms932", "x-ms-cp932", "ibm-943", "shift_jisx0213", "shift_jis_2004"}
-)  # fmt: skip
-_EUC_JP = frozenset({"euc-jp", "euc_jp", "eucjp", "x-euc-jp", "cseucpkdfmtjapanese", "ujis", "eucjp-ms"})
-_WEAK = frozenset({"cp1252"})
-_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "iso-2022-jp": "iso2022_jp_ext"}
 # Characters XML 1.0 does not allow (NUL included); removed before parsing.
 _XML_INVALID = {c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)}
 
-_DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _ROOT = re.compile(r"<([A-Za-z_][\w:.-]*)")
 _HTML_DOCTYPE = re.compile(r"<!DOCTYPE\s+html", re.IGNORECASE)
@@ -117,25 +103,51 @@ def parse_feed(
     default_lang: str | None = None,
 ) -> list[Entry]:
     """Read a feed body into entries (at most ``max_entries``, in document order). See module docstring."""
+    return read_feed(
+        source_id, body, headers, base_url=base_url, max_entries=max_entries,
+        max_field_chars=max_field_chars, default_lang=default_lang,
+    ).entries  # fmt: skip
+
+
+def read_feed(
+    source_id: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    base_url: str,
+    max_entries: int = 500,
+    max_field_chars: int = 200_000,
+    default_lang: str | None = None,
+) -> Parsed:
+    """:func:`parse_feed` plus what the poll records: the encoding used and the feed's ``ttl``."""
     hdrs = {k.lower(): v for k, v in headers.items()}
     header_lang = _lang(hdrs.get("content-language"))
     if not body.strip(b" \t\r\n\x00"):
         raise ParseError(source_id, "empty body")
     if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return _parse_json_feed(
+        entries = _parse_json_feed(
             source_id, body, base_url=base_url, max_entries=max_entries, max_chars=max_field_chars,
             header_lang=header_lang, default_lang=default_lang,
         )  # fmt: skip
+        return Parsed(entries, encoding="utf-8")
 
-    text = _decode(body, _http_charset(hdrs.get("content-type", "")))
-    text = text.translate(_XML_INVALID).lstrip("\ufeff \t\r\n")
+    m = _XML_DECL_BYTES.match(body[:1024])
+    decoded = decode_body(
+        body,
+        http_charset=http_charset(hdrs.get("content-type", "")),
+        declared=m.group(1).decode("ascii") if m else None,
+    )
+    text = decoded.text.translate(_XML_INVALID).lstrip("\ufeff \t\r\n")
     if not text:
         raise ParseError(source_id, "empty body")
-    if _DOCTYPE.search(text) and _ENTITY.search(text):
-        raise ParseError(source_id, "DOCTYPE with entity declarations refused")
     prolog, root = _prolog_and_root(text)
-    if (root or "").lower() in _HTML_ROOTS or _HTML_DOCTYPE.search(prolog):
+    feed_root = (root or "").split(":")[-1].lower() in ("rss", "rdf", "feed")
+    if (root or "").lower() in _HTML_ROOTS or (_HTML_DOCTYPE.search(prolog) and not feed_root):
         raise ParseError(source_id, f"not a feed: got an HTML page ({_html_title(text)})")
+    try:
+        text = prepare_entities(text)
+    except ValueError as exc:
+        raise ParseError(source_id, str(exc)) from None
     text = _cap_text_runs(_cap_entries(text, max_entries), max_field_chars * _RAW_FACTOR)
     data = _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
 
@@ -162,62 +174,25 @@ def parse_feed(
     feed = dict.get(parsed, "feed") or {}
     feed_lang = _lang(dict.get(feed, "language"))
     bases = [base_url, _str(dict.get(feed, "link"))]
-    entries = (
+    read = (
         _entry(raw, bases=bases, feed_lang=feed_lang, header_lang=header_lang, default_lang=default_lang,
                max_chars=max_field_chars)
         for raw in raw_entries[:max_entries]
     )  # fmt: skip
-    return [e for e in entries if e.title or e.text or e.link or e.guid]
+    ttl = _str(dict.get(feed, "ttl")).strip()
+    return Parsed(
+        [e for e in read if e.title or e.text or e.link or e.guid],
+        encoding=decoded.encoding,
+        ttl_s=min(int(ttl), _MAX_TTL_MIN) * 60.0 if ttl.isascii() and ttl.isdigit() else None,
+    )
 
 
 # --- decoding -------------------------------------------------------------------------------------
 
 
-def _http_charset(content_type: str) -> str | None:
+def http_charset(content_type: str) -> str | None:
     m = _CHARSET_PARAM.search(content_type)
     return m.group(1) if m else None
-
-
-def _codecs_for(label: str | None) -> list[str]:
-    """Python codecs to try for a declared charset label, most likely first; [] when unknown."""
-    if not label:
-        return []
-    name = label.strip().lower()
-    if name in _SHIFT_JIS:
-        return ["cp932", "shift_jis_2004"]
-    if name in _EUC_JP:
-        return ["euc_jp", "euc_jis_2004"]
-    name = _ALIASES.get(name, name)
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        return []
-    if codec.startswith(("utf-16", "utf-32")):  # a declaration we could read as ASCII is not UTF-16/32
-        return []
-    if codec in ("ascii", "latin-1", "iso8859-1", "cp1252"):
-        return ["cp1252"]  # what browsers do with these labels
-    return [codec]
-
-
-def _decode(body: bytes, http_charset: str | None) -> str:
-    for bom, codec in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom) :].decode(codec, errors="replace")
-    if body.startswith(b"<\x00?\x00"):
-        return body.decode("utf-16-le", errors="replace")
-    if body.startswith(b"\x00<\x00?"):
-        return body.decode("utf-16-be", errors="replace")
-    m = _XML_DECL_BYTES.match(body[:1024])
-    declared = [*_codecs_for(http_charset), *_codecs_for(m.group(1).decode("ascii") if m else None)]
-    strong = [c for c in declared if c not in _WEAK]
-    weak = [c for c in declared if c in _WEAK]
-    candidates = list(dict.fromkeys([*strong, "utf-8", *weak]))
-    for codec in candidates:
-        try:
-            return body.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return body.decode(candidates[0], errors="replace")
 
 
 # --- sniffing and capping -------------------------------------------------------------------------
@@ -416,9 +391,9 @@ def _parse_json_feed(
     default_lang: str | None,
 ) -> list[Entry]:
     try:
-        doc = json.loads(body.decode("utf-8-sig", errors="replace"))
-    except ValueError as exc:
-        raise ParseError(source_id, f"not a feed: invalid JSON ({collapse_ws(str(exc))[:120]})") from None
+        doc, _ = load_json(source_id, body)
+    except ParseError as exc:
+        raise ParseError(source_id, f"not a feed: {exc.detail}") from None
     if not isinstance(doc, dict) or not _str(doc.get("version")).startswith(_JSON_FEED_VERSION):
         raise ParseError(source_id, "not a feed: JSON document is not a JSON Feed")
     items = doc.get("items", [])

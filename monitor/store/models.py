@@ -185,6 +185,7 @@ class PollLogRow(SQLModel, table=True):
     revised_count: int = 0
     error_kind: str | None = Field(default=None, max_length=32)
     error: str | None = None
+    encoding: str | None = Field(default=None, max_length=32)  # the codec the body was read with
 
 
 class SilenceRow(SQLModel, table=True):

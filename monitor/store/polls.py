@@ -494,5 +494,6 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
                 revised_count=write.revised_count,
                 error_kind=u.error_kind,
                 error=u.error,
+                encoding=write.encoding,
             )
         )

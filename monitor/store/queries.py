@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 
 from monitor.store.engine import read_session
-from monitor.store.models import ItemRow, SourceRow
+from monitor.store.models import ItemRow, PollLogRow, SourceRow
 
 __all__ = ["SourceOverview", "source_overview"]
 
@@ -22,6 +22,7 @@ class SourceOverview:
     next_due: datetime
     items: int
     last_error: str | None
+    encoding: str | None = None  # the codec the latest fetch with a body was read with
 
 
 def source_overview(engine: sa.Engine) -> list[SourceOverview]:
@@ -31,8 +32,17 @@ def source_overview(engine: sa.Engine) -> list[SourceOverview]:
         .outerjoin(counts, counts.c.source_id == col(SourceRow.id))
         .order_by(col(SourceRow.id))
     )
+    latest = (
+        select(func.max(col(PollLogRow.id)))
+        .where(col(PollLogRow.encoding).is_not(None))
+        .group_by(col(PollLogRow.source_id))
+    )
+    encodings = select(PollLogRow.source_id, PollLogRow.encoding).where(col(PollLogRow.id).in_(latest))
     with read_session(engine) as s:
+        used = {sid: enc for sid, enc in s.exec(encodings).all()}
         return [
-            SourceOverview(r.id, r.last_ok_at, r.error_streak, r.next_due, int(n), r.last_error)
+            SourceOverview(
+                r.id, r.last_ok_at, r.error_streak, r.next_due, int(n), r.last_error, used.get(r.id)
+            )
             for r, n in s.exec(q).all()
         ]

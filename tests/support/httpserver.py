@@ -302,6 +302,18 @@ class FeedServer:
 
         self.set_handler(path, route)
 
+    def reset(self, path: str, *, after: bytes = b"") -> None:
+        """Read the request, send ``after`` (e.g. half a response), then reset the connection (TCP RST)."""
+
+        def route(req: FeedRequestHandler) -> None:
+            if after:
+                req.write(after)
+            req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            req.connection.close()
+            req.close_connection = True
+
+        self.set_handler(path, route)
+
     def trickle(self, path: str, *, interval_s: float = 1.0, chunk: bytes = b" ", status: int = 200) -> None:
         """Slowloris: send headers, then ``chunk`` every ``interval_s`` forever."""
 
