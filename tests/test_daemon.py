@@ -161,7 +161,7 @@ def test_broken_config_starts_nothing(tmp_path: Path) -> None:
     run = subprocess.run(pressmon_argv("run", "-c", str(cfg)), env=env, capture_output=True, timeout=60)
     expected = f'{cfg}:5 sources[0].every: "15 minutes" is not a duration; use e.g. 15m'
     assert check.returncode == 1 and expected in check.stderr.decode()
-    assert run.returncode == 1 and expected in run.stderr.decode()
+    assert run.returncode == 3 and expected in run.stderr.decode()  # 3: configuration (pressmon --help)
     assert not db.exists(), "nothing may start on a broken config"
 
 
@@ -178,7 +178,7 @@ def test_second_daemon_on_one_sqlite_file_refuses(
         second = subprocess.run(
             pressmon_argv("run", "-c", str(cfg)), env=env, capture_output=True, timeout=60
         )
-        assert second.returncode == 1
+        assert second.returncode == 4  # 4: database (pressmon --help)
         assert "another pressmon daemon" in second.stderr.decode()
     finally:
         assert first.stop(signal.SIGTERM) == 0, first.stderr

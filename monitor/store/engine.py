@@ -22,7 +22,15 @@ from sqlmodel import Session
 
 from monitor.errors import StoreError
 
-__all__ = ["DaemonLock", "is_sqlite", "make_engine", "read_session", "sqlite_path", "write_session"]
+__all__ = [
+    "DaemonLock",
+    "check_url",
+    "is_sqlite",
+    "make_engine",
+    "read_session",
+    "sqlite_path",
+    "write_session",
+]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -40,7 +48,25 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+_URL_HINT = "use sqlite:///path/to/pressmon.db or postgresql+psycopg://user@host/dbname"
+
+
+def check_url(url: str) -> None:
+    """A ``StoreError`` naming PRESSMON_DATABASE_URL unless ``url`` is a SQLite or PostgreSQL (psycopg 3)
+    URL, before SQLAlchemy fails on it with an import error or a parse error deep inside."""
+    try:
+        u = make_url(url)
+    except sa.exc.ArgumentError:
+        raise StoreError(
+            f'database: PRESSMON_DATABASE_URL "{url}" is not a database URL; {_URL_HINT}'
+        ) from None
+    if u.drivername not in SUPPORTED_DRIVERS:
+        raise StoreError(f"database: PRESSMON_DATABASE_URL: {u.drivername} is not supported; {_URL_HINT}")
+
+
 def make_engine(url: str, **kw: Any) -> sa.Engine:
+    check_url(url)
     if is_sqlite(url):
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kw)
 

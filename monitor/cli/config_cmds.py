@@ -1,0 +1,56 @@
+"""``pressmon config check``: validate feeds.yaml and summarise it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.cli.common import config_path
+from monitor.cli.errors import ExitCode
+from monitor.cli.output import output
+from monitor.errors import ConfigError
+
+__all__ = ["register"]
+
+group = typer.Typer(help="Check feeds.yaml.", no_args_is_help=True)
+
+
+@group.command("check")
+def config_check(file: Annotated[Path | None, typer.Argument(help="feeds.yaml to check.")] = None) -> None:
+    """Validate feeds.yaml and print a summary; print every problem and exit 1 on any error.
+
+    Example: pressmon config check feeds.yaml
+    """
+    from monitor.config.loader import describe, load_config
+
+    path = config_path(file)
+    # Problems with the file itself are one line (exit 3); problems in it are listed (exit 1).
+    if not path.exists():
+        raise ConfigError([f"{path}: file not found"])
+    if path.is_dir():
+        raise ConfigError([f"{path}: is a directory, not a file"])
+    raw = path.read_bytes()
+    try:
+        if b"\x00" in raw:
+            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1, "NUL byte")
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ConfigError([f"{path}: not UTF-8 text (bad byte at offset {e.start})"]) from None
+    try:
+        config = load_config(path)
+    except ConfigError as e:
+        for line in e.problems:
+            output.note(line)
+        if any(p.endswith("file not found") for p in e.problems):
+            output.note(
+                "create a starter file with `pressmon init`, or pass the path: pressmon config check FILE"
+            )
+        raise typer.Exit(ExitCode.FAILED) from None
+    for line in describe(config):
+        output.print(line)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(group, name="config")

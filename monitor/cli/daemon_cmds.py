@@ -1,0 +1,133 @@
+"""The daemon and its one-shot forms: ``run``, ``poll --once``, ``demo``, ``health``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.cli.common import ConfigOpt, config_path, database, load, setup_logging
+from monitor.cli.errors import ExitCode, Failure, state
+from monitor.cli.output import output
+
+__all__ = ["register"]
+
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging (same as pressmon -v).")]
+
+
+def run(config: ConfigOpt = None, verbose: VerboseOpt = False) -> None:
+    """Run the daemon: poll sources on their schedules and deliver alerts, until SIGTERM.
+
+    Example: PRESSMON_DATABASE_URL=sqlite:///pressmon.db pressmon run -c feeds.yaml
+    """
+    from monitor import failpoints
+    from monitor.app import App
+    from monitor.cli.common import settings as get_settings
+    from monitor.config.loader import load_config
+    from monitor.daemon import Daemon
+
+    state.verbose = state.verbose or verbose
+    setup_logging(verbose)
+    settings = get_settings()
+    cfg = load(config)
+    failpoints.configure(settings.failpoints, settings.failpoint_dir)
+
+    async def main() -> None:
+        application = App.build(settings, cfg)
+        try:
+            application.prepare_database(exclusive=True)
+            await Daemon(application, reload_config=lambda: load_config(config_path(config))).run()
+        finally:
+            await application.aclose()
+
+    asyncio.run(main())
+
+
+def poll(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="One pass over the sources, then exit.")] = False,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Poll sources once and deliver what they produced. Exit 1 if any source failed.
+
+    Example: pressmon poll --once -s dsca-major-arms-sales
+    """
+    from monitor.app import App
+    from monitor.cli.common import settings as get_settings
+
+    if not once:
+        raise Failure("arguments", "use --once", "the daemon is `pressmon run`")
+    state.verbose = state.verbose or verbose
+    setup_logging(verbose)
+    settings = get_settings()
+    cfg = load(config)
+    known = {s.id for s in cfg.sources}
+    unknown = [s for s in source or [] if s not in known]
+    if unknown:
+        raise Failure(
+            "--source",
+            f"unknown source {', '.join(unknown)}",
+            f"known: {', '.join(sorted(known))}",
+        )
+
+    async def main() -> int:
+        application = App.build(settings, cfg)
+        try:
+            application.prepare_database(exclusive=False)
+            report = await application.poll_pass(source)
+            delivered = await application.deliver()
+        finally:
+            await application.aclose()
+        for r in report.sources:
+            line = f"{r.source_id}: {r.status}"
+            if r.status == "ok":
+                line += f", {r.new} new, {r.revised} revised, {r.alerts} alerts" + (
+                    " (baseline: first poll, not alerted)" if r.baseline else ""
+                )
+            if r.error:
+                line += f" - {r.error}"
+            output.note(line)
+        output.note(
+            f"{len(report.sources)} polled, {len(report.failed)} failed; "
+            f"{delivered.sent} alerts delivered, {delivered.retried} to retry, {delivered.failed} failed"
+        )
+        return ExitCode.FAILED if report.failed else ExitCode.OK
+
+    raise typer.Exit(asyncio.run(main()))
+
+
+def demo(
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the demo database in this directory (default: a temp dir).")
+    ] = None,
+) -> None:
+    """Offline demo: loopback sources, a baseline poll, then new and edited statements -> alerts.
+
+    Example: pressmon demo
+    """
+    from monitor.demo.run import run_demo
+
+    setup_logging(False)
+    asyncio.run(run_demo(keep_dir=keep, out=output.out))
+
+
+def health() -> None:
+    """Exit 0 when the database is reachable and its schema is current (for container health checks).
+
+    Creates nothing: a missing SQLite file is unhealthy (exit 4). Example: pressmon health
+    """
+    with database():
+        pass
+    output.print("ok")
+
+
+def register(root: typer.Typer) -> None:
+    root.command()(run)
+    root.command()(poll)
+    root.command()(demo)
+    root.command()(health)

@@ -1,0 +1,98 @@
+"""``pressmon template render|list``: see exactly what a template makes of an alert."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from monitor.cli.common import ConfigOpt, config_path, database, load, settings
+from monitor.cli.errors import Failure
+from monitor.cli.output import output
+
+__all__ = ["register", "template_dirs"]
+
+group = typer.Typer(help="Alert templates.", no_args_is_help=True)
+
+
+def template_dirs(config: Path | None) -> list[Path]:
+    """The directories the daemon would search before the bundled templates: the config's
+    ``templates:`` (when -c is given or the default config exists), then PRESSMON_TEMPLATE_DIR."""
+    dirs: list[Path] = []
+    path = config_path(config)
+    if config is not None or path.exists():
+        cfg = load(path)
+        if cfg.templates is not None:
+            dirs.append(cfg.templates)
+    env_dir = settings().template_dir
+    if env_dir is not None:
+        dirs.append(env_dir)
+    return dirs
+
+
+@group.command("list")
+def template_list(config: ConfigOpt = None) -> None:
+    """The templates a receiver can name, and where each comes from (yours override bundled ones).
+
+    Example: pressmon template list -c feeds.yaml
+    """
+    from monitor.resources import bundled_path
+
+    seen: dict[str, Path] = {}
+    for d in [*template_dirs(config), bundled_path("alerts")]:
+        for f in sorted(Path(d).glob("*.j2")):
+            seen.setdefault(f.name, f)
+    output.table(["template", "file"], [[name, str(path)] for name, path in sorted(seen.items())])
+
+
+@group.command("render")
+def template_render(
+    template: Annotated[
+        str, typer.Argument(help="console.txt.j2, slack_alert.json.j2, webhook.json.j2, ...")
+    ],
+    alert: Annotated[int | None, typer.Option("--alert", help="An outbox row id.")] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="Use a built-in sample alert.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Print what a template makes of a stored alert (or a sample): exactly what would be sent.
+
+    Uses the templates: directory of the config like the daemon does. Example:
+    pressmon template render console.txt.j2 --sample -c feeds.yaml
+    """
+    from monitor.notify.samples import sample_alert
+    from monitor.render import Renderer
+
+    if (alert is None) == (not sample):
+        raise Failure("arguments", "give one of --alert ID or --sample")
+    dirs = template_dirs(config)
+    payload: dict[str, Any]
+    if alert is not None:
+        from monitor.store.engine import read_session
+        from monitor.store.models import OutboxRow
+
+        with database() as engine, read_session(engine) as s:
+            row = s.get(OutboxRow, alert)
+            if row is None:
+                raise Failure(
+                    "--alert",
+                    f"{alert}: no such alert in the outbox",
+                    "ids are in the outbox (see the daemon log)",
+                )
+            payload = dict(row.payload)
+    else:
+        payload = sample_alert()
+    if template.startswith("slack"):
+        from monitor.notify.slack_format import render_message, slack_environment
+
+        msg = render_message(slack_environment(dirs), template, payload)
+        output.print(json.dumps({"text": msg.text, "blocks": msg.blocks}, ensure_ascii=False, indent=2))
+    elif template.endswith(".json.j2"):
+        output.print(Renderer(dirs).json(template, payload))
+    else:
+        output.print(Renderer(dirs).text(template, payload))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(group, name="template")

@@ -1,0 +1,125 @@
+"""``pressmon topics test``: argument handling only; the work is in :mod:`monitor.topics_test`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from monitor.cli.common import ConfigOpt, database, load, parse_since, read_bytes, read_text
+from monitor.cli.errors import ExitCode, Failure
+from monitor.cli.output import output
+
+__all__ = ["register"]
+
+group = typer.Typer(help="Topics: try queries and topics before you ship them.", no_args_is_help=True)
+
+FEED_SUFFIXES = (".xml", ".rss", ".rdf", ".atom", ".ashx")
+
+
+@group.command("test")
+def topics_test(
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="A query to try (instead of --topic).")
+    ] = None,
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", "-t", help="A topic id from feeds.yaml (repeatable).")
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text", help="Text to test.")] = None,
+    title: Annotated[str, typer.Option("--title", help="Title to go with --text.")] = "",
+    file: Annotated[
+        Path | None, typer.Option("--file", help="A text file, or a feed file (.xml/.rss/.rdf/.atom).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Stored history of this long (30d) or since a date.")
+    ] = None,
+    where: Annotated[str | None, typer.Option("--where", help="A fact predicate for --query.")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Match --text/--file as an item of this source (its tags, implies)."),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Every failing clause, not only the closest.")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Show what matches, with highlights, facts, and why near misses did not match.
+
+    Exits 1 when --text matched no topic (so it scripts), 2 on a usage error.
+    Example: pressmon topics test -t fms-japan --since 30d
+    """
+    from monitor.config.schema import Topic
+    from monitor.topics_test import Sample, report, samples_from_feed, samples_from_history
+
+    topics: list[Topic] = []
+    if query is not None:
+        try:
+            topics.append(Topic(id="query", title="--query", query=query, where=where, facts=()))
+        except ValidationError as e:  # --query/--where: the message carries the column
+            problem = e.errors()[0]
+            where_ = ".".join(str(p) for p in problem["loc"]) or "query"
+            msg = problem["msg"].removeprefix("Value error, ")
+            raise Failure(f"--{where_}", msg, "see README (the query language)") from None
+    cfg = None
+    if topic or query is None or source is not None or "@" in (query or ""):
+        cfg = load(config)
+    if cfg is not None and (topic or query is None):
+        wanted = topic or [t.id for t in cfg.topics]
+        known = {x.id for x in cfg.topics}
+        unknown = [t for t in wanted if t not in known]
+        if unknown:
+            raise Failure(
+                "--topic",
+                f"unknown topic {', '.join(unknown)}",
+                f"topics in the config: {', '.join(sorted(known)) or 'none'}",
+            )
+        topics.extend(t for t in cfg.topics if t.id in wanted)
+    meta: dict[str, Any] = {}
+    if source is not None and cfg is not None:
+        sources = {s.id: s for s in cfg.sources}
+        if source not in sources:
+            raise Failure("--source", f"unknown source {source}", f"sources: {', '.join(sources)}")
+        src = sources[source]
+        meta = {"source": src.id, "tags": src.tags, "lang": src.lang, "implies": src.implies}
+    since_at = parse_since(since) if since is not None else None
+    samples: list[Sample] = []
+    if text is not None:
+        samples.append(Sample("--text", title, text, **meta))
+    if file is not None:
+        if file.suffix.lower() in FEED_SUFFIXES:
+            read_bytes(file, "--file")  # a missing file or a directory: one line, before parsing
+            samples.extend(samples_from_feed(file))
+        else:
+            body = read_text(file, "--file")
+            first, _, rest = body.partition("\n")
+            samples.append(Sample(file.name, title or first.strip(), rest if not title else body, **meta))
+    if since_at is not None:
+        with database() as engine:
+            history = samples_from_history(engine, since=since_at)
+        if not history:
+            output.note(
+                "pressmon: topics test: --since: no stored statements since "
+                f"{since_at.isoformat(timespec='minutes')}: the history is empty for that period; "
+                "poll first (`pressmon poll --once`, or `pressmon run`)"
+            )
+            if not samples:
+                raise typer.Exit(ExitCode.FAILED)
+        samples.extend(history)
+    if not samples:
+        raise Failure("arguments", "nothing to test", "give --text, --file or --since")
+    from monitor.match.concepts import ConceptError
+
+    try:
+        result = report(topics, samples, concepts=cfg.concepts if cfg else None, verbose=verbose)
+    except ConceptError as e:
+        raise Failure("--query", str(e), "see README (the query language)") from None
+    for line in result.lines:
+        output.print(line)
+    if text is not None and result.matched == 0:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(group, name="topics")

@@ -1,0 +1,197 @@
+"""Every command against every class of bad input: one line on the terminal, the documented exit code,
+never a traceback. Runs in-process through the same boundary as the installed ``pressmon``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.cli.errors import ExitCode
+
+runner = CliRunner()
+
+CONFIG = """
+sources:
+  - id: dsca
+    url: https://www.dsca.mil/rss.xml
+topics:
+  - id: fms-japan
+    title: FMS to Japan
+    query: '"Foreign Military Sale" AND Japan'
+routes:
+  - to: [console]
+digests:
+  daily:
+    to: [analysts@example.org]
+"""
+
+BAD_URLS = {
+    "not a URL": "notaurl",
+    "unsupported database": "mysql://x@y/z",
+    "unreachable PostgreSQL": "postgresql+psycopg://postgres@127.0.0.1:5999/test",
+}
+
+# Commands that need the database: each must turn any database problem into one line, exit 4.
+DB_COMMANDS = {
+    "db upgrade": ["db", "upgrade"],
+    "health": ["health"],
+    "sources": ["sources"],
+    "silence list": ["silence", "list"],
+    "silence add": ["silence", "add", "--topic", "fms-japan", "--reason", "x"],
+    "silence expire": ["silence", "expire", "1"],
+    "template render --alert": ["template", "render", "console.txt.j2", "--alert", "1"],
+    "topics test --since": ["topics", "test", "--since", "30d"],
+    "poll --once": ["poll", "--once"],
+    "digest preview": ["digest", "preview", "daily"],
+    "digest send": ["digest", "send", "daily", "--now"],
+    "run": ["run"],
+}
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    monkeypatch.delenv("PRESSMON_CONFIG_FILE", raising=False)
+    monkeypatch.delenv("PRESSMON_TEMPLATE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feeds.yaml").write_text(CONFIG)
+    (tmp_path / "a-dir").mkdir()
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    return tmp_path
+
+
+def one_line(args: list[str], code: int) -> str:
+    result = runner.invoke(app, args)
+    out = result.output
+    assert "Traceback" not in out, out
+    assert result.exit_code == code, f"exit {result.exit_code}, expected {code}: {out}"
+    lines = [line for line in out.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("pressmon: ")]
+    assert len(errors) == 1, out
+    assert all(not line.startswith(" ") for line in lines), out
+    return errors[0]
+
+
+@pytest.mark.parametrize("url", BAD_URLS.values(), ids=BAD_URLS.keys())
+@pytest.mark.parametrize("args", DB_COMMANDS.values(), ids=DB_COMMANDS.keys())
+def test_database_problems(env: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], url: str) -> None:
+    monkeypatch.setenv("PRESSMON_DATABASE_URL", url)
+    line = one_line(args, ExitCode.DATABASE)
+    assert "database" in line and "PRESSMON_DATABASE_URL" in line, line
+
+
+BAD_DURATIONS = {
+    "silence add --for": ["silence", "add", "--topic", "fms-japan", "--reason", "x", "--for", "bogus"],
+    "digest preview --since": ["digest", "preview", "daily", "--since", "bogus"],
+    "digest send --since": ["digest", "send", "daily", "--now", "--since", "bogus"],
+    "topics test --since": ["topics", "test", "--since", "bogus"],
+    "topics test --since date": ["topics", "test", "--since", "2026-13-45"],
+}
+
+
+@pytest.mark.parametrize("args", BAD_DURATIONS.values(), ids=BAD_DURATIONS.keys())
+def test_bad_durations_and_dates(env: Path, args: list[str]) -> None:
+    line = one_line(args, ExitCode.USAGE)
+    assert '"bogus"' in line or '"2026-13-45"' in line, line
+
+
+FILE_COMMANDS = {
+    "topics test --file": (["topics", "test", "--file"], ExitCode.USAGE),
+    "topics test --file (feed)": (["topics", "test", "--file"], ExitCode.USAGE),
+    "config check": (["config", "check"], ExitCode.CONFIG),
+    "poll -c": (["poll", "--once", "-c"], ExitCode.CONFIG),
+    "sources -c": (["sources", "-c"], ExitCode.CONFIG),
+    "template render -c": (["template", "render", "console.txt.j2", "--sample", "-c"], ExitCode.CONFIG),
+    "digest preview -c": (["digest", "preview", "daily", "-c"], ExitCode.CONFIG),
+    "run -c": (["run", "-c"], ExitCode.CONFIG),
+}
+BAD_FILES = {"missing": "nope.txt", "directory": "a-dir", "binary": "binary.txt"}
+
+
+@pytest.mark.parametrize("name", BAD_FILES.values(), ids=BAD_FILES.keys())
+@pytest.mark.parametrize("case", FILE_COMMANDS.values(), ids=FILE_COMMANDS.keys())
+def test_bad_files(env: Path, case: tuple[list[str], int], name: str) -> None:
+    args, code = case
+    if args[-1] == "--file" and "(feed)" in str(case):
+        name = name.replace(".txt", ".xml")
+    line = one_line([*args, name], code)
+    assert name in line, line
+
+
+UNKNOWN_IDS = {
+    "silence expire": ["silence", "expire", "999"],
+    "poll --source": ["poll", "--once", "--source", "nope"],
+    "topics test --topic": ["topics", "test", "-t", "nope", "--text", "x"],
+    "digest preview": ["digest", "preview", "nope"],
+    "digest send": ["digest", "send", "nope", "--now"],
+}
+
+
+@pytest.mark.parametrize("args", UNKNOWN_IDS.values(), ids=UNKNOWN_IDS.keys())
+def test_unknown_ids(env: Path, args: list[str]) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    line = one_line(args, ExitCode.USAGE)
+    assert "999" in line or "nope" in line, line
+
+
+def test_unknown_alert_id(env: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    line = one_line(["template", "render", "console.txt.j2", "--alert", "999"], ExitCode.USAGE)
+    assert "999" in line
+
+
+def test_bad_templates(env: Path) -> None:
+    (env / "mine").mkdir()
+    (env / "mine" / "broken.txt.j2").write_text("line one\n{% if title %}\n{{ title }\n")
+    (env / "mine" / "undefined.txt.j2").write_text("{{ title }}\n{{ no_such_variable }}\n")
+    (env / "feeds.yaml").write_text(CONFIG + "templates: mine\n")
+    missing = one_line(["template", "render", "nope.txt.j2", "--sample"], ExitCode.TEMPLATE)
+    assert "nope.txt.j2" in missing and "not found" in missing
+    syntax = one_line(["template", "render", "broken.txt.j2", "--sample"], ExitCode.TEMPLATE)
+    assert "broken.txt.j2:3" in syntax, syntax
+    undefined = one_line(["template", "render", "undefined.txt.j2", "--sample"], ExitCode.TEMPLATE)
+    assert "undefined.txt.j2:2" in undefined and "no_such_variable" in undefined, undefined
+
+
+USAGE = {
+    "unknown command": ["nosuch"],
+    "unknown option": ["sources", "--bogus"],
+    "missing argument": ["silence", "expire"],
+    "not a number": ["silence", "expire", "x"],
+    "poll without --once": ["poll"],
+    "template render without --sample/--alert": ["template", "render", "console.txt.j2"],
+    "silence add without a matcher": ["silence", "add", "--reason", "x"],
+    "digest send without --now": ["digest", "send", "daily"],
+    "topics test with nothing to test": ["topics", "test", "-t", "fms-japan"],
+    "topics test bad query": ["topics", "test", "-q", "tariff AND (Japan", "--text", "x"],
+}
+
+
+@pytest.mark.parametrize("args", USAGE.values(), ids=USAGE.keys())
+def test_usage_errors(env: Path, args: list[str]) -> None:
+    one_line(args, ExitCode.USAGE)
+
+
+def test_missing_config_names_the_path_and_suggests_init(env: Path) -> None:
+    (env / "feeds.yaml").unlink()
+    line = one_line(["poll", "--once"], ExitCode.CONFIG)
+    assert "feeds.yaml: file not found" in line and "pressmon init" in line
+
+
+def test_verbose_keeps_the_traceback(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRESSMON_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5999/test")
+    result = runner.invoke(app, ["-v", "health"])
+    assert result.exit_code == ExitCode.DATABASE
+    assert "Traceback" in result.output and result.output.rstrip().splitlines()[-1].startswith("pressmon: ")
+
+
+def test_help_documents_exit_codes_and_version(env: Path) -> None:
+    helped = runner.invoke(app, ["--help"])
+    assert helped.exit_code == 0
+    text = " ".join(helped.output.split())
+    assert "70 internal error" in text and "4 database" in text and "--verbose" in text
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.output.startswith("pressmon ")
