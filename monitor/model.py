@@ -7,6 +7,7 @@ these frozen values; none of them is an ORM row. The error tree for the whole da
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -73,6 +74,8 @@ class Parsed:
     ttl_s: float | None = None  # the source's own "poll me at most this often" (RSS <ttl>), seconds
     notes: tuple[str, ...] = ()  # things worth a log line that are not errors
     next_url: str | None = None  # a listing's next page, when the adapter found one
+    # Where an item's full text is, by canonical URL, when the source says (Federal Register raw text).
+    full_text_urls: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

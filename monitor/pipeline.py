@@ -9,7 +9,7 @@ stored but the schedule). The orchestrator (``monitor.poll``) does the I/O aroun
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from monitor.config.schema import Route, Source
@@ -274,6 +274,8 @@ def decide_success(
     routes: Sequence[Route],
     now: datetime,
     rand: float,
+    parse_notes: Sequence[str] = (),
+    full_texts: Mapping[str, str] = {},
 ) -> PollWrite:
     """A parsed fetch: classify every item against the store, match topics, plan alerts.
 
@@ -282,10 +284,13 @@ def decide_success(
     too, so a CMS that regenerates GUIDs causes no alert flood.
     """
     if not items and claim.item_count > 0:
+        what = {"html": "listing", "json_api": "API response"}.get(src.kind, "feed")
+        why = f" ({'; '.join(parse_notes)})" if parse_notes else ""
         return decide_failure(
             src,
             claim,
-            error=f"parse: {src.id}: feed has no entries (had {claim.item_count} before); nothing changed",
+            error=f"parse: {src.id}: {what} has no entries{why} (had {claim.item_count} before); "
+            "nothing changed",
             error_kind="empty",
             now=now,
             rand=rand,
@@ -294,7 +299,7 @@ def decide_success(
             wire_bytes=result.wire_bytes,
         )
     baseline = not claim.baseline_done or key_mode_switched
-    notes: list[str] = []
+    notes: list[str] = list(parse_notes)
     if key_mode_switched:
         notes.append("GUIDs changed on every item while URLs did not: switched to URL keys")
     stored_revisions = {k: s.revision for k, s in stored.items()}
@@ -307,6 +312,11 @@ def decide_success(
         if change.kind is ChangeKind.UNCHANGED:
             seen.append(item.key)
             continue
+        if item.key in full_texts:
+            # Matched, clustered, diffed and stored with the page's main text; the content hash stays the
+            # listing's, so the next poll (summary only) sees the item unchanged.
+            item = replace(item, text=full_texts[item.key])
+            change = replace(change, item=item)
         prev = stored.get(item.key)
         seq = prev.seq + 1 if prev else 1
         mentions = tuple(

@@ -24,6 +24,7 @@ from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories
 from monitor.fetch import FetchPolicy, fetch
 from monitor.match.topics import TopicMatcher
 from monitor.model import FetchOutcome
+from monitor.pages import full_texts, more_pages
 from monitor.pipeline import (
     ClaimedSource,
     PollWrite,
@@ -117,12 +118,14 @@ async def _probe(ctx: PollContext, src: Source, url: str) -> str | None:
 async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWrite | Decide:
     """A failure or not-modified write, or (for a parsed feed) a function that decides the write against
     the stories as they are when it is called (so it can be called again if they moved)."""
+    policy = _policy(src, ctx.allow_private)
+    now = ctx.now()
     try:
         result = await fetch(
             ctx.client,
             src.id,
             src.url,
-            policy=_policy(src, ctx.allow_private),
+            policy=policy,
             etag=claim.etag,
             last_modified=claim.last_modified,
             previous_body_hash=claim.body_hash,
@@ -144,7 +147,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes
         )
     try:
-        parsed = read_source(src, result, now=ctx.now())
+        parsed = read_source(src, result, now=now)
     except ParseError as e:
         return decide_failure(
             src,
@@ -162,11 +165,24 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
         if claim.baseline_done
         else set()
     )
+    if parsed.next_url:
+        parsed = await more_pages(
+            src, parsed, lambda url: fetch(ctx.client, src.id, url, policy=policy), now=now
+        )
     entries = parsed.entries
     if parsed.ttl_s is not None:  # the feed's own <ttl> is a floor like Cache-Control
         result = replace(result, next_poll_hint_s=max(parsed.ttl_s, result.next_poll_hint_s or 0.0))
     items, key_mode, switched = identify(entries, claim, guid_keys)
     stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])
+    texts: dict[str, str] = {}
+    text_notes: list[str] = []
+    if src.full_text and claim.baseline_done and not switched:  # never for a baseline's hundreds of items
+        changed = [
+            i for i in items if i.key not in stored or stored[i.key].revision.content_hash != i.content_hash
+        ]
+        texts, text_notes = await full_texts(
+            src, changed, parsed.full_text_urls, lambda url: fetch(ctx.client, src.id, url, policy=policy)
+        )
     gone: list[tuple[int, GoneItem | None]] = []
     if claim.baseline_done and not switched and items:
         candidates = await asyncio.to_thread(
@@ -205,6 +221,8 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             routes=ctx.config.routes,
             now=ctx.now(),
             rand=ctx.rand(),
+            parse_notes=(*parsed.notes, *text_notes),
+            full_texts=texts,
         )
         snapshot = stories.snapshot if check_stories and not baseline else None
         return replace(write, stories_snapshot=snapshot, encoding=parsed.encoding)

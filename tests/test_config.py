@@ -110,11 +110,43 @@ BROKEN = [
         """
         sources:
           - id: a
+            kind: rss
+            url: https://example.org/a.html
+        """,
+        ["feeds.yaml:3 sources[0].kind: 'rss' is not one of: feed, html, json_api"],
+        id="unknown-source-kind",
+    ),
+    pytest.param(
+        """
+        sources:
+          - id: a
             kind: html
             url: https://example.org/a.html
         """,
-        ["feeds.yaml:3 sources[0].kind: 'html' is not one of: feed"],
-        id="unknown-source-kind",
+        ["feeds.yaml:2 sources[0]: kind: html needs select: (at least item: a CSS selector)"],
+        id="html-without-select",
+    ),
+    pytest.param(
+        """
+        sources:
+          - id: a
+            kind: html
+            url: https://example.org/a.html
+            select: {item: "li[[", link: a}
+        """,
+        ["feeds.yaml:5 sources[0].select.item: 'li[[' is not a CSS selector"],
+        id="bad-css-selector",
+    ),
+    pytest.param(
+        """
+        sources:
+          - id: a
+            kind: json_api
+            url: https://example.org/a.json
+            api: {link: url}
+        """,
+        ["feeds.yaml:5 sources[0].api: give preset: federal_register, or at least the items and title paths"],
+        id="json-api-without-items",
     ),
     pytest.param(
         """
@@ -540,7 +572,11 @@ def test_shipped_feeds_yaml_covers_the_agreed_sources_and_topics() -> None:
         "whitehouse.gov",
         "dsca.mil",
         "ustr.gov",
-        "federalregister.gov/api/v1/documents.rss",
+        "federalregister.gov/api/v1/documents.json",
+        "state.gov/arms-sales-congressional-notifications",
+        "www.mofa.go.jp/press/release",
+        "www.mofa.go.jp/mofaj/press/release",
+        "www.mod.go.jp/j/press/news",
         "japan.kantei.go.jp",
         "www.kantei.go.jp",
         "meti.go.jp",
@@ -559,7 +595,8 @@ def test_shipped_feeds_yaml_covers_the_agreed_sources_and_topics() -> None:
         "us-lng-japan",
     }
     for source in config.sources:
-        assert source.kind == "feed"
+        assert (source.kind == "html") == (source.select is not None), source.id
+        assert (source.kind == "json_api") == (source.api is not None), source.id
         assert timedelta(minutes=10) <= source.every <= timedelta(minutes=30), source.id
         assert source.lang in ("en", "ja"), source.id
     assert set(config.digests["daily-trade"].topics) <= {t.id for t in config.topics}

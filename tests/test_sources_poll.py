@@ -4,19 +4,23 @@ items, matches and facts, and the poll log says which encoding each fetch was re
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from monitor.app import App
+from monitor.config.kinds import JsonApi
+from monitor.config.loader import load_config
 from monitor.config.schema import Config, ConsoleReceiver, Route, Source, Topic
 from monitor.settings import Settings
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow
-from tests.support.httpserver import FeedServer
+from tests.support.httpserver import FeedRequestHandler, FeedServer
 
 FMS_JA = Topic(id="fms-japan-ja", title="対日FMS", keywords=("対外有償軍事援助",), facts=("money",))
 FMS_EN = Topic(
@@ -24,7 +28,7 @@ FMS_EN = Topic(
     title="FMS to Japan",
     keywords=("Foreign Military Sale", "Arms Sales Notification"),
     requires=(("Japan",),),
-    facts=("money",),
+    facts=("money", "fms"),
 )
 
 
@@ -38,7 +42,7 @@ def server() -> Iterator[FeedServer]:
 async def make_app(db_url: str) -> AsyncIterator[Any]:
     apps: list[App] = []
 
-    def build(*sources: Source) -> tuple[App, io.StringIO]:
+    def build(*sources: Source, now: Callable[[], datetime] | None = None) -> tuple[App, io.StringIO]:
         config = Config(
             sources=sources,
             topics=(FMS_JA, FMS_EN),
@@ -46,7 +50,8 @@ async def make_app(db_url: str) -> AsyncIterator[Any]:
             receivers={"console": ConsoleReceiver()},
         )
         out = io.StringIO()
-        app = App.build(Settings(database_url=db_url, allow_private_networks=True), config, stream=out)
+        settings = Settings(database_url=db_url, allow_private_networks=True)
+        app = App.build(settings, config, stream=out, **({"now": now} if now else {}))
         app.prepare_database(exclusive=False)
         apps.append(app)
         return app, out
@@ -148,3 +153,217 @@ async def test_undeclared_japanese_feed_is_detected_matched_and_recorded(
     assert encodings(app, "mod-ja") == [recorded, recorded]
     assert (await app.deliver()).sent == 1
     assert "対外有償軍事援助（FMS）による調達について" in out.getvalue()
+
+
+# --- HTML listings --------------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+SHIPPED = {s.id: s for s in load_config(Path(__file__).resolve().parents[1] / "feeds.yaml").sources}
+APRIL_14 = datetime(2025, 4, 14, 3, 0, tzinfo=UTC)
+
+
+def like_shipped(server: FeedServer, sid: str, path: str, **kw: Any) -> Source:
+    """The shipped source ``sid`` (its kind, selectors, preset, time zone) pointed at the loopback server."""
+    return SHIPPED[sid].model_copy(
+        update={
+            "url": server.url(path),
+            "timeout": timedelta(seconds=2),
+            "deadline": timedelta(seconds=5),
+            **kw,
+        }
+    )
+
+
+def mofa_ja(drop_first: bool = False) -> bytes:
+    body = (FIXTURES / "mofa_ja_release.html").read_bytes()
+    if drop_first:  # the page as it was before 15 April's release was added
+        text = body.decode("cp932")
+        start = text.index('<li><span class="date">4月15日')
+        body = (text[:start] + text[text.index("</li>", start) + 5 :]).encode("cp932")
+    return body
+
+
+async def test_mofa_japanese_listing_in_shift_jis_alerts_with_facts(
+    server: FeedServer, make_app: Any
+) -> None:
+    server.set("/mofaj.html", mofa_ja(drop_first=True), headers={"Content-Type": "text/html"})
+    app, out = make_app(
+        like_shipped(server, "mofa-press-ja", "/mofaj.html"),
+        now=lambda: datetime(2025, 4, 15, 1, 0, tzinfo=UTC),
+    )
+    await app.poll_pass()
+    new_item = "対外有償軍事援助（FMS）調達に関する日米協議について（総額約5億ドル）"
+    changed = mofa_ja().decode("cp932").replace("日米関税協議（第2回）の開催", new_item)
+    server.set("/mofaj.html", changed.encode("cp932"), headers={"Content-Type": "text/html; charset=utf-8"})
+    report = await app.poll_pass()
+
+    assert [(r.status, r.new, r.alerts) for r in report.sources] == [("ok", 1, 1)]
+    assert stored(app, "mofa-press-ja")[-1] == (
+        new_item,
+        server.url("/mofaj/press/release/pressit_000001_01502.html"),
+    )
+    with read_session(app.engine) as s:
+        item = s.exec(select(ItemRow).where(ItemRow.title == new_item)).one()
+        assert item.published_at is not None and item.published_at.date().isoformat() == "2025-04-15"
+    assert sorted(f["money"][0]["usd"] for f in facts(app, "fms-japan-ja")) == [
+        "340000000",
+        "500000000",
+    ]  # baseline too
+    assert encodings(app, "mofa-press-ja") == ["cp932", "cp932"]
+    assert (await app.deliver()).sent == 1
+    assert new_item in out.getvalue()
+
+
+async def test_state_listing_pages_then_a_challenge_page_is_an_error(
+    server: FeedServer, make_app: Any
+) -> None:
+    page1 = (FIXTURES / "state_arms_sales.html").read_text()
+    page1 = page1.replace(
+        "https://www.state.gov/arms-sales-congressional-notifications/page/2/", server.url("/state/page/2/")
+    )
+    server.set("/state/", page1.encode(), headers={"Content-Type": "text/html; charset=UTF-8"})
+    server.set(
+        "/state/page/2/",
+        (FIXTURES / "state_arms_sales_page2.html").read_bytes(),
+        headers={"Content-Type": "text/html"},
+    )
+    app, out = make_app(like_shipped(server, "state-arms-sales", "/state/"), now=lambda: APRIL_14)
+    first = await app.poll_pass()
+    assert [(r.status, r.new, r.baseline) for r in first.sources] == [("ok", 3, True)]
+    assert [t for t, _ in stored(app, "state-arms-sales")] == [
+        "Japan – SM-6 Block IA Missiles",
+        "Poland – AIM-120D Advanced Medium Range Air-to-Air Missiles",
+        "Japan – E-2D Advanced Hawkeye Sustainment",
+    ]
+
+    newer = page1.replace(
+        '<li class="collection-result">',
+        '<li class="collection-result"><a class="collection-result__link" href="https://www.state.gov/japan-aim-120d-3/">'
+        "Japan – AIM-120D-3 Advanced Medium Range Air-to-Air Missiles: a possible Foreign Military Sale to the Government of Japan</a>"
+        '<div class="collection-result-meta"><span dir="ltr">April 14, 2025</span></div></li><li class="collection-result">',
+        1,
+    )
+    server.set("/state/", newer.encode(), headers={"Content-Type": "text/html; charset=UTF-8"})
+    second = await app.poll_pass()
+    assert [(r.status, r.new, r.alerts) for r in second.sources] == [("ok", 1, 1)]
+    assert (await app.deliver()).sent == 1 and "AIM-120D-3" in out.getvalue()
+
+    server.set("/state/", (FIXTURES / "challenge.html").read_bytes(), headers={"Content-Type": "text/html"})
+    third = await app.poll_pass()
+    assert third.sources[0].status == "error"
+    assert "listing has no entries" in (third.sources[0].error or "")
+    assert "Just a moment..." in (third.sources[0].error or "")
+    assert len(stored(app, "state-arms-sales")) == 4
+
+
+# --- the Federal Register API -----------------------------------------------------------------------
+
+
+async def test_federal_register_json_pages_and_no_hits(server: FeedServer, make_app: Any) -> None:
+    page1 = json.loads((FIXTURES / "federal_register_documents.json").read_text())
+    page1["next_page_url"] = server.url("/fr/documents.json?page=2")
+    server.set_handler(
+        "/fr/documents.json",
+        _by_page(page1, json.loads((FIXTURES / "federal_register_documents_page2.json").read_text())),
+    )
+    app, _ = make_app(
+        like_shipped(
+            server,
+            "federal-register-arms-sales",
+            "/fr/documents.json",
+            full_text=False,
+            api=JsonApi(preset="federal_register", max_pages=2),
+        ),
+        now=lambda: APRIL_14,
+    )
+    report = await app.poll_pass()
+    assert [(r.status, r.new) for r in report.sources] == [("ok", 3)]
+    assert encodings(app, "federal-register-arms-sales") == ["utf-8"]
+
+
+def fr_results(server: FeedServer, *numbers: str) -> dict[str, Any]:
+    """The documents.json fixture holding only ``numbers``, its raw_text_url pointing at the loopback."""
+    doc = json.loads((FIXTURES / "federal_register_documents.json").read_text())
+    doc.pop("next_page_url")
+    doc["results"] = [r for r in doc["results"] if r["document_number"] in numbers]
+    for r in doc["results"]:
+        r["raw_text_url"] = server.url(f"/fr/text/{r['document_number']}.txt")
+    doc["count"] = len(doc["results"])
+    return doc
+
+
+async def test_federal_register_full_text_from_raw_text_url_matches_and_extracts_facts(
+    server: FeedServer, make_app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctype = {"Content-Type": "application/json; charset=utf-8"}
+    server.set("/fr/documents.json", json.dumps(fr_results(server, "2025-06512")).encode(), headers=ctype)
+    server.set(
+        "/fr/text/2025-06789.txt",
+        (FIXTURES / "fr_2025-06789.txt").read_bytes(),
+        headers={"Content-Type": "text/html"},
+    )
+    app, out = make_app(
+        like_shipped(server, "federal-register-arms-sales", "/fr/documents.json"), now=lambda: APRIL_14
+    )
+    await app.poll_pass()
+    assert server.hits("/fr/text/2025-06512.txt") == 0  # a baseline fetches no full texts
+
+    server.set(
+        "/fr/documents.json",
+        json.dumps(fr_results(server, "2025-06789", "2025-06512")).encode(),
+        headers=ctype,
+    )
+    report = await app.poll_pass()
+    # The abstract never says Japan; the raw text does ("Prospective Purchaser: Government of Japan").
+    assert [(r.status, r.new, r.alerts) for r in report.sources] == [("ok", 1, 1)]
+    assert server.hits("/fr/text/2025-06789.txt") == 1
+    (fms,) = facts(app, "fms-japan")
+    assert (fms["fms"]["purchaser"], fms["fms"]["value_usd"], fms["fms"]["transmittal"]) == (
+        "Japan",
+        "900000000",
+        "25-31",
+    )
+    assert any(
+        "Prospective Purchaser: Government of Japan" in t for t in texts(app, "federal-register-arms-sales")
+    )
+    assert (await app.deliver()).sent == 1 and "FMS to Japan" in out.getvalue()
+
+    # The next poll sees the same listing: unchanged (the stored full text does not make it "revised").
+    again = await app.poll_pass()
+    assert [(r.status, r.new, r.revised) for r in again.sources] in ([("unchanged", 0, 0)], [("ok", 0, 0)])
+    assert server.hits("/fr/text/2025-06789.txt") == 1
+
+
+async def test_full_text_failure_falls_back_to_the_summary_and_says_why(
+    server: FeedServer, make_app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctype = {"Content-Type": "application/json; charset=utf-8"}
+    server.set("/fr/documents.json", json.dumps(fr_results(server, "2025-06512")).encode(), headers=ctype)
+    app, _ = make_app(
+        like_shipped(server, "federal-register-arms-sales", "/fr/documents.json"), now=lambda: APRIL_14
+    )
+    await app.poll_pass()
+    server.status("/fr/text/2025-06789.txt", 503)
+    server.set(
+        "/fr/documents.json",
+        json.dumps(fr_results(server, "2025-06789", "2025-06512")).encode(),
+        headers=ctype,
+    )
+    with caplog.at_level("WARNING", logger="pressmon.poll"):
+        report = await app.poll_pass()
+    assert [(r.status, r.new) for r in report.sources] == [("ok", 1)]
+    assert facts(app, "fms-japan") == []  # the summary alone does not name Japan
+    assert (
+        "The Department of Defense is publishing the unclassified text"
+        in texts(app, "federal-register-arms-sales")[-1]
+    )
+    assert "full text of " in caplog.text and "HTTP 503" in caplog.text and "summary used" in caplog.text
+
+
+def _by_page(*pages: dict[str, Any]) -> Callable[[FeedRequestHandler], None]:
+    def route(req: FeedRequestHandler) -> None:
+        n = int(req.path.rsplit("page=", 1)[1]) if "page=" in req.path else 1
+        body = json.dumps(pages[n - 1]).encode()
+        req.respond(200, body, {"Content-Type": "application/json; charset=utf-8"})
+
+    return route

@@ -152,7 +152,15 @@ def describe(config: Config) -> list[str]:
         extra += [f"lang {s.lang}"] if s.lang else []
         extra += ["DISABLED"] if not s.enabled else []
         tail = f" ({'; '.join(extra)})" if extra else ""
-        out.append(f"source {s.id}: {s.kind} from {host} every {_duration(s.every)}{tail}")
+        kind: str = s.kind
+        if s.select is not None:
+            pages = f", up to {s.select.max_pages} pages" if s.select.max_pages > 1 else ""
+            kind = f"html listing (items {s.select.item!r}{pages})"
+        elif s.api is not None:
+            kind = f"json_api ({s.api.preset or 'items ' + repr(s.api.items)})"
+        if s.full_text:
+            kind += f" + full text (up to {s.full_text_max} pages a poll)"
+        out.append(f"source {s.id}: {kind} from {host} every {_duration(s.every)}{tail}")
     for t in config.topics:
         if t.query is not None:
             q = " ".join(t.query.split())

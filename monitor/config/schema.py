@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.config.kinds import HtmlSelect, JsonApi
+
 __all__ = [
     "AlertKind",
     "Config",
@@ -130,8 +132,14 @@ class Source(_Model):
 
     id: Slug
     title: str | None = None
-    kind: Literal["feed"] = "feed"  # html and json_api adapters come with their own issues
+    kind: Literal["feed", "html", "json_api"] = "feed"
     url: str
+    select: HtmlSelect | None = None  # kind: html (monitor.config.kinds)
+    api: JsonApi | None = None  # kind: json_api
+    timezone: str = "UTC"  # dates a listing prints without a time or a year are read in this zone
+    # Fetch each new item's page (politely, within the poll's deadline) and match on its main text.
+    full_text: bool = False
+    full_text_max: int = Field(5, ge=1, le=50)  # page fetches per poll
     every: Duration = timedelta(minutes=15)
     jitter: float = Field(0.1, ge=0, le=0.5)  # fraction of `every`, spread both ways
     timeout: Duration = timedelta(seconds=10)  # connect and read timeout
@@ -151,10 +159,27 @@ class Source(_Model):
     def _http_url(cls, v: str) -> str:
         return _check_http_url(v)
 
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        return _check_tz(v)
+
     @model_validator(mode="after")
     def _deadline_covers_timeout(self) -> Source:
         if self.deadline < self.timeout:
             raise ValueError("deadline must be at least timeout")
+        return self
+
+    @model_validator(mode="after")
+    def _kind_settings(self) -> Source:
+        if self.kind == "html" and self.select is None:
+            raise ValueError("kind: html needs select: (at least item: a CSS selector)")
+        if self.kind == "json_api" and self.api is None:
+            raise ValueError("kind: json_api needs api: (preset: federal_register, or paths)")
+        if self.select is not None and self.kind != "html":
+            raise ValueError("select: is only for kind: html")
+        if self.api is not None and self.kind != "json_api":
+            raise ValueError("api: is only for kind: json_api")
         return self
 
 
