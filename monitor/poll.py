@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from monitor import failpoints
 from monitor.config.schema import Config, Source
 from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories
+from monitor.fault import fault_kind, fault_message, one_line
 from monitor.fetch import FetchPolicy, fetch
 from monitor.match.topics import TopicMatcher
 from monitor.model import FetchOutcome
@@ -38,7 +39,7 @@ from monitor.plan import GoneItem
 from monitor.sources.dispatch import read_source
 from monitor.store import polls
 
-__all__ = ["PollContext", "SourceReport", "poll_source"]
+__all__ = ["PollContext", "SourceReport", "poll_source", "record_fault"]
 
 log = logging.getLogger("pressmon.poll")
 
@@ -90,9 +91,14 @@ async def _heartbeat(ctx: PollContext, claim: ClaimedSource) -> None:
     while True:
         await asyncio.sleep(interval)
         until = ctx.now() + ctx.lease
-        if not await asyncio.to_thread(
-            polls.heartbeat, ctx.engine, claim.source_id, claim.token, until=until
-        ):
+        try:
+            held = await asyncio.to_thread(
+                polls.heartbeat, ctx.engine, claim.source_id, claim.token, until=until
+            )
+        except Exception as e:  # the database refused: the commit will find out; this poll goes on
+            log.warning("poll: %s: lease heartbeat failed: %s", claim.source_id, one_line(e))
+            continue
+        if not held:
             log.warning("poll: %s: lease lost during fetch", claim.source_id)
             return
 
@@ -231,8 +237,48 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
 
 
 async def poll_source(ctx: PollContext, claim: ClaimedSource) -> SourceReport:
-    src = ctx.config.source(claim.source_id)
+    """Poll one claimed source. Never raises (but for cancellation): every source is its own failure
+    domain, so any exception in its fetch, decode, parse, identity, match or commit becomes a recorded
+    error on this source (``monitor.fault``) and the rest of the pass goes on."""
     started = ctx.now()
+    try:
+        return await _poll(ctx, claim, started)
+    except Exception as e:
+        return await record_fault(ctx, claim, e, started=started)
+
+
+async def record_fault(
+    ctx: PollContext, claim: ClaimedSource, exc: Exception, *, started: datetime
+) -> SourceReport:
+    """An unexpected failure of one source's poll: record it as that source's error (poll_log row,
+    backoff, health alert after the threshold), log one line naming the source (once per streak), and
+    give the lease back. If the database refuses that too, the lease simply expires."""
+    kind = fault_kind(exc)
+    error = fault_message(kind, claim.source_id, exc)
+    try:
+        src = ctx.config.source(claim.source_id)
+        write = decide_failure(
+            src, claim, error=error, error_kind=kind, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes
+        )
+        await asyncio.to_thread(polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started)
+    except LeaseLost as e:
+        log.error("%s (after: %s)", e, error)
+        return SourceReport(claim.source_id, "lease-lost", error=str(e))
+    except Exception as e2:
+        log.error("poll: %s: %s; recording it failed too (%s)", claim.source_id, error, one_line(e2))
+        try:
+            await asyncio.to_thread(polls.release_lease, ctx.engine, claim.source_id, claim.token)
+        except Exception:
+            log.debug("poll: %s: lease not released; it expires by itself", claim.source_id)
+        return SourceReport(claim.source_id, "error", error=error)
+    if write.source.error_streak == 1:  # once per streak, like every source error (RELIABILITY 8)
+        log.error("poll: %s: %s; recorded, backing off", claim.source_id, error)
+    log.debug("poll: %s: %s", claim.source_id, kind, exc_info=exc)
+    return SourceReport(claim.source_id, "error", error=error)
+
+
+async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> SourceReport:
+    src = ctx.config.source(claim.source_id)
     beat = asyncio.create_task(_heartbeat(ctx, claim))
     try:
         outcome = await _decide(ctx, src, claim)

@@ -4,7 +4,7 @@
   content is dropped, block elements become spaces, entities are unescaped, whitespace is collapsed.
 - ``collapse_ws(s)``: every run of Unicode whitespace -> one space; trimmed.
 - ``strip_controls(s)``: removes C0/C1 control characters (keeping ``\\n`` and ``\\t``), NULs, DEL,
-  bidi embeddings/overrides/isolates/marks, zero-width characters and the BOM.
+  bidi embeddings/overrides/isolates/marks, zero-width characters, the BOM and lone surrogates.
 - ``normalise_for_hash(s)``: the form content hashes are taken over: controls stripped, NFKC, casefolded,
   whitespace collapsed. Whitespace-only and case-only edits therefore hash the same.
 """
@@ -31,6 +31,8 @@ _CONTROL_TABLE: dict[int, None] = {
     **{ord(c): None for c in _BIDI_AND_ZERO_WIDTH},
     0xFFFE: None,
     0xFFFF: None,
+    # Lone surrogates (from utf-7, JSON "\ud800", surrogateescape) cannot be encoded or stored.
+    **{c: None for c in range(0xD800, 0xE000)},
 }
 
 # Content of these elements is never text.
@@ -52,7 +54,8 @@ def collapse_ws(s: str) -> str:
 
 
 def strip_controls(s: str) -> str:
-    """Remove C0/C1 controls except ``\\n``/``\\t``, NULs, DEL, bidi controls and zero-width characters."""
+    """Remove C0/C1 controls except ``\\n``/``\\t``, NULs, DEL, bidi controls, zero-width characters and
+    lone surrogates."""
     return s.translate(_CONTROL_TABLE)
 
 

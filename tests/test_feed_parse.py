@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -567,12 +568,45 @@ def test_relative_link_falls_back_to_feed_link_when_base_url_is_unusable() -> No
         pytest.param("Fri, 31 Feb 2026 10:00:00 GMT", None, id="impossible date"),
         pytest.param("last Tuesday", None, id="unparseable"),
         pytest.param("", None, id="empty"),
+        pytest.param("Fri, 31 Dec 9999 23:59:00 -2359", None, id="year 9999 with -23:59 is no date"),
+        pytest.param("9999/12/31", None, id="slash date in year 9999 is no date"),
     ],
 )
 def test_dates(raw: str, expected: datetime | None) -> None:
     [entry] = parse(rss(item("a", pubDate=raw)).encode())
     assert entry.published_at == expected
     assert entry.published_at is None or entry.published_at.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("2026-04-07T10:00:00+09:00", datetime(2026, 4, 7, 1, tzinfo=UTC), id="ISO with offset"),
+        pytest.param("9999-12-31T23:59:00-23:59", None, id="year 9999 at -23:59 overflows UTC: no date"),
+        pytest.param("0001-01-01T00:00:00+23:59", None, id="year 1 at +23:59: no date"),
+    ],
+)
+def test_json_feed_dates(raw: str, expected: datetime | None) -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [{"id": "1", "title": "t", "date_published": raw}],
+        }
+    )
+    [entry] = parse(body.encode())
+    assert entry.published_at == expected
+
+
+def test_json_feed_nested_deep_is_a_parse_error() -> None:
+    body = '{"version":"https://jsonfeed.org/version/1.1","items":' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(ParseError, match="nested too deep"):
+        parse(body.encode())
+
+
+def test_json_feed_lone_surrogates_are_removed() -> None:
+    body = '{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"a\\ud800","title":"t\\udfff"}]}'
+    [entry] = parse(body.encode())
+    assert (entry.guid, entry.title) == ("a", "t")
 
 
 # --- languages ------------------------------------------------------------------------------------

@@ -111,6 +111,8 @@ def test_canonical_url(url: str | None, expected: str | None) -> None:
         pytest.param("/a", None, None, id="relative without base"),
         pytest.param("/a", "whitehouse_briefings.xml", None, id="relative against a relative base"),
         pytest.param("", "https://ex.gov/", None, id="empty"),
+        pytest.param("https://ex.gov/a\ud800b", None, "https://ex.gov/ab", id="lone surrogate removed"),
+        pytest.param("/x\udfff", "https://ex.gov/", "https://ex.gov/x", id="lone surrogate, relative"),
     ],
 )
 def test_absolute_http_url(url: str, base: str | None, expected: str | None) -> None:

@@ -88,6 +88,7 @@ _TAG = re.compile(
 )
 _JA_DATE = re.compile(r"(令和|平成|昭和)?\s*(\d{1,4}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _SLASH_DATE = re.compile(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b")
+_MIN_YEAR, _MAX_YEAR = 1000, 2999  # published dates outside are not dates (and overflow date arithmetic)
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 
@@ -307,6 +308,8 @@ def _date_from_struct(value: object) -> datetime | None:
         return None
     try:
         year, month, day, hour, minute, second = (int(v) for v in value[:6])
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            return None
         return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
         return None
@@ -324,7 +327,7 @@ def _date_from_text(raw: str) -> datetime | None:
     else:
         return None
     try:
-        return datetime(year, int(month), int(day), tzinfo=UTC) if year >= 1000 else None
+        return datetime(year, int(month), int(day), tzinfo=UTC) if _MIN_YEAR <= year <= _MAX_YEAR else None
     except ValueError:
         return None
 
@@ -435,6 +438,8 @@ def _iso_date(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return _date_from_text(value)
+    if not _MIN_YEAR <= parsed.year <= _MAX_YEAR:  # 9999-12-31T23:59-23:59 overflows in UTC
+        return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

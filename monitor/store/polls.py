@@ -34,6 +34,7 @@ __all__ = [
     "heartbeat",
     "load_stored",
     "recent_stories",
+    "release_lease",
     "release_leases",
     "sync_sources",
 ]
@@ -497,3 +498,14 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
                 encoding=write.encoding,
             )
         )
+
+
+def release_lease(engine: sa.Engine, source_id: str, token: str) -> bool:
+    """Give back one claim's lease untouched (its poll failed and could not be recorded)."""
+    with write_session(engine) as s:
+        res = s.execute(
+            sa.update(SourceRow)
+            .where(col(SourceRow.id) == source_id, col(SourceRow.lease_token) == token)
+            .values(lease_owner=None, lease_token=None, lease_until=None)
+        )
+        return bool(getattr(res, "rowcount", 0) == 1)
