@@ -31,7 +31,7 @@ from monitor.notify.digest_run import DigestReport, DigestRunner
 from monitor.notify.email import SmtpSettings
 from monitor.notify.slack import SlackNotifier, SlackWebhookNotifier
 from monitor.notify.webhook import WebhookNotifier
-from monitor.notify.worker import DeliveryReport, deliver_due
+from monitor.notify.worker import DeliveryReport, Outcome, deliver_due, deliver_receiver
 from monitor.pipeline import ClaimedSource
 from monitor.poll import PollContext, SourceReport, poll_source
 from monitor.render import Renderer
@@ -39,7 +39,7 @@ from monitor.settings import Settings, secret
 from monitor.store import polls
 from monitor.store.engine import DaemonLock, make_engine, sqlite_path
 from monitor.store.migrate import upgrade
-from monitor.store.outbox import release_delivery_leases
+from monitor.store.outbox import due_receivers, release_delivery_leases
 
 __all__ = ["App", "PassReport"]
 
@@ -331,6 +331,7 @@ class App:
         return await self.digests.run_due()
 
     async def deliver(self, *, should_stop: Callable[[], bool] = lambda: False) -> DeliveryReport:
+        """Every receiver's due rows, one lane per receiver in parallel (``poll --once``, tests)."""
         return await deliver_due(
             self.engine,
             self.notifiers,
@@ -339,4 +340,30 @@ class App:
             lease=self.lease,
             operators=self.config.operator,
             should_stop=should_stop,
+            deadline_s=self.settings.send_deadline_seconds,
+            parallel=self.settings.max_parallel_receivers,
+        )
+
+    async def due_receivers(self) -> list[str]:
+        return await asyncio.to_thread(due_receivers, self.engine, now=self.now())
+
+    async def deliver_lane(
+        self,
+        receiver: str,
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_outcome: Callable[[str, Outcome], None] | None = None,
+    ) -> DeliveryReport:
+        """One receiver's due rows (the daemon runs one lane per receiver, so a slow one waits alone)."""
+        return await deliver_receiver(
+            self.engine,
+            self.notifiers.get(receiver),
+            receiver,
+            owner=self.owner,
+            now=self.now,
+            lease=self.lease,
+            operators=self.config.operator,
+            should_stop=should_stop,
+            deadline_s=self.settings.send_deadline_seconds,
+            on_outcome=on_outcome,
         )

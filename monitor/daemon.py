@@ -2,8 +2,9 @@
 
 SIGHUP reloads feeds.yaml (build, then swap; a broken file is refused and the old config keeps
 running). Interval jobs tick: the claim loop (lease due sources, poll each in its own task, bounded by
-``max_concurrent_fetches``) and the delivery loop (drain the outbox). SIGTERM/SIGINT stop the ticks,
-let in-flight polls and sends finish within ``drain_seconds``, release leases, and return (exit 0).
+``max_concurrent_fetches``) and the delivery loop (one lane per receiver with due rows, at most
+``max_parallel_receivers`` at once: a slow receiver holds up only its own lane). SIGTERM/SIGINT stop
+the ticks, let in-flight polls and sends finish within ``drain_seconds``, release leases, and return (exit 0).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ class Daemon:
         self._reload_config = reload_config
         self.stopping = asyncio.Event()
         self._polls: set[asyncio.Task[object]] = set()
-        self._delivering: asyncio.Task[object] | None = None
+        self._scanning: asyncio.Task[object] | None = None
+        self._lanes: dict[str, asyncio.Task[object]] = {}
+        self._lane_gate = asyncio.Semaphore(app.settings.max_parallel_receivers)
 
     async def tick_polls(self) -> None:
         if self.stopping.is_set():
@@ -65,8 +68,29 @@ class Daemon:
         asyncio.get_running_loop().call_soon(self._kick_delivery)
 
     def _kick_delivery(self) -> None:
-        if self._delivering is None or self._delivering.done():
-            self._delivering = asyncio.create_task(self._deliver())
+        if self._scanning is None or self._scanning.done():
+            self._scanning = asyncio.create_task(self._start_lanes())
+
+    async def _start_lanes(self) -> object:
+        """A lane for each receiver with due rows whose lane is not already running."""
+        try:
+            receivers = await self.app.due_receivers()
+        except Exception as e:
+            log.error("daemon: delivery scan failed: %s", e)
+            return None
+        for receiver in receivers:
+            lane = self._lanes.get(receiver)
+            if (lane is None or lane.done()) and not self.stopping.is_set():
+                self._lanes[receiver] = asyncio.create_task(self._lane(receiver))
+        return None
+
+    async def _lane(self, receiver: str) -> object:
+        async with self._lane_gate:
+            try:
+                return await self.app.deliver_lane(receiver, should_stop=self.stopping.is_set)
+            except Exception as e:
+                log.error("daemon: delivery to %s failed: %s", receiver, e)
+                return None
 
     async def tick_deliver(self) -> None:
         if not self.stopping.is_set():
@@ -82,13 +106,6 @@ class Daemon:
             return
         for label in report.sent:
             log.info("digest: %s sent", label)
-
-    async def _deliver(self) -> object:
-        try:
-            return await self.app.deliver(should_stop=self.stopping.is_set)
-        except Exception as e:
-            log.error("daemon: delivery pass failed: %s", e)
-            return None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -145,8 +162,7 @@ class Daemon:
 
     async def _drain(self) -> None:
         pending: set[asyncio.Task[object]] = set(self._polls)
-        if self._delivering is not None and not self._delivering.done():
-            pending.add(self._delivering)
+        pending.update(t for t in (self._scanning, *self._lanes.values()) if t is not None and not t.done())
         if not pending:
             return
         _, not_done = await asyncio.wait(pending, timeout=self.app.settings.drain_seconds)

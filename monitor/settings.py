@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(5.0, gt=0)
     # Parallel fetches per instance (httpx degrades badly with hundreds in flight on one client).
     max_concurrent_fetches: int = Field(10, gt=0)
+    # Total deadline of one send to a receiver (connect + write + read + body): a slow receiver waits alone.
+    send_deadline_seconds: float = Field(30.0, gt=0)
+    # Receivers delivered to at once (one lane each, one send at a time per receiver).
+    max_parallel_receivers: int = Field(8, gt=0)
+    # Operator alerts: a receiver failing this long; the oldest pending alert waiting this long.
+    receiver_failing_alert_seconds: float = Field(900.0, gt=0)
+    outbox_stuck_alert_seconds: float = Field(1800.0, gt=0)
     # Grace period for in-flight work on SIGTERM.
     drain_seconds: float = Field(20.0, gt=0)
     # Identity of this instance in lease columns; default host:pid.

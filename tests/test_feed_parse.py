@@ -599,7 +599,7 @@ def test_json_feed_dates(raw: str, expected: datetime | None) -> None:
 
 def test_json_feed_nested_deep_is_a_parse_error() -> None:
     body = '{"version":"https://jsonfeed.org/version/1.1","items":' + "[" * 100_000 + "]" * 100_000 + "}"
-    with pytest.raises(ParseError, match="nested too deep"):
+    with pytest.raises(ParseError, match="nested"):
         parse(body.encode())
 
 

@@ -1,7 +1,8 @@
 """The webhook receiver: POST a templated JSON body, signed with HMAC-SHA256.
 
-Headers: ``Content-Type: application/json``, ``X-Pressmon-Alert-Key`` (the idempotency key: a receiver
-that sees the same key twice saw a recognisable duplicate), ``X-Pressmon-Timestamp`` (Unix seconds) and,
+Headers: ``Content-Type: application/json``, ``Idempotency-Key`` and ``X-Pressmon-Alert-Key`` (both the
+alert_key: a receiver that sees the same key twice saw a duplicate and should drop it; an alert is sent
+at most twice when the connection breaks before the answer), ``X-Pressmon-Timestamp`` (Unix seconds) and,
 when a secret is configured, ``X-Pressmon-Signature: sha256=<hex>`` over ``"<timestamp>.<body>"`` (the
 timestamp is signed so a captured request cannot be replayed later with a fresh one).
 
@@ -72,6 +73,7 @@ class WebhookNotifier:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "pressmon-webhook/0.1",
+            "Idempotency-Key": str(alert["alert_key"]),
             "X-Pressmon-Alert-Key": str(alert["alert_key"]),
             "X-Pressmon-Timestamp": ts,
         }

@@ -1,21 +1,32 @@
 """The outbox worker: deliver one claimed row, top to bottom.
 
-claim (lease) -> [in doubt? reconcile with the provider] -> mark sending (committed) -> send -> record
-the provider's answer. The outcome is recorded only after the provider answered; a crash in between
-leaves the row in ``sending`` and the next claim treats it as in doubt, as it does an ``ambiguous`` answer
-(connection lost after the request went out). Retry policy: retryable errors back off exponentially with
-jitter (honouring a provider's Retry-After); other errors fail permanently and queue an operator alert
-(``operator:`` in feeds.yaml) in the same transaction.
+claim (lease) -> [in doubt? reconcile with the provider] -> mark sending (committed, lease re-checked)
+-> send (under a total deadline) -> record the provider's answer. The outcome is recorded only after the
+provider answered; a crash in between leaves the row in ``sending`` and the next claim treats it as in
+doubt, as it does an ``ambiguous`` answer (connection lost after the request went out, or no answer
+within the deadline). Retry policy: retryable errors back off exponentially with jitter (honouring a
+provider's Retry-After); other errors fail permanently and queue an operator alert (``operator:`` in
+feeds.yaml) in the same transaction.
+
+Every receiver is its own failure domain: :func:`deliver_receiver` is one receiver's lane (its rows in
+order, one send at a time), and :func:`deliver_due` runs the lanes of every receiver with due rows in
+parallel, so a slow or dead receiver delays only itself. A lane whose receiver fails retryably stops
+there and holds the rest of its rows until that retry. Database calls run in worker threads.
+
+Bounded duplicates: a receiver that cannot be asked whether an alert arrived (webhook) is sent an alert
+whose earlier sends went unconfirmed at most ``MAX_UNCONFIRMED_SENDS`` times in all; then the row stays
+``ambiguous`` and an operator alert asks a person to decide (``pressmon outbox retry|drop``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -24,9 +35,11 @@ from monitor.errors import DeliveryError
 from monitor.notify import Notifier, Reconciler
 from monitor.silence import Silence, covering
 from monitor.store.outbox import (
+    MAX_UNCONFIRMED_SENDS,
     ClaimedDelivery,
     claim_deliveries,
     claim_siblings,
+    due_receivers,
     last_sent_at,
     mark_sending,
     postpone,
@@ -35,11 +48,15 @@ from monitor.store.outbox import (
 )
 from monitor.store.silences import active_silences
 
-__all__ = ["DeliveryReport", "deliver_due", "retry_delay"]
+__all__ = ["DeliveryReport", "deliver_due", "deliver_receiver", "retry_delay"]
 
 log = logging.getLogger("pressmon.deliver")
 
+T = TypeVar("T")
+
 MAX_RETRY_DELAY = timedelta(hours=1)
+SEND_DEADLINE_S = 30.0
+LANE_BATCH = 10  # rows one lane claims at a time
 
 
 def retry_delay(attempts: int, *, rand: float, retry_after_s: float | None = None) -> timedelta:
@@ -61,17 +78,57 @@ class DeliveryReport:
     silenced: int = 0
     held: int = 0
     lost_lease: int = 0
+    ambiguous: int = 0  # left to a person: sent without an answer as often as allowed
+
+    def count(self, outcome: str) -> None:
+        field = {"lost": "lost_lease"}.get(outcome, outcome)
+        setattr(self, field, getattr(self, field) + 1)
+
+    def merge(self, other: DeliveryReport) -> None:
+        for name in ("sent", "retried", "failed", "silenced", "held", "lost_lease", "ambiguous"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one row: ``sent | retried | failed | silenced | held | ambiguous | lost``; for
+    ``retried``, when the receiver is tried again; the error, if any."""
+
+    kind: str
+    retry_at: datetime | None = None
+    error: str | None = None
+
+
+async def _db(fn: Callable[..., T], *args: object, **kw: object) -> T:
+    """A database call, off the event loop."""
+    return await asyncio.to_thread(fn, *args, **kw)
+
+
+async def _within(receiver: str, deadline_s: float, call: Awaitable[T]) -> T:
+    """``call`` under a total deadline; running out is an ambiguous failure (the request may be in)."""
+    try:
+        async with asyncio.timeout(deadline_s):
+            return await call
+    except TimeoutError:
+        raise DeliveryError(
+            receiver, f"no answer within {deadline_s:g}s (total deadline)", retryable=True, ambiguous=True
+        ) from None
 
 
 def operator_rows(
-    d: ClaimedDelivery, error: str, operators: Sequence[str], now: datetime
+    d: ClaimedDelivery,
+    error: str,
+    operators: Sequence[str],
+    now: datetime,
+    *,
+    reason: str = "delivery-failed",
 ) -> list[dict[str, Any]]:
-    """Outbox rows telling the operator receivers that ``d`` failed permanently (never to the receiver
-    that failed, so a broken receiver cannot loop)."""
+    """Outbox rows telling the operator receivers that ``d`` failed permanently, or was left ambiguous
+    (never to the receiver that failed, so a broken receiver cannot loop)."""
     payload = {
         "alert_key": f"operator:{d.alert_key}:{d.receiver}",
         "kind": "operator",
-        "reason": "delivery-failed",
+        "reason": reason,
         "receiver": d.receiver,
         "failed_alert_key": d.alert_key,
         "title": str(d.payload.get("title") or d.payload.get("source_title") or d.alert_key),
@@ -99,10 +156,10 @@ def operator_rows(
     ]
 
 
-def _release(engine: sa.Engine, siblings: Sequence[ClaimedDelivery], now: datetime) -> None:
+async def _release(engine: sa.Engine, siblings: Sequence[ClaimedDelivery], now: datetime) -> None:
     """Grouped rows whose message was not sent go back to pending, due now."""
     for sib in siblings:
-        postpone(engine, sib, until=now, note="group message not sent; queued again")
+        await _db(postpone, engine, sib, until=now, note="group message not sent; queued again")
 
 
 def _with_thread(engine: sa.Engine, d: ClaimedDelivery) -> dict[str, Any]:
@@ -125,31 +182,39 @@ async def _deliver_one(
     operators: Sequence[str],
     silences: Sequence[Silence] = (),
     handled: set[int] | None = None,
-) -> str:
+    deadline_s: float = SEND_DEADLINE_S,
+) -> Outcome:
     if notifier is None:
         error = f"deliver: {d.receiver}: no such receiver in config"
         log.error("%s (alert %s)", error, d.alert_key)
-        ok = record_outcome(
-            engine, d, state="failed", now=now(), error=error, queue=operator_rows(d, error, operators, now())
+        ok = await _db(
+            record_outcome,
+            engine,
+            d,
+            state="failed",
+            now=now(),
+            error=error,
+            queue=operator_rows(d, error, operators, now()),
         )
-        return "failed" if ok else "lost"
+        return Outcome("failed" if ok else "lost", error=error)
     silence = covering(silences, d.payload, d.receiver, now())
     if silence is not None and not d.in_doubt:
         note = f"silenced by #{silence.id} until {silence.ends_at.isoformat()}: {silence.reason}"
-        ok = record_outcome(engine, d, state="silenced", now=now(), error=note)
-        return "silenced" if ok else "lost"
+        ok = await _db(record_outcome, engine, d, state="silenced", now=now(), error=note)
+        return Outcome("silenced" if ok else "lost")
     repeat_s = d.payload.get("repeat_s")
     thread = d.payload.get("thread_key")
     if repeat_s and thread and thread != d.alert_key and not d.in_doubt:
-        last = last_sent_at(engine, str(thread), d.receiver)
+        last = await _db(last_sent_at, engine, str(thread), d.receiver)
         if last is not None and now() < last + timedelta(seconds=float(repeat_s)):
             until = last + timedelta(seconds=float(repeat_s))
-            ok = postpone(engine, d, until=until, note=f"repeat: held until {until.isoformat()}")
-            return "held" if ok else "lost"
-    payload = _with_thread(engine, d)
+            ok = await _db(postpone, engine, d, until=until, note=f"repeat: held until {until.isoformat()}")
+            return Outcome("held" if ok else "lost")
+    payload = await _db(_with_thread, engine, d)
+    payload.setdefault("alert_key", d.alert_key)
     siblings: list[ClaimedDelivery] = []
     if d.payload.get("group_wait_s") and thread and not d.in_doubt:
-        siblings = claim_siblings(engine, d, str(thread), now=now())
+        siblings = await _db(claim_siblings, engine, d, str(thread), now=now())
         if handled is not None:
             handled.update(sib.id for sib in siblings)
         if siblings:
@@ -157,36 +222,59 @@ async def _deliver_one(
                 {k: s.payload.get(k) for k in ("kind", "source_title", "title", "url", "alert_key")}
                 for s in siblings
             ]
+    reconcilable = isinstance(notifier, Reconciler)
     if d.in_doubt:
         if isinstance(notifier, Reconciler):
             try:
-                found = await notifier.reconcile(payload)
+                found = await _within(d.receiver, deadline_s, notifier.reconcile(payload))
             except DeliveryError as e:
                 at = now() + retry_delay(d.attempts, rand=random.random(), retry_after_s=e.retry_after_s)
-                ok = record_outcome(engine, d, state="ambiguous", now=now(), error=str(e), next_attempt_at=at)
-                return "retried" if ok else "lost"
+                ok = await _db(
+                    record_outcome, engine, d, state="ambiguous", now=now(), error=str(e), next_attempt_at=at
+                )
+                return Outcome("retried" if ok else "lost", retry_at=at, error=str(e))
             if found is not None:
                 log.info(
                     "deliver: %s: %s had arrived (%s); not sending again", d.receiver, d.alert_key, found
                 )
-                ok = record_outcome(engine, d, state="sent", now=now(), provider_ref=found)
-                return "sent" if ok else "lost"
+                ok = await _db(record_outcome, engine, d, state="sent", now=now(), provider_ref=found)
+                return Outcome("sent" if ok else "lost")
+            d = replace(d, unconfirmed=0)  # the provider says none of the earlier sends arrived
+        elif d.unconfirmed >= MAX_UNCONFIRMED_SENDS:
+            return await _leave_ambiguous(engine, d, "earlier send interrupted", operators, now())
         log.warning("deliver: %s: %s: earlier send unconfirmed; sending again", d.receiver, d.alert_key)
-    if not mark_sending(engine, d):
-        _release(engine, siblings, now())
-        return "lost"
+    lease_for_send = now() + timedelta(seconds=deadline_s + 30)
+    if not await _db(mark_sending, engine, d, now=now(), until=lease_for_send):
+        # Our lease ran out (a pause, a slow database): someone else may hold the row now. Not sent.
+        log.warning("deliver: %s: %s: lease expired before sending; not sent", d.receiver, d.alert_key)
+        await _release(engine, siblings, now())
+        return Outcome("lost")
     failpoints.hit("after-commit-before-send")
     try:
-        ref = await notifier.send(payload)
+        ref = await _within(d.receiver, deadline_s, notifier.send(payload))
     except DeliveryError as e:
-        _release(engine, siblings, now())
+        await _release(engine, siblings, now())
+        if e.ambiguous and not reconcilable and d.unconfirmed + 1 >= MAX_UNCONFIRMED_SENDS:
+            d = replace(d, unconfirmed=d.unconfirmed + 1)
+            return await _leave_ambiguous(engine, d, str(e), operators, now())
         if e.ambiguous or e.retryable:
             at = now() + retry_delay(d.attempts, rand=random.random(), retry_after_s=e.retry_after_s)
             state = "ambiguous" if e.ambiguous else "retry"
-            ok = record_outcome(engine, d, state=state, now=now(), error=str(e), next_attempt_at=at)
-            return "retried" if ok else "lost"
+            unconfirmed = d.unconfirmed + 1 if e.ambiguous and not reconcilable else d.unconfirmed
+            ok = await _db(
+                record_outcome,
+                engine,
+                d,
+                state=state,
+                now=now(),
+                error=str(e),
+                next_attempt_at=at,
+                unconfirmed=unconfirmed,
+            )
+            return Outcome("retried" if ok else "lost", retry_at=at, error=str(e))
         log.error("%s (permanent; not retried)", e)
-        ok = record_outcome(
+        ok = await _db(
+            record_outcome,
             engine,
             d,
             state="failed",
@@ -194,14 +282,96 @@ async def _deliver_one(
             error=str(e),
             queue=operator_rows(d, str(e), operators, now()),
         )
-        return "failed" if ok else "lost"
+        return Outcome("failed" if ok else "lost", error=str(e))
     failpoints.hit("after-send-before-record")
-    ok = record_outcome(engine, d, state="sent", now=now(), provider_ref=ref)
+    ok = await _db(record_outcome, engine, d, state="sent", now=now(), provider_ref=ref)
     for sib in siblings:  # delivered inside d's message
-        record_outcome(
-            engine, sib, state="sent", now=now(), provider_ref=ref, error=f"grouped into {d.alert_key}"
+        await _db(
+            record_outcome,
+            engine,
+            sib,
+            state="sent",
+            now=now(),
+            provider_ref=ref,
+            error=f"grouped into {d.alert_key}",
         )
-    return "sent" if ok else "lost"
+    return Outcome("sent" if ok else "lost")
+
+
+async def _leave_ambiguous(
+    engine: sa.Engine, d: ClaimedDelivery, why: str, operators: Sequence[str], now: datetime
+) -> Outcome:
+    """Sent ``d.unconfirmed`` times without an answer to a receiver that cannot be asked: sending again
+    could only add duplicates. The row stays ``ambiguous`` (never claimed again) and the operator is told."""
+    error = (
+        f"deliver: {d.receiver}: {d.alert_key}: sent {d.unconfirmed} times without a confirmed answer "
+        f"(last: {why}); not sent again: check the receiver, then `pressmon outbox retry {d.id}` or "
+        f"`pressmon outbox drop {d.id} --reason ...`"
+    )
+    log.error("%s", error)
+    ok = await _db(
+        record_outcome,
+        engine,
+        d,
+        state="ambiguous",
+        now=now,
+        error=error,
+        unconfirmed=d.unconfirmed,
+        queue=operator_rows(d, error, operators, now, reason="delivery-ambiguous"),
+    )
+    return Outcome("ambiguous" if ok else "lost", error=error)
+
+
+async def deliver_receiver(
+    engine: sa.Engine,
+    notifier: Notifier | None,
+    receiver: str,
+    *,
+    owner: str,
+    now: Callable[[], datetime],
+    lease: timedelta,
+    operators: Sequence[str] = (),
+    should_stop: Callable[[], bool] = lambda: False,
+    deadline_s: float = SEND_DEADLINE_S,
+    batch: int = LANE_BATCH,
+    on_outcome: Callable[[str, Outcome], None] | None = None,
+) -> DeliveryReport:
+    """One receiver's lane: send its due rows in order, one at a time, until none is due. When the
+    receiver fails retryably the lane stops and its other claimed rows wait for that retry (a receiver
+    that is down costs one deadline per retry, not one per alert). ``should_stop``: finish the send in
+    progress, hand the rest back unsent."""
+    report = DeliveryReport()
+    while not should_stop():
+        claimed = await _db(
+            claim_deliveries, engine, owner=owner, now=now(), lease=lease, limit=batch, receiver=receiver
+        )
+        if not claimed:
+            return report
+        silences = await _db(active_silences, engine, now=now())
+        handled: set[int] = set()  # rows that went out grouped into another row's message
+        for n, d in enumerate(claimed):
+            if should_stop():  # shutting down: finish nothing new; hand the rest back at once
+                await _hand_back(engine, claimed[n:], handled, until=now(), note="released at shutdown")
+                return report
+            if d.id in handled:
+                continue
+            outcome = await _deliver_one(engine, notifier, d, now, operators, silences, handled, deadline_s)
+            report.count(outcome.kind)
+            if on_outcome is not None:
+                on_outcome(receiver, outcome)
+            if outcome.kind == "retried" and outcome.retry_at is not None:
+                note = f"{receiver} failing ({outcome.error}); waiting with {d.alert_key}"
+                await _hand_back(engine, claimed[n + 1 :], handled, until=outcome.retry_at, note=note)
+                return report
+    return report
+
+
+async def _hand_back(
+    engine: sa.Engine, rows: Sequence[ClaimedDelivery], handled: set[int], *, until: datetime, note: str
+) -> None:
+    for rest in rows:
+        if rest.id not in handled:
+            await _db(postpone, engine, rest, until=until, note=note[:500])
 
 
 async def deliver_due(
@@ -211,39 +381,42 @@ async def deliver_due(
     owner: str,
     now: Callable[[], datetime],
     lease: timedelta,
-    batch: int = 50,
+    batch: int = LANE_BATCH,
     operators: Sequence[str] = (),
     should_stop: Callable[[], bool] = lambda: False,
+    deadline_s: float = SEND_DEADLINE_S,
+    parallel: int = 8,
+    on_outcome: Callable[[str, Outcome], None] | None = None,
 ) -> DeliveryReport:
-    """Deliver every due outbox row, batch by batch, until none is due (or ``should_stop``: then the send
-    in progress finishes and the rest of the batch is released unsent)."""
+    """Deliver every due outbox row: one lane per receiver with due rows, up to ``parallel`` lanes at
+    once, until no receiver has a due row (or ``should_stop``)."""
     report = DeliveryReport()
-    while True:
-        claimed = claim_deliveries(engine, owner=owner, now=now(), lease=lease, limit=batch)
-        if not claimed:
-            return report
-        silences = active_silences(engine, now=now())
-        handled: set[int] = set()  # rows that went out grouped into another row's message
-        for n, d in enumerate(claimed):
-            if should_stop():  # shutting down: finish nothing new; hand the rest back at once
-                for rest in claimed[n:]:
-                    if rest.id not in handled:
-                        postpone(engine, rest, until=now(), note="released at shutdown")
-                return report
-            if d.id in handled:
-                continue
-            outcome = await _deliver_one(
-                engine, notifiers.get(d.receiver), d, now, operators, silences, handled
+    gate = asyncio.Semaphore(parallel)
+
+    async def lane(receiver: str) -> DeliveryReport:
+        async with gate:
+            return await deliver_receiver(
+                engine,
+                notifiers.get(receiver),
+                receiver,
+                owner=owner,
+                now=now,
+                lease=lease,
+                operators=operators,
+                should_stop=should_stop,
+                deadline_s=deadline_s,
+                batch=batch,
+                on_outcome=on_outcome,
             )
-            if outcome == "sent":
-                report.sent += 1
-            elif outcome == "retried":
-                report.retried += 1
-            elif outcome == "failed":
-                report.failed += 1
-            elif outcome == "silenced":
-                report.silenced += 1
-            elif outcome == "held":
-                report.held += 1
-            else:
-                report.lost_lease += 1
+
+    while not should_stop():
+        receivers = await _db(due_receivers, engine, now=now())
+        if not receivers:
+            break
+        before = report.sent + report.retried + report.failed + report.silenced + report.held
+        for r in await asyncio.gather(*(lane(rcv) for rcv in receivers)):
+            report.merge(r)
+        after = report.sent + report.retried + report.failed + report.silenced + report.held
+        if after == before:  # nothing we could do (rows leased elsewhere meanwhile): next tick
+            break
+    return report

@@ -156,7 +156,9 @@ class OutboxRow(SQLModel, table=True):
     thread_key: str | None = Field(default=None, max_length=200, index=True)
     mention_id: int | None = Field(default=None, foreign_key="mention.id")
     payload: dict[str, Any] = Field(sa_type=sa.JSON)  # the flat template context, frozen at plan time
-    state: str = Field(default="pending", max_length=16)  # pending|sending|sent|retry|failed|ambiguous
+    state: str = Field(
+        default="pending", max_length=16
+    )  # pending|sending|sent|retry|failed|ambiguous|dropped|silenced
     attempts: int = 0
     next_attempt_at: datetime = _utc()
     created_at: datetime = _utc()
@@ -166,6 +168,9 @@ class OutboxRow(SQLModel, table=True):
     lease_until: datetime | None = _utc(default=None, nullable=True)
     provider_ref: str | None = None
     last_error: str | None = None
+    # Sends whose outcome is unknown (connection lost after the request went out, a crash mid-send): a
+    # receiver that cannot be reconciled is sent an alert at most MAX_UNCONFIRMED_SENDS times.
+    unconfirmed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PollLogRow(SQLModel, table=True):

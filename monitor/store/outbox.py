@@ -5,7 +5,10 @@ States: ``pending`` -> ``sending`` -> ``sent`` | ``retry`` (next_attempt_at) | `
 | ``ambiguous`` (the provider may have it: the connection broke after the request went out).
 A row found in ``sending`` with an expired lease is *in doubt* too: its send started and nobody
 recorded the answer (a crash). Both are claimed again with ``in_doubt=True`` so the worker reconciles
-with the provider (Slack: message metadata carries the alert_key) before any re-send.
+with the provider (Slack: message metadata carries the alert_key) before any re-send. ``unconfirmed``
+counts such sends: at ``MAX_UNCONFIRMED_SENDS`` the row stays ``ambiguous`` for good (never claimed
+again; an operator alert says so) and a person decides (``pressmon outbox retry|drop``). ``dropped``:
+a person dropped the row. ``silenced``: a silence covered it.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from monitor.store.engine import read_session, write_session
 from monitor.store.models import OutboxRow
 
 __all__ = [
+    "MAX_UNCONFIRMED_SENDS",
     "ClaimedDelivery",
     "claim_deliveries",
     "claim_siblings",
     "counts_by_state",
+    "due_receivers",
     "insert_outbox_rows",
     "last_sent_at",
     "mark_sending",
@@ -124,6 +129,9 @@ def provider_ref_of(engine: sa.Engine, alert_key: str, receiver: str) -> str | N
         return s.exec(q).first()
 
 
+MAX_UNCONFIRMED_SENDS = 2  # an alert whose sends went unconfirmed this often is left to a person
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimedDelivery:
     id: int
@@ -134,23 +142,50 @@ class ClaimedDelivery:
     payload: dict[str, Any]
     attempts: int  # including this one
     in_doubt: bool
+    # Earlier sends of this row whose outcome is unknown, counting one interrupted by a crash
+    # (claimed in ``sending``): what bounds duplicates where the provider cannot be asked.
+    unconfirmed: int = 0
 
 
-def claim_deliveries(
-    engine: sa.Engine, *, owner: str, now: datetime, lease: timedelta, limit: int
-) -> list[ClaimedDelivery]:
-    token = str(uuid.uuid4())
-    free = sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
-    due = sa.or_(
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    """Rows a worker should take: due pending/retry rows, ambiguous rows still worth another try, and
+    rows left in ``sending`` (their lease expiry is checked with it)."""
+    return sa.or_(
+        sa.and_(col(OutboxRow.state).in_(["pending", "retry"]), col(OutboxRow.next_attempt_at) <= now),
         sa.and_(
-            col(OutboxRow.state).in_(["pending", "retry", "ambiguous"]), col(OutboxRow.next_attempt_at) <= now
+            col(OutboxRow.state) == "ambiguous",
+            col(OutboxRow.next_attempt_at) <= now,
+            col(OutboxRow.unconfirmed) < MAX_UNCONFIRMED_SENDS,
         ),
         col(OutboxRow.state) == "sending",
     )
+
+
+def due_receivers(engine: sa.Engine, *, now: datetime) -> list[str]:
+    """Receivers with at least one row due and free now (each gets its own delivery lane)."""
+    free = sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
+    with read_session(engine) as s:
+        q = select(OutboxRow.receiver).where(_due(now), free).distinct()
+        return sorted(s.exec(q).all())
+
+
+def claim_deliveries(
+    engine: sa.Engine,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    receiver: str | None = None,
+) -> list[ClaimedDelivery]:
+    """Lease up to ``limit`` due rows (of one ``receiver``, or any), oldest due first."""
+    token = str(uuid.uuid4())
+    free = sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
+    pick = select(OutboxRow.id).where(_due(now), free)
+    if receiver is not None:
+        pick = pick.where(col(OutboxRow.receiver) == receiver)
     pick = (
-        select(OutboxRow.id)
-        .where(due, free)
-        .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))
+        pick.order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -166,6 +201,7 @@ def claim_deliveries(
             col(OutboxRow.payload),
             col(OutboxRow.attempts),
             col(OutboxRow.state),
+            col(OutboxRow.unconfirmed),
         )
     )
     with write_session(engine) as s:
@@ -180,19 +216,26 @@ def claim_deliveries(
             payload=dict(r[4]),
             attempts=int(r[5]) + 1,
             in_doubt=r[6] in ("sending", "ambiguous"),
+            unconfirmed=int(r[7]) + (1 if r[6] == "sending" else 0),
         )
         for r in sorted(rows, key=lambda r: r[0])
     ]
 
 
-def mark_sending(engine: sa.Engine, d: ClaimedDelivery) -> bool:
-    """Record that the send is about to start (committed before any byte goes out)."""
+def mark_sending(
+    engine: sa.Engine, d: ClaimedDelivery, *, now: datetime | None = None, until: datetime | None = None
+) -> bool:
+    """Record that the send is about to start (committed before any byte goes out). With ``now``, only
+    while our lease is still unexpired (a worker paused past its lease must not send: someone else may
+    have taken the row), and the lease is extended to ``until`` to cover the send's deadline."""
+    where = [col(OutboxRow.id) == d.id, col(OutboxRow.lease_token) == d.token]
+    values: dict[str, object] = {"state": "sending", "attempts": d.attempts, "unconfirmed": d.unconfirmed}
+    if now is not None:
+        where.append(col(OutboxRow.lease_until) > now)
+    if until is not None:
+        values["lease_until"] = until
     with write_session(engine) as s:
-        res = s.execute(
-            sa.update(OutboxRow)
-            .where(col(OutboxRow.id) == d.id, col(OutboxRow.lease_token) == d.token)
-            .values(state="sending", attempts=d.attempts)
-        )
+        res = s.execute(sa.update(OutboxRow).where(*where).values(**values))
         return bool(getattr(res, "rowcount", 0) == 1)
 
 
@@ -206,6 +249,7 @@ def record_outcome(
     error: str | None = None,
     next_attempt_at: datetime | None = None,
     queue: Sequence[dict[str, Any]] = (),
+    unconfirmed: int | None = None,
 ) -> bool:
     """Record the provider's answer and release the lease; False if the lease was lost meanwhile.
     ``queue``: outbox rows to insert in the same transaction (operator alerts about this one)."""
@@ -222,6 +266,8 @@ def record_outcome(
         values["sent_at"] = now
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
+    if unconfirmed is not None:
+        values["unconfirmed"] = unconfirmed
     with write_session(engine) as s:
         res = s.execute(
             sa.update(OutboxRow)
