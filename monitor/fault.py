@@ -4,6 +4,8 @@ A source's poll and a receiver's delivery are each their own failure domain: an 
 recorded on that source or that row, never allowed to stop the others. This module names such a
 failure (the ``error_kind`` stored on the source and in its poll_log row) and words it as one line:
 
+    timeout, http_status, ...   a fetch beyond the first (a later page, a full text) failed
+    parse      a body beyond the first could not be read
     store      the database refused (locked, disk full, read-only, connection lost)
     internal   anything else: a bug in pressmon or a library, on input it should have handled
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from monitor.errors import StoreError
+from monitor.errors import FetchError, ParseError, StoreError
 from monitor.text import collapse_ws
 
 __all__ = ["fault_kind", "fault_message", "is_store_fault", "one_line"]
@@ -28,6 +30,10 @@ def is_store_fault(exc: BaseException) -> bool:
 
 
 def fault_kind(exc: BaseException) -> str:
+    if isinstance(exc, FetchError):  # e.g. a later page or a full-text fetch, outside the first fetch
+        return exc.kind.value
+    if isinstance(exc, ParseError):
+        return "parse"
     return "store" if is_store_fault(exc) else "internal"
 
 
@@ -41,4 +47,6 @@ def one_line(exc: BaseException) -> str:
 
 def fault_message(kind: str, source_id: str, exc: BaseException) -> str:
     """The error recorded on the source, e.g. ``internal: dsca: OverflowError: date value out of range``."""
+    if isinstance(exc, FetchError | ParseError):  # already worded as "fetch: dsca: ..."
+        return collapse_ws(str(exc))[:MAX_MESSAGE_CHARS]
     return f"{kind}: {source_id}: {one_line(exc)}"[:MAX_MESSAGE_CHARS]
