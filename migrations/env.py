@@ -9,8 +9,16 @@ from sqlmodel import SQLModel
 import monitor.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from monitor.settings import Settings
 from monitor.store.engine import make_engine
+from monitor.store.search_index import is_search_table
 
 config = context.config
+
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    """The full-text tables (raw SQL, one per dialect) are not models: autogenerate leaves them alone."""
+    return not (type_ == "table" and is_search_table(name))
+
+
 target_metadata = SQLModel.metadata
 
 
@@ -19,7 +27,13 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -27,13 +41,20 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_name=include_name,
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = make_engine(_url())
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=conn, target_metadata=target_metadata, render_as_batch=True, include_name=include_name
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

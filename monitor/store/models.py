@@ -101,6 +101,7 @@ class ItemRow(SQLModel, table=True):
     # Near-duplicates across sources share a story: the id of the story's first item (monitor.stories).
     story_id: int | None = Field(default=None, index=True)
     fingerprint: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    lang: str | None = Field(default=None, max_length=16)  # the entry's language, else the source's
 
 
 class RevisionRow(SQLModel, table=True):
@@ -112,7 +113,7 @@ class RevisionRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     seq: int
-    fetched_at: datetime = _utc()
+    fetched_at: datetime = _utc(index=True)
     title: str
     text: str
     content_hash: str = Field(max_length=64)

@@ -26,6 +26,7 @@ from monitor.plan import PlannedAlert
 from monitor.store.engine import read_session, write_session
 from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow
 from monitor.store.outbox import insert_outbox_rows
+from monitor.store.search_index import index_revisions
 
 __all__ = [
     "claim_sources",
@@ -340,6 +341,7 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
                 "withdrawn_at": None,
                 "story_id": w.story_id,
                 "fingerprint": w.fingerprint,
+                "lang": w.change.item.lang,
             }
             for w in new
         ],
@@ -381,6 +383,9 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
             }
             for w in write.items
         ],
+    )
+    index_revisions(
+        s, [(r, w.change.item.title, w.change.item.text) for w, r in zip(write.items, rev_ids, strict=True)]
     )
     mention_rows: list[dict[str, Any]] = []
     owners: list[tuple[int, str]] = []  # (index into write.items, topic id) per mention row

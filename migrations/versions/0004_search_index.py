@@ -1,0 +1,54 @@
+"""full-text search over revisions; item language; revision time index
+
+SQLite: a contentless FTS5 table ``revision_fts`` (rowid = revision id). PostgreSQL: ``revision_search``
+(revision id, tsvector: title weight A, text weight B) with a GIN index. Both hold the text form of
+``monitor.match.index_text`` (folded words and CJK bigrams), written by the commit that stores each
+revision (``monitor.store.search_index.index_revisions``); existing revisions are indexed here.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0004'
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    from monitor.store.search_index import create_index, index_revisions
+
+    # Plain ALTERs (SQLite >= 3.35 drops a column in place): a batch copy of `item` would trip the
+    # foreign keys of the revisions that point at it.
+    op.add_column('item', sa.Column('lang', sa.String(length=16), nullable=True))
+    op.create_index(op.f('ix_revision_fetched_at'), 'revision', ['fetched_at'], unique=False)
+
+    conn = op.get_bind()
+    create_index(conn)
+    last = 0
+    while True:  # index what is already stored, in chunks
+        rows = conn.execute(
+            sa.text('SELECT id, title, text FROM revision WHERE id > :last ORDER BY id LIMIT 2000'),
+            {'last': last},
+        ).all()
+        if not rows:
+            break
+        index_revisions(conn, [(r[0], r[1], r[2]) for r in rows])
+        last = rows[-1][0]
+
+
+def downgrade() -> None:
+    from monitor.store.search_index import drop_index
+
+    drop_index(op.get_bind())
+    op.drop_index(op.f('ix_revision_fetched_at'), table_name='revision')
+    op.drop_column('item', 'lang')

@@ -1,0 +1,174 @@
+"""The full-text index over revisions: created by migration 0004, written by the commit that stores a
+revision, read by ``pressmon search`` (``monitor.search``).
+
+SQLite: ``revision_fts``, a contentless FTS5 table (``unicode61``; rowid = revision id; columns title,
+text). PostgreSQL: ``revision_search`` (revision_id, tsv) with a GIN index; ``tsv`` is
+``setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', text), 'B')``. Both
+store ``monitor.match.index_text`` forms, so one query means the same on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from monitor.match.index_text import IndexExpr, fts5_query, index_text, tsquery
+from monitor.store.models import UTCDateTime
+
+__all__ = [
+    "SEARCH_TABLES",
+    "Candidate",
+    "candidates",
+    "create_index",
+    "drop_index",
+    "index_revisions",
+    "is_search_table",
+]
+
+SEARCH_TABLES = ("revision_fts", "revision_search")  # FTS5 adds revision_fts_data, _idx, ... beside it
+
+
+def is_search_table(name: str | None) -> bool:
+    """Tables the models do not describe (schema comparisons leave them out)."""
+    return bool(name) and any(name == t or name.startswith(t + "_") for t in SEARCH_TABLES)  # type: ignore[union-attr]
+
+
+def _dialect(bind: sa.Connection | Session) -> str:
+    return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+
+
+def create_index(conn: sa.Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            sa.text(
+                "CREATE VIRTUAL TABLE revision_fts USING fts5("
+                "title, text, content='', tokenize='unicode61 remove_diacritics 2')"
+            )
+        )
+        return
+    conn.execute(
+        sa.text(
+            "CREATE TABLE revision_search ("
+            "revision_id INTEGER PRIMARY KEY REFERENCES revision(id) ON DELETE CASCADE, "
+            "tsv TSVECTOR NOT NULL)"
+        )
+    )
+    conn.execute(sa.text("CREATE INDEX ix_revision_search_tsv ON revision_search USING GIN (tsv)"))
+
+
+def drop_index(conn: sa.Connection) -> None:
+    conn.execute(
+        sa.text(
+            "DROP TABLE IF EXISTS " + ("revision_fts" if conn.dialect.name == "sqlite" else "revision_search")
+        )
+    )
+
+
+def index_revisions(bind: sa.Connection | Session, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Index stored revisions ``(id, title, text)``, in the caller's transaction."""
+    if not rows:
+        return
+    params = [{"id": i, "title": index_text(title), "text": index_text(text)} for i, title, text in rows]
+    if _dialect(bind) == "sqlite":
+        stmt = sa.text("INSERT INTO revision_fts(rowid, title, text) VALUES (:id, :title, :text)")
+    else:
+        stmt = sa.text(
+            "INSERT INTO revision_search(revision_id, tsv) VALUES (:id, "
+            "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :text), 'B'))"
+        )
+    bind.execute(stmt, params)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    revision_id: int
+    item_id: int
+    seq: int
+    fetched_at: datetime
+    title: str
+    text: str
+    source_id: str
+    lang: str | None
+    url: str | None
+
+
+_COLS = (
+    "r.id, r.item_id, r.seq, r.fetched_at, r.title, r.text, i.source_id, i.lang, i.canonical_url "
+    "FROM {frm} JOIN revision r ON r.id = {rid} JOIN item i ON i.id = r.item_id"
+)
+
+
+def candidates(
+    conn: sa.Connection,
+    expr: IndexExpr | None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sources: Sequence[str] = (),
+    topic: str | None = None,
+    lang: str | None = None,
+    batch: int = 200,
+) -> Iterator[list[Candidate]]:
+    """Revisions the index says may match ``expr`` (all, for ``None``), newest first, in batches.
+
+    The caller stops reading when it has enough; each batch is one short statement (keyset paging on
+    the revision id), so a reader never holds a long transaction open.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    where: list[str] = []
+    params: dict[str, object] = {}
+    binds = [sa.bindparam("since", type_=UTCDateTime), sa.bindparam("until", type_=UTCDateTime)]
+    if expr is None:
+        frm, rid = "revision r0", "r0.id"
+    elif sqlite:
+        frm, rid = "revision_fts", "revision_fts.rowid"
+        where.append("revision_fts MATCH :q")
+        params["q"] = fts5_query(expr)
+    else:
+        frm, rid = "revision_search rs", "rs.revision_id"
+        where.append("rs.tsv @@ to_tsquery('simple', :q)")
+        params["q"] = tsquery(expr)
+    if since is not None:
+        # Revision ids grow with fetched_at (give or take concurrent commits: an hour's margin), so the
+        # id bound lets the index walk stop early; the fetched_at test is exact.
+        first = conn.execute(
+            sa.text(
+                "SELECT id FROM revision WHERE fetched_at >= :since ORDER BY fetched_at LIMIT 1"
+            ).bindparams(binds[0]),
+            {"since": since - timedelta(hours=1)},
+        ).scalar()
+        if first is None:
+            return
+        where += [f"{rid} >= :lo", "r.fetched_at >= :since"]
+        params |= {"lo": first, "since": since}
+    if until is not None:
+        where.append("r.fetched_at < :until")
+        params["until"] = until
+    if sources:
+        names = [f"s{n}" for n in range(len(sources))]
+        where.append(f"i.source_id IN ({', '.join(':' + n for n in names)})")
+        params |= dict(zip(names, sources, strict=True))
+    if lang:
+        where.append("i.lang = :lang")
+        params["lang"] = lang
+    if topic:
+        where.append("EXISTS (SELECT 1 FROM mention m WHERE m.revision_id = r.id AND m.topic_id = :topic)")
+        params["topic"] = topic
+    before: int | None = None
+    while True:
+        clauses = [*where, f"{rid} < :before"] if before is not None else where
+        sql = "SELECT " + _COLS.format(frm=frm, rid=rid)
+        sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + f" ORDER BY {rid} DESC LIMIT :n"
+        stmt = sa.text(sql).bindparams(*[b for b in binds if b.key in params]).columns(fetched_at=UTCDateTime)
+        extra = {"before": before} if before is not None else {}
+        rows = conn.execute(stmt, {**params, **extra, "n": batch}).all()
+        if not rows:
+            return
+        yield [Candidate(*r) for r in rows]
+        if len(rows) < batch:
+            return
+        before = rows[-1][0]

@@ -1,0 +1,119 @@
+"""Full-text search: the index text form (pure), and search over the demo's history on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from monitor.match.index_text import fts5_query, index_expr, index_text, tsquery
+from monitor.match.query import parse_query
+from monitor.search import make_snippet, search
+from monitor.store.engine import make_engine
+from monitor.store.migrate import downgrade, upgrade
+from tests.support.demo_db import build_demo_history
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "indexed"),
+    [
+        ("latin words, punctuation splits", "U.S.-Japan: FMS", "u s japan fms"),
+        ("cjk bigrams plus the run's last char", "自動車関税", "自動 動車 車関 関税 税"),
+        ("one cjk char", "米", "米"),
+        ("mixed", "1兆ドル", "1 兆ド ドル ル"),
+        ("full width folds", "ＦＭＳ", "fms"),
+    ],
+)
+def test_index_text(name: str, text: str, indexed: str) -> None:
+    assert index_text(text) == indexed, name
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "fts5", "ts"),
+    [
+        ("phrase and term", '"Foreign Military Sale" Japan', '("foreign military sale" AND "japan")',
+         "(('foreign' <-> 'military' <-> 'sale') & 'japan')"),
+        ("two cjk chars", "関税", '"関税"', "'関税'"),
+        ("one cjk char is a prefix", "米", '"米" *', "'米':*"),
+        ("prefix", "tariff*", '"tariff" *', "'tariff':*"),
+        ("NOT is left to the matcher", "Japan -Airlines", '"japan"', "'japan'"),
+        ("NEAR is AND", "Japan NEAR/5 tariff", '("japan" AND "tariff")', "('japan' & 'tariff')"),
+        ("field", "title:Japan", 'title : "japan"', "'japan':A"),
+        ("cjk inside a phrase keeps its last char", '"日本 FMS"', '"日本 本 fms"', "('日本' <-> '本' <-> 'fms')"),
+    ],
+)  # fmt: skip
+def test_index_query(name: str, query: str, fts5: str, ts: str) -> None:
+    e = index_expr(parse_query(query))
+    assert e is not None
+    assert (fts5_query(e), tsquery(e)) == (fts5, ts), name
+
+
+def test_scopes_alone_are_no_index_filter() -> None:
+    assert index_expr(parse_query("source:dsca OR Japan")) is None
+
+
+def test_snippet_window_and_marks() -> None:
+    text = "x" * 200 + " Japan buys " + "y" * 300
+    s = make_snippet(text, [(201, 206)], width=100)
+    assert s.text.startswith("…") and s.text.endswith("…")
+    assert s.marked().count("[[Japan]]") == 1
+
+
+@pytest.fixture
+async def demo_engine(db_url: str) -> sa.Engine:
+    await build_demo_history(db_url)
+    e = make_engine(db_url)
+    yield e  # type: ignore[misc]
+    e.dispose()
+
+
+async def test_finds_the_fms_notice_with_highlights(demo_engine: sa.Engine) -> None:
+    since = datetime.now(UTC) - timedelta(days=30)
+    r = search(demo_engine, '"Foreign Military Sale" Japan', since=since)
+    titles = [h.title.text for h in r.hits]
+    assert any("SM-6" in t for t in titles), titles
+    hit = next(h for h in r.hits if "SM-6" in h.title.text)
+    assert "[[Foreign Military Sale]]" in hit.snippet.marked()
+    # A DSCA notice for another country has the phrase but not Japan: not a hit.
+    assert all("Japan" in h.title.text or "Japan" in h.snippet.text for h in r.hits)
+
+
+async def test_japanese_query(demo_engine: sa.Engine) -> None:
+    r = search(demo_engine, "関税")
+    assert r.hits and all(h.source_id == "kantei" for h in r.hits)
+    assert "[[関税]]" in r.hits[0].snippet.marked() or "[[関税]]" in r.hits[0].title.marked()
+    assert search(demo_engine, "米").hits  # one character: a prefix of bigrams
+
+
+async def test_matcher_decides_what_the_index_cannot(demo_engine: sa.Engine) -> None:
+    with_japan = {h.item_id for h in search(demo_engine, '"Foreign Military Sale"', limit=100).hits}
+    not_japan = {h.item_id for h in search(demo_engine, '"Foreign Military Sale" -Japan', limit=100).hits}
+    japan = {h.item_id for h in search(demo_engine, '"Foreign Military Sale" Japan', limit=100).hits}
+    assert japan and not_japan and japan | not_japan == with_japan and not japan & not_japan
+    assert {h.source_id for h in search(demo_engine, "source:dsca", limit=100).hits} == {"dsca"}
+
+
+async def test_filters(demo_engine: sa.Engine) -> None:
+    assert {h.source_id for h in search(demo_engine, "Japan", sources=["nikkei"], limit=50).hits} == {
+        "nikkei"
+    }
+    assert not search(demo_engine, "Japan", since=datetime.now(UTC) + timedelta(hours=2)).hits
+    assert {h.lang for h in search(demo_engine, "日本", lang="ja").hits} == {"ja"}
+    topical = {h.item_id for h in search(demo_engine, "Japan", topic="fms-japan", limit=50).hits}
+    everything = {h.item_id for h in search(demo_engine, "Japan", limit=50).hits}
+    assert topical and topical < everything
+
+
+async def test_one_hit_per_item_newest_revision_first(demo_engine: sa.Engine) -> None:
+    hits = search(demo_engine, '"Fact Sheet"', limit=50).hits
+    revised = [h for h in hits if "Historic Trade Deal" in h.title.text]
+    assert [h.seq for h in revised] == [2]
+    every = search(demo_engine, '"Fact Sheet"', limit=50, all_revisions=True).hits
+    assert sorted(h.seq for h in every if "Historic Trade Deal" in h.title.text) == [1, 2]
+
+
+async def test_migration_indexes_existing_revisions(demo_engine: sa.Engine) -> None:
+    downgrade(demo_engine, "0003")
+    upgrade(demo_engine)
+    assert search(demo_engine, "関税").hits
