@@ -1,0 +1,323 @@
+"""Replay stored history through today's (or another file's) rules: the alerts that would have gone out.
+
+Stored revisions are read in the order they were stored and grouped back into the polls that stored
+them (one source, one ``fetched_at``). Each poll goes through :func:`monitor.pipeline.decide_success`,
+the very function the daemon decides with (classify, match + facts, story decision, plan), against an
+in-memory copy of what the daemon knew at that moment: the previous revision of each item and the story
+candidates of the last 72 hours. Nothing is written; the caller prints, renders or (``--send``) queues
+the result under replay keys.
+
+Not replayed: source-health alerts (they come from fetch failures, which leave no revisions), delivery
+pacing (group_wait, repeat, silences: the outbox's business at send time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.config.schema import Config, Source
+from monitor.diff import StoredRevision
+from monitor.match.topics import TopicMatcher
+from monitor.model import FetchOutcome, FetchResult, Item
+from monitor.pipeline import ClaimedSource, StoredItem, Stories, decide_success
+from monitor.plan import GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
+from monitor.store import history
+from monitor.store.history import StoredRev
+from monitor.stories import StoryCandidate
+
+__all__ = ["ReplayState", "ReplayedAlert", "mark", "replay", "replay_key", "run_id"]
+
+STORY_WINDOW = timedelta(hours=72)  # as monitor.poll: how far back a new item looks for a story
+_RESULT = FetchResult(FetchOutcome.OK, "", "", 200, {}, b"", None, None, None, 0, 0.0)
+
+
+def replay_key(run: str, key: str) -> str:
+    """A replayed alert's key: never equal to an original's, and distinct per replay run."""
+    return f"replay:{run}:{key}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayedAlert:
+    """One planned alert (one per receiver) and where it came from."""
+
+    at: datetime  # when the daemon stored the revision (or saw the withdrawal)
+    item_id: int
+    revision_id: int | None
+    alert: PlannedAlert
+
+
+@dataclass
+class ReplayState:
+    """What the daemon knew at the current point of the replay (pure, in memory)."""
+
+    window: timedelta = STORY_WINDOW
+    current: dict[int, StoredItem] = field(default_factory=dict)  # item id -> its latest revision
+    candidates: deque[StoryCandidate] = field(default_factory=deque)  # in first-seen order
+    threads: dict[int, str] = field(default_factory=dict)
+    by_value: dict[int, list[StoryCandidate]] = field(default_factory=dict)  # sketch value -> candidates
+    topics_of: dict[int, tuple[str, ...]] = field(default_factory=dict)  # item id -> topics now
+
+    def add_story(self, c: StoryCandidate, *, thread: str | None) -> None:
+        self.candidates.append(c)
+        for v in _values(c.fingerprint):
+            self.by_value.setdefault(v, []).append(c)
+        if thread is not None:
+            self.threads.setdefault(c.story_id, thread)
+
+    def expire(self, now: datetime) -> None:
+        while self.candidates and now - self.candidates[0].first_seen_at > self.window:
+            old = self.candidates.popleft()
+            for v in _values(old.fingerprint):
+                bucket = self.by_value.get(v)
+                if bucket:
+                    bucket.remove(old)
+                    if not bucket:
+                        del self.by_value[v]
+
+    def stories_for(self, fps: Sequence[bytes]) -> Stories:
+        """The candidates that can change a decision for these fingerprints: those sharing a sketch value
+        (a near-duplicate shares many) and, since short texts are compared by title, short ones too
+        (every one, for a short fingerprint). Others score 0 and never join."""
+        from monitor.stories import is_short
+
+        if any(is_short(fp) for fp in fps):
+            chosen = list(self.candidates)
+        else:
+            seen: dict[int, StoryCandidate] = {}
+            for fp in fps:
+                for v in _values(fp):
+                    for c in self.by_value.get(v, ()):
+                        seen.setdefault(id(c), c)
+            chosen = list(seen.values()) + [c for c in self.candidates if is_short(c.fingerprint)]
+        return Stories(candidates=tuple(chosen), threads=self.threads)
+
+
+def _values(fp: bytes) -> tuple[int, ...]:
+    return tuple(int.from_bytes(fp[i : i + 4], "big") for i in range(2, len(fp), 4))
+
+
+def _item(r: StoredRev, src: Source) -> Item:
+    return Item(
+        key=r.item_key,
+        key_kind=r.key_kind,
+        canonical_url=r.url,
+        guid=r.guid,
+        title=r.title,
+        text=r.text,
+        published_at=r.published_at,
+        content_hash=r.content_hash,
+        lang=r.lang or src.lang,
+    )
+
+
+def _stored(r: StoredRev) -> StoredItem:
+    return StoredItem(r.item_id, r.seq, StoredRevision(r.item_key, r.content_hash, r.title, r.text))
+
+
+def _source(config: Config, source_id: str) -> Source:
+    try:
+        return config.source(source_id)
+    except Exception:  # a source removed from feeds.yaml: its history still replays, untagged
+        return Source(id=source_id, url="https://example.invalid/")
+
+
+def _polls(revs: Iterator[StoredRev]) -> Iterator[list[StoredRev]]:
+    """Revisions of one source stored at one instant: one poll."""
+    pending: dict[str, list[StoredRev]] = {}
+    at: datetime | None = None
+    for r in revs:
+        if r.fetched_at != at:
+            yield from pending.values()
+            pending, at = {}, r.fetched_at
+        pending.setdefault(r.source_id, []).append(r)
+    yield from pending.values()
+
+
+def replay(
+    engine: sa.Engine,
+    config: Config,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    sources: Sequence[str] = (),
+    topics: Sequence[str] = (),
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ReplayedAlert]:
+    """The alerts stored history would cause under ``config``, in the order they would have been
+    planned. ``topics`` keeps only alerts for those topic ids; ``sources`` reads only those sources
+    (stories then only form among them). ``progress`` is called with the revisions done so far."""
+    chosen = [t for t in config.topics if not topics or t.id in topics]
+    matcher = TopicMatcher(chosen)
+    state = ReplayState()
+    _preload_stories(engine, state, since=since)
+    first = history.first_polls(engine)
+    baselines = history.baseline_revisions(engine, since=since)
+    gone = deque(history.withdrawals(engine, since=since, until=until))
+    done = 0
+    revs = history.revisions_in_order(engine, since=since, until=until, sources=sources)
+    for batch in _batches(_polls(revs), engine):
+        for group, previous in batch:
+            now = group[0].fetched_at
+            while gone and gone[0].at <= now:
+                yield from _withdrawn(engine, config, matcher, state, gone.popleft())
+            yield from _replay_poll(config, matcher, state, group, previous, now, first, baselines)
+            done += len(group)
+        if progress is not None:
+            progress(done)
+    while gone:
+        yield from _withdrawn(engine, config, matcher, state, gone.popleft())
+
+
+def _batches(
+    polls: Iterator[list[StoredRev]], engine: sa.Engine, size: int = 2000
+) -> Iterator[list[tuple[list[StoredRev], dict[int, StoredRev]]]]:
+    """Polls in batches, each with the previous revisions (read from the store, once per batch) of its
+    items that were revised before the replay reached them."""
+    batch: list[list[StoredRev]] = []
+    n = 0
+    for group in polls:
+        batch.append(group)
+        n += len(group)
+        if n >= size:
+            yield _with_previous(batch, engine)
+            batch, n = [], 0
+    if batch:
+        yield _with_previous(batch, engine)
+
+
+def _with_previous(
+    batch: list[list[StoredRev]], engine: sa.Engine
+) -> list[tuple[list[StoredRev], dict[int, StoredRev]]]:
+    wanted = [(r.item_id, r.seq - 1) for g in batch for r in g if r.seq > 1]
+    prev = history.previous_revisions(engine, wanted) if wanted else {}
+    return [(g, prev) for g in batch]
+
+
+def _preload_stories(engine: sa.Engine, state: ReplayState, *, since: datetime) -> None:
+    """Stories first seen in the 72 h before the replay starts, as stored."""
+    stored = history.story_candidates_before(engine, since=since - state.window, until=since)
+    for s in stored:
+        thread = alert_key("new", s.source_id, s.item_key, 1) if s.item_id == s.story_id else None
+        state.add_story(
+            StoryCandidate(s.story_id, s.fingerprint, s.first_seen_at, s.source_id, s.title), thread=thread
+        )
+
+
+def _replay_poll(
+    config: Config,
+    matcher: TopicMatcher,
+    state: ReplayState,
+    group: list[StoredRev],
+    previous: dict[int, StoredRev],
+    now: datetime,
+    first: dict[str, datetime],
+    baselines: set[int],
+) -> Iterator[ReplayedAlert]:
+    src = _source(config, group[0].source_id)
+    state.expire(now)
+    stored: dict[str, StoredItem] = {}
+    for r in group:
+        if r.seq > 1:
+            known = state.current.get(r.item_id)
+            if known is None and r.item_id in previous:
+                known = _stored(previous[r.item_id])
+            if known is not None:
+                stored[r.item_key] = known
+    baseline = first.get(src.id) == now or any(r.revision_id in baselines for r in group)
+    items = [_item(r, src) for r in group]
+    new_fps = []
+    if not baseline:
+        from monitor.stories import fingerprint
+
+        new_fps = [
+            fingerprint(i.title, i.text)
+            for i, r in zip(items, group, strict=True)
+            if r.item_key not in stored
+        ]
+    claim = ClaimedSource(
+        source_id=src.id, token="", baseline_done=not baseline, key_mode="guid", etag=None,
+        last_modified=None, body_hash=None, error_streak=0, item_count=0,
+    )  # fmt: skip
+    write = decide_success(
+        src,
+        claim,
+        _RESULT,
+        items,
+        stored,
+        key_mode="guid",
+        stories=state.stories_for(new_fps) if new_fps else Stories(),
+        topics=matcher,
+        routes=config.routes,
+        now=now,
+        rand=0.0,
+    )
+    by_key = {r.item_key: r for r in group}
+    for w in write.items:
+        r = by_key[w.change.item.key]
+        state.current[r.item_id] = StoredItem(
+            r.item_id, w.seq, StoredRevision(r.item_key, r.content_hash, r.title, r.text)
+        )
+        state.topics_of[r.item_id] = tuple(m.topic_id for m in w.mentions)
+        if w.fingerprint is not None:
+            story = w.story_id if w.story_id is not None else r.item_id
+            thread = alert_key("new", src.id, r.item_key, 1) if story == r.item_id else None
+            state.add_story(StoryCandidate(story, w.fingerprint, now, src.id, r.title), thread=thread)
+        for a in w.alerts:
+            yield ReplayedAlert(now, r.item_id, r.revision_id, a)
+
+
+def _withdrawn(
+    engine: sa.Engine, config: Config, matcher: TopicMatcher, state: ReplayState, w: history.Withdrawal
+) -> Iterator[ReplayedAlert]:
+    latest = history.latest_revisions(engine, [w.item_id]).get(w.item_id)
+    if latest is None:
+        return
+    src = _source(config, latest.source_id)
+    topic_ids = state.topics_of.get(w.item_id)
+    if topic_ids is None:
+        found = matcher.match(
+            title=latest.title, text=latest.text, source=src.id, tags=src.tags, lang=latest.lang
+        )
+        topic_ids = tuple(m.topic_id for m in found)
+    if not topic_ids:
+        return
+    url = latest.url or ""
+    gone = GoneItem(
+        w.item_id, latest.item_key, latest.title, url, latest.seq, topic_ids, f"{url} was withdrawn"
+    )
+    for a in plan_withdrawn_alerts(
+        gone,
+        source_id=src.id,
+        source_title=src.title or src.id,
+        tags=src.tags,
+        topic_titles=matcher.titles,
+        routes=config.routes,
+        now=w.at,
+    ):
+        yield ReplayedAlert(w.at, w.item_id, latest.revision_id, a)
+
+
+def mark(alert: PlannedAlert, run: str) -> PlannedAlert:
+    """The alert as a replay sends it: its own key (and thread), a visible marker, no hold."""
+    key = replay_key(run, alert.alert_key)
+    payload: dict[str, Any] = dict(alert.payload)
+    payload.update(
+        alert_key=key,
+        replay={"run": run, "original_key": alert.alert_key},
+        title="[replay] " + str(payload.get("title") or ""),
+    )
+    if payload.get("thread_key"):
+        payload["thread_key"] = replay_key(run, str(payload["thread_key"]))
+    return replace(alert, alert_key=key, payload=payload, not_before=None)
+
+
+def run_id(now: datetime) -> str:
+    """A short id for one replay run (part of every replayed key)."""
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + hashlib.sha256(now.isoformat().encode()).hexdigest()[:4]
