@@ -26,7 +26,7 @@ from monitor.config.schema import Config, Source
 from monitor.diff import StoredRevision
 from monitor.match.topics import TopicMatcher
 from monitor.model import FetchOutcome, FetchResult, Item
-from monitor.pipeline import ClaimedSource, StoredItem, Stories, decide_success
+from monitor.pipeline import ClaimedSource, ItemWrite, StoredItem, Stories, decide_success
 from monitor.plan import GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
 from monitor.store import history
 from monitor.store.history import StoredRev
@@ -149,10 +149,12 @@ def replay(
     sources: Sequence[str] = (),
     topics: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
+    on_write: Callable[[StoredRev, ItemWrite], None] | None = None,
 ) -> Iterator[ReplayedAlert]:
     """The alerts stored history would cause under ``config``, in the order they would have been
     planned. ``topics`` keeps only alerts for those topic ids; ``sources`` reads only those sources
-    (stories then only form among them). ``progress`` is called with the revisions done so far."""
+    (stories then only form among them). ``progress`` is called with the revisions done so far;
+    ``on_write`` with every revision and the decision about it (mentions, reason, alerts)."""
     chosen = [t for t in config.topics if not topics or t.id in topics]
     matcher = TopicMatcher(chosen)
     state = ReplayState()
@@ -167,7 +169,7 @@ def replay(
             now = group[0].fetched_at
             while gone and gone[0].at <= now:
                 yield from _withdrawn(engine, config, matcher, state, gone.popleft())
-            yield from _replay_poll(config, matcher, state, group, previous, now, first, baselines)
+            yield from _replay_poll(config, matcher, state, group, previous, now, first, baselines, on_write)
             done += len(group)
         if progress is not None:
             progress(done)
@@ -219,6 +221,7 @@ def _replay_poll(
     now: datetime,
     first: dict[str, datetime],
     baselines: set[int],
+    on_write: Callable[[StoredRev, ItemWrite], None] | None,
 ) -> Iterator[ReplayedAlert]:
     src = _source(config, group[0].source_id)
     state.expire(now)
@@ -261,6 +264,8 @@ def _replay_poll(
     by_key = {r.item_key: r for r in group}
     for w in write.items:
         r = by_key[w.change.item.key]
+        if on_write is not None:
+            on_write(r, w)
         state.current[r.item_id] = StoredItem(
             r.item_id, w.seq, StoredRevision(r.item_key, r.content_hash, r.title, r.text)
         )
