@@ -1,0 +1,111 @@
+"""show / items / stories / export over the demo's history, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from monitor.export import COLUMNS, export_rows, write_csv, write_jsonl
+from monitor.store import browse
+from monitor.store.engine import make_engine
+from tests.support.demo_db import DemoHistory, build_demo_history
+
+
+@pytest.fixture
+async def demo(db_url: str) -> DemoHistory:
+    return await build_demo_history(db_url)
+
+
+@pytest.fixture
+def engine(demo: DemoHistory) -> sa.Engine:
+    e = make_engine(demo.db_url)
+    yield e  # type: ignore[misc]
+    e.dispose()
+
+
+SINCE = timedelta(days=1)
+
+
+def _item(engine: sa.Engine, title: str) -> browse.ItemSummary:
+    items = browse.list_items(engine, since=datetime.now(UTC) - SINCE, limit=100)
+    return next(i for i in items if title in i.title)
+
+
+async def test_items_listing(engine: sa.Engine) -> None:
+    items = browse.list_items(engine, since=datetime.now(UTC) - SINCE, limit=100)
+    assert len(items) == 24
+    assert [i.first_seen_at for i in items] == sorted((i.first_seen_at for i in items), reverse=True)
+    dsca = browse.list_items(engine, since=datetime.now(UTC) - SINCE, sources=["dsca"], limit=100)
+    assert dsca and {i.source_id for i in dsca} == {"dsca"}
+    fms = browse.list_items(engine, since=datetime.now(UTC) - SINCE, topic="fms-japan", limit=100)
+    assert fms and all("fms-japan" in i.topics for i in fms)
+    kantei = next(i for i in items if i.source_id == "kantei")
+    assert kantei.lang == "ja"
+    assert set(items[0].as_json()) == {
+        "id", "source_id", "title", "url", "first_seen_at", "revisions", "topics", "story_id", "lang", "withdrawn",
+    }  # fmt: skip
+
+
+async def test_show_item_with_revisions_mentions_story_and_deliveries(engine: sa.Engine) -> None:
+    sheet = _item(engine, "Historic Trade Deal")
+    d = browse.item_detail(engine, sheet.id)
+    assert d is not None
+    assert [r.seq for r in d.revisions] == [1, 2]
+    latest = d.mentions[d.revisions[1].id or 0]
+    assert {m.topic_id for m in latest} >= {"japan-us-investment", "tariffs-japan"}
+    assert all(t["end"] > t["start"] for m in latest for t in m.terms)
+    assert [x.kind for x in d.deliveries] == ["revised"]
+    assert d.deliveries[0].state == "sent" and d.deliveries[0].receiver == "console"
+    assert d.members and d.members[0].item_id == d.item.story_id
+
+
+async def test_show_story_members_in_order_with_delays(engine: sa.Engine) -> None:
+    joint = _item(engine, "Joint Statement on U.S.-Japan Investment")
+    d = browse.item_detail(engine, joint.id)
+    assert d is not None and len(d.members) == 2
+    assert [m.source_id for m in d.members] == ["nikkei", "whitehouse"]
+    assert d.members[0].delay_s == 0 and d.members[1].delay_s > 0
+    assert [x.kind for x in d.deliveries] == ["also-reported"]
+    stories = browse.list_stories(engine, since=datetime.now(UTC) - SINCE, min_members=2)
+    assert [s.sources for s in stories] == [("nikkei", "whitehouse")]
+
+
+async def test_show_alert_by_id_and_key(engine: sa.Engine) -> None:
+    fms = _item(engine, "SM-6")
+    d = browse.item_detail(engine, fms.id)
+    assert d is not None
+    by_key = browse.alert_rows(engine, d.deliveries[0].alert_key)
+    by_id = browse.alert_rows(engine, str(d.deliveries[0].id))
+    assert by_key == by_id and by_key[0].item_id == fms.id
+    assert browse.alert_rows(engine, "no-such-key") == []
+    assert browse.item_detail(engine, 999_999) is None
+
+
+@pytest.mark.parametrize("what", ["items", "mentions", "alerts"])
+async def test_export_streams_every_row_in_chunks(engine: sa.Engine, what: str) -> None:
+    since = datetime.now(UTC) - SINCE
+    small = list(export_rows(engine, what, since=since, chunk=3))  # type: ignore[arg-type]
+    big = list(export_rows(engine, what, since=since))  # type: ignore[arg-type]
+    assert small == big and big
+    assert [r["id"] for r in big] == sorted(r["id"] for r in big)
+    assert all(tuple(r) == COLUMNS[what] for r in big)
+    buf = io.StringIO()
+    n = write_jsonl(iter(big), buf)
+    assert n == len(big) and json.loads(buf.getvalue().splitlines()[0])["id"] == big[0]["id"]
+    buf = io.StringIO()
+    write_csv(iter(big), buf, what)
+    parsed = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert len(parsed) == len(big) and tuple(parsed[0]) == COLUMNS[what]
+    assert not list(export_rows(engine, what, since=datetime.now(UTC) + timedelta(hours=1)))  # type: ignore[arg-type]
+
+
+async def test_export_alert_shape(engine: sa.Engine) -> None:
+    rows = list(export_rows(engine, "alerts"))
+    assert len(rows) == 8 and all(r["state"] == "sent" and r["topics"] for r in rows)
+    mentions = list(export_rows(engine, "mentions"))
+    assert all(isinstance(m["terms"], list) and isinstance(m["facts"], dict) for m in mentions)
