@@ -5,8 +5,8 @@ SQLite: a contentless FTS5 table ``revision_fts`` (rowid = revision id). Postgre
 ``monitor.match.index_text`` (folded words and CJK bigrams), written by the commit that stores each
 revision (``monitor.store.search_index.index_revisions``); existing revisions are indexed here.
 
-Revision ID: 0005_search_index
-Revises: 0004_poll_log_encoding
+Revision ID: 0006_search_index
+Revises: 0005_outbox_unconfirmed_sends
 Create Date: 2026-12-06
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0005_search_index'
-down_revision: str | None = '0004_poll_log_encoding'
+revision: str = '0006_search_index'
+down_revision: str | None = '0005_outbox_unconfirmed_sends'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
