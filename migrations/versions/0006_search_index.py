@@ -6,7 +6,7 @@ SQLite: a contentless FTS5 table ``revision_fts`` (rowid = revision id). Postgre
 revision (``monitor.store.search_index.index_revisions``); existing revisions are indexed here.
 
 Revision ID: 0006_search_index
-Revises: 0005_outbox_unconfirmed_sends
+Revises: 0005_outbox_unconfirmed
 Create Date: 2026-12-06
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision: str = '0006_search_index'
-down_revision: str | None = '0005_outbox_unconfirmed_sends'
+down_revision: str | None = '0005_outbox_unconfirmed'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
