@@ -8,6 +8,7 @@ units of work the CLI and the daemon share.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -35,9 +36,9 @@ from monitor.notify.worker import DeliveryReport, Outcome, deliver_due, deliver_
 from monitor.pipeline import ClaimedSource
 from monitor.poll import PollContext, SourceReport, poll_source
 from monitor.render import Renderer
-from monitor.settings import Settings, secret
+from monitor.settings import Settings, db_timeouts, secret
 from monitor.store import polls
-from monitor.store.engine import DaemonLock, make_engine, sqlite_path
+from monitor.store.engine import DaemonLock, make_engine, schema_lock, sqlite_path
 from monitor.store.migrate import upgrade
 from monitor.store.outbox import due_receivers, release_delivery_leases
 
@@ -185,6 +186,10 @@ class App:
             rand=rand,
         )
         self._lock: DaemonLock | None = None
+        # max_concurrent_fetches counts fetches across every pass in this process; polls_in_flight is
+        # what the daemon subtracts before claiming more (claimed sources never queue past their lease).
+        self.fetch_slots = asyncio.Semaphore(settings.max_concurrent_fetches)
+        self.polls_in_flight = 0
         self._stream = stream
         self._template_dirs = tuple(template_dirs)
         self.digests = DigestRunner(
@@ -217,7 +222,7 @@ class App:
         notifiers, problems = build_notifiers(settings, config, template_dirs=dirs, stream=stream)
         if problems:
             raise ConfigError(problems)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, timeouts=db_timeouts(settings))
         client = make_client(transport=transport, max_connections=settings.max_concurrent_fetches * 2)
         return cls(
             settings,
@@ -253,7 +258,8 @@ class App:
             stream=self._stream,
             template_dirs=self._template_dirs,
         )
-        polls.sync_sources(self.engine, config.sources, now=self.now())
+        with schema_lock(self.engine):
+            polls.sync_sources(self.engine, config.sources, now=self.now())
         self.config = config
         self.notifiers = notifiers
         self.digests = digests
@@ -274,10 +280,13 @@ class App:
             else:
                 self._lock = lock
         try:
-            upgrade(self.engine)
+            # Instances starting together take turns: one migrates and registers sources, the others
+            # then find nothing to do (RELIABILITY 39).
+            with schema_lock(self.engine) as conn:
+                upgrade(self.engine, connection=conn, locked=True)
+                polls.sync_sources(self.engine, self.config.sources, now=self.now())
         except sa.exc.OperationalError as e:
             raise StoreError(f"store: cannot open {self.engine.url!r}: {e.orig}") from e
-        polls.sync_sources(self.engine, self.config.sources, now=self.now())
         if self._lock is not None:
             # We hold the one-daemon lock: any lease in the file belongs to a dead predecessor.
             polls.release_leases(self.engine)
@@ -288,11 +297,19 @@ class App:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        with contextlib.suppress(sa.exc.SQLAlchemyError):  # database gone: the leases expire on their own
+            await asyncio.to_thread(self.release_own_leases)
         if self._lock is not None:
-            await asyncio.to_thread(polls.release_leases, self.engine, owner=self.owner)
             self._lock.release()
             self._lock = None
         self.engine.dispose()
+
+    def release_own_leases(self) -> int:
+        """Drop every lease this instance holds (sources, outbox rows, digest runs) so another instance
+        takes the work over at once rather than after the lease (a clean stop, SIGTERM)."""
+        return polls.release_leases(self.engine, owner=self.owner) + release_delivery_leases(
+            self.engine, owner=self.owner
+        )
 
     # -- units of work ---------------------------------------------------------------------------------
 
@@ -300,22 +317,29 @@ class App:
         return [s.id for s in self.config.sources if s.enabled]
 
     async def claim_and_poll(self, source_ids: Sequence[str], *, due_only: bool, limit: int) -> PassReport:
-        claims = await asyncio.to_thread(
-            polls.claim_sources,
-            self.engine,
-            owner=self.owner,
-            now=self.now(),
-            lease=self.lease,
-            source_ids=list(source_ids),
-            limit=limit,
-            due_only=due_only,
-        )
+        self.polls_in_flight += limit  # reserved while claiming, so overlapping ticks cannot over-claim
+        try:
+            claims = await asyncio.to_thread(
+                polls.claim_sources,
+                self.engine,
+                owner=self.owner,
+                now=self.now(),
+                lease=self.lease,
+                source_ids=list(source_ids),
+                limit=limit,
+                due_only=due_only,
+            )
+        finally:
+            self.polls_in_flight -= limit
         report = PassReport()
-        sem = asyncio.Semaphore(self.settings.max_concurrent_fetches)
+        self.polls_in_flight += len(claims)
 
         async def one(claim: ClaimedSource) -> SourceReport:
-            async with sem:
-                return await poll_source(self.poll_ctx, claim)
+            try:
+                async with self.fetch_slots:  # one semaphore for every pass: it counts fetches
+                    return await poll_source(self.poll_ctx, claim)
+            finally:
+                self.polls_in_flight -= 1
 
         report.sources = list(await asyncio.gather(*(one(c) for c in claims)))
         return report

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.app import App
+from monitor.backoff import LoopState, is_database_error
 from monitor.config.schema import Config
 from monitor.errors import PressmonError
 
@@ -35,11 +37,28 @@ class Daemon:
         self._scanning: asyncio.Task[object] | None = None
         self._lanes: dict[str, asyncio.Task[object]] = {}
         self._lane_gate = asyncio.Semaphore(app.settings.max_parallel_receivers)
+        cap = app.settings.db_backoff_max_seconds
+        # Each loop's last tick (``/healthz``) and its database-outage backoff (RELIABILITY 31).
+        self.loops = {name: LoopState(name, cap_s=cap) for name in ("polls", "deliveries", "digests")}
+
+    def _loop_failed(self, name: str, e: BaseException) -> None:
+        if not is_database_error(e):
+            log.error("daemon: %s pass failed: %s", name, e)
+            return
+        line = self.loops[name].failed(time.monotonic(), str(e).splitlines()[0][:200])
+        if line:
+            log.warning("%s", line)
+
+    def _loop_ok(self, name: str) -> None:
+        line = self.loops[name].succeeded(time.monotonic())
+        if line:
+            log.info("%s", line)
 
     async def tick_polls(self) -> None:
-        if self.stopping.is_set():
+        if not self.loops["polls"].tick(time.monotonic()) or self.stopping.is_set():
             return
-        room = self.app.settings.max_concurrent_fetches - len(self._polls)
+        # Counted in sources (fetches), not passes: a pass claims only what the limit leaves.
+        room = self.app.settings.max_concurrent_fetches - self.app.polls_in_flight
         if room <= 0:
             return
         try:
@@ -58,8 +77,9 @@ class Daemon:
             return
         exc = task.exception()
         if exc is not None:
-            log.error("daemon: poll pass failed: %s", exc)
+            self._loop_failed("polls", exc)
             return
+        self._loop_ok("polls")
         report = task.result()
         for r in getattr(report, "sources", []):
             if r.alerts or r.new or r.revised:
@@ -76,8 +96,9 @@ class Daemon:
         try:
             receivers = await self.app.due_receivers()
         except Exception as e:
-            log.error("daemon: delivery scan failed: %s", e)
+            self._loop_failed("deliveries", e)
             return None
+        self._loop_ok("deliveries")
         for receiver in receivers:
             lane = self._lanes.get(receiver)
             if (lane is None or lane.done()) and not self.stopping.is_set():
@@ -93,17 +114,20 @@ class Daemon:
                 return None
 
     async def tick_deliver(self) -> None:
-        if not self.stopping.is_set():
+        if self.loops["deliveries"].tick(time.monotonic()) and not self.stopping.is_set():
             self._kick_delivery()
 
     async def tick_digests(self) -> None:
-        if self.stopping.is_set() or not self.app.config.digests:
+        if not self.loops["digests"].tick(time.monotonic()) or self.stopping.is_set():
+            return
+        if not self.app.config.digests:
             return
         try:
             report = await self.app.run_digests()
         except Exception as e:
-            log.error("daemon: digest pass failed: %s", e)
+            self._loop_failed("digests", e)
             return
+        self._loop_ok("digests")
         for label in report.sent:
             log.info("digest: %s sent", label)
 

@@ -94,6 +94,13 @@ class StaleStories(StoreError):
         super().__init__(f"store: {source_id}: stories changed while deciding; deciding again")
 
 
+class StoryLockBusy(StaleStories):
+    """The story lock was not had within ``lock_timeout`` (another commit holds it: RELIABILITY 40)."""
+
+    def __init__(self, source_id: str) -> None:
+        StoreError.__init__(self, f"store: {source_id}: story lock busy (lock_timeout); deciding again")
+
+
 class DeliveryError(PressmonError):
     """A receiver failed. ``retryable``: try again later (5xx, 429, network). ``ambiguous``: the provider
     may have accepted the message (connection lost after the request was sent): reconcile before any

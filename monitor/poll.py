@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from monitor import failpoints
 from monitor.config.schema import Config, Source
-from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories
+from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories, StoryLockBusy
 from monitor.fault import fault_kind, fault_message, one_line
 from monitor.fetch import FetchPolicy, fetch
 from monitor.match.topics import TopicMatcher
@@ -45,6 +45,7 @@ log = logging.getLogger("pressmon.poll")
 
 STORY_WINDOW = timedelta(hours=72)  # how far back a new item looks for a story to join
 STORY_ATTEMPTS = 25  # decide-and-commit tries when other polls keep committing new items meanwhile
+STORY_LOCK_TRIES = 2  # commits that may wait lock_timeout for the story lock before going without it
 
 
 @dataclass(frozen=True)
@@ -286,8 +287,11 @@ async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> So
         # its story candidates were read decides again. Each such retry means another poll committed,
         # so with a pass of n concurrent polls n-1 retries suffice; the last allowed try commits
         # regardless (at worst an also-reported item alerts as new).
+        # A story lock not had within lock_timeout is retried once, then the commit goes ahead without
+        # it (as the last try does), so a stalled lock holder delays alerts by seconds, not forever.
+        busy = 0
         for attempt in range(STORY_ATTEMPTS):
-            last = attempt == STORY_ATTEMPTS - 1
+            last = attempt == STORY_ATTEMPTS - 1 or busy >= STORY_LOCK_TRIES
             write = outcome if isinstance(outcome, PollWrite) else await outcome(check_stories=not last)
             failpoints.hit("mid-poll")
             try:
@@ -295,6 +299,9 @@ async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> So
                     polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started
                 )
                 break
+            except StoryLockBusy as e:
+                busy += 1
+                log.warning("poll: %s%s", e, "" if busy < STORY_LOCK_TRIES else " without the story lock")
             except StaleStories:
                 continue
     except LeaseLost as e:

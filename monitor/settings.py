@@ -12,7 +12,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "secret"]
+from monitor.store.engine import DbTimeouts
+
+__all__ = ["Settings", "db_timeouts", "secret"]
 
 
 class Settings(BaseSettings):
@@ -36,6 +38,14 @@ class Settings(BaseSettings):
     # Operator alerts: a receiver failing this long; the oldest pending alert waiting this long.
     receiver_failing_alert_seconds: float = Field(900.0, gt=0)
     outbox_stuck_alert_seconds: float = Field(1800.0, gt=0)
+    # PostgreSQL only: server-side bounds on every connection (seconds; 0 turns one off). A statement,
+    # a lock wait, or a transaction left idle (an instance paused mid-commit) ends after these.
+    db_statement_timeout_seconds: float = Field(30.0, ge=0)
+    db_lock_timeout_seconds: float = Field(5.0, ge=0)
+    db_idle_in_transaction_timeout_seconds: float = Field(60.0, ge=0)
+    db_connect_timeout_seconds: float = Field(5.0, gt=0)
+    # A database outage: the daemon's loops retry after 1 s, 2 s, 4 s ... up to this.
+    db_backoff_max_seconds: float = Field(60.0, gt=0)
     # Grace period for in-flight work on SIGTERM.
     drain_seconds: float = Field(20.0, gt=0)
     # Identity of this instance in lease columns; default host:pid.
@@ -47,6 +57,15 @@ class Settings(BaseSettings):
     # Crash tests only (monitor/failpoints.py): points at which to SIGKILL ourselves, once each.
     failpoints: str | None = None
     failpoint_dir: Path | None = None
+
+
+def db_timeouts(settings: Settings) -> DbTimeouts:
+    return DbTimeouts(
+        statement_s=settings.db_statement_timeout_seconds,
+        lock_s=settings.db_lock_timeout_seconds,
+        idle_in_transaction_s=settings.db_idle_in_transaction_timeout_seconds,
+        connect_s=settings.db_connect_timeout_seconds,
+    )
 
 
 def secret(env_name: str) -> str | None:

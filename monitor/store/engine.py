@@ -3,7 +3,10 @@
 SQLite (the default): WAL, ``busy_timeout``, foreign keys, and ``BEGIN IMMEDIATE`` for write
 transactions (a read-then-write transaction never fails half way with "database is locked"); reads use a
 deferred ``BEGIN`` so the CLI can read while the daemon writes. PostgreSQL: the same code, with
-``FOR UPDATE SKIP LOCKED`` in the claims.
+``FOR UPDATE SKIP LOCKED`` in the claims, and every connection bounded by ``statement_timeout``,
+``lock_timeout`` and ``idle_in_transaction_session_timeout`` (RELIABILITY 40: one stalled connection
+cannot hold up the others for longer than that). :func:`schema_lock` serialises start-up work (migrations,
+source sync) across instances.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,15 +28,38 @@ from monitor.errors import StoreError
 
 __all__ = [
     "DaemonLock",
+    "DbTimeouts",
     "check_url",
+    "is_lock_timeout",
     "is_sqlite",
     "make_engine",
     "read_session",
+    "schema_lock",
     "sqlite_path",
     "write_session",
 ]
 
 BUSY_TIMEOUT_MS = 10_000
+SCHEMA_LOCK_KEY = 0x70726D31  # "prm1": the advisory lock around migrations and source sync
+
+
+@dataclass(frozen=True, slots=True)
+class DbTimeouts:
+    """Server-side bounds set on every PostgreSQL connection (seconds; 0 turns one off). SQLite has its
+    own ``busy_timeout`` and ignores these."""
+
+    statement_s: float = 30.0
+    lock_s: float = 5.0
+    idle_in_transaction_s: float = 60.0
+    connect_s: float = 5.0
+
+    def options(self) -> str:
+        ms = {
+            "statement_timeout": self.statement_s,
+            "lock_timeout": self.lock_s,
+            "idle_in_transaction_session_timeout": self.idle_in_transaction_s,
+        }
+        return " ".join(f"-c {name}={int(v * 1000)}" for name, v in ms.items())
 
 
 def is_sqlite(engine_or_url: sa.Engine | str) -> bool:
@@ -65,7 +92,7 @@ def check_url(url: str) -> None:
         raise StoreError(f"database: PRESSMON_DATABASE_URL: {u.drivername} is not supported; {_URL_HINT}")
 
 
-def make_engine(url: str, **kw: Any) -> sa.Engine:
+def make_engine(url: str, *, timeouts: DbTimeouts | None = None, **kw: Any) -> sa.Engine:
     check_url(url)
     if is_sqlite(url):
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kw)
@@ -87,7 +114,59 @@ def make_engine(url: str, **kw: Any) -> sa.Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kw)
+    t = timeouts or DbTimeouts()
+    connect_args = {
+        "options": t.options(),
+        "connect_timeout": max(1, int(t.connect_s)),
+        # A peer that vanished without closing (a cut network) is noticed within ~30 s, not hours.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kw)
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """A PostgreSQL ``lock_timeout`` (SQLSTATE 55P03, lock_not_available) under SQLAlchemy's wrapper."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "55P03"
+
+
+@contextmanager
+def schema_lock(engine: sa.Engine, *, wait_s: float = 300.0) -> Iterator[sa.Connection | None]:
+    """Serialise start-up work across instances (RELIABILITY 39: three started at once on an empty
+    database). PostgreSQL: a session advisory lock on a dedicated connection, which is yielded so the
+    migration runs on it; SQLite: an ``flock`` on ``<db>.schema.lock`` beside the file (yields None)."""
+    if is_sqlite(engine):
+        path = sqlite_path(engine.url.render_as_string(hide_password=False))
+        if path is None:
+            yield None
+            return
+        with open(path.with_name(path.name + ".schema.lock"), "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield None
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return
+    with engine.connect() as conn:
+        # Our own bounds for the wait and the migration, not the pool's short per-statement ones.
+        conn.exec_driver_sql(f"SET statement_timeout = {int(wait_s * 1000)}")
+        conn.exec_driver_sql(f"SET lock_timeout = {int(wait_s * 1000)}")
+        conn.exec_driver_sql("SET idle_in_transaction_session_timeout = 0")
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            with suppress(sa.exc.SQLAlchemyError):
+                conn.rollback()
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK_KEY})
+                conn.commit()
+            # The session settings above must not go back to the pool (closing the session also drops
+            # the lock if the unlock failed).
+            conn.invalidate()
 
 
 @contextmanager

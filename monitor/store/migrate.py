@@ -9,8 +9,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from monitor.resources import bundled_path
+from monitor.store.engine import schema_lock
 
-__all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = ["alembic_config", "current_revision", "head_revision", "is_current", "upgrade"]
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -29,10 +30,33 @@ def current_revision(engine: sa.Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Apply pending migrations (idempotent). Uses the given engine's URL."""
+def upgrade(
+    engine: sa.Engine,
+    revision: str = "head",
+    *,
+    connection: sa.Connection | None = None,
+    locked: bool = False,
+) -> None:
+    """Apply pending migrations (idempotent), under :func:`schema_lock` so instances starting together
+    migrate once. A caller already holding the lock passes ``locked=True`` and, on PostgreSQL, the
+    lock's ``connection`` (the migration runs on it)."""
+    if not locked:
+        with schema_lock(engine) as conn:
+            upgrade(engine, revision, connection=conn, locked=True)
+        return
     url = engine.url.render_as_string(hide_password=False)
-    command.upgrade(alembic_config(url), revision)
+    cfg = alembic_config(url)
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+    if connection is not None:
+        connection.commit()
+
+
+def is_current(engine: sa.Engine) -> bool:
+    """Is the database at the newest migration this code knows?"""
+    url = engine.url.render_as_string(hide_password=False)
+    return current_revision(engine) == head_revision(url)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:

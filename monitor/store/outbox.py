@@ -280,18 +280,26 @@ def record_outcome(
         return True
 
 
-def release_delivery_leases(engine: sa.Engine) -> None:
-    """Drop every outbox and digest-run lease (SQLite start-up, under the one-daemon lock: their holder
-    is dead). Rows in ``sending`` stay in doubt and are reconciled before any re-send."""
+def release_delivery_leases(engine: sa.Engine, *, owner: str | None = None) -> int:
+    """Drop outbox and digest-run leases: every one (SQLite start-up, under the one-daemon lock: their
+    holder is dead), or ``owner``'s (shutdown, so another instance takes them over at once). Rows in
+    ``sending`` stay in doubt and are reconciled before any re-send. Returns the rows released."""
     from monitor.store.models import DigestRunRow
 
+    released = 0
     with write_session(engine) as s:
         for table in (OutboxRow, DigestRunRow):
-            s.execute(
-                sa.update(table)
-                .where(col(table.lease_token).is_not(None))
-                .values(lease_owner=None, lease_token=None, lease_until=None)
+            held: sa.ColumnElement[bool] = col(table.lease_token).is_not(None)
+            if owner is not None:
+                held = col(table.lease_owner) == owner
+                if table is OutboxRow:  # grouped siblings are leased under their lead row's token
+                    ours = select(OutboxRow.lease_token).where(col(OutboxRow.lease_owner) == owner)
+                    held = sa.or_(held, col(OutboxRow.lease_owner).in_(ours.scalar_subquery()))
+            res = s.execute(
+                sa.update(table).where(held).values(lease_owner=None, lease_token=None, lease_until=None)
             )
+            released += int(getattr(res, "rowcount", 0) or 0)
+    return released
 
 
 def counts_by_state(engine: sa.Engine) -> dict[str, int]:

@@ -20,10 +20,10 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from monitor.config.schema import Source
 from monitor.diff import StoredRevision
-from monitor.errors import LeaseLost, StaleStories
+from monitor.errors import LeaseLost, StaleStories, StoryLockBusy
 from monitor.pipeline import ClaimedSource, PollWrite, StoredItem, Stories
 from monitor.plan import PlannedAlert
-from monitor.store.engine import read_session, write_session
+from monitor.store.engine import is_lock_timeout, read_session, write_session
 from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow
 from monitor.store.outbox import insert_outbox_rows
 from monitor.store.search_index import index_revisions
@@ -460,7 +460,13 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
             if s.get_bind().dialect.name == "postgresql":
                 # Commits that add items take turns (SQLite's BEGIN IMMEDIATE already serialises), so
                 # the later one sees the earlier one's items and joins their story.
-                s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
+                # The wait is bounded by lock_timeout: a stalled holder costs a retry, never a hang.
+                try:
+                    s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
+                except sa.exc.OperationalError as e:
+                    if is_lock_timeout(e):
+                        raise StoryLockBusy(write.source_id) from e
+                    raise
             newest = s.exec(select(func.max(ItemRow.id))).one() or 0
             if newest > write.stories_snapshot:
                 raise StaleStories(write.source_id)
