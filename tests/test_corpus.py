@@ -3,7 +3,7 @@
 The corpus feeds bench/relevance.py; its labelling guidelines are the comment block at the top of
 tests/corpus/relevance.yaml. These tests check its shape (ids, fields, known topic ids, size, coverage
 per topic and language, the required traps), not the matcher's scores: the one matcher test asserts
-only what the shipped topics achieve today, with today's known misfires marked xfail.
+only what the shipped topics achieve today.
 """
 
 from __future__ import annotations
@@ -192,38 +192,8 @@ def test_borderline_positives_named_in_the_issue_are_present() -> None:
 # --------------------------------------------------------------------------------------------------
 # the shipped topics against the traps (what holds today; the lead's query matcher should keep it)
 
-# Traps that the keyword topics of today still fire fms-japan on: "Japan" anywhere plus "FMS" or
-# "Foreign Military Sale", and 日本航空 (Japan Airlines in Japanese) is not excluded. Marked xfail
-# (not strict), so a matcher that fixes them passes as XPASS without editing this list.
-KNOWN_FMS_MISFIRES = {
-    "neg-fms-dsca-australia-incidental",
-    "neg-fms-dsca-korea-f35-incidental",
-    "neg-fms-dsca-philippines-interop",
-    "neg-fms-dsca-korea-sea-of-japan",
-    "neg-fms-dsca-australia-exercises",
-    "neg-fms-fr-korea-incidental",
-    "neg-fms-flexible-manufacturing",
-    "neg-fms-ja-korea",
-    "neg-fms-ja-jal-fms",
-}
-
-
 def _trap_params() -> list[object]:
-    params: list[object] = []
-    for e in ENTRIES:
-        if _trap_kind(e) is None or e.labels:
-            continue
-        marks = (
-            [pytest.mark.xfail(reason="today's keyword topic: 'Japan' anywhere + FMS", strict=False)]
-            if e.id in KNOWN_FMS_MISFIRES
-            else []
-        )
-        params.append(pytest.param(e.id, id=e.id, marks=marks))
-    return params
-
-
-def test_known_misfires_are_traps() -> None:
-    assert KNOWN_FMS_MISFIRES.issubset({e.id for e in ENTRIES if _trap_kind(e) and not e.labels})
+    return [pytest.param(e.id, id=e.id) for e in ENTRIES if _trap_kind(e) is not None and not e.labels]
 
 
 @pytest.mark.parametrize("entry_id", _trap_params())
