@@ -74,7 +74,9 @@ def build_notifiers(
         try:
             if isinstance(receiver, ConsoleReceiver):
                 renderer.check(receiver.template)
-                notifiers[name] = ConsoleNotifier(name, renderer, template=receiver.template, stream=stream)
+                notifiers[name] = ConsoleNotifier(
+                    name, renderer, template=receiver.template, stream=stream, timezone=receiver.timezone
+                )
             elif isinstance(receiver, SlackReceiver):
                 notifiers[name] = _slack(name, receiver, settings, template_dirs)
             elif isinstance(receiver, WebhookReceiver):

@@ -9,7 +9,9 @@
 - ``diff_summary(old, new, *, max_chars=600)``: the same diff as one readable paragraph,
   ``"… kept words [-removed-]{+added+} kept words …"``; ``""`` when no word changed.
 - ``is_material(old_title, old_text, new_title, new_text)``: ``(material, reason)``. Material when
-  dates, numbers/amounts, negations ("not", "ません") or capitalised words (named entities) changed,
+  amounts, rates, numbers, dates or negations ("not", "ません") changed (the reason names each kind:
+  ``amounts changed: $550 billion -> $1 trillion; dates added: January 19, 2029``), or capitalised
+  words (named entities) changed,
   or more than ``MATERIAL_WORDS`` words did (a CJK character counts as half a word). Whitespace,
   case and punctuation-only edits are never material. Matched topic terms are the matcher's business.
 """
@@ -272,16 +274,26 @@ def is_material(old_title: str, old_text: str, new_title: str, new_text: str) ->
     if re.sub(r"[\W_]+", "", normalise_for_hash(old)) == re.sub(r"[\W_]+", "", normalise_for_hash(new)):
         return False, "punctuation only"
 
+    # Every kind of fact that changed is named, amounts and rates first: "amounts changed: $550 billion
+    # -> $1 trillion; dates added: January 19, 2029". Numbers inside dates count as dates only.
+    reasons: list[str] = []
+    old_numbers = _numbers(_DATE.sub(" ", old))
+    new_numbers = _numbers(_DATE.sub(" ", new))
+    for what in ("amounts", "rates", "numbers"):
+        removed, added = _changed(
+            Counter(n for n in old_numbers if _number_kind(n) == what),
+            Counter(n for n in new_numbers if _number_kind(n) == what),
+        )
+        if removed or added:
+            reasons.append(_describe(what, removed, added))
     removed, added = _changed(Counter(_DATE.findall(old)), Counter(_DATE.findall(new)))
     if removed or added:
-        return True, _describe("dates", removed, added)
-    removed, added = _changed(Counter(_numbers(old)), Counter(_numbers(new)))
-    if removed or added:
-        return True, _describe("numbers", removed, added)
-
+        reasons.append(_describe("dates", removed, added))
     removed, added = _changed(Counter(_negations(old)), Counter(_negations(new)))
     if removed or added:
-        return True, _describe("negation", removed, added)
+        reasons.append(_describe("negation", removed, added))
+    if reasons:
+        return True, "; ".join(reasons)
 
     ops = _opcodes(_tokens(old_title), _tokens(new_title)) + _opcodes(_tokens(old_text), _tokens(new_text))
     old_changed = [t for name, a, _ in ops if name != "equal" for t in a]
@@ -297,6 +309,22 @@ def is_material(old_title: str, old_text: str, new_title: str, new_text: str) ->
 
 def _negations(s: str) -> list[str]:
     return [m.group(0).lower() for m in _NEGATION.finditer(s)]
+
+
+_RATE = re.compile(r"(?:%|percent|per\s?cent)$", re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"[$€£¥]|\b(?:USD|JPY|EUR)\b|\b(?:thousand|million|billion|trillion|bn|mn)$|[兆億万円ドルユーロ]",
+    re.IGNORECASE,
+)
+
+
+def _number_kind(token: str) -> str:
+    """``amounts`` (money or scaled), ``rates`` (percentages) or ``numbers``."""
+    if _RATE.search(token):
+        return "rates"
+    if _AMOUNT.search(token):
+        return "amounts"
+    return "numbers"
 
 
 def _numbers(s: str) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 
+from monitor import humanize
 from monitor.resources import bundled_path
 from monitor.text import strip_controls
 
@@ -30,6 +31,12 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, str):
         return strip_controls(value)
     return value
+
+
+@jinja2.pass_context
+def _when(ctx: jinja2.runtime.Context, value: Any) -> str:
+    """``{{ seen_at | when }}``: ``2026-11-24 21:55 UTC``, in the receiver's ``timezone`` when it has one."""
+    return humanize.when(value, ctx.get("timezone") or "UTC")
 
 
 def _json_value(value: Any) -> str:
@@ -50,6 +57,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        # People-facing values: {{ seen_at | when }}, {{ value_usd | usd }}, {{ n | count("alert") }}.
+        self._text.filters.update(when=_when, usd=humanize.usd, count=humanize.count)
 
         # JSON bodies (webhooks): values are inserted with the `json` filter; nothing is HTML-escaped.
         self._json = jinja2.Environment(

@@ -1,7 +1,13 @@
 """Text normalisation helpers shared by the pipeline stages. All pure.
 
 - ``strip_html(s)``: HTML (or an HTML fragment) -> plain text. ``<script>``/``<style>``/``<template>``
-  content is dropped, block elements become spaces, entities are unescaped, whitespace is collapsed.
+  content is dropped, block elements and ``<br>`` become spaces, entities are unescaped, whitespace is
+  collapsed, and headings that a scraper glued together are separated (:func:`unglue`).
+- ``unglue(s)``: puts back the space a scraper dropped between blocks: ``InvestmentThe White
+  HouseNovember 24, 2026`` -> ``Investment The White House November 24, 2026``. Only before a month
+  name with a day, a year followed by a capitalised word, or a capitalised word from a short list of
+  words that start headings and sentences (The, Joint, Statement, ...): brand names such as SoftBank,
+  BlackRock or JavaScript are left alone.
 - ``collapse_ws(s)``: every run of Unicode whitespace -> one space; trimmed.
 - ``strip_controls(s)``: removes C0/C1 control characters (keeping ``\\n`` and ``\\t``), NULs, DEL,
   bidi embeddings/overrides/isolates/marks, zero-width characters, the BOM and lone surrogates.
@@ -11,10 +17,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from html.parser import HTMLParser
 
-__all__ = ["collapse_ws", "normalise_for_hash", "strip_controls", "strip_html"]
+__all__ = ["collapse_ws", "normalise_for_hash", "strip_controls", "strip_html", "unglue"]
 
 _BIDI_AND_ZERO_WIDTH = (
     "\u061c"  # ARABIC LETTER MARK
@@ -46,6 +53,26 @@ _BLOCKS = frozenset(
         "tfoot", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
+
+
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+# Words that begin headings, bylines and sentences in government pages; a lower-case letter directly
+# before one of them (capitalised, whole word) is a lost block boundary, not a word.
+_BOUNDARY_WORDS = (
+    "The|This|These|That|Those|Today|Joint|Statement|Statements|Fact|Sheet|Sheets|Press|Release|Releases"
+    "|Briefing|Briefings|Remarks|Readout|Presidential|President|Prime|Secretary|Minister|Ministry"
+    "|Department|Office|Embassy|Ambassador|Updated|Posted|Published"
+)
+_GLUED = re.compile(
+    rf"(?<=[a-z.)])(?=(?:{_BOUNDARY_WORDS})\b)"
+    rf"|(?<=[A-Za-z])(?=(?:{_MONTH_NAMES})\s+\d)"
+    r"|(?<=\d{4})(?<!\d{5})(?=[A-Z][a-z])"
+)
+
+
+def unglue(s: str) -> str:
+    """A space where a scraper glued two blocks together (see the module docstring)."""
+    return _GLUED.sub(" ", s)
 
 
 def collapse_ws(s: str) -> str:
@@ -94,8 +121,8 @@ class _TextExtractor(HTMLParser):
 def strip_html(s: str) -> str:
     """HTML -> plain text with whitespace collapsed. Never raises; malformed markup is read best-effort."""
     if "<" not in s and "&" not in s:
-        return collapse_ws(s)
+        return collapse_ws(unglue(s))
     parser = _TextExtractor()
     parser.feed(s)
     parser.close()
-    return collapse_ws("".join(parser.parts))
+    return collapse_ws(unglue("".join(parser.parts)))

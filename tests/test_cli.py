@@ -59,7 +59,7 @@ def test_poll_once_exit_code_says_whether_a_source_failed(env: Path) -> None:
         server.set("/good.xml", rss(POLAND, JAPAN))
         alerted = runner.invoke(app, ["poll", "--once", "-s", "good"])
         assert alerted.exit_code == 0
-        assert "Japan – SM-6" in alerted.output and "1 alerts delivered" in alerted.output
+        assert "Japan – SM-6" in alerted.output and "1 alert delivered" in alerted.output
 
         table = runner.invoke(app, ["sources"])
         assert table.exit_code == 0
@@ -110,6 +110,15 @@ async def test_demo_prints_new_and_revised_alerts_and_no_traps(
     for trap in ("Guam", "Japan Airlines", "Poland", "Australia", "Netherlands"):
         assert f"  {trap}" not in out and trap not in out.split("── alerts")[-1].split("── summary")[0], trap
     assert "a third poll finds nothing new: 0 changes, 0 alerts" in out
+    # Values for people: amounts, counts, times to the minute; a revision names what changed.
+    assert "value $1 billion" in out and "1 alert\n" in out and "1 alerts" not in out
+    assert "first seen 2026-11-25 06:00 UTC" in out and "+00:00" not in out
+    assert "what changed: amounts changed: $550 billion -> $1 trillion; dates added:" in out
+    assert "near-duplicate of story" in out and "joins story" not in out  # the reason, said once
+    assert "InvestmentThe" not in out and "Investment The White House November 24, 2026" in out
+    # The same run twice prints the same text (stable order, numbering and times).
+    await run_demo(keep_dir=tmp_path, out=console)
+    assert capsys.readouterr().out == out
 
 
 def test_silence_add_list_expire(env: Path) -> None:

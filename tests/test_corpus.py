@@ -192,6 +192,7 @@ def test_borderline_positives_named_in_the_issue_are_present() -> None:
 # --------------------------------------------------------------------------------------------------
 # the shipped topics against the traps (what holds today; the lead's query matcher should keep it)
 
+
 def _trap_params() -> list[object]:
     return [pytest.param(e.id, id=e.id) for e in ENTRIES if _trap_kind(e) is not None and not e.labels]
 

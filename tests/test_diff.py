@@ -222,21 +222,21 @@ SALE = (
             ("T", SALE),
             ("T", SALE.replace("$1 billion", "$1.2 billion")),
             True,
-            "numbers changed: $1 billion -> $1.2 billion",
+            "amounts changed: $1 billion -> $1.2 billion",
             id="amount changed",
         ),
         pytest.param(
             ("T", "Tariffs of 25% apply."),
             ("T", "Tariffs of 15 percent apply."),
             True,
-            "numbers changed: 25% -> 15 percent",
+            "rates changed: 25% -> 15 percent",
             id="percentage changed",
         ),
         pytest.param(
             ("T", "総額1億2000万円の契約"),
             ("T", "総額1億5000万円の契約"),
             True,
-            "numbers changed: 1億2000万円 -> 1億5000万円",
+            "amounts changed: 1億2000万円 -> 1億5000万円",
             id="yen amount changed",
         ),
         pytest.param(
@@ -259,6 +259,14 @@ SALE = (
             True,
             "dates changed: 2025-04-01 -> 2025-04-02",
             id="ISO date changed",
+        ),
+        pytest.param(
+            ("T", "Japan will invest $550 billion, with tariffs of 25% on autos."),
+            ("T", "Japan will invest $1 trillion by January 19, 2029, with tariffs of 15% on autos."),
+            True,
+            "amounts changed: $550 billion -> $1 trillion; rates changed: 25% -> 15%; "
+            "dates added: January 19, 2029",
+            id="amount, rate and date changed: all named, the date's digits only as a date",
         ),
         pytest.param(
             ("T", SALE),

@@ -32,6 +32,25 @@ from monitor.text import collapse_ws, normalise_for_hash, strip_controls, strip_
         pytest.param("  <div>\n\t spaced \r\n out </div>  ", "spaced out", id="whitespace collapsed"),
         pytest.param("<p>日米</p><p>関税</p>", "日米 関税", id="Japanese"),
         pytest.param("", "", id="empty"),
+        pytest.param(
+            "<h1>Investment</h1><div>The White House</div>",
+            "Investment The White House",
+            id="heading then block",
+        ),
+        pytest.param(
+            "Briefings &amp; StatementsJoint Statement on U.S.-Japan InvestmentThe White HouseNovember 24, 2026",
+            "Briefings & Statements Joint Statement on U.S.-Japan Investment The White House November 24, 2026",
+            id="White House header glued by the scraper: blocks separated again",
+        ),
+        pytest.param("Fact Sheets2026Japan", "Fact Sheets2026 Japan", id="a year glued to a heading"),
+        pytest.param(
+            "SoftBank, BlackRock and JavaScript; iPhone; McDonald's",
+            "SoftBank, BlackRock and JavaScript; iPhone; McDonald's",
+            id="brand names in camel case are words, not glue",
+        ),
+        pytest.param(
+            "signed in May 2026 by the Theatre", "signed in May 2026 by the Theatre", id="ordinary text kept"
+        ),
     ],
 )
 def test_strip_html(html: str, text: str) -> None:
@@ -81,3 +100,13 @@ def test_strip_controls(raw: str, expected: str) -> None:
 )
 def test_normalise_for_hash(a: str, b: str) -> None:
     assert normalise_for_hash(a) == normalise_for_hash(b) == b
+
+
+def test_whole_word_matching_does_not_see_glued_blocks() -> None:
+    from monitor.config.schema import Topic
+    from monitor.match.topics import TopicMatcher
+
+    text = strip_html("Joint Statement on U.S.-Japan InvestmentThe White HouseNovember 24, 2026")
+    topic = Topic(id="t", title="t", query="invest*", facts=())
+    [mention] = TopicMatcher([topic]).match(title="", text=text, source="", tags=(), lang="en")
+    assert {t.matched for t in mention.terms} == {"Investment"}

@@ -11,6 +11,7 @@ import typer
 from monitor.cli.common import ConfigOpt, config_path, database, load, setup_logging
 from monitor.cli.errors import ExitCode, Failure, state
 from monitor.cli.output import output
+from monitor.humanize import count
 
 __all__ = ["register"]
 
@@ -86,15 +87,16 @@ def poll(
         for r in report.sources:
             line = f"{r.source_id}: {r.status}"
             if r.status == "ok":
-                line += f", {r.new} new, {r.revised} revised, {r.alerts} alerts" + (
+                line += f", {r.new} new, {r.revised} revised, {count(r.alerts, 'alert')}" + (
                     " (baseline: first poll, not alerted)" if r.baseline else ""
                 )
             if r.error:
                 line += f" - {r.error}"
             output.note(line)
         output.note(
-            f"{len(report.sources)} polled, {len(report.failed)} failed; "
-            f"{delivered.sent} alerts delivered, {delivered.retried} to retry, {delivered.failed} failed"
+            f"{count(len(report.sources), 'source')} polled, {len(report.failed)} failed; "
+            f"{count(delivered.sent, 'alert')} delivered, {delivered.retried} to retry, "
+            f"{delivered.failed} failed"
         )
         return ExitCode.FAILED if report.failed else ExitCode.OK
 

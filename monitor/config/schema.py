@@ -335,6 +335,12 @@ class Route(_Model):
 class ConsoleReceiver(_Model):
     kind: Literal["console"] = "console"
     template: str = "console.txt.j2"
+    timezone: str = "UTC"  # times in alerts are shown in this IANA zone (Asia/Tokyo)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        return _check_tz(v)
 
 
 class SlackReceiver(_Model):

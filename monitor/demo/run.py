@@ -11,6 +11,9 @@ ones, a throwaway SQLite database, and the console receiver.
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,8 @@ from monitor.config.loader import load_config_text
 from monitor.config.schema import Config
 from monitor.demo.content import demo_sources_yaml
 from monitor.demo.server import DemoServer
+from monitor.humanize import count
+from monitor.poll import SourceReport
 from monitor.resources import bundled_path
 from monitor.settings import Settings
 from monitor.store.outbox import counts_by_state
@@ -40,6 +45,24 @@ def demo_config(base_url: str) -> Config:
     return load_config_text(yaml.safe_dump(shipped, allow_unicode=True), filename="feeds.yaml (demo)")
 
 
+# The demo's clock starts at a fixed time and moves with the real one, so two runs print the same times
+# (alerts show minutes) and the same story numbers; sources are polled one at a time in id order, so
+# alerts and stories come out in the same order every run.
+DEMO_START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+
+
+def demo_clock() -> Callable[[], datetime]:
+    started = time.monotonic()
+    return lambda: DEMO_START + timedelta(seconds=time.monotonic() - started)
+
+
+async def _poll_each(app: App) -> list[SourceReport]:
+    reports: list[SourceReport] = []
+    for source_id in sorted(app.enabled_source_ids()):
+        reports.extend((await app.poll_pass([source_id])).sources)
+    return reports
+
+
 async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
     with tempfile.TemporaryDirectory(prefix="pressmon-demo-") as tmp:
         workdir = keep_dir or Path(tmp)
@@ -50,41 +73,42 @@ async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
         with DemoServer() as server:
             config = demo_config(server.base_url)
             settings = Settings(database_url=f"sqlite:///{db}", allow_private_networks=True, lease_seconds=60)
-            app = App.build(settings, config)
+            app = App.build(settings, config, now=demo_clock())
             try:
                 app.prepare_database(exclusive=True)
                 out.rule("pressmon demo: step 1, baseline poll")
-                first = await app.poll_pass()
-                for r in first.sources:
-                    out.print(f"  {r.source_id}: {r.status}, {r.new} items stored", markup=False)
+                first = await _poll_each(app)
+                for r in first:
+                    out.print(f"  {r.source_id}: {r.status}, {count(r.new, 'item')} stored", markup=False)
                 delivered = await app.deliver()
+                stored, sent = count(sum(r.new for r in first), "item"), count(delivered.sent, "alert")
                 out.print(
-                    "  first poll of a source is a baseline: "
-                    f"{sum(r.new for r in first.sources)} items stored, {delivered.sent} alerts sent",
+                    f"  first poll of a source is a baseline: {stored} stored, {sent} sent",
                     markup=False,
                 )
                 out.rule("step 2, the sources publish new statements and edit one; poll again")
                 server.advance()
-                second = await app.poll_pass()
-                for r in second.sources:
+                second = await _poll_each(app)
+                for r in second:
                     out.print(
-                        f"  {r.source_id}: {r.status}, {r.new} new, {r.revised} revised, {r.alerts} alerts",
+                        f"  {r.source_id}: {r.status}, {r.new} new, {r.revised} revised, "
+                        f"{count(r.alerts, 'alert')}",
                         markup=False,
                     )
                 out.rule("alerts")
                 delivered = await app.deliver()
                 out.rule("summary")
+                states = ", ".join(f"{n} {state}" for state, n in sorted(counts_by_state(app.engine).items()))
                 out.print(
-                    f"  {delivered.sent} alerts delivered to the console; "
-                    f"outbox states: {counts_by_state(app.engine)}",
+                    f"  {count(delivered.sent, 'alert')} delivered to the console; outbox: {states}",
                     markup=False,
                 )
-                third = await app.poll_pass()
+                third = await _poll_each(app)
                 again = await app.deliver()
                 out.print(
                     "  a third poll finds nothing new: "
-                    f"{sum(r.new + r.revised for r in third.sources)} changes, {again.sent} alerts "
-                    f"(statuses: {', '.join(sorted({r.status for r in third.sources}))})",
+                    f"{count(sum(r.new + r.revised for r in third), 'change')}, {count(again.sent, 'alert')} "
+                    f"(statuses: {', '.join(sorted({r.status for r in third}))})",
                     markup=False,
                 )
                 if keep_dir:

@@ -63,6 +63,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from monitor.humanize import usd
+
 __all__ = [
     "FACT_KINDS",
     "FIELD_TYPES",
@@ -787,11 +789,11 @@ def describe_facts(facts: Mapping[str, Any]) -> list[str]:
     fms = facts.get("fms")
     if isinstance(fms, Mapping):
         parts = [
-            f"{label} {fms[key]}"
+            f"{label} {usd(fms[key]) if key == 'value_usd' else fms[key]}"
             for key, label in (
                 ("purchaser", "purchaser"),
                 ("system", "system"),
-                ("value_usd", "value USD"),
+                ("value_usd", "value"),
                 ("transmittal", "transmittal"),
                 ("contractor", "contractor"),
             )

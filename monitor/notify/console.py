@@ -13,14 +13,24 @@ __all__ = ["ConsoleNotifier"]
 
 
 class ConsoleNotifier:
-    def __init__(self, name: str, renderer: Renderer, *, template: str, stream: TextIO | None = None):
+    def __init__(
+        self,
+        name: str,
+        renderer: Renderer,
+        *,
+        template: str,
+        stream: TextIO | None = None,
+        timezone: str = "UTC",
+    ):
         self.name = name
+        self._timezone = timezone
         self._renderer = renderer
         self._template = template
         self._stream = stream
 
     async def send(self, alert: Mapping[str, Any]) -> str:
         stream = self._stream or sys.stdout
-        stream.write(self._renderer.text(self._template, alert) + "\n")
+        # The receiver's time zone reaches the template (the `when` filter) as `timezone`.
+        stream.write(self._renderer.text(self._template, {"timezone": self._timezone, **alert}) + "\n")
         stream.flush()
         return f"console:{alert['alert_key']}"

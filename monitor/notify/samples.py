@@ -47,7 +47,7 @@ def sample_alert() -> dict[str, Any]:
         },
         "fact_lines": [
             "money: $1.0 billion",
-            "FMS: purchaser Japan · system Standard Missile-6 (SM-6) Block IA · value USD 1000000000",
+            "FMS: purchaser Japan · system Standard Missile-6 (SM-6) Block IA · value $1 billion",
         ],
         "previous_title": None,
         "change": None,

@@ -51,7 +51,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from monitor import humanize
 from monitor.identity import absolute_http_url
 from monitor.resources import bundled_path
 from monitor.text import collapse_ws, strip_controls
@@ -371,17 +371,11 @@ def _mdjoin(items: Iterable[Any], sep: str = "\n") -> Mrkdwn:
     return Mrkdwn(str(sep).join(escape_mrkdwn(i) for i in items))
 
 
-def _when(value: Any) -> str:
-    """ISO-8601 -> ``2025-07-23 03:12 UTC`` (naive times are UTC); anything else as given."""
-    if not value:
-        return ""
-    try:
-        dt = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+@jinja2.pass_context
+def _when(ctx: jinja2.runtime.Context, value: Any) -> str:
+    """ISO-8601 -> ``2025-07-23 03:12 UTC`` (naive times are UTC), in the context's ``timezone`` when
+    given; anything else as given (see ``monitor.humanize.when``)."""
+    return humanize.when(value, ctx.get("timezone") or "UTC")
 
 
 def _clip(value: Any, limit: int) -> str:
