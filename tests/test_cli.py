@@ -122,6 +122,11 @@ async def test_demo_prints_new_and_revised_alerts_and_no_traps(
 
 
 def test_silence_add_list_expire(env: Path) -> None:
+    (env / "feeds.yaml").write_text(
+        CONFIG.format(good="https://a.example/x", bad="https://b.example/y").replace(
+            "fms-japan", "tariffs-japan"
+        )
+    )
     assert runner.invoke(app, ["silence", "add", "--reason", "x"]).exit_code == 2
     added = runner.invoke(
         app,
@@ -131,7 +136,7 @@ def test_silence_add_list_expire(env: Path) -> None:
             "--topic",
             "tariffs-japan",
             "--source",
-            "nikkei",
+            "good",
             "--for",
             "2h",
             "--reason",
@@ -139,8 +144,23 @@ def test_silence_add_list_expire(env: Path) -> None:
         ],
     )
     assert added.exit_code == 0 and "silence #1 until" in added.output
+    assert "topic=tariffs-japan source=good" in added.output
     listed = runner.invoke(app, ["silence", "list"])
     assert "tariffs-japan" in listed.output and "noisy wire copy" in listed.output
+    matchers = runner.invoke(
+        app, ["silence", "add", "source=~go.*|bad", "kind!=revised", "--for", "1h", "--reason", "weekend"]
+    )
+    assert matchers.exit_code == 0, matchers.output
+    assert "source=~go.*|bad kind!=revised" in matchers.output
+    as_json = runner.invoke(app, ["silence", "list", "--json"])
+    import json
+
+    rows = json.loads(as_json.output)
+    assert [r["id"] for r in rows] == [2, 1] or [r["id"] for r in rows] == [1, 2]
+    assert {"name": "kind", "op": "!=", "value": "revised"} in next(r for r in rows if r["id"] == 2)[
+        "matchers"
+    ]
+    assert runner.invoke(app, ["silence", "expire", "2"]).exit_code == 0
     assert runner.invoke(app, ["silence", "expire", "1"]).exit_code == 0
     assert "tariffs-japan" not in runner.invoke(app, ["silence", "list"]).output
     assert "(expired)" in runner.invoke(app, ["silence", "list", "--all"]).output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -77,13 +78,25 @@ def poll(
         )
 
     async def main() -> int:
+        from monitor.store.queries import source_overview
+
         application = App.build(settings, cfg)
         try:
             application.prepare_database(exclusive=False)
             report = await application.poll_pass(source)
             delivered = await application.deliver()
+            wanted = set(source or application.enabled_source_ids())
+            skipped = sorted(wanted - {r.source_id for r in report.sources})
+            paused = {r.id: r.pause_reason for r in source_overview(application.engine) if r.paused_at}
         finally:
             await application.aclose()
+        for sid in skipped:
+            why = (
+                f"paused ({paused[sid]}); `pressmon sources resume {sid}` polls it again"
+                if sid in paused
+                else "not polled: another instance holds its lease"
+            )
+            output.note(f"{sid}: {why}")
         for r in report.sources:
             line = f"{r.source_id}: {r.status}"
             if r.status == "ok":
@@ -100,7 +113,16 @@ def poll(
         )
         return ExitCode.FAILED if report.failed else ExitCode.OK
 
-    raise typer.Exit(asyncio.run(main()))
+    # Each source's outcome is printed once below; its log line would say the same again.
+    poll_log = logging.getLogger("pressmon.poll")
+    level = poll_log.level
+    if not state.verbose:
+        poll_log.setLevel(logging.ERROR)
+    try:
+        code = asyncio.run(main())
+    finally:
+        poll_log.setLevel(level)
+    raise typer.Exit(code)
 
 
 def demo(

@@ -88,6 +88,8 @@ def _database(exc: BaseException) -> tuple[str, str] | None:
     import sqlalchemy.exc as sa_exc
 
     hint = "check PRESSMON_DATABASE_URL and that the database server is running"
+    if isinstance(exc, sa_exc.DataError | sa_exc.IntegrityError):
+        return None  # the database refused what pressmon wrote: a bug, not the user's setup
     if isinstance(exc, sa_exc.ArgumentError | sa_exc.NoSuchModuleError):
         return (
             _one_line(str(exc)),

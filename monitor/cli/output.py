@@ -110,8 +110,10 @@ class Output:
         cells = [["" if c is None else str(c) for c in row] for row in rows]
         if self.stdout_is_terminal:
             table = Table(title=title)
-            for name in columns:
-                table.add_column(name, no_wrap=name in no_wrap, overflow="fold")
+            for i, name in enumerate(columns):
+                keep = name in no_wrap  # never cut: as wide as its longest cell
+                width = max([len(name), *(len(r[i]) for r in cells)]) if keep else None
+                table.add_column(name, no_wrap=keep, min_width=width, overflow="fold")
             for row in cells:
                 table.add_row(*row)
             self.out.print(table)

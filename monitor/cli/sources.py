@@ -1,15 +1,26 @@
-"""``pressmon sources``: what every source did last, from the database, against the config."""
+"""``pressmon sources``: what every source did last, against the config; ``pause``/``resume`` a source;
+``test`` one (fetch once, store nothing)."""
 
 from __future__ import annotations
 
+import difflib
 from datetime import UTC, datetime
+from typing import Annotated
 
 import typer
 
 from monitor.cli.common import ConfigOpt, JsonOpt, config_path, database, load, settings
+from monitor.cli.errors import Failure
 from monitor.cli.output import output
 
 __all__ = ["ago", "register"]
+
+group = typer.Typer(
+    help="Sources: their state (the table), pause and resume, test one before you trust it.",
+    invoke_without_command=True,
+)
+
+ERROR_WIDTH = 60  # last errors are cut to this on a terminal, unless --wide
 
 
 def ago(dt: datetime | None, now: datetime) -> str:
@@ -24,11 +35,21 @@ def ago(dt: datetime | None, now: datetime) -> str:
     return f"{sign}{secs}s" + ("" if sign else " ago")
 
 
-def sources(config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Table of sources: last success, error streak, next poll, items stored, last error.
+@group.callback()
+def sources(
+    ctx: typer.Context,
+    config: ConfigOpt = None,
+    json: JsonOpt = False,
+    wide: Annotated[bool, typer.Option("--wide", "-w", help="Full last errors on a terminal.")] = False,
+) -> None:
+    """Table of sources: state, last success, error streak, next poll, items, encoding, last error.
 
-    Reads the database (never creates one) and the config (when there is one). Example: pressmon sources
+    Reads the database (never creates one) and the config (when there is one). Ids are never cut;
+    piped output has full errors. Examples: pressmon sources; pressmon sources --wide;
+    pressmon sources --json | jq '.[] | select(.state == "failing")'
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from monitor.store.engine import sqlite_path
     from monitor.store.queries import SourceOverview, source_overview
 
@@ -44,12 +65,23 @@ def sources(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         output.note(f"no database at {db_file} and no config at {path}: nothing to show")
     now = datetime.now(UTC)
     polled = {r.id for r in rows}
+
+    def state(r: SourceOverview) -> str:
+        if r.paused_at is not None:
+            return "paused"
+        if configured and r.id not in configured:
+            return "not in config"
+        return "failing" if r.error_streak else ("ok" if r.last_ok_at else "not yet polled")
+
     if json:
         output.json(
             [
                 {
                     "id": r.id,
+                    "state": state(r),
                     "configured": r.id in configured if configured else None,
+                    "paused_at": r.paused_at,
+                    "pause_reason": r.pause_reason,
                     "last_ok_at": r.last_ok_at,
                     "error_streak": r.error_streak,
                     "next_due": r.next_due,
@@ -62,7 +94,10 @@ def sources(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             + [
                 {
                     "id": sid,
+                    "state": "not yet polled",
                     "configured": True,
+                    "paused_at": None,
+                    "pause_reason": None,
                     "last_ok_at": None,
                     "error_streak": 0,
                     "next_due": None,
@@ -74,23 +109,83 @@ def sources(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             ]
         )
         return
+    cut = not wide and output.stdout_is_terminal
+
+    def error(r: SourceOverview) -> str:
+        text = r.pause_reason if r.paused_at is not None else r.last_error
+        text = text or ""
+        return text[: ERROR_WIDTH - 1] + "…" if cut and len(text) > ERROR_WIDTH else text
+
     table = [
         [
-            r.id + ("" if r.id in configured or not configured else " (not in config)"),
+            r.id,
+            state(r),
             ago(r.last_ok_at, now),
             str(r.error_streak),
-            ago(r.next_due, now),
+            "paused" if r.paused_at is not None else ago(r.next_due, now),
             str(r.items),
             r.encoding or "",
-            (r.last_error or "")[:80],
+            error(r),
         ]
         for r in rows
     ]
-    table += [[sid, "never", "0", "not yet polled", "0", "", ""] for sid in sorted(configured - polled)]
+    table += [[sid, "not yet polled", "never", "0", "-", "0", "", ""] for sid in sorted(configured - polled)]
     output.table(
-        ["id", "last ok", "errors", "next due", "items", "encoding", "last error"], table, no_wrap=["id"]
+        ["id", "state", "last ok", "errors", "next due", "items", "encoding", "last error"],
+        table,
+        no_wrap=["id"],
     )
 
 
+IdArg = Annotated[str, typer.Argument(help="A source id (as in `pressmon sources`).")]
+
+
+def _known_source(source_id: str, config: ConfigOpt) -> None:
+    ids = sorted(s.id for s in load(config).sources)
+    if source_id not in ids:
+        close = difflib.get_close_matches(source_id, ids, n=1)
+        raise Failure(
+            source_id,
+            f"no such source in {config_path(config)}",
+            f"did you mean {close[0]}?" if close else "see `pressmon sources`",
+        )
+
+
+@group.command("pause")
+def sources_pause(
+    source_id: IdArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown by `pressmon sources`).")] = "",
+    config: ConfigOpt = None,
+) -> None:
+    """Stop polling a source (every instance, until `sources resume`); kept in the database.
+
+    Example: pressmon sources pause nikkei --reason "paywall change, fixing the selector"
+    """
+    from monitor.store import polls
+    from monitor.store.queries import set_paused
+
+    _known_source(source_id, config)
+    cfg = load(config)
+    now = datetime.now(UTC)
+    with database(create=True) as engine:
+        polls.sync_sources(engine, cfg.sources, now=now)
+        set_paused(engine, source_id, paused_at=now, reason=reason or "paused")
+    output.print(f"{source_id}: paused; `pressmon sources resume {source_id}` polls it again")
+
+
+@group.command("resume")
+def sources_resume(source_id: IdArg, config: ConfigOpt = None) -> None:
+    """Poll a paused source again (at its next due time). Example: pressmon sources resume nikkei"""
+    from monitor.store import polls
+    from monitor.store.queries import set_paused
+
+    _known_source(source_id, config)
+    cfg = load(config)
+    with database(create=True) as engine:
+        polls.sync_sources(engine, cfg.sources, now=datetime.now(UTC))
+        set_paused(engine, source_id, paused_at=None, reason=None)
+    output.print(f"{source_id}: resumed")
+
+
 def register(root: typer.Typer) -> None:
-    root.command()(sources)
+    root.add_typer(group, name="sources")

@@ -75,6 +75,9 @@ class SourceRow(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_token: str | None = Field(default=None, max_length=36)
     lease_until: datetime | None = _utc(default=None, nullable=True)
+    # `pressmon sources pause ID`: not claimed (so not polled) until resumed.
+    paused_at: datetime | None = _utc(default=None, nullable=True)
+    pause_reason: str | None = None
 
 
 class ItemRow(SQLModel, table=True):
@@ -204,6 +207,8 @@ class SilenceRow(SQLModel, table=True):
     topic: str | None = Field(default=None, max_length=64)
     source: str | None = Field(default=None, max_length=64)
     receiver: str | None = Field(default=None, max_length=128)
+    # Alertmanager-style matchers beyond the three equality fields: [{"name", "op", "value"}, ...].
+    matchers: list[dict[str, str]] | None = Field(default=None, sa_type=sa.JSON)
     starts_at: datetime = _utc()
     ends_at: datetime = _utc(index=True)
     reason: str

@@ -75,7 +75,8 @@ def claim_sources(
         return []
     token = str(uuid.uuid4())
     free = sa.or_(col(SourceRow.lease_until).is_(None), col(SourceRow.lease_until) < now)
-    pick = select(SourceRow.id).where(col(SourceRow.id).in_(list(source_ids)), free)
+    not_paused = col(SourceRow.paused_at).is_(None)  # `pressmon sources pause`
+    pick = select(SourceRow.id).where(col(SourceRow.id).in_(list(source_ids)), free, not_paused)
     if due_only:
         pick = pick.where(col(SourceRow.next_due) <= now)
     pick = pick.order_by(col(SourceRow.next_due)).limit(limit).with_for_update(skip_locked=True)

@@ -1,4 +1,4 @@
-"""Read-only queries for the CLI (tables, summaries)."""
+"""Queries for the CLI: source tables and summaries (read-only), pausing a source."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import col, func, select
 
-from monitor.store.engine import read_session
+from monitor.store.engine import read_session, write_session
 from monitor.store.models import ItemRow, PollLogRow, SourceRow
 
-__all__ = ["SourceOverview", "source_overview"]
+__all__ = ["SourceOverview", "set_paused", "source_overview"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class SourceOverview:
     items: int
     last_error: str | None
     encoding: str | None = None  # the codec the latest fetch with a body was read with
+    paused_at: datetime | None = None  # `pressmon sources pause`
+    pause_reason: str | None = None
 
 
 def source_overview(engine: sa.Engine) -> list[SourceOverview]:
@@ -42,7 +44,27 @@ def source_overview(engine: sa.Engine) -> list[SourceOverview]:
         used = {sid: enc for sid, enc in s.exec(encodings).all()}
         return [
             SourceOverview(
-                r.id, r.last_ok_at, r.error_streak, r.next_due, int(n), r.last_error, used.get(r.id)
+                r.id,
+                r.last_ok_at,
+                r.error_streak,
+                r.next_due,
+                int(n),
+                r.last_error,
+                used.get(r.id),
+                r.paused_at,
+                r.pause_reason,
             )
             for r, n in s.exec(q).all()
         ]
+
+
+def set_paused(engine: sa.Engine, source_id: str, *, paused_at: datetime | None, reason: str | None) -> bool:
+    """Pause (``paused_at`` set) or resume (None) a source; False when no such source row exists. A paused
+    source is never claimed (``polls.claim_sources``), so no instance polls it until it is resumed."""
+    with write_session(engine) as s:
+        res = s.execute(
+            sa.update(SourceRow)
+            .where(col(SourceRow.id) == source_id)
+            .values(paused_at=paused_at, pause_reason=reason if paused_at else None)
+        )
+        return bool(getattr(res, "rowcount", 0) == 1)

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from monitor.silence import Silence
+from monitor.silence import Matcher, Silence
 from monitor.store.engine import read_session, write_session
 from monitor.store.models import SilenceRow
 
@@ -16,7 +16,10 @@ __all__ = ["active_silences", "add_silence", "expire_silence", "list_silences"]
 
 def _value(r: SilenceRow) -> Silence:
     assert r.id is not None
-    return Silence(r.id, r.topic, r.source, r.receiver, r.starts_at, r.ends_at, r.reason, r.created_by)
+    matchers = tuple(Matcher(m["name"], m["op"], m["value"]) for m in r.matchers or [])
+    return Silence(
+        r.id, r.topic, r.source, r.receiver, r.starts_at, r.ends_at, r.reason, r.created_by, matchers
+    )
 
 
 def add_silence(
@@ -30,6 +33,7 @@ def add_silence(
     reason: str,
     created_by: str,
     now: datetime,
+    matchers: tuple[Matcher, ...] = (),
 ) -> Silence:
     with write_session(engine) as s:
         row = SilenceRow(
@@ -41,6 +45,7 @@ def add_silence(
             reason=reason,
             created_by=created_by,
             created_at=now,
+            matchers=[m.as_dict() for m in matchers] or None,
         )
         s.add(row)
         s.flush()
