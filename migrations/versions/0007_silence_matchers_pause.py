@@ -1,8 +1,8 @@
 """silence.matchers (Alertmanager-style =, !=, =~, !~ on topic, source, receiver, kind);
 source.paused_at/pause_reason (`pressmon sources pause ID`: the daemon does not claim it)
 
-Revision ID: 0006_silence_matchers_pause
-Revises: 0005_outbox_unconfirmed
+Revision ID: 0007_silence_matchers_pause
+Revises: 0006_search_index
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0006_silence_matchers_pause'
-down_revision: str | None = '0005_outbox_unconfirmed'
+revision: str = '0007_silence_matchers_pause'
+down_revision: str | None = '0006_search_index'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
