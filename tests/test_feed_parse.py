@@ -751,6 +751,7 @@ def test_a_feedparser_crash_becomes_a_parse_error(monkeypatch: pytest.MonkeyPatc
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr("monitor.sources.feed.feedparser.parse", boom)
+    monkeypatch.setattr("monitor.sources.feed.fastfeed.read", lambda *a, **k: None)  # fast path declines
     with pytest.raises(ParseError, match="feedparser failed"):
         parse(rss(item("a")).encode())
 

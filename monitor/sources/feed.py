@@ -23,8 +23,13 @@ Before feedparser:
 5. Cut the document after ``max_entries`` entries so a 10,000-item feed costs what 500 do, and cut
    any run of text longer than ``4 * max_field_chars`` (a 5 MB description) to that length.
 
-After feedparser: entries with no title, text, link or GUID (debris of a truncated item) are dropped;
-no entries and no recognised feed version -> ``ParseError("not a feed: <reason>")``;
+Then the fast path: ``monitor.sources.fastfeed`` reads a well-formed RSS 2.0, RSS 1.0 or Atom 1.0 document
+of the common shape with lxml, giving exactly what feedparser would for the fields below (it uses
+feedparser's own quirk helpers, and ``tests/test_fastfeed.py`` compares both on every fixture and the
+bench corpus); anything it does not know to read exactly, feedparser reads.
+
+After feedparser (or the fast path): entries with no title, text, link or GUID (debris of a truncated
+item) are dropped; no entries and no recognised feed version -> ``ParseError("not a feed: <reason>")``;
 a recognised feed with zero entries -> ``[]`` (the caller judges whether that is suspicious); a
 not-well-formed or truncated feed -> the entries recovered (best effort).
 
@@ -40,6 +45,8 @@ dates are kept as given. ``tags`` are category terms in order, deduplicated. ``l
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import re
 import unicodedata
@@ -52,6 +59,7 @@ import feedparser
 from monitor.errors import ParseError
 from monitor.identity import absolute_http_url
 from monitor.model import Entry, Parsed
+from monitor.sources import fastfeed
 from monitor.sources.decode import decode_body
 from monitor.sources.jsondoc import load_json
 from monitor.sources.xmlprep import prepare_entities
@@ -93,6 +101,24 @@ _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 
 
+def _feedparser_fix_text(value: str) -> str:
+    """What feedparser does to every value of a UTF-8 document: repair UTF-8 read as Latin-1, map cp1252."""
+    if value.isascii():  # neither step changes ASCII
+        return value
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        value = value.encode("iso-8859-1").decode("utf-8")
+    return value.translate(feedparser.html._cp1252)
+
+
+# The fast path (monitor.sources.fastfeed) reads common feeds with lxml using feedparser's own quirks.
+_QUIRKS = fastfeed.Quirks(
+    looks_like_html=feedparser.mixin._FeedParserMixin.looks_like_html,
+    parse_date=feedparser.datetimes._parse_date,
+    resolve=functools.partial(feedparser.urls._urljoin, ""),
+    fix_text=_feedparser_fix_text,
+)
+
+
 def parse_feed(
     source_id: str,
     body: bytes,
@@ -119,8 +145,11 @@ def read_feed(
     max_entries: int = 500,
     max_field_chars: int = 200_000,
     default_lang: str | None = None,
+    fast_path: bool = True,
 ) -> Parsed:
-    """:func:`parse_feed` plus what the poll records: the encoding used and the feed's ``ttl``."""
+    """:func:`parse_feed` plus what the poll records: the encoding used and the feed's ``ttl``.
+
+    ``fast_path=False`` skips the lxml reader and asks feedparser (the reference) directly."""
     hdrs = {k.lower(): v for k, v in headers.items()}
     header_lang = _lang(hdrs.get("content-language"))
     if not body.strip(b" \t\r\n\x00"):
@@ -157,8 +186,9 @@ def read_feed(
     response_headers = {"content-type": "application/xml; charset=utf-8"}
     if header_lang:
         response_headers["content-language"] = header_lang
+    parsed: Any = fastfeed.read(data, header_lang=header_lang, quirks=_QUIRKS) if fast_path else None
     try:
-        parsed = feedparser.parse(
+        parsed = parsed or feedparser.parse(
             io.BytesIO(data),
             response_headers=response_headers,
             sanitize_html=False,
