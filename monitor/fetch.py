@@ -23,6 +23,7 @@ The helpers :func:`parse_retry_after`, :func:`cache_hint_s` and :func:`is_blocke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import ipaddress
@@ -54,6 +55,10 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SCHEMES = frozenset({"http", "https"})
 _MAX_CACHE_HINT_S = 24 * 3600.0
 _INFLATE_STEP = 64 * 1024
+# A body we do not use (a 304's, an error page, a redirect's) is read up to this much, within this long,
+# so its connection goes back to the pool; a larger or slower one is closed as before.
+_DRAIN_BYTES = 64 * 1024
+_DRAIN_S = 1.0
 # Blocked even when private addresses are allowed: cloud instance-metadata endpoints outside link-local.
 _METADATA = frozenset({ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -386,6 +391,7 @@ async def _follow(
                 if response.status_code not in _REDIRECTS:
                     body, wire_bytes = await _read_body(source_id, response, policy, now)
                     return response, body, wire_bytes
+                await _drain(response)
                 current = _redirect_target(source_id, response, current)
         except httpx.InvalidURL as exc:  # httpx itself parses Location, even when not following
             detail = f"invalid redirect Location: {exc}"
@@ -436,14 +442,31 @@ async def _resolve(source_id: str, host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+async def _drain(response: httpx.Response) -> None:
+    """Read the rest of a body we do not use, if small and quick, so the connection can be reused (an
+    unread response closes its connection: every unchanged poll would pay a new TCP and TLS handshake)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _DRAIN_BYTES:
+        return
+    seen = 0
+    with contextlib.suppress(httpx.HTTPError, TimeoutError):
+        async with asyncio.timeout(_DRAIN_S):
+            async for chunk in response.aiter_raw():
+                seen += len(chunk)
+                if seen > _DRAIN_BYTES:
+                    return
+
+
 async def _read_body(
     source_id: str, response: httpx.Response, policy: FetchPolicy, now: datetime
 ) -> tuple[bytes, int]:
     """The decoded body of a 2xx or 304; any other status raises HTTP_STATUS."""
     status = response.status_code
     if status == 304:
+        await _drain(response)
         return b"", 0
     if not 200 <= status < 300:
+        await _drain(response)
         retry_after = parse_retry_after(response.headers.get("retry-after"), now=now)
         raise FetchError(
             source_id,

@@ -725,3 +725,60 @@ async def test_make_client_settings() -> None:
         assert client.follow_redirects is False
         assert client.trust_env is False
         assert client.headers["accept-encoding"] == "gzip"
+
+
+# --- connection reuse: bodies we do not use are drained ---------------------------------------------
+
+
+def _recording(
+    ports: list[int], status: int, body: bytes = b"", headers: dict[str, str] | None = None
+) -> Callable[[FeedRequestHandler], None]:
+    def route(req: FeedRequestHandler) -> None:
+        ports.append(req.client_address[1])
+        req.respond(status, body, headers)
+
+    return route
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "reused"),
+    [
+        pytest.param(304, b"", {"ETag": '"v1"'}, True, id="304 not modified"),
+        pytest.param(404, b"<html>not here</html>" * 100, {}, True, id="404 with a small page"),
+        pytest.param(503, b"<html>busy</html>", {"Retry-After": "5"}, True, id="503 with a page"),
+        pytest.param(500, b"x" * 200_000, {}, False, id="500 with a page too large to drain"),
+    ],
+)
+async def test_unused_bodies_are_drained_so_the_connection_is_reused(
+    server: FeedServer,
+    client: httpx.AsyncClient,
+    status: int,
+    body: bytes,
+    headers: dict[str, str],
+    reused: bool,
+) -> None:
+    ports: list[int] = []
+    server.set_handler("/feed", _recording(ports, status, body, headers))
+
+    for _ in range(3):
+        try:
+            await fetch(client, SRC, server.url("/feed"), policy=LOCAL, etag='"v1"', now=NOW)
+        except FetchError as e:
+            assert e.status_code == status
+
+    assert len(ports) == 3
+    assert (len(set(ports)) == 1) is reused, ports
+
+
+async def test_redirect_bodies_are_drained_so_the_connection_is_reused(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    ports: list[int] = []
+    server.set_handler("/old", _recording(ports, 301, b"<html>moved</html>", {"Location": "/new"}))
+    server.set_handler("/new", _recording(ports, 200, RSS))
+
+    for _ in range(2):
+        result = await fetch(client, SRC, server.url("/old"), policy=LOCAL, now=NOW)
+        assert result.body == RSS
+
+    assert len(ports) == 4 and len(set(ports)) == 1, ports
