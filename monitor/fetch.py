@@ -446,10 +446,10 @@ async def _drain(response: httpx.Response) -> None:
     """Read the rest of a body we do not use, if small and quick, so the connection can be reused (an
     unread response closes its connection: every unchanged poll would pay a new TCP and TLS handshake)."""
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > _DRAIN_BYTES:
+    if response.is_stream_consumed or (declared.isdigit() and int(declared) > _DRAIN_BYTES):
         return
     seen = 0
-    with contextlib.suppress(httpx.HTTPError, TimeoutError):
+    with contextlib.suppress(httpx.HTTPError, httpx.StreamError, TimeoutError):
         async with asyncio.timeout(_DRAIN_S):
             async for chunk in response.aiter_raw():
                 seen += len(chunk)
