@@ -45,7 +45,13 @@ def test_every_fixture_reads_the_same_on_both_paths(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["dsca_articlecs.xml", "duplicate_guids.xml", "kantei_rdf.xml", "links.xml", "whitehouse_briefings.xml"],
+    [
+        "dsca_articlecs.xml",
+        "duplicate_guids.xml",
+        "kantei_rdf.xml",
+        "links.xml",
+        "whitehouse_briefings.xml",
+    ],
 )
 def test_the_common_fixtures_take_the_fast_path(name: str) -> None:
     assert fast_reads((FIXTURES / name).read_bytes())
@@ -214,8 +220,31 @@ ATOM_NS = ' xmlns:atom="http://www.w3.org/2005/Atom"'
         ),
         pytest.param(
             rss('<item xml:base="https://b.example/"><title>T</title><link>rel/1</link></item>'),
+            True,
+            id="xml:base on an item",
+        ),
+        pytest.param(
+            atom(
+                '<entry xml:base="sub/"><title>T</title><link href="p/1"/><id>rel-id</id></entry>',
+                attrs=' xml:base="https://b.example/news/"',
+            ),
+            True,
+            id="nested relative xml:base in Atom",
+        ),
+        pytest.param(
+            atom('<entry xml:base="javascript:alert(1)"><title>T</title><link href="p/1"/></entry>'),
+            True,
+            id="xml:base with a refused scheme",
+        ),
+        pytest.param(
+            rss('<item><title>T</title><link base="https://c.example/">rel/2</link></item>'),
             False,
-            id="xml:base",
+            id="RSS link with a base attribute",
+        ),
+        pytest.param(
+            rss('<item><title>T</title><category Domain="d">a</category></item>'),
+            False,
+            id="attribute name with a capital",
         ),
         pytest.param(rss("<item><title>T</title>").replace(b"</channel></rss>", b""), False, id="truncated"),
         pytest.param(rss("<item><title>T</title><foo>x</foo></item>"), False, id="an unknown element"),

@@ -10,7 +10,7 @@ imports feedparser. ``tests/test_fastfeed.py`` proves both paths give the same e
 fixture, on the feed-parsing tests' documents, and on the corpus the benches generate.
 
 None (feedparser reads it) for: anything lxml does not parse as strict, well-formed XML; another root
-or RSS version; ``xml:base`` anywhere; an entry child element outside the known set below (iTunes,
+or RSS version; an attribute name with capitals; an entry child element outside the known set below (iTunes,
 Media RSS and other extensions map onto the fields above in feedparser); markup inside a text
 element; Atom ``xhtml``, ``src`` or non-text content; a second title or summary in one entry; RSS
 text elements with attributes.
@@ -35,6 +35,7 @@ CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _RDF_ABOUT = f"{{{RDF}}}about"
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _LINK_REF = re.compile("&([A-Za-z0-9_]+);")
@@ -67,7 +68,8 @@ class Quirks:
 
     looks_like_html: Callable[[str], bool]  # its guess whether RSS "plain text" is HTML
     parse_date: Callable[[str], Any]  # text -> time.struct_time in UTC, or None
-    resolve: Callable[[str], str]  # URI join against an empty base, as it resolves links and ids
+    join: Callable[[str, str], str]  # its URI join (base, uri), as it resolves links, ids and xml:base
+    safe_join: Callable[[str, str], str]  # its join of a nested xml:base (http/https/... schemes only)
     fix_text: Callable[[str], str]  # its utf-8-read-as-latin-1 repair and cp1252 mapping of every value
 
 
@@ -91,8 +93,6 @@ def _parser() -> etree.XMLParser:
 
 def read(data: bytes, *, header_lang: str | None, quirks: Quirks) -> dict[str, Any] | None:
     """feedparser's result for the fields pressmon reads (``version``, ``feed``, ``entries``), or None."""
-    if b"xml:base" in data:
-        return None
     try:
         root = etree.fromstring(data, _parser())
         return _Reader(quirks, header_lang).document(root)
@@ -115,11 +115,13 @@ class _Reader:
     def __init__(self, quirks: Quirks, header_lang: str | None) -> None:
         self.q = quirks
         self.header_lang = header_lang
+        self.bases: dict[Any, str] = {}  # element -> its base URI, as feedparser tracks xml:base
         self.version = ""
 
     # -- document --------------------------------------------------------------------------------
 
     def document(self, root: Any) -> dict[str, Any]:
+        root_base = self._enter(root, "")
         lang = self._lang(root, self.header_lang)
         feed_lang = lang or self.header_lang
         feed: dict[str, Any] = {"language": feed_lang.replace("_", "-")} if feed_lang else {}
@@ -148,13 +150,19 @@ class _Reader:
             raise _Decline
         if sum(1 for _ in root.iter(entry_tag)) != len(items):  # entries anywhere else: not common
             raise _Decline
+        channel_base = self._enter(channel, root_base) if channel is not root else root_base
         for child in head:
-            self._feed_field(feed, child)
+            self._feed_field(feed, child, channel_base)
+        items_base = channel_base if self.version == "rss20" else root_base
+        for item in items:
+            self._enter(item, items_base)
         items_lang = self._lang(channel, lang) if self.version == "rss20" else lang
         return {"version": self.version, "feed": feed, "entries": [self._entry(i, items_lang) for i in items]}
 
-    def _feed_field(self, feed: dict[str, Any], el: Any) -> None:
+    def _feed_field(self, feed: dict[str, Any], el: Any, parent_base: str) -> None:
         tag = el.tag
+        if tag in _FEED_FIELDS:
+            self._enter(el, parent_base)
         if tag in ("language", f"{{{RSS10}}}language", f"{{{DC}}}language", "ttl"):
             feed["ttl" if tag == "ttl" else "language"] = self.q.fix_text(self._text(el))
         elif tag in ("link", f"{{{RSS10}}}link"):
@@ -170,6 +178,7 @@ class _Reader:
 
     def _entry(self, item: Any, parent_lang: str | None) -> dict[str, Any]:
         lang = self._lang(item, parent_lang)
+        item_base = self.bases[item]
         e: dict[str, Any] = {}
         about = item.get(_RDF_ABOUT)
         if about:
@@ -183,6 +192,7 @@ class _Reader:
             if tag in _IGNORED:
                 continue
             el_lang = self._lang(el, lang)
+            self._enter(el, item_base)
             local = (
                 tag.rpartition("}")[2]
                 if tag.startswith(f"{{{ATOM}}}") or tag.startswith(f"{{{RSS10}}}")
@@ -288,7 +298,7 @@ class _Reader:
         href = el.get("href")
         if href is None:
             return None, False
-        return self.q.resolve(href), rel == "alternate" and _content_type(ctype) in _HTML_TYPES
+        return self._resolve(el, href), rel == "alternate" and _content_type(ctype) in _HTML_TYPES
 
     @staticmethod
     def _link_text(value: str) -> str:
@@ -314,7 +324,21 @@ class _Reader:
         if len(el):
             raise _Decline  # markup inside a text element: feedparser serialises it its own way
         value = (el.text or "").strip()
-        return self.q.resolve(value) if resolve and value else value
+        return self._resolve(el, value) if resolve and value else value
+
+    def _resolve(self, el: Any, uri: str) -> str:
+        return self.q.join(self.bases[el], uri)
+
+    def _enter(self, el: Any, parent_base: str) -> str:
+        """Record ``el``'s base URI (feedparser's rule: xml:base, else ``base``, joined to the parent's)."""
+        attrs = el.attrib
+        if any(not k.startswith("{") and k != k.lower() and k != "isPermaLink" for k in attrs):
+            raise _Decline  # feedparser lower-cases attribute names; keep to documents where that is moot
+        given = attrs.get(_XML_BASE) if _XML_BASE in attrs else attrs.get("base")
+        new = given or parent_base
+        base = (self.q.safe_join(parent_base, new) or parent_base) if parent_base else self.q.join("", new)
+        self.bases[el] = base
+        return base
 
     @staticmethod
     def _lang(el: Any, inherited: str | None) -> str | None:
@@ -325,6 +349,17 @@ class _Reader:
         return lang or None
 
 
+_FEED_FIELDS = frozenset(
+    {
+        "language",
+        f"{{{RSS10}}}language",
+        f"{{{DC}}}language",
+        "ttl",
+        "link",
+        f"{{{RSS10}}}link",
+        f"{{{ATOM}}}link",
+    }
+)
 _TAGS = frozenset({f"{{{DC}}}subject", f"{{{ATOM}}}category"})
 
 

@@ -46,7 +46,6 @@ dates are kept as given. ``tags`` are category terms in order, deduplicated. ``l
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import re
 import unicodedata
@@ -114,7 +113,8 @@ def _feedparser_fix_text(value: str) -> str:
 _QUIRKS = fastfeed.Quirks(
     looks_like_html=feedparser.mixin._FeedParserMixin.looks_like_html,
     parse_date=feedparser.datetimes._parse_date,
-    resolve=functools.partial(feedparser.urls._urljoin, ""),
+    join=feedparser.urls._urljoin,
+    safe_join=feedparser.urls.make_safe_absolute_uri,
     fix_text=_feedparser_fix_text,
 )
 
