@@ -6,12 +6,14 @@ The corpus: source ``i`` is an RSS 2.0 feed whose newest entry is number ``head`
 bytes whenever it is generated (seeded by ``i`` and ``n``), ~5% of entries carry a sentence that one of
 :data:`TOPICS` matches, and entries ``n >= hot_from`` all do (the latency bench uses that so every new
 entry alerts). The server answers ``GET /feeds/<i>.xml`` with an ETag and 304 to a matching
-``If-None-Match``, keeps connections alive, and takes two control requests from the bench:
+``If-None-Match``, keeps connections alive, and takes control requests from the bench:
 
 - ``GET /_advance?by=K[&first=A&count=B]``: feeds ``A .. A+B-1`` (default all) move their head by K
   (K new entries each; K >= items makes every entry new). Answers the server's clock (time.time()).
 - ``GET /_served``: JSON ``{feed: time}``, when each feed first answered 200 since the last advance
   (when a poller picked the new entries up).
+- ``GET /_stats``: JSON ``{"connections": n, "requests": m}``: connections that asked for a feed, and
+  feed requests, since the start (how many TCP handshakes pollers paid).
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ class _State:
         self.heads = [items - 1] * n
         self.cache: dict[int, tuple[int, bytes, bytes, bytes]] = {}  # i -> (head, etag, 200, 304)
         self.served: dict[int, float] = {}
+        self.connections = self.requests = 0
 
     def responses(self, i: int) -> tuple[bytes, bytes, bytes]:
         head = self.heads[i]
@@ -134,7 +137,9 @@ class _State:
     def control(self, target: str) -> bytes:
         path, _, query = target.partition("?")
         args = dict(p.partition("=")[::2] for p in query.split("&") if p)
-        if path == "/_advance":
+        if path == "/_stats":
+            payload = json.dumps({"connections": self.connections, "requests": self.requests})
+        elif path == "/_advance":
             first, count = int(args.get("first", 0)), int(args.get("count", self.n))
             for i in range(first, min(first + count, self.n)):
                 self.heads[i] += int(args.get("by", 1))
@@ -154,10 +159,15 @@ async def _serve(n: int, items: int, hot_from: int, conn: Connection) -> None:
     missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        counted = False  # connections that asked for a feed (not the bench's control requests)
         try:
             while True:
                 head = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
                 target = head[0].split(b" ")[1].decode("latin-1")
+                if not target.startswith("/_"):
+                    state.requests += 1
+                    state.connections += not counted
+                    counted = True
                 headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(b":") for h in head[1:])}
                 length = int(headers.get(b"content-length", b"0") or 0)
                 if length:
@@ -237,6 +247,12 @@ class FeedServer:
         answer = self._get(f"/_advance?by={by}&first={first}&count={n}")
         assert isinstance(answer, dict)
         return float(answer["at"])
+
+    def stats(self) -> tuple[int, int]:
+        """(connections accepted, feed requests answered) since the server started."""
+        answer = self._get("/_stats")
+        assert isinstance(answer, dict)
+        return int(answer["connections"]), int(answer["requests"])
 
     def served(self) -> dict[int, float]:
         answer = self._get("/_served")

@@ -8,6 +8,8 @@ Contract of :func:`fetch`:
 - Bounded: connect/read timeouts per operation plus a total deadline over DNS, every redirect hop and
   the body read; wire bytes and decoded (gunzipped) bytes are both capped, and decoding is incremental
   so a gzip bomb never inflates more than ``max_decoded_bytes + 1`` bytes.
+- Connections are reused: a body we do not use (a 304's, an error page, a redirect's) is drained when
+  small (64 KiB, 1 s), since httpx closes a connection whose response was not read to the end.
 - Redirects are followed by hand (301/302/303/307/308, at most ``max_redirects``), http/https only,
   and the address policy is checked before every hop.
 - Address policy: with ``allow_private=False`` (production) every resolved address must be plain
