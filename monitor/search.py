@@ -49,7 +49,7 @@ def make_snippet(text: str, spans: Sequence[tuple[int, int]], *, width: int = 24
             merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
             merged.append((a, b))
-    lo = max(0, merged[0][0] - width // 3) if merged else 0
+    lo = max(0, merged[0][0] - width // 3) if merged and len(text) > width else 0
     hi = min(len(text), lo + width)
     head = "…" if lo else ""
     body = text[lo:hi].replace("\n", " ")

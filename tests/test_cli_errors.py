@@ -48,6 +48,13 @@ DB_COMMANDS = {
     "digest preview": ["digest", "preview", "daily"],
     "digest send": ["digest", "send", "daily", "--now"],
     "run": ["run"],
+    "replay": ["replay", "--since", "1d"],
+    "backtest": ["backtest", "-c", "feeds.yaml", "--since", "1d"],
+    "search": ["search", "Japan"],
+    "show": ["show", "1"],
+    "items": ["items"],
+    "stories": ["stories"],
+    "export": ["export"],
 }
 
 
@@ -89,6 +96,12 @@ BAD_DURATIONS = {
     "digest send --since": ["digest", "send", "daily", "--now", "--since", "bogus"],
     "topics test --since": ["topics", "test", "--since", "bogus"],
     "topics test --since date": ["topics", "test", "--since", "2026-13-45"],
+    "replay --since": ["replay", "--since", "bogus"],
+    "backtest --since": ["backtest", "-c", "feeds.yaml", "--since", "bogus"],
+    "search --since": ["search", "Japan", "--since", "bogus"],
+    "items --since": ["items", "--since", "bogus"],
+    "stories --since": ["stories", "--since", "bogus"],
+    "export --until": ["export", "--until", "2026-13-45"],
 }
 
 

@@ -34,7 +34,18 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from monitor.cli import config_cmds, daemon_cmds, db, digest, silence, sources, template, topics
+from monitor.cli import (
+    browse,
+    config_cmds,
+    daemon_cmds,
+    db,
+    digest,
+    history,
+    silence,
+    sources,
+    template,
+    topics,
+)
 from monitor.cli.errors import EXIT_CODES_HELP, ExitCode, report, state, usage
 
 __all__ = ["app", "main"]
@@ -131,7 +142,7 @@ def _root(
     state.verbose = verbose
 
 
-_MODULES = (daemon_cmds, sources, config_cmds, db, silence, digest, template, topics)
+_MODULES = (daemon_cmds, sources, config_cmds, db, silence, digest, template, topics, history, browse)
 for _module in _MODULES:
     _module.register(app)
 

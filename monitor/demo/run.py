@@ -34,7 +34,7 @@ from monitor.store.outbox import counts_by_state
 __all__ = ["demo_config", "run_demo"]
 
 
-def demo_config(base_url: str) -> Config:
+def demo_config_yaml(base_url: str) -> str:
     """The shipped topics/routes with the demo sources; every receiver becomes the console."""
     shipped: dict[str, Any] = yaml.safe_load(bundled_path("feeds.yaml").read_text(encoding="utf-8"))
     shipped["sources"] = yaml.safe_load(demo_sources_yaml(base_url))["sources"]
@@ -42,7 +42,11 @@ def demo_config(base_url: str) -> Config:
     shipped["routes"] = [
         {"match": r.get("match", {}), "to": ["console"]} for r in shipped.get("routes", [])
     ] or [{"to": ["console"]}]
-    return load_config_text(yaml.safe_dump(shipped, allow_unicode=True), filename="feeds.yaml (demo)")
+    return yaml.safe_dump(shipped, allow_unicode=True)
+
+
+def demo_config(base_url: str) -> Config:
+    return load_config_text(demo_config_yaml(base_url), filename="feeds.yaml (demo)")
 
 
 # The demo's clock starts at a fixed time and moves with the real one, so two runs print the same times
@@ -72,6 +76,8 @@ async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
             stale.unlink()
         with DemoServer() as server:
             config = demo_config(server.base_url)
+            if keep_dir:  # the demo's feeds.yaml beside its database: replay, backtest and search use it
+                (workdir / "feeds.yaml").write_text(demo_config_yaml(server.base_url), encoding="utf-8")
             settings = Settings(database_url=f"sqlite:///{db}", allow_private_networks=True, lease_seconds=60)
             app = App.build(settings, config, now=demo_clock())
             try:
@@ -114,6 +120,11 @@ async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
                 if keep_dir:
                     out.print(
                         f"  database kept: PRESSMON_DATABASE_URL=sqlite:///{db} pressmon sources",
+                        markup=False,
+                    )
+                    out.print(
+                        f"  and its history: PRESSMON_DATABASE_URL=sqlite:///{db} pressmon replay --since 1d "
+                        f"-c {workdir / 'feeds.yaml'}",
                         markup=False,
                     )
             finally:

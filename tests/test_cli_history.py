@@ -1,0 +1,174 @@
+"""The analyst's commands end to end on the demo's kept database: replay prints the demo's alerts,
+backtest shows gains and losses with reasons, search finds English and Japanese statements with
+highlights, show prints a revision diff; listings and export; --json shapes; one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from rich.console import Console
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.demo.run import run_demo
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`pressmon demo --keep DIR`, once for the module: (DIR, what the demo printed)."""
+    import asyncio
+    import contextlib
+    import io
+
+    d = tmp_path_factory.mktemp("demo")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):  # the console receiver writes to stdout
+        asyncio.run(
+            run_demo(keep_dir=d, out=Console(file=buf, force_terminal=False, soft_wrap=True, width=200))
+        )
+    return d, buf.getvalue()
+
+
+@pytest.fixture
+def env(demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    d, _ = demo
+    monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{d / 'demo.db'}")
+    monkeypatch.setenv("PRESSMON_CONFIG_FILE", str(d / "feeds.yaml"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return d
+
+
+HEADER = re.compile(r"^━━ (NEW|REVISED|ALSO REPORTED|WITHDRAWN) ━━")
+
+
+def alerts_in(text: str) -> Counter[tuple[str, str, tuple[str, ...]]]:
+    """(kind, title, topic ids) of every console alert in ``text``."""
+    found: Counter[tuple[str, str, tuple[str, ...]]] = Counter()
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
+        m = HEADER.match(line)
+        if not m:
+            continue
+        title = lines[n + 1].strip().removeprefix("[replay] ")
+        topics = []
+        for after in lines[n + 2 :]:
+            if HEADER.match(after) or not after.strip():
+                break
+            t = re.match(r"\s+topic: .*\[([\w-]+)\]", after)
+            if t:
+                topics.append(t.group(1))
+        found[(m.group(1), title, tuple(topics))] += 1
+    return found
+
+
+def test_replay_prints_exactly_the_alerts_the_demo_printed(env: Path, demo: tuple[Path, str]) -> None:
+    _, printed = demo
+    original = alerts_in(printed.split("── alerts")[-1].split("── summary")[0])
+    r = runner.invoke(app, ["replay", "--since", "1d"])
+    assert r.exit_code == 0, r.output
+    replayed = alerts_in(r.stdout)
+    assert sum(original.values()) >= 8
+    assert replayed == original
+    assert r.stdout.count("[replay] ") == sum(original.values())
+    as_json = json.loads(runner.invoke(app, ["replay", "--since", "1d", "--to", "json"]).stdout)
+    assert len(as_json) == sum(original.values())
+    assert all(a["alert_key"].startswith("replay:") and a["replay"]["original_key"] for a in as_json)
+    fms = json.loads(
+        runner.invoke(app, ["replay", "--since", "1d", "--to", "json", "-t", "fms-japan"]).stdout
+    )
+    assert [a["source_id"] for a in fms] == ["dsca"]
+
+
+def test_replay_send_needs_confirmation_and_never_touches_the_originals(env: Path) -> None:
+    r = runner.invoke(app, ["replay", "--since", "1d", "-t", "fms-japan", "--send"], input="n\n")
+    assert r.exit_code != 0
+    before = json.loads(
+        runner.invoke(app, ["export", "--what", "alerts", "--format", "jsonl"]).stdout.splitlines()[0]
+    )
+    sent = runner.invoke(app, ["replay", "--since", "1d", "-t", "fms-japan", "--send", "--yes"])
+    assert sent.exit_code == 0, sent.output
+    assert "1 alerts queued; delivered 1" in sent.stderr
+    rows = [json.loads(x) for x in runner.invoke(app, ["export", "--what", "alerts"]).stdout.splitlines()]
+    replayed = [x for x in rows if x["alert_key"].startswith("replay:")]
+    assert (
+        len(replayed) == 1 and replayed[0]["state"] == "sent" and replayed[0]["title"].startswith("[replay] ")
+    )
+    assert rows[0] == before  # the original is as it was
+
+
+def test_backtest_shows_gained_and_lost_with_reasons(env: Path, tmp_path: Path) -> None:
+    cfg = yaml.safe_load((env / "feeds.yaml").read_text())
+    for t in cfg["topics"]:
+        if t["id"] == "us-lng-japan":
+            t["query"] = "LNG AND Alaska"
+    cfg["topics"].append({"id": "fms-any", "title": "Any FMS", "query": '"Foreign Military Sale*"'})
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    r = runner.invoke(app, ["backtest", "-c", str(new), "--since", "1d"])
+    assert r.exit_code == 0, r.output
+    assert "- lost us-lng-japan" in r.stdout and "missing: Alaska" in r.stdout
+    assert "+ gained fms-any" in r.stdout and "topic fms-any is not in" in r.stdout
+    labels = tmp_path / "labels.yaml"
+    labels.write_text("1: []\n")
+    j = json.loads(
+        runner.invoke(
+            app, ["backtest", "-c", str(new), "--since", "1d", "--json", "--labels", str(labels)]
+        ).stdout
+    )
+    assert set(j) == {"revisions", "topics", "differences", "scores"}
+    assert {d["change"] for d in j["differences"]} == {"gained", "lost"}
+
+
+def test_search_english_and_japanese_with_highlights(env: Path) -> None:
+    r = runner.invoke(app, ["search", '"Foreign Military Sale" Japan', "--since", "30d"])
+    assert r.exit_code == 0, r.output
+    assert "SM-6" in r.stdout and "[[Foreign Military Sale]]" in r.stdout and "[[Japan]]" in r.stdout
+    ja = runner.invoke(app, ["search", "関税"])
+    assert ja.exit_code == 0 and "[[関税]]" in ja.stdout and "kantei" in ja.stdout
+    hits = json.loads(runner.invoke(app, ["search", "関税", "--json"]).stdout)
+    assert hits and all(h["lang"] == "ja" and h["highlights"] for h in hits)
+    assert runner.invoke(app, ["search", "zzzznothing"]).exit_code == 1
+    bad = runner.invoke(app, ["search", "Japan AND"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("pressmon: search: query:")
+
+
+def test_show_prints_a_revision_diff_mentions_and_deliveries(env: Path) -> None:
+    items = json.loads(runner.invoke(app, ["items", "--since", "1d", "--json", "--limit", "100"]).stdout)
+    sheet = next(i for i in items if "Historic Trade Deal" in i["title"])
+    r = runner.invoke(app, ["show", str(sheet["id"])])
+    assert r.exit_code == 0, r.output
+    assert "revision 2" in r.stdout and "[-$550 billion-]{+$1 trillion+}" in r.stdout
+    assert "mention japan-us-investment" in r.stdout and "sent" in r.stdout
+    shown = json.loads(runner.invoke(app, ["show", f"item:{sheet['id']}", "--json"]).stdout)
+    assert [x["revision"] for x in shown["revisions"]] == [1, 2]
+    alert_id = shown["deliveries"][0]["id"]
+    a = runner.invoke(app, ["show", f"alert:{alert_id}"])
+    assert a.exit_code == 0 and "console" in a.stdout and "sent" in a.stdout
+    stories = json.loads(
+        runner.invoke(app, ["stories", "--since", "1d", "--min-members", "2", "--json"]).stdout
+    )
+    assert len(stories) == 1 and stories[0]["members"] == 2
+    s = runner.invoke(app, ["show", f"story:{stories[0]['story_id']}"])
+    assert s.exit_code == 0 and "also-reported" in s.stdout
+    missing = runner.invoke(app, ["show", "999999"])
+    assert missing.exit_code == 2 and missing.stderr.startswith("pressmon: show: no item 999999")
+
+
+def test_listings_and_export(env: Path, tmp_path: Path) -> None:
+    table = runner.invoke(app, ["items", "--since", "1d", "--source", "dsca"])
+    assert table.exit_code == 0 and table.stdout.splitlines()[0].split()[:3] == ["id", "first", "seen"]
+    out = tmp_path / "m.csv"
+    r = runner.invoke(
+        app, ["export", "--what", "mentions", "--format", "csv", "-o", str(out), "--since", "1d"]
+    )
+    assert r.exit_code == 0, r.output
+    assert out.read_text().splitlines()[0].startswith("id,item_id,revision,source_id,topic_id")
+    bad = runner.invoke(app, ["export", "--format", "xml"])
+    assert bad.exit_code == 2 and "csv or jsonl" in bad.stderr
