@@ -118,6 +118,18 @@ class ReplayState:
         return Stories(candidates=tuple(chosen.values()), threads=self.threads)
 
 
+_SKETCH_VERSION = fingerprint("", "")[0]
+
+
+def _sketch(r: StoredRev) -> bytes:
+    """The story sketch of a new item, to pick its story candidates: the one the daemon stored, when it is
+    of this version (it is a pure function of the same title and text), else computed."""
+    fp = r.fingerprint
+    if r.seq == 1 and fp and fp[0] == _SKETCH_VERSION:
+        return fp
+    return fingerprint(r.title, r.text)
+
+
 def _values(fp: bytes) -> tuple[int, ...]:
     return struct.unpack_from(f">{(len(fp) - 2) // 4}I", fp, 2)
 
@@ -256,11 +268,7 @@ def _replay_poll(
     items = [_item(r, src) for r in group]
     new_fps = []
     if not baseline:
-        new_fps = [
-            fingerprint(i.title, i.text)
-            for i, r in zip(items, group, strict=True)
-            if r.item_key not in stored
-        ]
+        new_fps = [_sketch(r) for r in group if r.item_key not in stored]
     claim = ClaimedSource(
         source_id=src.id, token="", baseline_done=not baseline, key_mode="guid", etag=None,
         last_modified=None, body_hash=None, error_streak=0, item_count=0,

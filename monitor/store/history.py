@@ -44,11 +44,12 @@ class StoredRev:
     guid: str | None
     published_at: datetime | None
     lang: str | None
+    fingerprint: bytes | None  # the item's story sketch, as the daemon stored it (for its first revision)
 
 
 _REV = (
     "SELECT r.id, r.item_id, r.seq, r.fetched_at, r.title, r.text, r.content_hash, i.source_id, "
-    "i.item_key, i.key_kind, i.canonical_url, i.guid, i.published_at, i.lang "
+    "i.item_key, i.key_kind, i.canonical_url, i.guid, i.published_at, i.lang, i.fingerprint "
     "FROM revision r JOIN item i ON i.id = r.item_id"
 )
 
