@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.demo.run import run_demo
+from monitor.demo.run import DEMO_START, run_demo
 
 runner = CliRunner()
 
@@ -45,6 +46,8 @@ def env(demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
+# The demo runs on its own clock (from DEMO_START, so it prints the same every run): its history is there.
+SINCE = (DEMO_START - timedelta(hours=1)).isoformat()
 HEADER = re.compile(r"^━━ (NEW|REVISED|ALSO REPORTED|WITHDRAWN) ━━")
 
 
@@ -71,28 +74,28 @@ def alerts_in(text: str) -> Counter[tuple[str, str, tuple[str, ...]]]:
 def test_replay_prints_exactly_the_alerts_the_demo_printed(env: Path, demo: tuple[Path, str]) -> None:
     _, printed = demo
     original = alerts_in(printed.split("── alerts")[-1].split("── summary")[0])
-    r = runner.invoke(app, ["replay", "--since", "1d"])
+    r = runner.invoke(app, ["replay", "--since", SINCE])
     assert r.exit_code == 0, r.output
     replayed = alerts_in(r.stdout)
     assert sum(original.values()) >= 8
     assert replayed == original
     assert r.stdout.count("[replay] ") == sum(original.values())
-    as_json = json.loads(runner.invoke(app, ["replay", "--since", "1d", "--to", "json"]).stdout)
+    as_json = json.loads(runner.invoke(app, ["replay", "--since", SINCE, "--to", "json"]).stdout)
     assert len(as_json) == sum(original.values())
     assert all(a["alert_key"].startswith("replay:") and a["replay"]["original_key"] for a in as_json)
     fms = json.loads(
-        runner.invoke(app, ["replay", "--since", "1d", "--to", "json", "-t", "fms-japan"]).stdout
+        runner.invoke(app, ["replay", "--since", SINCE, "--to", "json", "-t", "fms-japan"]).stdout
     )
     assert [a["source_id"] for a in fms] == ["dsca"]
 
 
 def test_replay_send_needs_confirmation_and_never_touches_the_originals(env: Path) -> None:
-    r = runner.invoke(app, ["replay", "--since", "1d", "-t", "fms-japan", "--send"], input="n\n")
+    r = runner.invoke(app, ["replay", "--since", SINCE, "-t", "fms-japan", "--send"], input="n\n")
     assert r.exit_code != 0
     before = json.loads(
         runner.invoke(app, ["export", "--what", "alerts", "--format", "jsonl"]).stdout.splitlines()[0]
     )
-    sent = runner.invoke(app, ["replay", "--since", "1d", "-t", "fms-japan", "--send", "--yes"])
+    sent = runner.invoke(app, ["replay", "--since", SINCE, "-t", "fms-japan", "--send", "--yes"])
     assert sent.exit_code == 0, sent.output
     assert "1 alerts queued; delivered 1" in sent.stderr
     rows = [json.loads(x) for x in runner.invoke(app, ["export", "--what", "alerts"]).stdout.splitlines()]
@@ -111,7 +114,7 @@ def test_backtest_shows_gained_and_lost_with_reasons(env: Path, tmp_path: Path) 
     cfg["topics"].append({"id": "fms-any", "title": "Any FMS", "query": '"Foreign Military Sale*"'})
     new = tmp_path / "new.yaml"
     new.write_text(yaml.safe_dump(cfg, allow_unicode=True))
-    r = runner.invoke(app, ["backtest", "-c", str(new), "--since", "1d"])
+    r = runner.invoke(app, ["backtest", "-c", str(new), "--since", SINCE])
     assert r.exit_code == 0, r.output
     assert "- lost us-lng-japan" in r.stdout and "missing: Alaska" in r.stdout
     assert "+ gained fms-any" in r.stdout and "topic fms-any is not in" in r.stdout
@@ -119,7 +122,7 @@ def test_backtest_shows_gained_and_lost_with_reasons(env: Path, tmp_path: Path) 
     labels.write_text("1: []\n")
     j = json.loads(
         runner.invoke(
-            app, ["backtest", "-c", str(new), "--since", "1d", "--json", "--labels", str(labels)]
+            app, ["backtest", "-c", str(new), "--since", SINCE, "--json", "--labels", str(labels)]
         ).stdout
     )
     assert set(j) == {"revisions", "topics", "differences", "scores"}
@@ -140,7 +143,7 @@ def test_search_english_and_japanese_with_highlights(env: Path) -> None:
 
 
 def test_show_prints_a_revision_diff_mentions_and_deliveries(env: Path) -> None:
-    items = json.loads(runner.invoke(app, ["items", "--since", "1d", "--json", "--limit", "100"]).stdout)
+    items = json.loads(runner.invoke(app, ["items", "--since", SINCE, "--json", "--limit", "100"]).stdout)
     sheet = next(i for i in items if "Historic Trade Deal" in i["title"])
     r = runner.invoke(app, ["show", str(sheet["id"])])
     assert r.exit_code == 0, r.output
@@ -152,7 +155,7 @@ def test_show_prints_a_revision_diff_mentions_and_deliveries(env: Path) -> None:
     a = runner.invoke(app, ["show", f"alert:{alert_id}"])
     assert a.exit_code == 0 and "console" in a.stdout and "sent" in a.stdout
     stories = json.loads(
-        runner.invoke(app, ["stories", "--since", "1d", "--min-members", "2", "--json"]).stdout
+        runner.invoke(app, ["stories", "--since", SINCE, "--min-members", "2", "--json"]).stdout
     )
     assert len(stories) == 1 and stories[0]["members"] == 2
     s = runner.invoke(app, ["show", f"story:{stories[0]['story_id']}"])
@@ -162,11 +165,11 @@ def test_show_prints_a_revision_diff_mentions_and_deliveries(env: Path) -> None:
 
 
 def test_listings_and_export(env: Path, tmp_path: Path) -> None:
-    table = runner.invoke(app, ["items", "--since", "1d", "--source", "dsca"])
+    table = runner.invoke(app, ["items", "--since", SINCE, "--source", "dsca"])
     assert table.exit_code == 0 and table.stdout.splitlines()[0].split()[:3] == ["id", "first", "seen"]
     out = tmp_path / "m.csv"
     r = runner.invoke(
-        app, ["export", "--what", "mentions", "--format", "csv", "-o", str(out), "--since", "1d"]
+        app, ["export", "--what", "mentions", "--format", "csv", "-o", str(out), "--since", SINCE]
     )
     assert r.exit_code == 0, r.output
     assert out.read_text().splitlines()[0].startswith("id,item_id,revision,source_id,topic_id")

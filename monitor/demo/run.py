@@ -123,7 +123,8 @@ async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
                         markup=False,
                     )
                     out.print(
-                        f"  and its history: PRESSMON_DATABASE_URL=sqlite:///{db} pressmon replay --since 1d "
+                        f"  and its history: PRESSMON_DATABASE_URL=sqlite:///{db} pressmon replay "
+                        f"--since {DEMO_START:%Y-%m-%d} "
                         f"-c {workdir / 'feeds.yaml'}",
                         markup=False,
                     )
