@@ -25,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from monitor.store.search_index import create_index, index_revisions
+    from monitor.store.search_index import backfill, create_index
 
     # Plain ALTERs (SQLite >= 3.35 drops a column in place): a batch copy of `item` would trip the
     # foreign keys of the revisions that point at it.
@@ -34,16 +34,7 @@ def upgrade() -> None:
 
     conn = op.get_bind()
     create_index(conn)
-    last = 0
-    while True:  # index what is already stored, in chunks
-        rows = conn.execute(
-            sa.text('SELECT id, title, text FROM revision WHERE id > :last ORDER BY id LIMIT 2000'),
-            {'last': last},
-        ).all()
-        if not rows:
-            break
-        index_revisions(conn, [(r[0], r[1], r[2]) for r in rows])
-        last = rows[-1][0]
+    backfill(conn)  # index what is already stored
 
 
 def downgrade() -> None:

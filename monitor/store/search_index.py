@@ -22,6 +22,7 @@ from monitor.store.models import UTCDateTime
 __all__ = [
     "SEARCH_TABLES",
     "Candidate",
+    "backfill",
     "candidates",
     "create_index",
     "drop_index",
@@ -58,6 +59,28 @@ def create_index(conn: sa.Connection) -> None:
         )
     )
     conn.execute(sa.text("CREATE INDEX ix_revision_search_tsv ON revision_search USING GIN (tsv)"))
+
+
+def backfill(conn: sa.Connection, *, chunk: int = 2000) -> int:
+    """Index every stored revision not indexed yet (migration 0006 on an existing database)."""
+    table, key = (
+        ("revision_fts", "rowid") if conn.dialect.name == "sqlite" else ("revision_search", "revision_id")
+    )
+    done = 0
+    last = 0
+    while True:
+        rows = conn.execute(
+            sa.text(
+                f"SELECT r.id, r.title, r.text FROM revision r WHERE r.id > :last AND NOT EXISTS "
+                f"(SELECT 1 FROM {table} x WHERE x.{key} = r.id) ORDER BY r.id LIMIT :n"
+            ),
+            {"last": last, "n": chunk},
+        ).all()
+        if not rows:
+            return done
+        index_revisions(conn, [(r[0], r[1], r[2]) for r in rows])
+        done += len(rows)
+        last = rows[-1][0]
 
 
 def drop_index(conn: sa.Connection) -> None:
