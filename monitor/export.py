@@ -20,9 +20,10 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
+import orjson
 import sqlalchemy as sa
 
 from monitor.store.models import UTCDateTime
@@ -74,7 +75,7 @@ _JSON_COLS = {"terms", "facts", "payload"}
 
 
 def _json(v: Any) -> Any:
-    return json.loads(v) if isinstance(v, str | bytes) else v
+    return orjson.loads(v) if isinstance(v, str | bytes) else v
 
 
 def export_rows(
@@ -98,37 +99,46 @@ def export_rows(
         where.append(f"{at} < :until")
         params["until"] = until
         binds.append(sa.bindparam("until", type_=UTCDateTime))
-    stmt = (
-        sa.text(f"{sql} WHERE {' AND '.join(where)} ORDER BY {pk} LIMIT :n")
-        .bindparams(*binds)
-        .columns(**{t: UTCDateTime for t in times})
-    )
+    # Result columns are read raw (no per-value type processing: it was most of the time); times are
+    # normalised to ISO 8601 UTC by _iso, JSON text parsed by _json.
+    stmt = sa.text(f"{sql} WHERE {' AND '.join(where)} ORDER BY {pk} LIMIT :n").bindparams(*binds)
     cols = COLUMNS[what]
+    time_cols = frozenset(times)
     last = 0
     while True:
         with engine.connect() as conn:
             rows = conn.execute(stmt, {**params, "last": last, "n": chunk}).all()
         for r in rows:
-            yield _shape(what, cols, r)
+            yield _shape(what, cols, r, time_cols)
         if len(rows) < chunk:
             return
         last = rows[-1][0]
 
 
 def _iso(v: Any) -> Any:
-    return v.isoformat() if isinstance(v, datetime) else v
+    """A stored time (naive UTC: a datetime, or SQLite's "YYYY-MM-DD HH:MM:SS.ffffff") as ISO 8601 UTC."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v.replace(" ", "T", 1) + "+00:00"
+    if isinstance(v, datetime):
+        return (v if v.tzinfo else v.replace(tzinfo=UTC)).isoformat()
+    return v
 
 
-def _shape(what: str, cols: tuple[str, ...], row: sa.Row[Any]) -> dict[str, Any]:
+def _shape(what: str, cols: tuple[str, ...], row: sa.Row[Any], times: frozenset[str]) -> dict[str, Any]:
     r: tuple[Any, ...] = tuple(row)
     if what == "alerts":
         payload = _json(r[9]) or {}
         values = [*r[:9], payload.get("source_id"), payload.get("title"), payload.get("url")]
         values.append([t.get("id") for t in payload.get("topics") or [] if isinstance(t, dict)])
-        return {c: _iso(v) for c, v in zip(cols, values, strict=True)}
-    out = {c: _iso(v) for c, v in zip(cols, r, strict=True)}
-    for c in _JSON_COLS & out.keys():
-        out[c] = _json(out[c])
+        out = dict(zip(cols, values, strict=True))
+    else:
+        out = dict(zip(cols, r, strict=True))
+        for c in _JSON_COLS & out.keys():
+            out[c] = _json(out[c])
+    for c in times:
+        out[c] = _iso(out[c])
     return out
 
 
@@ -137,8 +147,7 @@ def write_jsonl(
 ) -> int:
     n = 0
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, default=str))
-        out.write("\n")
+        out.write(orjson.dumps(row, default=str, option=orjson.OPT_APPEND_NEWLINE).decode())
         n += 1
         if tick is not None and n % 1000 == 0:
             tick()

@@ -108,5 +108,8 @@ async def test_export_streams_every_row_in_chunks(engine: sa.Engine, what: str) 
 async def test_export_alert_shape(engine: sa.Engine) -> None:
     rows = list(export_rows(engine, "alerts"))
     assert len(rows) == 8 and all(r["state"] == "sent" and r["topics"] for r in rows)
+    for r in rows:  # times as ISO 8601 UTC on both databases
+        assert datetime.fromisoformat(r["created_at"]).utcoffset() == timedelta(0)
+        assert datetime.fromisoformat(r["sent_at"]) >= datetime.fromisoformat(r["created_at"])
     mentions = list(export_rows(engine, "mentions"))
     assert all(isinstance(m["terms"], list) and isinstance(m["facts"], dict) for m in mentions)
