@@ -41,7 +41,7 @@ from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "tests" / "corpus"
-DEFAULT_BLIND = ROOT / "tests" / "corpus" / "blind"
+DEFAULT_BLIND = ROOT / "tests" / "corpus" / "blind" / "relevance.yaml"
 DEFAULT_FEEDS = ROOT / "feeds.yaml"
 
 # The corpus ``source`` field names the kind of source an entry imitates; the daemon knows the concepts

@@ -166,7 +166,7 @@ def backtest(
     b, _ = _run(engine, new, since, until, progress)
     topics = list(dict.fromkeys([*(t.id for t in old.topics), *(t.id for t in new.topics)]))
     counts = [TopicCount(t, len(a.alerts.get(t, ())), len(b.alerts.get(t, ()))) for t in topics]
-    old_m, new_m = TopicMatcher(old.topics), TopicMatcher(new.topics)
+    old_m, new_m = TopicMatcher(old.topics, old.concepts), TopicMatcher(new.topics, new.concepts)
     diffs: list[Difference] = []
     for gained, (have, have_not, other, other_matcher, label) in (
         (True, (b, a, old, old_m, old_label)),

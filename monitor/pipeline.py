@@ -15,7 +15,7 @@ from datetime import datetime
 from monitor.config.schema import Route, Source
 from monitor.diff import StoredRevision, classify, diff_summary, is_material
 from monitor.identity import assign_identity, keys_unstable
-from monitor.match.topics import TopicMatcher
+from monitor.match.topics import NearMiss, TopicMatcher
 from monitor.model import Change, ChangeKind, Entry, FetchResult, Item, Mention
 from monitor.plan import (
     AlertReason,
@@ -95,6 +95,7 @@ class ItemWrite:
     reason: AlertReason
     fingerprint: bytes | None = None  # NEW items: the near-duplicate sketch (monitor.stories)
     story_id: int | None = None  # NEW items: the story joined; None starts a story of its own
+    near_misses: tuple[NearMiss, ...] = ()  # topics it almost matched (recorded, never alerted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +330,19 @@ def decide_success(
                 implies=src.implies,
             )
         )
+        near: tuple[NearMiss, ...] = ()
+        if not baseline:  # a baseline is not news: its near misses are not either
+            near = tuple(
+                topics.near_misses(
+                    title=item.title,
+                    text=item.text,
+                    source=src.id,
+                    tags=src.tags,
+                    lang=item.lang,
+                    implies=src.implies,
+                    matched=[m.topic_id for m in mentions],
+                )
+            )
         material: tuple[bool, str] = (True, "")
         diff: str | None = None
         fp: bytes | None = None
@@ -372,6 +386,7 @@ def decide_success(
                 reason=reason,
                 fingerprint=fp,
                 story_id=link.story_id if link else None,
+                near_misses=near,
             )
         )
     withdrawn = [g for _, g in gone if g is not None]

@@ -187,7 +187,7 @@ def replay(
     (stories then only form among them). ``progress`` is called with the revisions done so far;
     ``on_write`` with every revision and the decision about it (mentions, reason, alerts)."""
     chosen = [t for t in config.topics if not topics or t.id in topics]
-    matcher = TopicMatcher(chosen)
+    matcher = TopicMatcher(chosen, config.concepts)
     state = ReplayState()
     _preload_stories(engine, state, since=since)
     first = history.first_polls(engine)

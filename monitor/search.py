@@ -7,13 +7,14 @@ means exactly what the same query as a topic would mean, NEAR, NOT, scopes and a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.match.concepts import ConceptDef, resolve
 from monitor.match.index_text import index_expr
 from monitor.match.matcher import Doc, Matcher, TopicQuery
 from monitor.match.query import Node, parse_query
@@ -126,10 +127,13 @@ def search(
     lang: str | None = None,
     limit: int = 20,
     all_revisions: bool = False,
+    concepts: Mapping[str, ConceptDef] | None = None,
 ) -> SearchResult:
     """Revisions matching ``query``, newest first; one per item (its newest matching revision) unless
-    ``all_revisions``. Raises ``QuerySyntaxError`` for a query that does not parse."""
-    node = parse_query(query) if isinstance(query, str) else query
+    ``all_revisions``. ``concepts``: the definitions ``@name`` resolves to (``concept_defs`` of the
+    config). Raises ``QuerySyntaxError`` for a query that does not parse, ``ConceptError`` for an
+    unknown ``@name``."""
+    node = resolve(parse_query(query) if isinstance(query, str) else query, concepts or {})
     matcher = Matcher([TopicQuery("search", "search", node)])
     hits: list[Hit] = []
     seen: set[int] = set()

@@ -140,6 +140,10 @@ def test_search_english_and_japanese_with_highlights(env: Path) -> None:
     assert runner.invoke(app, ["search", "zzzznothing"]).exit_code == 1
     bad = runner.invoke(app, ["search", "Japan AND"])
     assert bad.exit_code == 2 and bad.stderr.startswith("pressmon: search: query:")
+    concept = runner.invoke(app, ["search", "@japan SENT/1 @tariff", "--since", SINCE])
+    assert concept.exit_code == 0, concept.output
+    unknown = runner.invoke(app, ["search", "@japn"])
+    assert unknown.exit_code == 2 and "unknown concept @japn (did you mean @japan?)" in unknown.stderr
 
 
 def test_show_prints_a_revision_diff_mentions_and_deliveries(env: Path) -> None:

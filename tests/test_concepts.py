@@ -75,6 +75,17 @@ def text(s: str, *, title: str = "", implies: tuple[str, ...] = ()) -> Doc:
             "@japan NEAR/3 @tariff", text("no such words", implies=("japan",)), False, id="other side needed"
         ),
         pytest.param("@deal", text("a tariff agreement"), True, id="concept with AND"),
+        pytest.param("title:@japan @tariff", text("Japan tariffs", title="News"), False, id="scoped concept"),
+        pytest.param("title:@japan @tariff", text("tariffs", title="Tokyo says"), True, id="scoped in title"),
+        pytest.param(
+            "title:@japan @tariff",
+            text("tariffs", title="News", implies=("japan",)),
+            True,
+            id="scoped implied",
+        ),
+        pytest.param(
+            "title:@japan @tariff", text("tariffs", title="Bank of Japan"), False, id="scoped masked"
+        ),
         pytest.param("@japan -@us", text("Japan acts", implies=("us",)), False, id="NOT over implied"),
         # SENT
         pytest.param(
@@ -136,7 +147,7 @@ def test_resolution_errors() -> None:
     ("query", "message"),
     [
         pytest.param("@Japan", "'@Japan' is not a concept name", id="upper case"),
-        pytest.param("title:@japan", "a concept cannot be scoped", id="scoped"),
+        pytest.param("source:@japan", "a concept cannot be scoped with source:", id="meta-scoped"),
         pytest.param("a SENT/x b", "SENT needs a distance, e.g. SENT/1", id="bad SENT"),
         pytest.param("a SENT b NEAR c", "only one NEAR or SENT per chain", id="chained"),
     ],

@@ -642,7 +642,7 @@ def test_shipped_feeds_yaml_covers_the_agreed_sources_and_topics() -> None:
     ],
 )
 def test_shipped_topics_on_hand_made_texts(title: str, text: str, topics: list[str]) -> None:
-    compiled = TopicMatcher(load_config(SHIPPED).topics)
+    compiled = TopicMatcher(load_config(SHIPPED).topics, load_config(SHIPPED).concepts)
     assert [m.topic_id for m in compiled.match(title=title, text=text)] == topics
 
 
@@ -655,7 +655,7 @@ def _corpus(name: str) -> Path:
 
 def test_shipped_topics_on_real_captures() -> None:
     """Extra conformance check on real documents in ../shared/corpus (skipped where absent)."""
-    compiled = TopicMatcher(load_config(SHIPPED).topics)
+    compiled = TopicMatcher(load_config(SHIPPED).topics, load_config(SHIPPED).concepts)
 
     def topics(text: str, title: str = "") -> list[str]:
         return [m.topic_id for m in compiled.match(title=title, text=text)]

@@ -29,7 +29,7 @@ DEFAULT_TOPICS = {INV, TAR, FMS, DEF, LNG}
 
 @pytest.fixture(scope="module")
 def matcher() -> TopicMatcher:
-    return TopicMatcher(load_config(SHIPPED).topics)
+    return TopicMatcher(load_config(SHIPPED).topics, load_config(SHIPPED).concepts)
 
 
 def fired(matcher: TopicMatcher, title: str, text: str, lang: str) -> set[str]:
@@ -316,4 +316,4 @@ def test_shipped_topics_are_queries_that_parse_and_feeds_yaml_loads() -> None:
         assert not topic.keywords, topic.id
         parse_query(topic.query)  # raises QuerySyntaxError with a column
     assert topics[FMS].where is not None
-    TopicMatcher(config.topics)  # compiles (where predicates included)
+    TopicMatcher(config.topics, config.concepts)  # compiles (where predicates included)

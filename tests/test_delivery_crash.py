@@ -86,6 +86,7 @@ def _config(
         s["every"] = "2s"
     doc: dict[str, Any] = {
         "sources": sources,
+        "concepts": yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))["concepts"],
         "topics": yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))["topics"],
         "routes": [{"to": [receiver]}],
         "receivers": {"console": {"kind": "console"}},

@@ -357,7 +357,7 @@ SEPARATORS = [" ", " ", " ", "  ", "\n", "-", "", " – "]
 _LEAVES = """
 Japan | Japan* | 日本 | 関税 | tariff* | investment | FMS | "Foreign Military Sale*" | U.S.-Japan
 | "Nippon Steel" | "Japan Airlines" | "$1 trillion" | 1兆ドル | ガソリン | final | 232 | title:Japan
-| text:tariff* | LNG | 液化天然ガス | 対米投資 | Imperial | @jp | @tar | @jp_us
+| text:tariff* | LNG | 液化天然ガス | 対米投資 | Imperial | @jp | @tar | @jp_us | title:@jp
 """
 LEAVES = [x.strip() for x in _LEAVES.split("|")]
 NEAR_OPERANDS = [x for x in LEAVES if ":" not in x]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from monitor.cli.common import JsonOpt, database, parse_since
+from monitor.cli.common import JsonOpt, database, load, parse_since
 from monitor.cli.errors import Failure
 from monitor.cli.output import output
 
@@ -91,18 +91,29 @@ def search(
     except QuerySyntaxError as e:
         raise Failure("search", f"query: {e} (column {e.column})", "see README, The query language") from None
     start, end = _when(since, "--since", now), _when(until, "--until", now)
+    concepts = None
+    if "@" in query:  # @name: the concepts of the default feeds.yaml
+        from monitor.match.topics import concept_defs
+
+        concepts = concept_defs(load(None).concepts)
+    from monitor.match.concepts import ConceptError
+
     with database() as engine:
-        result = run_search(
-            engine,
-            node,
-            since=start,
-            until=end,
-            sources=list(source or []),
-            topic=topic,
-            lang=lang,
-            limit=limit,
-            all_revisions=all_revisions,
-        )
+        try:
+            result = run_search(
+                engine,
+                node,
+                since=start,
+                until=end,
+                sources=list(source or []),
+                topic=topic,
+                lang=lang,
+                limit=limit,
+                all_revisions=all_revisions,
+                concepts=concepts,
+            )
+        except ConceptError as e:
+            raise Failure("search", f"query: {e}", "concepts are defined in feeds.yaml (concepts:)") from None
     if json:
         output.json([h.as_json() for h in result.hits])
     else:

@@ -1,4 +1,5 @@
-"""``pressmon topics test``: argument handling only; the work is in :mod:`monitor.topics_test`."""
+"""``pressmon topics test`` and ``pressmon topics misses``: argument handling only; the work is in
+:mod:`monitor.topics_test` and :mod:`monitor.store.misses`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from monitor.cli.common import ConfigOpt, database, load, parse_since, read_bytes, read_text
+from monitor.cli.common import ConfigOpt, JsonOpt, database, load, parse_since, read_bytes, read_text
 from monitor.cli.errors import ExitCode, Failure
 from monitor.cli.output import output
 
@@ -119,6 +120,53 @@ def topics_test(
         output.print(line)
     if text is not None and result.matched == 0:
         raise typer.Exit(ExitCode.FAILED)
+
+
+@group.command("misses")
+def topics_misses(
+    since: Annotated[str, typer.Option("--since", help="How far back (7d) or since a date.")] = "7d",
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", "-t", help="Only this topic id (repeatable).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Items a topic almost matched (never alerted), newest first, with why not.
+    Example: pressmon topics misses --since 7d"""
+    from monitor.store.misses import collect_near_misses
+
+    start = parse_since(since)
+    with database() as engine:
+        rows = collect_near_misses(engine, start=start, topics=topic or ())
+    if json:
+        output.json(
+            [
+                {
+                    "seen_at": m.seen_at,
+                    "topic": m.topic_id,
+                    "source": m.source_id,
+                    "item_id": m.item_id,
+                    "revision": m.seq,
+                    "title": m.title,
+                    "url": m.url,
+                    "reason": m.reason,
+                }
+                for m in rows
+            ]
+        )
+        return
+    if not rows:
+        output.note(f"pressmon: topics misses: none since {start.isoformat(timespec='minutes')}")
+        return
+    output.table(
+        ["seen", "topic", "source", "item", "title", "why not"],
+        [_miss_row(m) for m in rows],
+        no_wrap=["item"],
+    )
+
+
+def _miss_row(m: Any) -> list[object]:
+    seen = m.seen_at.isoformat(timespec="minutes")
+    return [seen, m.topic_id, m.source_id, m.item_id, m.title[:80], m.reason]
 
 
 def register(root: typer.Typer) -> None:

@@ -31,6 +31,7 @@ from monitor.match.query import (
     QuerySyntaxError,
     Ref,
     Term,
+    TextField,
     parse_query,
 )
 
@@ -124,20 +125,24 @@ def resolve(node: Node, defs: Mapping[str, ConceptDef]) -> Node:
 class _Resolver:
     def __init__(self, defs: Mapping[str, ConceptDef]) -> None:
         self.defs = defs
-        self.done: dict[tuple[str, tuple[Term, ...]], Concept] = {}  # shared bodies
+        self.done: dict[tuple[str, tuple[Term, ...], TextField | None], Concept] = {}  # shared bodies
 
-    def concept(self, name: str, masks: tuple[Term, ...], stack: tuple[str, ...]) -> Concept:
+    def concept(
+        self, name: str, masks: tuple[Term, ...], stack: tuple[str, ...], field: TextField | None = None
+    ) -> Concept:
         d = self.defs.get(name)
         if d is None:
             raise ConceptError(unknown(name, self.defs))
         if name in stack:
             raise ConceptError("concept cycle: " + " -> ".join(f"@{p}" for p in (*stack, name)))
         all_masks = tuple(dict.fromkeys((*masks, *d.masks)))
-        key = (name, all_masks)
+        key = (name, all_masks, field)
         found = self.done.get(key)
         if found is None:
             body = self.node(d.query, all_masks, (*stack, name))
-            found = self.done[key] = Concept(name, body)
+            if field is not None:
+                body = _scoped(body, field)
+            found = self.done[key] = Concept(name, body, field=field)
         return found
 
     def term(self, t: Term, masks: tuple[Term, ...], stack: tuple[str, ...]) -> Term:
@@ -152,7 +157,7 @@ class _Resolver:
         out = [self.term(t, masks, stack) for t in terms]
         names: list[str] = []
         for r in refs:
-            c = self.concept(r.name, masks, stack)
+            c = self.concept(r.name, masks, stack, r.field)
             flat = _flatten(c, names)
             if flat is None:
                 raise ConceptError(
@@ -168,7 +173,7 @@ class _Resolver:
         if isinstance(n, Meta | Concept):
             return n
         if isinstance(n, Ref):
-            return replace(self.concept(n.name, masks, stack), column=n.column)
+            return replace(self.concept(n.name, masks, stack, n.field), column=n.column)
         if isinstance(n, Not):
             return replace(n, child=self.node(n.child, masks, stack))
         if isinstance(n, And | Or):
@@ -180,6 +185,25 @@ class _Resolver:
         return replace(
             n, left=left, right=right, left_implied=left_implied, right_implied=right_implied, resolved=True
         )
+
+
+def _scoped(n: Node, field: TextField) -> Node:
+    """``n`` with every unscoped term limited to ``field`` (terms scoped otherwise can never match)."""
+    if isinstance(n, Term):
+        return n if n.field == field else replace(n, field=field) if n.field is None else n
+    if isinstance(n, Near):
+        return replace(
+            n,
+            left=tuple(_scoped(t, field) for t in n.left),  # type: ignore[misc]
+            right=tuple(_scoped(t, field) for t in n.right),  # type: ignore[misc]
+        )
+    if isinstance(n, Not):
+        return replace(n, child=_scoped(n.child, field))
+    if isinstance(n, And | Or):
+        return replace(n, children=tuple(_scoped(c, field) for c in n.children))
+    if isinstance(n, Concept):
+        return replace(n, body=_scoped(n.body, field), field=field)
+    return n
 
 
 def _flatten(c: Concept, names: list[str]) -> list[Term] | None:

@@ -216,8 +216,12 @@ def closest(cn: CNode, st: State) -> list[str]:
     if isinstance(cn, CNear):
         return [r.replace("missing: ", "missing ", 1) for r in _why_not_near(cn, st)]
     if isinstance(cn, CAnd):
-        return [r for c in cn.children if not c.ev(st) for r in closest(c, st)]
+        return list(dict.fromkeys(r for c in cn.children if not c.ev(st) for r in closest(c, st)))
     assert isinstance(cn, COr)
+    if all(isinstance(c, CTerm) for c in cn.children):
+        shown = [label(c) for c in cn.children[:3]]
+        more = ", …" if len(cn.children) > 3 else ""
+        return [f"missing any of {', '.join(shown)}{more}"]
     options = [closest(c, st) for c in cn.children]
     return min(options, key=len)
 

@@ -513,6 +513,7 @@ def _dates_in(norm: _Norm) -> list[EffectiveDate]:
 _FMS_MARKER = re.compile(
     r"(?=[FfPpTtAaLlDd3対])"  # cheap first-character filter
     r"(?:Foreign\s+Military\s+Sales?|Prospective\s+Purchaser|Transmittal\s+No|Arms\s+Sales\s+Notification"
+    r"|(?:possible|proposed)\s+(?:Foreign\s+Military\s+)?sales?\s+to\b"
     r"|Letter\s+of\s+Offer|\b36\(b\)|Defense\s+Security\s+Cooperation\s+Agency|\bDSCA\b|対外有償軍事援助)",
     re.IGNORECASE,
 )
@@ -525,16 +526,18 @@ _GOVERNMENT = (
 _PURCHASER_LABEL = re.compile(
     r"Prospective\s+Purchaser\s*:\s*(?P<p>[^\n(;]+?)\s*(?=\(|\n|;|$|\s{2,}|\.\s)", re.IGNORECASE
 )
+_SALE = r"(?:Foreign\s+Military\s+Sales?|(?i:possible|proposed)\s+sales?)\s+(?:\(FMS\)\s+)?to\s+(?:the\s+)?"
 _SALE_TO = re.compile(
-    rf"Foreign\s+Military\s+Sales?\s+(?:\(FMS\)\s+)?to\s+(?:the\s+)?"
+    rf"{_SALE}"
     rf"(?P<p>{_GOVERNMENT}|[A-Z][^;.]*?)\s+(?:of|for)\s+"
     r"(?!an\s+estimated|a\s+total)(?P<sys>[^\n]+?)"
     r"(?=\s+and\s+related\s+(?:equipment|support|services)|\s+for\s+an?\s+(?:estimated|total)"
-    r"|\s+at\s+an\s+estimated|\.\s|\.$|$|;)"
+    r"|\s+at\s+an\s+estimated|\s+(?:for|worth|valued\s+at)\s+(?:about\s+|approximately\s+)?(?:US)?\$"
+    r"|\.\s|\.$|$|;)"
 )
 # "... a possible Foreign Military Sale to the Government of Japan." with no "of <system>" after it.
 _SALE_TO_ONLY = re.compile(
-    rf"Foreign\s+Military\s+Sales?\s+(?:\(FMS\)\s+)?to\s+(?:the\s+)?"
+    rf"{_SALE}"
     rf"(?P<p>{_GOVERNMENT}|{_NAME_WORD}(?:\s+{_NAME_WORD})*)(?=\s*[.;,]|\s*$)"
 )
 _REQUESTED = re.compile(
@@ -568,6 +571,9 @@ _VALUE_CUE = re.compile(
     r"|total\s+estimated\s+(?:case\s+)?(?:cost|value))"
     r"\s*(?:is|of|was|will\s+be)?[\s.:*-]*(?:approximately|about|up\s+to|an\s+estimated)?\s*$",
     re.IGNORECASE,
+)
+_SALE_VALUE_CUE = re.compile(
+    r"^\s+(?:for|worth|valued\s+at)\s+(?:about\s+|approximately\s+)?$", re.IGNORECASE
 )
 _GOVT_PREFIX = re.compile(r"^(?:the\s+)?(?:government\s+of\s+)?(?:the\s+)?", re.IGNORECASE)
 _HEADLINE = re.compile(r"^\s*(?P<c>[A-Z][\w .,'()&-]{1,60}?)\s+(?:–|—|--|-)\s+(?P<s>\S.*?)\s*$")
@@ -658,7 +664,10 @@ def _fms_in(norm: _Norm) -> FMSNotice | None:
 
     value: Decimal | None = None
     for mstart, mend, amount, currency in _money_matches(s):
-        if currency == "USD" and _VALUE_CUE.search(s[max(0, mstart - 80) : mstart]):
+        cue = _VALUE_CUE.search(s[max(0, mstart - 80) : mstart])
+        if not cue and sale and 0 <= mstart - sale.end() <= 40:  # "sale to Japan of X for $900 million"
+            cue = _SALE_VALUE_CUE.search(s[sale.end() : mstart])
+        if currency == "USD" and cue:
             value = amount
             spans.append((mstart, mend))
             break

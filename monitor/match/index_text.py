@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from monitor.match.query import CJK_CLASS, LATIN_WORD_CLASS, And, Near, Node, Or, Term, fold
+from monitor.match.query import CJK_CLASS, LATIN_WORD_CLASS, And, Concept, Near, Node, Or, Term, fold
 
 __all__ = [
     "IndexAnd",
@@ -123,7 +123,11 @@ def index_expr(node: Node) -> IndexExpr | None:
                 return None
             ors.append(e)
         return ors[0] if len(ors) == 1 else IndexOr(tuple(ors))
+    if isinstance(node, Concept):  # search documents carry no implied concepts: the body must hold
+        return index_expr(node.body)
     if isinstance(node, Near):
+        if not node.left or not node.right:  # an unresolved @concept side
+            return None
         sides = [index_expr(Or(side) if len(side) > 1 else side[0]) for side in (node.left, node.right)]
         kept = [s for s in sides if s is not None]
         if not kept:

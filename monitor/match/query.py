@@ -213,15 +213,19 @@ class Ref:
 
     name: str
     column: int = dc_field(default=0, compare=False, repr=False)
+    field: TextField | None = None  # title:@japan: every term of the concept in the title
 
 
 @dataclass(frozen=True, slots=True)
 class Concept:
-    """A resolved ``@name``: true when the document's source implies ``name``, or when ``body`` holds."""
+    """A resolved ``@name``: true when the document's source implies ``name``, or when ``body`` holds.
+    An implied concept counts in every field (``title:@japan`` too: the source is the headline's
+    subject)."""
 
     name: str
     body: Node
     column: int = dc_field(default=0, compare=False, repr=False)
+    field: TextField | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,9 +525,9 @@ class _Builder:
                     f"'{raw}' is not a concept name (@ then lower-case letters, digits and _, e.g. @japan)",
                     col,
                 )
-            if scope is not None:
-                raise QuerySyntaxError(f"a concept cannot be scoped with {scope}: (write it unscoped)", col)
-            return Ref(raw[1:], column=col)
+            if scope in META_FIELDS:
+                raise QuerySyntaxError(f"a concept cannot be scoped with {scope}: (title:, text:)", col)
+            return Ref(raw[1:], column=col, field=_TEXT_FIELD.get(scope or ""))
         if not phrase and raw.casefold() in _LOWER_OPERATORS:
             raise QuerySyntaxError(
                 f"'{raw}' is an operator only in upper case: write {raw.upper()}, "
@@ -641,7 +645,7 @@ def unparse(node: Node) -> str:
     if isinstance(node, Term | Meta):
         return show_term(node)
     if isinstance(node, Ref | Concept):
-        return f"@{node.name}"
+        return f"{node.field}:@{node.name}" if node.field else f"@{node.name}"
     if isinstance(node, Not):
         return f"NOT {unparse(node.child)}"
     if isinstance(node, Near):

@@ -42,6 +42,9 @@ item                         ``{alert_key, kind, kind_label, title, url|None, ho
                              change|None, diff|None, diff_parts: [{op, text}], summary_html|None,
                              summary_text|None}``
 ``health``                   ``[{source_id, source_title, state, since_label, error, url}]``
+``possible_misses``          ``[{topic_title, title, source_title, reason, url, host}]``: items a
+                             topic almost matched (never alerted), newest first, at most
+                             :data:`MAX_MISSES`; ``possible_misses_more`` counts the rest
 ===========================  ======================================================================
 
 ``url`` is kept only for http(s) links; ``host`` is its real host (IDNA/punycode), shown next to
@@ -619,6 +622,7 @@ def digest_context(
     tz: str,
     alerts: Sequence[Mapping[str, Any]],
     topics: Sequence[str] | None = None,
+    misses: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The template context of one digest period (see the module docstring for every key).
     ``topics`` (the digest's configured topic ids) limits the topic sections to those; an alert that
@@ -754,6 +758,24 @@ def digest_context(
         "sources": sources_sorted,
         "topics": topics_sorted,
         "health": _newest_first(health),
+        "possible_misses": [_miss(m) for m in misses[:MAX_MISSES]],
+        "possible_misses_more": max(0, len(misses) - MAX_MISSES),
+    }
+
+
+MAX_MISSES = 10
+
+
+def _miss(m: Mapping[str, Any]) -> dict[str, Any]:
+    """A near miss for templates: ``{topic_title, title, source_title, reason, url, host}``."""
+    url, host = _safe_url(m.get("url"))
+    return {
+        "topic_title": _str(m.get("topic_title") or m.get("topic_id")),
+        "title": _str(m.get("title")),
+        "source_title": _str(m.get("source_title") or m.get("source_id")),
+        "reason": _str(m.get("reason")),
+        "url": url,
+        "host": host,
     }
 
 

@@ -27,6 +27,7 @@ from monitor.notify.email import SmtpSettings, send_email
 from monitor.notify.worker import retry_delay
 from monitor.schedule import digest_period
 from monitor.store.digests import ClaimedRun, claim_runs, collect_mentions, ensure_run, record_run
+from monitor.store.misses import collect_near_misses
 
 __all__ = ["DigestReport", "DigestRunner"]
 
@@ -78,6 +79,18 @@ class DigestRunner:
             topic_titles={t.id: t.title or t.id for t in self.config.topics},
             source_titles={s.id: s.title or s.id for s in self.config.sources},
         )
+        topic_titles = {t.id: t.title or t.id for t in self.config.topics}
+        source_titles = {s.id: s.title or s.id for s in self.config.sources}
+        misses = [
+            {
+                "topic_title": topic_titles.get(m.topic_id, m.topic_id),
+                "title": m.title,
+                "source_title": source_titles.get(m.source_id, m.source_id),
+                "reason": m.reason,
+                "url": m.url,
+            }
+            for m in collect_near_misses(self.engine, start=start, end=end, topics=d.topics, limit=100)
+        ]
         ctx = digest_context(
             digest_id=digest_id,
             title=d.title or digest_id,
@@ -85,6 +98,7 @@ class DigestRunner:
             period_end=end,
             tz=d.timezone,
             alerts=alerts,
+            misses=misses,
         )
         text, html = render_digest(ctx, template_dirs=self.template_dirs)
         return ctx, text, html

@@ -17,6 +17,7 @@ __all__ = [
     "DigestRunRow",
     "ItemRow",
     "MentionRow",
+    "NearMissRow",
     "OutboxRow",
     "PollLogRow",
     "RevisionRow",
@@ -139,6 +140,20 @@ class MentionRow(SQLModel, table=True):
     reason: str = Field(
         default="first-seen", max_length=32, sa_column_kwargs={"server_default": "first-seen"}
     )
+    created_at: datetime = _utc(index=True)
+
+
+class NearMissRow(SQLModel, table=True):
+    """A topic a revision almost matched, and why not (its terms but no Japan actor, terms too far
+    apart, a failing ``where``): shown in digests and ``topics misses``, never alerted."""
+
+    __tablename__ = "near_miss"
+    __table_args__ = (sa.UniqueConstraint("revision_id", "topic_id", name="uq_near_miss_revision_topic"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="revision.id", index=True)
+    topic_id: str = Field(max_length=64)
+    reason: str
     created_at: datetime = _utc(index=True)
 
 

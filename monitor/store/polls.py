@@ -24,7 +24,7 @@ from monitor.errors import LeaseLost, StaleStories, StoryLockBusy
 from monitor.pipeline import ClaimedSource, PollWrite, StoredItem, Stories
 from monitor.plan import PlannedAlert
 from monitor.store.engine import is_lock_timeout, read_session, write_session
-from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow
+from monitor.store.models import ItemRow, MentionRow, NearMissRow, PollLogRow, RevisionRow, SourceRow
 from monitor.store.outbox import insert_outbox_rows
 from monitor.store.search_index import index_revisions
 
@@ -414,6 +414,13 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
                 }
             )
     mention_ids = dict(zip(owners, _insert_returning_ids(s, MentionRow, mention_rows), strict=True))
+    near = [
+        {"revision_id": rev_id, "topic_id": n.topic_id, "reason": n.reason, "created_at": now}
+        for w, rev_id in zip(write.items, rev_ids, strict=True)
+        for n in w.near_misses
+    ]
+    if near:  # in the poll's transaction, with its items; never an outbox row
+        s.execute(sa.insert(NearMissRow), near)
     _insert_outbox(
         s,
         [
