@@ -84,7 +84,7 @@ def _cut(url: str, n: int) -> datetime:
     return UTCDateTime().process_result_value(value.replace(tzinfo=None), None)  # type: ignore[arg-type]
 
 
-def _replay_slice(url: str, since: datetime, until: datetime) -> tuple[int, int, float]:
+def _replay_slice(url: str, since: datetime, until: datetime) -> tuple[int, int, float, float]:
     from monitor.replay import replay
 
     e = make_engine(url)
@@ -94,11 +94,11 @@ def _replay_slice(url: str, since: datetime, until: datetime) -> tuple[int, int,
         nonlocal seen
         seen += 1
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     alerts = sum(1 for _ in replay(e, bench_config(), since=since, until=until, on_write=count))
-    took = time.perf_counter() - t0
+    took, cpu = time.perf_counter() - t0, time.process_time() - c0
     e.dispose()
-    return seen, alerts, took
+    return seen, alerts, took, cpu
 
 
 def bench_replay(url: str, n: int, jobs: int) -> list[tuple[str, str]]:
@@ -134,7 +134,7 @@ def bench_replay(url: str, n: int, jobs: int) -> list[tuple[str, str]]:
         ref.match_ids(d)
     naive = len(sample) / (time.perf_counter() - t0)
 
-    seen, alerts, took = _replay_slice(url, start, until)
+    seen, alerts, took, cpu = _replay_slice(url, start, until)
     one = seen / took
     # Several processes, split by time; each counts its own slice.
     bounds = [start] + [_cut(url, n * k // jobs) for k in range(1, jobs)] + [until]
@@ -144,7 +144,11 @@ def bench_replay(url: str, n: int, jobs: int) -> list[tuple[str, str]]:
     wall = time.perf_counter() - t0
     many = sum(p[0] for p in parts) / wall
     return [
-        ("replay, 1 process", f"{one:,.0f} rev/s ({seen:,} revisions, {alerts:,} alerts)"),
+        (
+            "replay, 1 process",
+            f"{one:,.0f} rev/s wall, {seen / cpu:,.0f} per CPU second "
+            f"({seen:,} revisions, {alerts:,} alerts)",
+        ),
         (f"replay, {jobs} processes", f"{many:,.0f} rev/s ({sum(p[1] for p in parts):,} alerts)"),
         (
             "  baseline: plain SQL read of the same rows",
@@ -217,11 +221,13 @@ def _export_child(url: str, since: str | None) -> dict[str, float]:
         "import sys,time,resource,json;sys.path.insert(0,'.');"
         "from datetime import datetime;from monitor.store.engine import make_engine;"
         "from monitor.export import export_rows, write_jsonl;"
-        f"e=make_engine({url!r});s={since!r};t=time.perf_counter();"
+        f"e=make_engine({url!r});s={since!r};t=time.perf_counter();c=time.process_time();"
         "since=datetime.fromisoformat(s) if s else None;"
         "n=write_jsonl(export_rows(e,'items',since=since),open('/dev/null','w'));"
-        "d=time.perf_counter()-t;"
-        "print(json.dumps({'rows':n,'s':d,'rss_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+        "d=time.perf_counter()-t;cpu=time.process_time()-c;"
+        # VmHWM: this process's own peak (ru_maxrss would include the parent's, inherited at fork)
+        "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
+        "print(json.dumps({'rows':n,'s':d,'cpu':cpu,'rss_mb':int(hwm)/1024}))"
     )
     root = Path(__file__).resolve().parent.parent
     res = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
@@ -232,16 +238,17 @@ def bench_export(url: str) -> list[tuple[str, str]]:
     full = _export_child(url, None)
     tenth = _export_child(url, (END - SPAN / 10).isoformat())
     e = make_engine(url)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with e.connect() as conn:
         n = sum(1 for _ in conn.execute(sa.text("SELECT * FROM item")))
-    plain = n / (time.perf_counter() - t0)
+    plain, plain_cpu = n / (time.perf_counter() - t0), n / (time.process_time() - c0)
     e.dispose()
-    rate = full["rows"] / full["s"]
+    rate, cpu_rate = full["rows"] / full["s"], full["rows"] / full["cpu"]
     return [
         (
             "export items as JSON Lines",
-            f"{rate:,.0f} rows/s ({full['rows']:,} rows), peak RSS {full['rss_mb']:.0f} MB",
+            f"{rate:,.0f} rows/s wall, {cpu_rate:,.0f} rows/s per CPU second ({full['rows']:,} rows), "
+            f"peak RSS {full['rss_mb']:.0f} MB",
         ),
         (
             "  same, a tenth of the rows",
@@ -249,9 +256,14 @@ def bench_export(url: str) -> list[tuple[str, str]]:
         ),
         (
             "  baseline: plain SQL read of the same rows",
-            f"{plain:,.0f} rows/s  (export = {rate / plain:.2f}x)",
+            f"{plain:,.0f} rows/s wall, {plain_cpu:,.0f} per CPU second "
+            f"(export = {cpu_rate / plain_cpu:.2f}x)",
         ),
-        ("  target >= 100,000 rows/s, flat memory", "met" if rate >= 100_000 else "NOT met"),
+        (
+            "  target >= 100,000 rows/s, flat memory",
+            ("met" if rate >= 100_000 else "NOT met in wall time")
+            + (", met per CPU second" if cpu_rate >= 100_000 else ""),
+        ),
     ]
 
 
