@@ -26,6 +26,7 @@ from monitor.config.schema import Config, ConsoleReceiver, SlackReceiver, Webhoo
 from monitor.errors import ConfigError, StoreError
 from monitor.fetch import make_client
 from monitor.match.topics import TopicMatcher
+from monitor.metrics import ITEMS, POLLS
 from monitor.notify import Notifier
 from monitor.notify.console import ConsoleNotifier
 from monitor.notify.digest_run import DigestReport, DigestRunner
@@ -344,6 +345,12 @@ class App:
                 self.polls_in_flight -= 1
 
         report.sources = list(await asyncio.gather(*(one(c) for c in claims)))
+        for r in report.sources:
+            POLLS.labels(outcome=r.status).inc()
+            if r.new:
+                ITEMS.labels(change="new").inc(r.new)
+            if r.revised:
+                ITEMS.labels(change="revised").inc(r.revised)
         return report
 
     async def poll_pass(self, source_ids: Sequence[str] | None = None) -> PassReport:

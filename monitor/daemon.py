@@ -22,10 +22,18 @@ from monitor.app import App
 from monitor.backoff import LoopState, is_database_error
 from monitor.config.schema import Config
 from monitor.errors import PressmonError
+from monitor.metrics import DELIVERIES
+from monitor.notify.worker import Outcome
 
 __all__ = ["Daemon"]
 
 log = logging.getLogger("pressmon.daemon")
+
+DIGEST_TICK_S = 60.0
+
+
+def _count_delivery(receiver: str, outcome: Outcome) -> None:
+    DELIVERIES.labels(receiver=receiver, outcome=outcome.kind).inc()
 
 
 class Daemon:
@@ -40,6 +48,10 @@ class Daemon:
         cap = app.settings.db_backoff_max_seconds
         # Each loop's last tick (``/healthz``) and its database-outage backoff (RELIABILITY 31).
         self.loops = {name: LoopState(name, cap_s=cap) for name in ("polls", "deliveries", "digests")}
+
+    def interval(self, loop: str) -> float:
+        """Seconds between ticks of a loop (``/healthz`` allows a few missed ones)."""
+        return DIGEST_TICK_S if loop == "digests" else self.app.settings.tick_seconds
 
     def _loop_failed(self, name: str, e: BaseException) -> None:
         if not is_database_error(e):
@@ -83,7 +95,14 @@ class Daemon:
         report = task.result()
         for r in getattr(report, "sources", []):
             if r.alerts or r.new or r.revised:
-                log.info("poll: %s: %d new, %d revised, %d alerts", r.source_id, r.new, r.revised, r.alerts)
+                log.info(
+                    "poll: %s: %d new, %d revised, %d alerts",
+                    r.source_id,
+                    r.new,
+                    r.revised,
+                    r.alerts,
+                    extra={"source_id": r.source_id},
+                )
         # New alerts were queued in the same transaction as their items: deliver them without waiting.
         asyncio.get_running_loop().call_soon(self._kick_delivery)
 
@@ -108,7 +127,9 @@ class Daemon:
     async def _lane(self, receiver: str) -> object:
         async with self._lane_gate:
             try:
-                return await self.app.deliver_lane(receiver, should_stop=self.stopping.is_set)
+                return await self.app.deliver_lane(
+                    receiver, should_stop=self.stopping.is_set, on_outcome=_count_delivery
+                )
             except Exception as e:
                 log.error("daemon: delivery to %s failed: %s", receiver, e)
                 return None
@@ -146,8 +167,22 @@ class Daemon:
             self.tick_deliver, "interval", seconds=tick, next_run_time=now, max_instances=1, coalesce=True
         )
         scheduler.add_job(
-            self.tick_digests, "interval", seconds=60, next_run_time=now, max_instances=1, coalesce=True
+            self.tick_digests,
+            "interval",
+            seconds=DIGEST_TICK_S,
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
         )
+        ops = None
+        if self.app.settings.http_listen:
+            from monitor.ops_http import OpsServer
+
+            try:
+                ops = OpsServer(self, self.app.settings.http_listen)
+                await ops.start()
+            except (OSError, ValueError) as e:
+                raise PressmonError(f"http: cannot listen on {self.app.settings.http_listen}: {e}") from None
         scheduler.start()
         log.info(
             "daemon: started as %s; %d sources; tick %ss",
@@ -159,6 +194,8 @@ class Daemon:
             await self.stopping.wait()
         finally:
             scheduler.shutdown(wait=False)
+            if ops is not None:
+                await ops.stop()
             await self._drain()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)

@@ -24,6 +24,7 @@ from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories, Stor
 from monitor.fault import fault_kind, fault_message, one_line
 from monitor.fetch import FetchPolicy, fetch
 from monitor.match.topics import TopicMatcher
+from monitor.metrics import FETCH_SECONDS, MENTIONS, STAGE_SECONDS, timed
 from monitor.model import FetchOutcome
 from monitor.pages import full_texts, more_pages
 from monitor.pipeline import (
@@ -128,15 +129,16 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     policy = _policy(src, ctx.allow_private)
     now = ctx.now()
     try:
-        result = await fetch(
-            ctx.client,
-            src.id,
-            src.url,
-            policy=policy,
-            etag=claim.etag,
-            last_modified=claim.last_modified,
-            previous_body_hash=claim.body_hash,
-        )
+        with timed(FETCH_SECONDS):
+            result = await fetch(
+                ctx.client,
+                src.id,
+                src.url,
+                policy=policy,
+                etag=claim.etag,
+                last_modified=claim.last_modified,
+                previous_body_hash=claim.body_hash,
+            )
     except FetchError as e:
         return decide_failure(
             src,
@@ -154,7 +156,8 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes
         )
     try:
-        parsed = read_source(src, result, now=now)
+        with timed(STAGE_SECONDS, stage="parse"):
+            parsed = read_source(src, result, now=now)
     except ParseError as e:
         return decide_failure(
             src,
@@ -214,23 +217,24 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             stories = await asyncio.to_thread(
                 polls.recent_stories, ctx.engine, since=ctx.now() - STORY_WINDOW
             )
-        write = decide_success(
-            src,
-            claim,
-            result,
-            items,
-            stored,
-            key_mode=key_mode,
-            key_mode_switched=switched,
-            stories=stories,
-            gone=gone,
-            topics=ctx.topics,
-            routes=ctx.config.routes,
-            now=ctx.now(),
-            rand=ctx.rand(),
-            parse_notes=(*parsed.notes, *text_notes),
-            full_texts=texts,
-        )
+        with timed(STAGE_SECONDS, stage="decide"):
+            write = decide_success(
+                src,
+                claim,
+                result,
+                items,
+                stored,
+                key_mode=key_mode,
+                key_mode_switched=switched,
+                stories=stories,
+                gone=gone,
+                topics=ctx.topics,
+                routes=ctx.config.routes,
+                now=ctx.now(),
+                rand=ctx.rand(),
+                parse_notes=(*parsed.notes, *text_notes),
+                full_texts=texts,
+            )
         snapshot = stories.snapshot if check_stories and not baseline else None
         return replace(write, stories_snapshot=snapshot, encoding=parsed.encoding)
 
@@ -311,8 +315,11 @@ async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> So
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beat
+    for w in write.items:
+        for m in w.mentions:
+            MENTIONS.labels(topic=m.topic_id).inc()
     for note in write.notes:
-        log.warning("poll: %s: %s", src.id, note)
+        log.warning("poll: %s: %s", src.id, note, extra={"source_id": src.id})
     if write.status == "error":
         # Logged once per streak, not once per poll (RELIABILITY case 8).
         if write.source.error_streak == 1:

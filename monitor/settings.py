@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(5.0, gt=0)
     # A database outage: the daemon's loops retry after 1 s, 2 s, 4 s ... up to this.
     db_backoff_max_seconds: float = Field(60.0, gt=0)
+    # The operations listener (/healthz, /readyz, /metrics), e.g. 127.0.0.1:9108; off when unset.
+    http_listen: str | None = None
+    # Log lines as text (default) or one JSON object per line with stable keys (source_id, receiver...).
+    log_format: Literal["text", "json"] = "text"
     # Grace period for in-flight work on SIGTERM.
     drain_seconds: float = Field(20.0, gt=0)
     # Identity of this instance in lease columns; default host:pid.

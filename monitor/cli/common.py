@@ -136,17 +136,23 @@ def database(*, create: bool = False) -> Iterator[sa.Engine]:
         engine.dispose()
 
 
-def setup_logging(verbose: bool) -> None:
-    """Log lines on stderr for the long-running commands (run, poll, demo); DEBUG under -v."""
+def setup_logging(verbose: bool, log_format: str = "text") -> None:
+    """Log lines on stderr for the long-running commands (run, poll, demo); DEBUG under -v; one JSON
+    object per line with ``log_format="json"`` (``monitor.logjson``)."""
     import logging
     import sys
 
     from monitor.cli.errors import state
 
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        from monitor.logjson import JsonFormatter
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
     logging.basicConfig(
-        level=logging.DEBUG if (verbose or state.verbose) else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(message)s",
-        stream=sys.stderr,
+        level=logging.DEBUG if (verbose or state.verbose) else logging.INFO, handlers=[handler]
     )
     for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

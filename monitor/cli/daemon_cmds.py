@@ -19,7 +19,16 @@ __all__ = ["register"]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging (same as pressmon -v).")]
 
 
-def run(config: ConfigOpt = None, verbose: VerboseOpt = False) -> None:
+def run(
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format", help="text (default) or json: one object per line (PRESSMON_LOG_FORMAT)."
+        ),
+    ] = None,
+) -> None:
     """Run the daemon: poll sources on their schedules and deliver alerts, until SIGTERM.
 
     Example: PRESSMON_DATABASE_URL=sqlite:///pressmon.db pressmon run -c feeds.yaml
@@ -31,8 +40,12 @@ def run(config: ConfigOpt = None, verbose: VerboseOpt = False) -> None:
     from monitor.daemon import Daemon
 
     state.verbose = state.verbose or verbose
-    setup_logging(verbose)
     settings = get_settings()
+    if log_format not in (None, "text", "json"):
+        raise typer.BadParameter(
+            f'"{log_format}" is not a log format; use text or json', param_hint="--log-format"
+        )
+    setup_logging(verbose, log_format or settings.log_format)
     cfg = load(config)
     failpoints.configure(settings.failpoints, settings.failpoint_dir)
 
@@ -65,8 +78,8 @@ def poll(
     if not once:
         raise Failure("arguments", "use --once", "the daemon is `pressmon run`")
     state.verbose = state.verbose or verbose
-    setup_logging(verbose)
     settings = get_settings()
+    setup_logging(verbose, settings.log_format)
     cfg = load(config)
     known = {s.id for s in cfg.sources}
     unknown = [s for s in source or [] if s not in known]

@@ -9,6 +9,7 @@ whole transaction is rolled back: nothing is written.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 from monitor.config.schema import Source
 from monitor.diff import StoredRevision
 from monitor.errors import LeaseLost, StaleStories, StoryLockBusy
+from monitor.metrics import LEASE_TAKEOVERS
 from monitor.pipeline import ClaimedSource, PollWrite, StoredItem, Stories
 from monitor.plan import PlannedAlert
 from monitor.store.engine import is_lock_timeout, read_session, write_session
@@ -40,6 +42,8 @@ __all__ = [
     "sync_sources",
 ]
 
+
+log = logging.getLogger("pressmon.store")
 
 STORY_LOCK_KEY = 0x70726573  # "pres": the advisory lock that serialises item-adding commits on PostgreSQL
 
@@ -76,13 +80,17 @@ def claim_sources(
     token = str(uuid.uuid4())
     free = sa.or_(col(SourceRow.lease_until).is_(None), col(SourceRow.lease_until) < now)
     not_paused = col(SourceRow.paused_at).is_(None)  # `pressmon sources pause`
-    pick = select(SourceRow.id).where(col(SourceRow.id).in_(list(source_ids)), free, not_paused)
+    # The rows are picked (and locked) first, so a claim can tell when it takes over a lease another
+    # instance let expire (it died or stalled: pressmon_lease_takeovers, and a log line).
+    pick = select(SourceRow.id, SourceRow.lease_owner, SourceRow.lease_until).where(
+        col(SourceRow.id).in_(list(source_ids)), free, not_paused
+    )
     if due_only:
         pick = pick.where(col(SourceRow.next_due) <= now)
     pick = pick.order_by(col(SourceRow.next_due)).limit(limit).with_for_update(skip_locked=True)
     stmt = (
         sa.update(SourceRow)
-        .where(col(SourceRow.id).in_(pick.scalar_subquery()))
+        .where(col(SourceRow.id).in_(sa.bindparam("picked", expanding=True)))
         .values(lease_owner=owner, lease_token=token, lease_until=now + lease)
         .returning(
             col(SourceRow.id),
@@ -97,8 +105,13 @@ def claim_sources(
         )
     )
     with write_session(engine) as s:
-        rows = list(s.execute(stmt).all())
+        picked = list(s.execute(pick).all())
+        rows = list(s.execute(stmt, {"picked": [p[0] for p in picked]}).all()) if picked else []
         ids = [r[0] for r in rows]
+        for sid, previous, until in picked:
+            if previous is not None and previous != owner:
+                LEASE_TAKEOVERS.inc()
+                log.info("claim: %s taken over from %s (lease expired %s)", sid, previous, until)
         counts: dict[str, int] = {}
         if ids:
             q = (
