@@ -58,6 +58,7 @@ class ClaimedSource:
     item_count: int
     failing_since: datetime | None = None
     health_alerted: bool = False
+    lease_until: datetime | None = None  # a poll that finds this passed (it was paused) does not fetch
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,15 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     the stories as they are when it is called (so it can be called again if they moved)."""
     policy = _policy(src, ctx.allow_private)
     now = ctx.now()
+    if claim.lease_until is not None and now >= claim.lease_until:
+        # Claimed, then paused (SIGSTOP, a stalled host, a long queue) past the lease: if another
+        # instance took the source meanwhile, fetching would poll it twice in one slot (and the commit
+        # would be refused anyway); if nobody did, the lease is ours again.
+        renewed = await asyncio.to_thread(
+            polls.heartbeat, ctx.engine, claim.source_id, claim.token, until=now + ctx.lease
+        )
+        if not renewed:
+            raise LeaseLost(f"source {src.id} (taken over while this instance was paused; not fetched)")
     try:
         with timed(FETCH_SECONDS):
             result = await fetch(

@@ -217,3 +217,43 @@ async def test_max_concurrent_fetches_bounds_fetches_across_passes(
         await asyncio.gather(*daemon._polls, return_exceptions=True)
         await app.aclose()
     assert 1 < peak[0] <= 3, peak[0]
+
+
+# -- a claim that outlived its lease before the fetch (the instance was paused) ---------------------
+
+
+@pytest.mark.parametrize("taken_over", [True, False], ids=["taken-over", "nobody-took-it"])
+async def test_a_claim_whose_lease_expired_before_the_fetch_fetches_only_if_still_ours(
+    server: FeedServer, db_url: str, taken_over: bool
+) -> None:
+    from datetime import UTC, datetime
+
+    from monitor.poll import poll_source
+    from monitor.store.polls import claim_sources
+
+    server.set("/dsca.xml", rss(POLAND))
+    config = Config(
+        sources=(Source(id="dsca", url=server.url("/dsca.xml"), every=timedelta(minutes=15)),),
+        topics=(FMS,),
+        routes=(Route(to=("console",)),),
+        receivers={"console": ConsoleReceiver()},
+    )
+    app = App.build(Settings(database_url=db_url, allow_private_networks=True), config, stream=io.StringIO())
+    try:
+        app.prepare_database(exclusive=False)
+        now = datetime.now(UTC)
+        [stale] = claim_sources(
+            app.engine, owner="paused", now=now - timedelta(minutes=10), lease=timedelta(seconds=5),
+            source_ids=["dsca"], limit=1, due_only=False,
+        )  # fmt: skip
+        if taken_over:
+            assert claim_sources(
+                app.engine, owner="other", now=now, lease=timedelta(minutes=1), source_ids=["dsca"], limit=1
+            )
+        report = await poll_source(app.poll_ctx, stale)
+    finally:
+        await app.aclose()
+    if taken_over:
+        assert report.status == "lease-lost" and server.hits("/dsca.xml") == 0
+    else:
+        assert report.status == "ok" and server.hits("/dsca.xml") == 1

@@ -133,6 +133,7 @@ def claim_sources(
             item_count=counts.get(r[0], 0),
             failing_since=r[7],
             health_alerted=bool(r[8]),
+            lease_until=now + lease,
         )
         for r in sorted(rows, key=lambda r: r[0])
     ]
