@@ -38,12 +38,14 @@ from monitor.pipeline import ClaimedSource
 from monitor.poll import PollContext, SourceReport, poll_source
 from monitor.render import Renderer
 from monitor.settings import Settings, db_timeouts, secret
-from monitor.store import polls
+from monitor.store import maintenance, polls
 from monitor.store.engine import DaemonLock, make_engine, schema_lock, sqlite_path
 from monitor.store.migrate import upgrade
 from monitor.store.outbox import due_receivers, release_delivery_leases
 
 __all__ = ["App", "PassReport"]
+
+MAINTENANCE_LEASE = timedelta(hours=1)  # a retention run that dies is retried by another after this
 
 
 def utcnow() -> datetime:
@@ -357,6 +359,33 @@ class App:
         """Poll the given (default: all enabled) sources now, due or not; then return."""
         ids = list(source_ids) if source_ids else self.enabled_source_ids()
         return await self.claim_and_poll(ids, due_only=False, limit=len(ids))
+
+    async def run_maintenance(self) -> dict[str, int] | None:
+        """Run the retention job if it is due and this instance claims it (one instance a day, across
+        all of them); the pruned counts, or None if there was nothing to do here."""
+        now = self.now()
+        token = await asyncio.to_thread(
+            maintenance.claim_job,
+            self.engine,
+            "retention",
+            owner=self.owner,
+            now=now,
+            lease=MAINTENANCE_LEASE,
+        )
+        if token is None:
+            return None
+        retention = self.config.retention
+        result = await asyncio.to_thread(maintenance.prune, self.engine, retention, now=now)
+        await asyncio.to_thread(
+            maintenance.finish_job,
+            self.engine,
+            "retention",
+            token,
+            now=self.now(),
+            next_due=now + retention.every,
+            result=dict(result),
+        )
+        return result
 
     async def run_digests(self) -> DigestReport:
         """Queue each digest's latest complete period (once) and send what is due."""

@@ -36,6 +36,7 @@ class LoopState:
     failures: int = 0
     retry_at: float = 0.0
     first_error: str | None = None
+    failed_at: float = 0.0
 
     def tick(self, now: float) -> bool:
         """Record a tick; True if the loop may do its work now (not waiting out a failure streak)."""
@@ -45,6 +46,7 @@ class LoopState:
     def failed(self, now: float, error: str) -> str | None:
         """Count a failure and schedule the next try; the line to log if this starts a streak."""
         self.failures += 1
+        self.failed_at = now
         self.retry_at = now + min(self.cap_s, self.base_s * 2 ** (self.failures - 1))
         if self.failures == 1:
             self.first_error = error
@@ -54,8 +56,11 @@ class LoopState:
             )
         return None
 
-    def succeeded(self, now: float) -> str | None:
-        """End a streak; the line to log if one ended."""
+    def succeeded(self, now: float, *, started: float | None = None) -> str | None:
+        """End a streak; the line to log if one ended. Work ``started`` before the streak's latest
+        failure (a pass that began before the outage and finished during it) ends nothing."""
+        if started is not None and self.failures and started < self.failed_at:
+            return None
         self.last_ok = now
         self.retry_at = 0.0
         if self.failures == 0:

@@ -47,11 +47,13 @@ class Daemon:
         self._lane_gate = asyncio.Semaphore(app.settings.max_parallel_receivers)
         cap = app.settings.db_backoff_max_seconds
         # Each loop's last tick (``/healthz``) and its database-outage backoff (RELIABILITY 31).
-        self.loops = {name: LoopState(name, cap_s=cap) for name in ("polls", "deliveries", "digests")}
+        self.loops = {
+            name: LoopState(name, cap_s=cap) for name in ("polls", "deliveries", "digests", "maintenance")
+        }
 
     def interval(self, loop: str) -> float:
         """Seconds between ticks of a loop (``/healthz`` allows a few missed ones)."""
-        return DIGEST_TICK_S if loop == "digests" else self.app.settings.tick_seconds
+        return DIGEST_TICK_S if loop in ("digests", "maintenance") else self.app.settings.tick_seconds
 
     def _loop_failed(self, name: str, e: BaseException) -> None:
         if not is_database_error(e):
@@ -61,8 +63,8 @@ class Daemon:
         if line:
             log.warning("%s", line)
 
-    def _loop_ok(self, name: str) -> None:
-        line = self.loops[name].succeeded(time.monotonic())
+    def _loop_ok(self, name: str, started: float | None = None) -> None:
+        line = self.loops[name].succeeded(time.monotonic(), started=started)
         if line:
             log.info("%s", line)
 
@@ -81,9 +83,10 @@ class Daemon:
             log.exception("daemon: claim tick failed")
             return
         self._polls.add(task)
-        task.add_done_callback(self._poll_done)
+        started = time.monotonic()
+        task.add_done_callback(lambda t: self._poll_done(t, started))
 
-    def _poll_done(self, task: asyncio.Task[object]) -> None:
+    def _poll_done(self, task: asyncio.Task[object], started: float | None = None) -> None:
         self._polls.discard(task)
         if task.cancelled():
             return
@@ -91,7 +94,7 @@ class Daemon:
         if exc is not None:
             self._loop_failed("polls", exc)
             return
-        self._loop_ok("polls")
+        self._loop_ok("polls", started)
         report = task.result()
         for r in getattr(report, "sources", []):
             if r.alerts or r.new or r.revised:
@@ -152,6 +155,19 @@ class Daemon:
         for label in report.sent:
             log.info("digest: %s sent", label)
 
+    async def tick_maintenance(self) -> None:
+        """Retention, once a day across all instances (whoever claims the job runs it)."""
+        if not self.loops["maintenance"].tick(time.monotonic()) or self.stopping.is_set():
+            return
+        try:
+            result = await self.app.run_maintenance()
+        except Exception as e:
+            self._loop_failed("maintenance", e)
+            return
+        self._loop_ok("maintenance")
+        if result is not None:
+            log.info("retention: pruned %s", ", ".join(f"{n} {what}" for what, n in result.items()))
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -168,6 +184,14 @@ class Daemon:
         )
         scheduler.add_job(
             self.tick_digests,
+            "interval",
+            seconds=DIGEST_TICK_S,
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.add_job(
+            self.tick_maintenance,
             "interval",
             seconds=DIGEST_TICK_S,
             next_run_time=now,

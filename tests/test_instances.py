@@ -257,3 +257,10 @@ async def test_a_claim_whose_lease_expired_before_the_fetch_fetches_only_if_stil
         assert report.status == "lease-lost" and server.hits("/dsca.xml") == 0
     else:
         assert report.status == "ok" and server.hits("/dsca.xml") == 1
+
+
+def test_work_started_before_an_outage_does_not_end_its_streak() -> None:
+    state = LoopState("polls")
+    assert state.failed(10.0, "down") is not None
+    assert state.succeeded(11.0, started=9.0) is None and state.failures == 1  # began before the outage
+    assert state.succeeded(12.0, started=10.5) is not None and state.failures == 0

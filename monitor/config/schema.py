@@ -36,6 +36,7 @@ __all__ = [
     "Duration",
     "EmailReceiver",
     "Receiver",
+    "Retention",
     "Route",
     "RouteMatch",
     "SlackReceiver",
@@ -434,6 +435,16 @@ class Digest(_Model):
         return _check_tz(v)
 
 
+class Retention(_Model):
+    """How long stored history is kept (the daily maintenance job prunes past these; see README).
+    Items themselves, withdrawal tombstones and current revisions are never pruned."""
+
+    poll_log: Duration = timedelta(days=30)  # one row per fetch: the bulk of a busy database
+    revision_bodies: Duration = timedelta(days=180)  # text of superseded revisions (title and hash stay)
+    deliveries: Duration = timedelta(days=90)  # sent/failed outbox rows: the dedupe horizon
+    every: Duration = timedelta(days=1)
+
+
 class Smtp(_Model):
     """The mail server for digests. Credentials only from the environment, and only ever sent over TLS."""
 
@@ -459,6 +470,7 @@ class Config(_Model):
     receivers: dict[str, Receiver] = Field(default_factory=_default_receivers)
     digests: dict[str, Digest] = Field(default_factory=dict)
     smtp: Smtp | None = None  # without it, digests are printed to the console
+    retention: Retention = Field(default_factory=Retention)
     # A directory of templates overriding the bundled alerts/ ones by file name (relative to feeds.yaml).
     templates: Path | None = None
     # Receivers told when a delivery fails permanently (a 4xx from Slack, a refused mailbox...).

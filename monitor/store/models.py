@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "DigestRunRow",
     "ItemRow",
+    "MaintenanceRow",
     "MentionRow",
     "NearMissRow",
     "OutboxRow",
@@ -250,6 +251,21 @@ class DigestRunRow(SQLModel, table=True):
     result: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # per-recipient outcome
     last_error: str | None = None
     sent_at: datetime | None = _utc(default=None, nullable=True)
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_token: str | None = Field(default=None, max_length=36)
+    lease_until: datetime | None = _utc(default=None, nullable=True)
+
+
+class MaintenanceRow(SQLModel, table=True):
+    """A periodic job shared by every instance (``retention``): whoever claims the due row (a lease, as
+    for sources) runs it, then sets the next due time; a dead runner's lease expires."""
+
+    __tablename__ = "maintenance"
+
+    name: str = Field(primary_key=True, max_length=32)
+    next_due: datetime = _utc()
+    last_run_at: datetime | None = _utc(default=None, nullable=True)
+    last_result: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_token: str | None = Field(default=None, max_length=36)
     lease_until: datetime | None = _utc(default=None, nullable=True)
