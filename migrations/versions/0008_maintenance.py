@@ -1,7 +1,7 @@
 """maintenance: periodic jobs claimed with a lease (retention)
 
-Revision ID: 0007_maintenance
-Revises: 0006_search_index
+Revision ID: 0008_maintenance
+Revises: 0007_silence_matchers_pause
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0007_maintenance'
-down_revision: str | None = '0006_search_index'
+revision: str = '0008_maintenance'
+down_revision: str | None = '0007_silence_matchers_pause'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
