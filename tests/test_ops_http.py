@@ -213,3 +213,21 @@ def test_listen_address_parses(listen: str, expected: tuple[str, int]) -> None:
 def test_a_bad_listen_address_says_what_to_write() -> None:
     with pytest.raises(ValueError, match=r"is not host:port \(e.g. 127.0.0.1:9108\)"):
         parse_listen("localhost")
+
+
+async def test_pressmon_health_asks_the_running_daemons_healthz(
+    server: FeedServer, running: Callable[..., object], sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app as cli_app
+
+    server.set("/dsca.xml", rss(POLAND))
+    r: Running = await running(sqlite_url)  # type: ignore[misc]
+    env = {"PRESSMON_DATABASE_URL": sqlite_url, "PRESSMON_HTTP_LISTEN": f"0.0.0.0:{r.port}"}
+    healthy = await asyncio.to_thread(CliRunner().invoke, cli_app, ["health"], env=env)
+    assert healthy.exit_code == 0 and "ok" in healthy.output, healthy.output
+    monkeypatch.setattr(r.daemon, "interval", lambda loop: -100.0)  # every loop now counts as stalled
+    assert (await r.get("/healthz")).status_code == 503
+    sick = await asyncio.to_thread(CliRunner().invoke, cli_app, ["health"], env=env)
+    assert sick.exit_code == 1 and "loops not ticking: polls" in sick.output, sick.output

@@ -154,13 +154,41 @@ def demo(
 
 
 def health() -> None:
-    """Exit 0 when the database is reachable and its schema is current (for container health checks).
+    """Exit 0 when the database is reachable and its schema is current (for container health checks),
+    and, when PRESSMON_HTTP_LISTEN is set, the running daemon's loops are ticking (its /healthz).
 
     Creates nothing: a missing SQLite file is unhealthy (exit 4). Example: pressmon health
     """
+    from monitor.cli.common import settings as get_settings
+
     with database():
         pass
+    listen = get_settings().http_listen
+    if listen:
+        _daemon_healthz(listen)
     output.print("ok")
+
+
+def _daemon_healthz(listen: str) -> None:
+    """The daemon's own answer to "are the loops ticking" (one mechanism: ``monitor.ops_http``)."""
+    import httpx
+
+    from monitor.ops_http import parse_listen
+
+    try:
+        host, port = parse_listen(listen)
+    except ValueError as e:
+        raise Failure("health", str(e), "set PRESSMON_HTTP_LISTEN=host:port", code=ExitCode.CONFIG) from None
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    url = f"http://{host}:{port}/healthz"
+    try:
+        answer = httpx.get(url, timeout=5)
+    except httpx.HTTPError as e:
+        raise Failure("health", f"the daemon does not answer at {url} ({e})", "is `pressmon run` up?",
+                      code=ExitCode.FAILED) from None  # fmt: skip
+    if answer.status_code != 200:
+        raise Failure("health", f"{url}: {answer.text.strip()}", "see the daemon's log", code=ExitCode.FAILED)
 
 
 def register(root: typer.Typer) -> None:
