@@ -23,6 +23,7 @@ from monitor.config.schema import Config, Source
 from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories, StoryLockBusy
 from monitor.fault import fault_kind, fault_message, one_line
 from monitor.fetch import FetchPolicy, fetch
+from monitor.logjson import log_context
 from monitor.match.topics import TopicMatcher
 from monitor.metrics import FETCH_SECONDS, MENTIONS, STAGE_SECONDS, timed
 from monitor.model import FetchOutcome
@@ -255,10 +256,11 @@ async def poll_source(ctx: PollContext, claim: ClaimedSource) -> SourceReport:
     domain, so any exception in its fetch, decode, parse, identity, match or commit becomes a recorded
     error on this source (``monitor.fault``) and the rest of the pass goes on."""
     started = ctx.now()
-    try:
-        return await _poll(ctx, claim, started)
-    except Exception as e:
-        return await record_fault(ctx, claim, e, started=started)
+    with log_context(source_id=claim.source_id):
+        try:
+            return await _poll(ctx, claim, started)
+        except Exception as e:
+            return await record_fault(ctx, claim, e, started=started)
 
 
 async def record_fault(

@@ -231,3 +231,23 @@ async def test_pressmon_health_asks_the_running_daemons_healthz(
     assert (await r.get("/healthz")).status_code == 503
     sick = await asyncio.to_thread(CliRunner().invoke, cli_app, ["health"], env=env)
     assert sick.exit_code == 1 and "loops not ticking: polls" in sick.output, sick.output
+
+
+def test_lines_logged_inside_a_log_context_carry_its_keys() -> None:
+    from monitor.logjson import log_context
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("pressmon.test-json-context")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with log_context(source_id="dsca", receiver=None), log_context(receiver="slack", attempt=3):
+            logger.error("deliver: failed")
+        logger.error("outside")
+    finally:
+        logger.removeHandler(handler)
+    inside, outside = (json.loads(line) for line in out.getvalue().splitlines())
+    assert (inside["source_id"], inside["receiver"], inside["attempt"]) == ("dsca", "slack", 3)
+    assert not {"source_id", "receiver", "attempt"} & set(outside)

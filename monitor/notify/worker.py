@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from monitor import failpoints
 from monitor.errors import DeliveryError
+from monitor.logjson import log_context
 from monitor.notify import Notifier, Reconciler
 from monitor.silence import Silence, covering
 from monitor.store.outbox import (
@@ -355,7 +356,17 @@ async def deliver_receiver(
                 return report
             if d.id in handled:
                 continue
-            outcome = await _deliver_one(engine, notifier, d, now, operators, silences, handled, deadline_s)
+            topics = d.payload.get("topics") or [{}]
+            with log_context(
+                receiver=d.receiver,
+                attempt=d.attempts,
+                source_id=d.payload.get("source_id"),
+                item_key=d.payload.get("item_key"),
+                topic=topics[0].get("id") if isinstance(topics[0], dict) else None,
+            ):
+                outcome = await _deliver_one(
+                    engine, notifier, d, now, operators, silences, handled, deadline_s
+                )
             report.count(outcome.kind)
             if on_outcome is not None:
                 on_outcome(receiver, outcome)
