@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "feeds.yaml"
 CORPUS = REPO.parent / "shared" / "corpus"
 
-TOP_LEVEL = "sources, concepts, topics, routes, receivers, digests, smtp, templates, operator"
+TOP_LEVEL = "sources, concepts, topics, routes, receivers, digests, smtp, templates, operator, retention"
 
 
 def problems_of(text: str, *, filename: str = "feeds.yaml") -> list[str]:

@@ -470,11 +470,11 @@ class Config(_Model):
     receivers: dict[str, Receiver] = Field(default_factory=_default_receivers)
     digests: dict[str, Digest] = Field(default_factory=dict)
     smtp: Smtp | None = None  # without it, digests are printed to the console
-    retention: Retention = Field(default_factory=Retention)
     # A directory of templates overriding the bundled alerts/ ones by file name (relative to feeds.yaml).
     templates: Path | None = None
     # Receivers told when a delivery fails permanently (a 4xx from Slack, a refused mailbox...).
     operator: tuple[str, ...] = ()
+    retention: Retention = Field(default_factory=Retention)  # how long history is kept
 
     def source(self, source_id: str) -> Source:
         for s in self.sources:
