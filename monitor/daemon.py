@@ -47,6 +47,7 @@ class Daemon:
         self._lane_gate = asyncio.Semaphore(app.settings.max_parallel_receivers)
         cap = app.settings.db_backoff_max_seconds
         # Each loop's last tick (``/healthz``) and its database-outage backoff (RELIABILITY 31).
+        self._maintaining: asyncio.Task[None] | None = None
         self.loops = {
             name: LoopState(name, cap_s=cap) for name in ("polls", "deliveries", "digests", "maintenance")
         }
@@ -156,9 +157,14 @@ class Daemon:
             log.info("digest: %s sent", label)
 
     async def tick_maintenance(self) -> None:
-        """Retention, once a day across all instances (whoever claims the job runs it)."""
+        """Retention, once a day across all instances (whoever claims the job runs it). A task of its
+        own, drained on SIGTERM like polls and sends (the scheduler's jobs are not)."""
         if not self.loops["maintenance"].tick(time.monotonic()) or self.stopping.is_set():
             return
+        if self._maintaining is None or self._maintaining.done():
+            self._maintaining = asyncio.create_task(self._maintain())
+
+    async def _maintain(self) -> None:
         try:
             result = await self.app.run_maintenance()
         except Exception as e:
@@ -247,7 +253,8 @@ class Daemon:
 
     async def _drain(self) -> None:
         pending: set[asyncio.Task[object]] = set(self._polls)
-        pending.update(t for t in (self._scanning, *self._lanes.values()) if t is not None and not t.done())
+        tasks = (self._scanning, self._maintaining, *self._lanes.values())
+        pending.update(t for t in tasks if t is not None and not t.done())
         if not pending:
             return
         _, not_done = await asyncio.wait(pending, timeout=self.app.settings.drain_seconds)
