@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
@@ -115,6 +116,12 @@ async def test_metrics_move_during_polls_and_health_answers(
 ) -> None:
     server.set("/dsca.xml", rss(POLAND))
     r: Running = await running(db_url)  # type: ignore[misc]
+
+    async def baseline_done() -> bool:
+        with r.app.engine.connect() as conn:
+            return bool(conn.execute(sa.text("SELECT baseline_done FROM source")).scalar())
+
+    await _until(baseline_done, 60, "the baseline poll")  # the statement must come after it to alert
     before = (await r.get("/metrics")).text
     server.set("/dsca.xml", rss(POLAND, JAPAN))
 
