@@ -1,7 +1,7 @@
 """maintenance: periodic jobs claimed with a lease (retention)
 
-Revision ID: 0008_maintenance
-Revises: 0007_silence_matchers_pause
+Revision ID: 0009_maintenance
+Revises: 0008_near_miss
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0008_maintenance'
-down_revision: str | None = '0007_silence_matchers_pause'
+revision: str = '0009_maintenance'
+down_revision: str | None = '0008_near_miss'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
