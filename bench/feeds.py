@@ -52,6 +52,7 @@ __all__ = [
     "make_feed",
     "parse_args",
     "poll_log_counts",
+    "poll_log_errors",
     "pressmon_argv",
     "pressmon_env",
     "print_table",
@@ -373,6 +374,22 @@ def poll_log_counts(db: Path) -> dict[str, int]:
     finally:
         conn.close()
     return {str(s): int(c) for s, c in rows}
+
+
+def poll_log_errors(db: Path, limit: int = 3) -> list[str]:
+    """The most frequent distinct errors in poll_log, as "N x error" (a bench table notes them)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute(
+            "SELECT error, count(*) FROM poll_log WHERE status = 'error' "
+            "GROUP BY error ORDER BY 2 DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()
+    return [f"{n} x {str(e)[:160]}" for e, n in rows]
 
 
 # --- the table -------------------------------------------------------------------------------------

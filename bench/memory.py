@@ -30,6 +30,7 @@ from bench.feeds import (
     median,
     parse_args,
     poll_log_counts,
+    poll_log_errors,
     pressmon_argv,
     pressmon_env,
     print_table,
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(1)
             daemon_peak = daemon.memory_mib()[1]
         run_status = poll_log_counts(db)
+        errors = poll_log_errors(db)
 
     q = run_s / 4
     second = median([rss for t, rss in samples if q <= t < 2 * q])
@@ -127,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             f"daemon RSS median {second:.0f} MiB (2nd quarter) -> {last:.0f} MiB (last quarter), "
             f"{len(samples)} samples; poll_log after the run: {run_status}",
             f"poll_log after the first poll: {first_status}",
+            *(f"pressmon poll error: {e}" for e in errors),
         ],
     )
     return 0

@@ -30,6 +30,7 @@ from bench.feeds import (
     Row,
     parse_args,
     poll_log_counts,
+    poll_log_errors,
     pressmon_argv,
     pressmon_env,
     print_table,
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         r_same, _, r_rc2 = r2e_run("sent.json")
         p_same, _, p_rc2 = run_measured(pressmon_argv("poll", "--once", "-c", str(cfg)), env, work / "p2")
         same_status = {k: v - first_status.get(k, 0) for k, v in poll_log_counts(db).items()}
+        errors = poll_log_errors(db)
 
     rows = [
         Row("first run", n / p_first, n / r_first, "feeds/s", ">= 20x", p_first * 20 <= r_first,
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({mails} mails), --no-send {r_nosend:.1f}, unchanged {r_same:.1f}",
             f"exit codes: pressmon {p_rc}, {p_rc2}; rss2email {r_rc}, {r_rc2}; pressmon poll_log: first "
             f"{first_status}, unchanged {same_status}",
+            *(f"pressmon poll error: {e}" for e in errors),
         ],
     )
     return 0
