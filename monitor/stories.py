@@ -78,6 +78,7 @@ __all__ = [
     "fingerprint",
     "is_short",
     "similarity",
+    "sketch_values",
     "title_similarity",
 ]
 
@@ -160,6 +161,11 @@ def _decode(fp: bytes) -> _Sketch:
 def is_short(fp: bytes) -> bool:
     """Whether ``fp`` was taken from a text too short to compare (title + text, fewer than 8 shingles)."""
     return _decode(fp).short
+
+
+def sketch_values(fp: bytes) -> tuple[int, ...]:
+    """The sketch's hashes, ascending (the smallest are the story index's text keys)."""
+    return _decode(fp).values
 
 
 def similarity(a: bytes, b: bytes) -> float:

@@ -37,7 +37,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from monitor.store.engine import make_engine
-from monitor.store.polls import STORY_LOCK_KEY
+from monitor.store.polls import STORY_LOCK_KEY, story_lock_ids
+from monitor.stories import fingerprint
 from tests.support.daemon import Daemon
 from tests.support.fakeslack import TOKEN, FakeSlack
 from tests.support.httpserver import FeedRequestHandler, FeedServer
@@ -212,14 +213,25 @@ def test_three_instances_under_chaos(server: FeedServer, pg_url: str, tmp_path: 
     stop_publishing = threading.Event()
     baseline_items = sum(len(v) for v in world.items.values())
 
-    def publish() -> None:
-        n = 1
-        while not stop_publishing.wait(0.6):
+    upcoming: list[tuple[str, tuple[str, str, str]]] = []  # statements decided ahead (the lock phase)
+    counter = [1]
+
+    def next_statements(k: int) -> list[tuple[str, tuple[str, str, str]]]:
+        """The next ``k`` statements the publisher will publish (generated now; call under the lock)."""
+        while len(upcoming) < k:
+            n = counter[0]
             source = SOURCES[n % len(SOURCES)]
+            upcoming.append((source, _statement(rng, source, n)))
+            counter[0] += 1
+        return upcoming[:k]
+
+    def publish() -> None:
+        while not stop_publishing.wait(0.6):
             with world.lock:
-                world.items[source].append(_statement(rng, source, n))
+                source, statement = next_statements(1)[0]
+                upcoming.pop(0)
+                world.items[source].append(statement)
                 world.published += 1
-            n += 1
 
     publisher = threading.Thread(target=publish, daemon=True)
     live: dict[str, Daemon] = {}
@@ -300,14 +312,21 @@ def test_three_instances_under_chaos(server: FeedServer, pg_url: str, tmp_path: 
                 )
                 rejected_late += paused.stderr.count("lease lost") - before
 
-            # 4. The story lock held by another connection (an instance stalled inside a commit).
+            # 4. The story locks of the next statements held by another connection (an instance stalled
+            # inside a commit of the same stories), and the global one.
             time.sleep(2)
+            with world.lock:
+                coming = next_statements(12)
+            keys = {STORY_LOCK_KEY}
+            for _, (_, title, text) in coming:
+                keys.update(story_lock_ids([fingerprint(title, text)]))
             with db.engine.connect() as conn:
-                conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": STORY_LOCK_KEY})
+                for k in sorted(keys):
+                    conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": k})
                 hold_start = time.monotonic()
                 time.sleep(8)
                 hold_end = time.monotonic()
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": STORY_LOCK_KEY})
+                conn.execute(sa.text("SELECT pg_advisory_unlock_all()"))
                 conn.commit()
             with world.lock:
                 held_alerts.append(sum(1 for _, t in world.hooks if hold_start <= t <= hold_end))

@@ -92,12 +92,41 @@ def test_postgres_connections_set_statement_lock_and_idle_timeouts(pg_url: str) 
     assert shown == ["7s", "2s", "9s"]
 
 
+STATEMENT = (
+    "The Government of Japan has requested to buy up to three hundred Standard Missile-6 Block I missiles "
+    "and related equipment; the estimated total cost is one billion dollars, the agency said on Tuesday."
+)
+
+
+def test_story_locks_are_per_story_key() -> None:
+    """Near-duplicates share a lock id (their smallest sketch values); unrelated statements do not; an
+    item without a sketch means the one global lock."""
+    from monitor.store.polls import story_lock_ids
+    from monitor.stories import fingerprint
+
+    a = story_lock_ids([fingerprint("Japan SM-6", STATEMENT)])
+    b = story_lock_ids(
+        [fingerprint("Japan buys SM-6", STATEMENT.replace("on Tuesday", "on Tuesday, it said"))]
+    )
+    other = story_lock_ids(
+        [fingerprint("Weather", "Rain is expected in Tokyo on Wednesday with strong winds later.")]
+    )
+    assert a == sorted(a) and len(a) == 16 and STORY_LOCK_KEY not in a
+    assert set(a) & set(b) and not set(a) & set(other)
+    assert story_lock_ids([fingerprint("x", STATEMENT), None]) == [STORY_LOCK_KEY]
+
+
 @pytest.mark.postgres
-async def test_a_held_story_lock_delays_a_commit_by_lock_timeout_not_forever(
-    server: FeedServer, pg_url: str, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("held", ["its-story-keys", "other-story-keys"])
+async def test_a_held_story_lock_delays_only_its_story_and_by_lock_timeout(
+    server: FeedServer, pg_url: str, caplog: pytest.LogCaptureFixture, held: str
 ) -> None:
-    """RELIABILITY 40: another connection sits on the story lock (an instance paused inside a commit);
-    the poll waits lock_timeout, retries once, then commits without it and the alert is queued."""
+    """RELIABILITY 40: another connection sits on story locks (an instance paused inside a commit). A
+    commit that needs one of them waits lock_timeout, retries once, then commits without it; a commit
+    of another story does not wait at all. The alert is queued either way."""
+    from monitor.store.polls import story_lock_ids
+    from monitor.stories import fingerprint
+
     config = Config(
         sources=(Source(id="dsca", url=server.url("/dsca.xml"), every=timedelta(minutes=15)),),
         topics=(FMS,),
@@ -107,19 +136,26 @@ async def test_a_held_story_lock_delays_a_commit_by_lock_timeout_not_forever(
     settings = Settings(database_url=pg_url, allow_private_networks=True, db_lock_timeout_seconds=0.3)
     app = App.build(settings, config, stream=io.StringIO())
     holder = make_engine(pg_url)
+    title, text = JAPAN[1], JAPAN[2]
+    if held == "other-story-keys":
+        text = "Rain is expected in Tokyo on Wednesday with strong winds later in the day, forecasters said."
     try:
         app.prepare_database(exclusive=False)
         server.set("/dsca.xml", rss(POLAND))
         await app.poll_pass()  # baseline
         server.set("/dsca.xml", rss(POLAND, JAPAN))
         with holder.connect() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": STORY_LOCK_KEY})
+            for k in story_lock_ids([fingerprint(title, text)]):
+                conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": k})
             with caplog.at_level(logging.WARNING, logger="pressmon.poll"):
                 report = await asyncio.wait_for(app.poll_pass(), timeout=60)
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": STORY_LOCK_KEY})
+            conn.execute(sa.text("SELECT pg_advisory_unlock_all()"))
         assert [(r.status, r.new, r.alerts) for r in report.sources] == [("ok", 1, 1)]
         busy = [r.getMessage() for r in caplog.records if "story lock busy" in r.getMessage()]
-        assert len(busy) == 2 and busy[-1].endswith("without the story lock"), busy
+        if held == "its-story-keys":
+            assert len(busy) == 2 and busy[-1].endswith("without the story lock"), busy
+        else:
+            assert busy == []
     finally:
         holder.dispose()
         await app.aclose()

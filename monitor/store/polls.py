@@ -9,6 +9,7 @@ whole transaction is rolled back: nothing is written.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,7 @@ __all__ = [
     "recent_stories",
     "release_lease",
     "release_leases",
+    "story_lock_ids",
     "sync_sources",
 ]
 
@@ -46,6 +48,31 @@ __all__ = [
 log = logging.getLogger("pressmon.store")
 
 STORY_LOCK_KEY = 0x70726573  # "pres": the advisory lock that serialises item-adding commits on PostgreSQL
+
+
+STORY_LOCK_TEXT_KEYS = 16  # per new item: its smallest sketch values, the story index's text keys
+MAX_STORY_LOCKS = 512  # a commit adding more keys than this takes the one global lock instead
+
+
+def story_lock_ids(fingerprints: Sequence[bytes | None]) -> list[int]:
+    """The advisory lock ids a commit adding items with these sketches takes: one per text key (the
+    smallest sketch values, on which story candidates are looked up: two items that could join one story
+    share one), as signed 64-bit hashes, ascending so two commits never wait on each other in a cycle.
+    An item without a sketch, or more keys than MAX_STORY_LOCKS, means the one global lock."""
+    from monitor.stories import sketch_values
+
+    keys: set[int] = set()
+    for fp in fingerprints:
+        if fp is None:
+            return [STORY_LOCK_KEY]
+        keys.update(sketch_values(fp)[:STORY_LOCK_TEXT_KEYS])
+    if len(keys) > MAX_STORY_LOCKS:
+        return [STORY_LOCK_KEY]
+    digest = hashlib.blake2b
+    return sorted(
+        int.from_bytes(digest(b"pressmon-story:%d" % k, digest_size=8).digest(), "big", signed=True)
+        for k in keys
+    )
 
 
 def sync_sources(engine: sa.Engine, sources: Sequence[Source], *, now: datetime) -> None:
@@ -480,11 +507,13 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
             raise LeaseLost(f"source {write.source_id}")
         if write.stories_snapshot is not None and any(w.item_id is None for w in write.items):
             if s.get_bind().dialect.name == "postgresql":
-                # Commits that add items take turns (SQLite's BEGIN IMMEDIATE already serialises), so
-                # the later one sees the earlier one's items and joins their story.
-                # The wait is bounded by lock_timeout: a stalled holder costs a retry, never a hang.
+                # Commits adding items that could join one story take turns (SQLite's BEGIN IMMEDIATE
+                # already serialises), so the later one sees the earlier one's items and joins their
+                # story. Only those: the locks are per story key (story_lock_ids). The wait is bounded by
+                # lock_timeout: a stalled holder costs a retry, never a hang (RELIABILITY 40).
+                ids = story_lock_ids([w.fingerprint for w in write.items if w.item_id is None])
                 try:
-                    s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
+                    s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), [{"key": k} for k in ids])
                 except sa.exc.OperationalError as e:
                     if is_lock_timeout(e):
                         raise StoryLockBusy(write.source_id) from e
