@@ -104,7 +104,7 @@ def _replay_slice(url: str, since: datetime, until: datetime) -> tuple[int, int,
 def bench_replay(url: str, n: int, jobs: int) -> list[tuple[str, str]]:
     from monitor.match.matcher import Doc, Matcher, TopicQuery
     from monitor.match.reference import ReferenceMatcher
-    from monitor.match.topics import topic_query
+    from monitor.match.topics import concept_defs, topic_query
 
     start, until = END - SPAN - timedelta(days=1), _cut(url, n)
     e = make_engine(url)
@@ -120,7 +120,8 @@ def bench_replay(url: str, n: int, jobs: int) -> list[tuple[str, str]]:
     plain = len(rows) / (time.perf_counter() - t0)
     e.dispose()
     config = bench_config()
-    topics = [TopicQuery(t.id, t.title or t.id, topic_query(t)) for t in config.topics]
+    defs = concept_defs(config.concepts)
+    topics = [TopicQuery(t.id, t.title or t.id, topic_query(t, defs)) for t in config.topics]
     docs = [Doc(title=r[1], text=r[2], source=r[3], lang=r[4]) for r in rows[:5000]]
     m = Matcher(topics)
     t0 = time.perf_counter()
