@@ -1,457 +1,478 @@
-"""Story-clustering benchmark: recall and precision of near-duplicate joins, against baselines, same run.
+"""Story benchmark: one alert per story, measured on labelled sets, and the story index's cost at scale.
 
-Run ``.venv/bin/python bench/stories.py [--bases N] [--seed S] [--days D]``. It generates press-style
-entries (:func:`make_corpus`): ~80-150-word base texts from a press vocabulary with stock phrases and
-per-source boilerplate, and planted near-duplicates of them from other sources (10-20% word edits:
-substitutions, insertions, deletions; half with two sentences swapped; half with the new source's
-boilerplate appended; most with a rewritten headline), a few same-source re-posts (0-2 words
-corrected), and traps: template siblings (a different story from the same source's template, ~45% of
-words changed, like two DSCA notices) and generic headlines shared by unrelated items ("Press
-Statement").
+    .venv/bin/python bench/stories.py                 # quality (tuning and blind sets) + scaling table
+    .venv/bin/python bench/stories.py --quality       # the per-class tables only
+    .venv/bin/python bench/stories.py --scaling 10000,100000,300000,1000000
+    .venv/bin/python bench/stories.py --list tests/corpus/stories/tuning.yaml   # per-item decisions
 
-Every entry is fed in first-seen order to each method's ``assign`` over the earlier entries within
-72 h, exactly as ``monitor.stories.assign_story`` is used. A join is correct when it joins the story
-the entry was planted in; recall = correct joins / planted duplicates, precision = correct joins /
-all joins. Methods:
+**Quality.** Each labelled set (``tests/corpus/stories/tuning.yaml``, written for tuning, and
+``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
+scores and never tunes) is fed in publication order through the daemon's own path: every item is one
+poll of its source (claim, ``pipeline.prepare_new``, ``store.polls.story_lookup``,
+``pipeline.decide_success``, ``store.polls.commit_poll``) on a fresh SQLite database, with the default
+topics of ``feeds.yaml``; sources whose name says they are a government's (whitehouse, dsca, ustr,
+mofa, kantei, ...) are primary. Then the same items go through ``story_index.MemoryIndex`` (the path
+replay uses) and the two must agree. Printed per class, side by side for both sets: pair recall (of the
+true same-story pairs with an item of that class, the share clustered together) and pair precision (of
+the clustered pairs with an item of that class, the share that are true), the templated negatives and
+different-event follow-ups joined to what they are confused with, and clusters against true stories.
+``--list`` prints each item's decision, and refuses the blind set.
 
-  baseline   exact normalised-title equality (the earliest story with the same title)
-  simhash    64-bit SimHash of the same 3-shingles, same rules (same source <= 3 bits)
-  pressmon   ``monitor.stories``: bottom-128 MinHash sketch, estimated Jaccard, same rules
-
-It prints the table, a threshold sweep for the two fingerprints, and ratios against the baseline.
-Timings are CPU time per entry (fingerprint, and assignment against the window's candidates); the
-machine is shared, so read the ratios. Nothing asserts a timing; the exit status is always 0.
-``tests/test_stories.py`` uses :func:`make_corpus`, :func:`evaluate` and :func:`pressmon_method` for its
-quality bounds.
+**Scaling.** A deterministic history (seed 14) of N stored items at 2,000 a day (so the 72 h window holds
+~6,000 of them, whatever N), each with a fingerprint, a signature and its story-index rows, is grown to
+each size; at each, 60 new items (the tuning set's texts) are looked up and decided, timed per item. The
+baseline, in the same run, is the previous method: read the window's items (up to 5,000) and compare each
+new item with all of them. Nothing asserts a timing; the exit status is 0 unless the two index paths
+disagree.
 """
 
 from __future__ import annotations
 
 import argparse
-import bisect
-import hashlib
+import os
 import platform
 import random
+import re
+import sqlite3
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import combinations
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import yaml
 
-from monitor import stories
-from monitor.stories import StoryCandidate, assign_story, fingerprint, title_similarity
-from monitor.text import normalise_for_hash
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-__all__ = [
-    "Corpus",
-    "Entry",
-    "Method",
-    "Score",
-    "evaluate",
-    "main",
-    "make_corpus",
-    "methods",
-    "pressmon_method",
-    "simhash64",
-    "simhash_method",
-]
+from monitor.config.loader import load_config  # noqa: E402
+from monitor.config.schema import Config, Route, Source  # noqa: E402
+from monitor.identity import assign_identity  # noqa: E402
+from monitor.match.topics import TopicMatcher  # noqa: E402
+from monitor.model import Entry, FetchOutcome, FetchResult  # noqa: E402
+from monitor.pipeline import ClaimedSource, decide_success, prepare_new  # noqa: E402
+from monitor.poll import STORY_WINDOW  # noqa: E402
+from monitor.store import polls  # noqa: E402
+from monitor.store.engine import make_engine, read_session  # noqa: E402
+from monitor.store.migrate import upgrade  # noqa: E402
+from monitor.store.models import ItemRow  # noqa: E402
+from monitor.stories import SKETCH_SIZE, StoryCandidate, decide_story  # noqa: E402
+from monitor.story_index import MemoryIndex, item_keys  # noqa: E402
+from monitor.story_signature import Signature  # noqa: E402
 
-WINDOW = timedelta(hours=72)
-EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
-
-_FUNCTION_TEXT = (
-    "the a an of to and in for on with by at from as that this is was will be has have are its their "
-    "our it which who not also more than"
+TUNING = ROOT / "tests/corpus/stories/tuning.yaml"
+BLIND = ROOT / "tests/corpus/blind/stories.yaml"
+CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
+NEGATIVES = ("templated-negative", "same-topic-different-event")
+GOVERNMENT = re.compile(
+    r"whitehouse|white-house|dsca|ustr|state-dep|state\b|commerce|federal-register|treasury|pentagon|"
+    r"defense-gov|war-gov|mofa|kantei|meti|mod-|mod$|cao|mof-|mof$|japan-gov|us-gov|jp-gov|gov",
 )
-_PRESS_TEXT = """
-department secretary minister ministry government administration office president statement press
-release today announced said week month year meeting talks discussion officials representatives
-bilateral multilateral cooperation partnership framework dialogue economic security policy support
-development growth program initiative strategy region regional international global national public
-private sector industry workers jobs communities families future opportunity priority commitment
-infrastructure energy climate health education innovation technology research science markets trade
-investment agreement review report budget congress committee hearing legislation law rule notice
-federal register comment period application approval decision process agency council board staff
-tariff tariffs duties imports exports goods autos parts steel aluminum semiconductors chips shipbuilding
-minerals pharmaceuticals gas liquefied natural purchases contracts utilities supply chain resilience
-defense military sale sales missiles aircraft equipment services logistics training certification
-notification transmittal purchaser estimated cost value ally alliance stability deterrence readiness
-allies partners summit leaders visit call readout joint fact sheet implementation schedule effective
-reciprocal rate percent billion million trillion dollars yen fiscal quarter spending capital
-committee chaired selected projects profits recovered pledge doubles nearly expand maintain ceiling
-inclusive existing favored nation reaffirm announce era progress spring review
-important critical significant new additional further key strong shared mutual common long term
-"""
-FUNCTION = _FUNCTION_TEXT.split()
-PRESS = _PRESS_TEXT.split()
-ENTITIES = [
-    "Japan", "the United States", "Tokyo", "Washington", "the Secretary of Commerce", "the Trade "
-    "Representative", "Prime Minister", "the White House", "Toyota", "Honda", "Alaska", "the Gulf Coast",
-    "Congress", "the Pentagon", "Korea", "the Philippines", "Australia", "the European Union", "China",
-]  # fmt: skip
-STOCK = [
-    "according to the statement", "officials said on Tuesday", "the two governments agreed that",
-    "in a joint statement", "the Department said", "under the agreement", "the United States and Japan",
-    "the Government of Japan has requested to buy", "the estimated total cost is",
-    "effective for goods entered on or after", "the proposed sale will support the foreign policy goals",
-    "the President said in a statement", "people familiar with the matter said",
-]  # fmt: skip
-SOURCES = [
-    "whitehouse", "state", "ustr", "commerce", "dsca", "federal-register", "nikkei", "kyodo", "reuters",
-    "mofa",
-]  # fmt: skip
-BOILERPLATE = {
-    "whitehouse": "The White House. 1600 Pennsylvania Ave NW, Washington, DC 20500. Stay connected with "
-    "the latest news and statements from the President and the administration.",
-    "state": "For further information, please contact the Office of the Spokesperson. This is a press "
-    "statement of the Department of State; media inquiries should be directed to the press desk.",
-    "ustr": "The Office of the United States Trade Representative is responsible for developing and "
-    "coordinating U.S. international trade, commodity, and direct investment policy.",
-    "commerce": "The Department of Commerce promotes job creation and economic growth by ensuring fair "
-    "and reciprocal trade. Media contact: Office of Public Affairs.",
-    "dsca": "This notice of a potential sale is required by law and does not mean the sale has been "
-    "concluded. All questions regarding this proposed Foreign Military Sale should be directed to the "
-    "State Department.",
-    "federal-register": "For further information contact the office listed above. Authority: this "
-    "notice is published under the relevant statute. Filed in the Federal Register; billing code.",
-    "nikkei": "Copyright Nikkei Inc. All rights reserved. Subscribe to read more analysis of Asia's "
-    "economy, business and politics.",
-    "kyodo": "Copyright Kyodo News. All rights reserved. This material may not be published, "
-    "broadcast, rewritten or redistributed without permission.",
-    "reuters": "Reporting by the Tokyo and Washington bureaus; editing by the Asia desk. Our Standards: "
-    "The Thomson Reuters Trust Principles.",
-    "mofa": "Ministry of Foreign Affairs of Japan. This is a provisional translation; the Japanese text "
-    "is authoritative. Press releases are available on the ministry website.",
-}
-GENERIC_TITLES = [
-    "Press Statement", "Readout of the Secretary's Meeting", "Statement by the Press Secretary",
-    "Daily Press Briefing", "Arms Sales Notification", "Fact Sheet",
-]  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    story: int  # ground truth: the story the entry was planted in
-    planted: bool  # a near-duplicate (or re-post) of an earlier entry of the same story
-    source_id: str
-    seen_at: datetime
-    title: str
-    text: str
+def load_set(path: Path) -> list[dict[str, Any]]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+    for it in items:
+        it["published"] = _time(it["published"])
+        it["text"] = it.get("text") or ""
+    return sorted(items, key=lambda i: (i["published"], str(i["id"])))
 
 
-Corpus = list[Entry]
+def _time(v: Any) -> datetime:
+    if isinstance(v, datetime):
+        return v if v.tzinfo else v.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(v).replace("Z", "+00:00")).astimezone(UTC)
 
 
-class _Gen:
-    def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
-        # Zipf-like: a few press words are common, most are rare.
-        self.weights = [1.0 / (i + 1) for i in range(len(PRESS))]
-        self.rng.shuffle(self.weights)
-
-    def word(self) -> str:
-        r = self.rng.random()
-        if r < 0.36:
-            return self.rng.choice(FUNCTION)
-        if r < 0.44:
-            return self.rng.choice(ENTITIES)
-        if r < 0.49:
-            return str(self.rng.choice([15, 25, 90, 550, 2026, 2027, 2029, self.rng.randint(1, 999)]))
-        return self.rng.choices(PRESS, self.weights)[0]
-
-    def sentence(self) -> list[str]:
-        words = [self.word() for _ in range(self.rng.randint(8, 22))]
-        if self.rng.random() < 0.3:
-            words[:0] = self.rng.choice(STOCK).split()
-        return words
-
-    def sentences(self) -> list[list[str]]:
-        target = self.rng.randint(80, 150)
-        out: list[list[str]] = []
-        while sum(map(len, out)) < target:
-            out.append(self.sentence())
-        return out
-
-    def title(self) -> str:
-        if self.rng.random() < 0.08:
-            return self.rng.choice(GENERIC_TITLES)
-        return " ".join(self.rng.choice(PRESS + ENTITIES) for _ in range(self.rng.randint(5, 11))).title()
-
-    def rewrite_title(self, title: str) -> str:
-        words = title.split()
-        keep = [w for w in words if self.rng.random() < 0.5]
-        extra = [self.rng.choice(PRESS + ENTITIES) for _ in range(self.rng.randint(2, 5))]
-        new = keep + extra
-        self.rng.shuffle(new)
-        return " ".join(new).title()
-
-    def edit(self, sentences: Sequence[Sequence[str]], rate: float) -> list[list[str]]:
-        """Word edits at ``rate``: a third each substitutions, deletions, insertions."""
-        out: list[list[str]] = []
-        for s in sentences:
-            t: list[str] = []
-            for w in s:
-                r = self.rng.random()
-                if r < rate / 3:
-                    t.append(self.word())
-                elif r < 2 * rate / 3:
-                    continue
-                elif r < rate:
-                    t += [w, self.word()]
-                else:
-                    t.append(w)
-            out.append(t or list(s[:1]))
-        return out
-
-    def fix(self, sentences: Sequence[Sequence[str]], n: int) -> list[list[str]]:
-        """``n`` words replaced (a corrected typo, figure or name)."""
-        out = [list(s) for s in sentences]
-        for _ in range(n):
-            s = self.rng.choice(out)
-            s[self.rng.randrange(len(s))] = self.word()
-        return out
+def _slug(source: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", source.lower()).strip("-")[:60] or "source"
 
 
-def _render(sentences: Sequence[Sequence[str]]) -> str:
-    return " ".join(" ".join(s).capitalize() + "." for s in sentences)
-
-
-def make_corpus(bases: int, *, seed: int = 7, days: float = 30.0) -> Corpus:
-    """``bases`` base stories over ``days`` days with planted near-duplicates and traps, in seen order.
-
-    Per base: 0 (40%), 1 (40%) or 2 (20%) planted duplicates within 48 h, 90% of them near-duplicates
-    from another source, 10% re-posts by the same source; and 10% of bases are template siblings of an
-    earlier base of the same source (a different story).
-    """
-    g = _Gen(seed)
-    rng = g.rng
-    entries: list[Entry] = []
-    made: list[tuple[str, list[list[str]]]] = []  # (source, sentences) of each base
-    for story in range(bases):
-        at = EPOCH + timedelta(days=rng.uniform(0, days))
-        source = rng.choice(SOURCES)
-        same_source = [i for i, (s, _) in enumerate(made) if s == source]
-        if same_source and rng.random() < 0.1:  # a template sibling: another story, same skeleton
-            sentences = g.edit(made[rng.choice(same_source)][1], 0.45)
-        else:
-            sentences = g.sentences()
-        made.append((source, sentences))
-        suffix = " " + BOILERPLATE[source] if rng.random() < 0.3 else ""
-        text = _render(sentences) + suffix
-        title = g.title()
-        entries.append(Entry(story, False, source, at, title, text))
-        for _ in range(rng.choices([0, 1, 2], [0.4, 0.4, 0.2])[0]):
-            later = at + timedelta(hours=rng.uniform(0.1, 48))
-            if rng.random() < 0.1:  # the same source posts it again, 0-2 words corrected
-                dup = g.fix(sentences, rng.choice([0, 1, 1, 2]))
-                entries.append(Entry(story, True, source, later, title, _render(dup) + suffix))
-                continue
-            other = rng.choice([s for s in SOURCES if s != source])
-            dup = g.edit(sentences, rng.uniform(0.10, 0.20))
-            if rng.random() < 0.5 and len(dup) > 1:
-                i, j = rng.sample(range(len(dup)), 2)
-                dup[i], dup[j] = dup[j], dup[i]
-            dup_text = _render(dup)
-            if rng.random() < 0.5:
-                dup_text += " " + BOILERPLATE[other]
-            dup_title = g.rewrite_title(title) if rng.random() < 0.7 else title
-            entries.append(Entry(story, True, other, later, dup_title, dup_text))
-    entries.sort(key=lambda e: e.seen_at)
-    return entries
-
-
-# --------------------------------------------------------------------------------------------------
-# methods: fingerprint an entry; decide which earlier entry's story it joins
-
-
-@dataclass(frozen=True, slots=True)
-class Method:
-    name: str
-    fingerprint: Callable[[Entry], object]
-    # (entry, its fingerprint, earlier entries in the window with fingerprints and system story ids)
-    # -> the system story id to join, or None
-    assign: Callable[[Entry, object, Sequence[tuple[Entry, object, int]]], int | None]
-
-
-def pressmon_method(min_similarity: float) -> Method:
-    def assign(e: Entry, fp: object, window: Sequence[tuple[Entry, object, int]]) -> int | None:
-        assert isinstance(fp, bytes)
-        candidates = []
-        for c, cfp, sid in window:
-            assert isinstance(cfp, bytes)
-            candidates.append(StoryCandidate(sid, cfp, c.seen_at, c.source_id, c.title))
-        story, _reason = assign_story(
-            fp, e.title, source_id=e.source_id, seen_at=e.seen_at, candidates=candidates,
-            window=WINDOW, min_similarity=min_similarity,
-        )  # fmt: skip
-        return story
-
-    return Method(
-        f"pressmon MinHash bottom-{stories.SKETCH_SIZE}, J>={min_similarity:.2f}",
-        lambda e: fingerprint(e.title, e.text),
-        assign,
+def _config(items: Sequence[Mapping[str, Any]]) -> Config:
+    base = load_config(ROOT / "feeds.yaml")
+    sources = []
+    for sid in sorted({_slug(i["source"]) for i in items}):
+        gov = bool(GOVERNMENT.search(sid))
+        sources.append(Source(id=sid, url=f"https://{sid}.example/feed", tags=("us-gov",) if gov else ()))
+    return Config(
+        sources=tuple(sources),
+        topics=base.topics,
+        routes=(Route(to=("console",)),),
+        receivers={"console": base.receivers.get("console")} if "console" in base.receivers else {},
     )
 
 
-# 64-bit SimHash over the same shingles. Per-bit counts are summed in 32-bit lanes of one big integer
-# (8 table look-ups per shingle instead of 64 bit tests), which is about as fast as pure Python gets.
-_LANE = 32
-_LANE_MASK = (1 << _LANE) - 1
-_SPREAD = [
-    [sum(1 << ((8 * i + j) * _LANE) for j in range(8) if b >> j & 1) for b in range(256)] for i in range(8)
-]
+def _result(url: str) -> FetchResult:
+    return FetchResult(FetchOutcome.OK, url, url, 200, {}, b"", "x", None, None, 0, 0.0)
 
 
-def simhash64(title: str, text: str) -> tuple[int, bool]:
-    """(64-bit SimHash of the text's 3-shingles, short); title + text when short, as in pressmon."""
-    shingles = stories._shingles(stories._tokens(text))
-    short = len(shingles) < stories.MIN_SHINGLES
-    if short:
-        shingles = stories._shingles(stories._tokens(title) + stories._tokens(text))
-    total = 0
-    for s in shingles:
-        digest = hashlib.blake2b(s.encode("utf-8"), digest_size=8, person=b"bench-simhash").digest()
-        for i, byte in enumerate(digest):
-            total += _SPREAD[i][byte]
-    out = 0
-    for bit in range(64):
-        if 2 * ((total >> (bit * _LANE)) & _LANE_MASK) > len(shingles):
-            out |= 1 << bit
-    return out, short
+def run_store(items: Sequence[Mapping[str, Any]], db_url: str | None = None) -> dict[str, int]:
+    """Every item as one poll of its source through the daemon's path; item id -> story id."""
+    config = _config(items)
+    topics = TopicMatcher(config.topics)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(db_url or f"sqlite:///{tmp}/stories.db")
+        upgrade(engine)
+        first = min(i["published"] for i in items) - timedelta(days=1)
+        polls.sync_sources(engine, config.sources, now=first)
+        by_key: dict[tuple[str, str], str] = {}
+        for it in items:
+            src = config.source(_slug(it["source"]))
+            now = it["published"]
+            claim = polls.claim_sources(
+                engine,
+                owner="bench",
+                now=now,
+                lease=timedelta(minutes=5),
+                source_ids=[src.id],
+                limit=1,
+                due_only=False,
+            )[0]
+            claim = ClaimedSource(
+                **{**{f: getattr(claim, f) for f in claim.__slots__}, "baseline_done": True}
+            )  # type: ignore[attr-defined]
+            entry = Entry(
+                it["title"],
+                it["text"],
+                f"https://{src.id}.example/{it['id']}",
+                str(it["id"]),
+                now,
+                lang=it.get("lang"),
+            )
+            found = assign_identity([entry])
+            new = prepare_new(src, found, {}, topics)
+            stories = polls.story_lookup(engine, [n.probe for n in new.values()], since=now - STORY_WINDOW)
+            write = decide_success(
+                src,
+                claim,
+                _result(src.url),
+                found,
+                {},
+                key_mode="guid",
+                stories=stories,
+                new=new,
+                topics=topics,
+                routes=config.routes,
+                now=now,
+                rand=0.5,
+            )
+            polls.commit_poll(engine, write, now=now, started_at=now)
+            by_key[(src.id, found[0].key)] = str(it["id"])
+        with read_session(engine) as s:
+            rows = s.exec(ItemRow.__table__.select()).all()  # type: ignore[attr-defined]
+            out = {by_key[(r.source_id, r.item_key)]: int(r.story_id) for r in rows}
+        engine.dispose()
+    return out
 
 
-def simhash_method(max_bits: int, same_source_bits: int = 3) -> Method:
-    def assign(e: Entry, fp: object, window: Sequence[tuple[Entry, object, int]]) -> int | None:
-        assert isinstance(fp, tuple)
-        h, short = fp
-        best: tuple[bool, float, datetime, int] | None = None
-        for c, cfp, sid in window:
-            assert isinstance(cfp, tuple)
-            ch, cshort = cfp
-            distance = (h ^ ch).bit_count()
-            if c.source_id == e.source_id:
-                ok, key = distance <= same_source_bits, (False, float(distance))
-            elif short or cshort:
-                sim = title_similarity(e.title, c.title)
-                ok, key = sim >= 0.8, (True, -sim)
-            else:
-                ok, key = distance <= max_bits, (False, float(distance))
-            if ok and (best is None or (*key, c.seen_at, sid) < best):
-                best = (*key, c.seen_at, sid)
-        return None if best is None else best[3]
-
-    return Method(f"SimHash-64, 3-shingles, <={max_bits} bits", lambda e: simhash64(e.title, e.text), assign)
-
-
-def _title_key(e: Entry) -> object:
-    return normalise_for_hash(e.title)
-
-
-def _title_assign(e: Entry, fp: object, window: Sequence[tuple[Entry, object, int]]) -> int | None:
-    return next((sid for _c, cfp, sid in window if cfp == fp), None)  # window is in seen order
+def run_memory(items: Sequence[Mapping[str, Any]]) -> tuple[dict[str, int], dict[str, str]]:
+    """The same decisions through the in-memory index (replay's path); item id -> (story id, reason)."""
+    config = _config(items)
+    topics = TopicMatcher(config.topics)
+    index = MemoryIndex()
+    out: dict[str, int] = {}
+    reasons: dict[str, str] = {}
+    for n, it in enumerate(items, start=1):
+        src = config.source(_slug(it["source"]))
+        now = it["published"]
+        entry = Entry(it["title"], it["text"], None, str(it["id"]), now, lang=it.get("lang"))
+        found = assign_identity([entry])
+        probe = next(iter(prepare_new(src, found, {}, topics).values())).probe
+        look = index.lookup(probe, since=now - STORY_WINDOW)
+        d = decide_story(probe, look.candidates, seen_at=now, rarity=look.rarity, led=look.led)
+        sid = d.story_id if d.story_id is not None else n
+        index.add(
+            StoryCandidate(
+                sid, probe.fingerprint, now, src.id, probe.title, probe.signature, probe.primary, n
+            )
+        )
+        out[str(it["id"])] = sid
+        reasons[str(it["id"])] = d.reason
+    return out, reasons
 
 
-BASELINE = Method("baseline: exact normalised title", _title_key, _title_assign)
+@dataclass
+class Scores:
+    rows: dict[str, tuple[float | None, float | None, int]]  # class -> (recall, precision, true pairs)
+    overall: tuple[float, float]
+    negatives: dict[str, tuple[int, int]]  # class -> (joined to what they are confused with, of)
+    clusters: int
+    stories: int
 
 
-def methods(*, min_similarity: float = 0.20, simhash_bits: int = 10) -> list[Method]:
-    return [BASELINE, simhash_method(simhash_bits), pressmon_method(min_similarity)]
+def score(items: Sequence[Mapping[str, Any]], got: Mapping[str, int]) -> Scores:
+    ids = [str(i["id"]) for i in items]
+    truth = {str(i["id"]): str(i["story"]) for i in items}
+    cls = {str(i["id"]): str(i["class"]) for i in items}
+    tp: Counter[str] = Counter()
+    true_n: Counter[str] = Counter()
+    pred_n: Counter[str] = Counter()
+    all_tp = all_true = all_pred = 0
+    for a, b in combinations(ids, 2):
+        same_t, same_p = truth[a] == truth[b], got[a] == got[b]
+        all_true += same_t
+        all_pred += same_p
+        all_tp += same_t and same_p
+        for c in {cls[a], cls[b]}:
+            true_n[c] += same_t
+            pred_n[c] += same_p
+            tp[c] += same_t and same_p
+    rows = {
+        c: (tp[c] / true_n[c] if true_n[c] else None, tp[c] / pred_n[c] if pred_n[c] else None, true_n[c])
+        for c in (*CLASSES, *NEGATIVES, "primary", "first")
+    }
+    story_of_items: dict[str, set[int]] = {}
+    for i in ids:
+        story_of_items.setdefault(truth[i], set()).add(got[i])
+    negatives: dict[str, tuple[int, int]] = {}
+    for c in NEGATIVES:
+        members = [i for i in items if i["class"] == c]
+        joined = sum(
+            1 for i in members if got[str(i["id"])] in story_of_items.get(str(i.get("confuses_with")), set())
+        )
+        negatives[c] = (joined, len(members))
+    return Scores(
+        rows,
+        (all_tp / all_true if all_true else 1.0, all_tp / all_pred if all_pred else 1.0),
+        negatives,
+        len(set(got.values())),
+        len(set(truth.values())),
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
-    method: str
-    planted: int
-    joins: int
-    correct: int  # joins to the planted story
-    missed: int  # planted duplicates not joined to their story
-    fingerprint_us: float  # CPU µs per entry
-    assign_us: float
-
-    @property
-    def recall(self) -> float:
-        return self.correct / self.planted if self.planted else 1.0
-
-    @property
-    def precision(self) -> float:
-        return self.correct / self.joins if self.joins else 1.0
-
-    @property
-    def cpu_us(self) -> float:
-        return self.fingerprint_us + self.assign_us
+def _f(v: float | None) -> str:
+    return "   -  " if v is None else f"{v:6.3f}"
 
 
-def evaluate(corpus: Sequence[Entry], method: Method) -> Score:
-    """Feed ``corpus`` (in seen order) through ``method``; see the module docstring for the scores."""
-    t0 = time.process_time()
-    fps = [method.fingerprint(e) for e in corpus]
-    t_fp = time.process_time() - t0
-    times = [e.seen_at for e in corpus]
-    story_truth: list[int] = []  # system story id -> the ground-truth story of its first entry
-    system: list[int] = []  # entry index -> system story id
-    joins = correct = planted = 0
-    t0 = time.process_time()
-    for i, e in enumerate(corpus):
-        lo = bisect.bisect_left(times, e.seen_at - WINDOW, 0, i)
-        window = [(corpus[j], fps[j], system[j]) for j in range(lo, i)]
-        sid = method.assign(e, fps[i], window)
-        if sid is None:
-            sid = len(story_truth)
-            story_truth.append(e.story)
-        else:
-            joins += 1
-            correct += story_truth[sid] == e.story
-        system.append(sid)
-        planted += e.planted
-    t_assign = time.process_time() - t0
-    n = max(1, len(corpus))
-    return Score(method.name, planted, joins, correct, planted - correct, t_fp / n * 1e6, t_assign / n * 1e6)
+def print_quality(sets: Sequence[tuple[str, list[dict[str, Any]]]], db_url: str | None) -> bool:
+    results: list[tuple[str, Scores, int]] = []
+    agree = True
+    for name, items in sets:
+        t0 = time.perf_counter()
+        got = run_store(items, db_url)
+        per_item_ms = (time.perf_counter() - t0) / max(1, len(items)) * 1000
+        mem, _ = run_memory(items)
+        same = sum(1 for a, b in combinations(sorted(got), 2) if (got[a] == got[b]) == (mem[a] == mem[b]))
+        pairs = len(got) * (len(got) - 1) // 2
+        if same != pairs:
+            agree = False
+        print(
+            f"{name}: {len(items)} items, {len({i['story'] for i in items})} stories; daemon path "
+            f"{per_item_ms:.1f} ms/item; memory index agrees on {same}/{pairs} pairs"
+        )
+        results.append((name, score(items, got), len(items)))
+    print()
+    print(f"{'class':<28}" + "".join(f"{name[:24]:>26}" for name, _, _ in results))
+    print(f"{'':<28}" + "".join(f"{'recall  precision  pairs':>26}" for _ in results))
+    for c in (*CLASSES, "primary", "first", *NEGATIVES):
+        cells = []
+        for _, s, _ in results:
+            r, p, n = s.rows[c]
+            cells.append(f"{_f(r):>8} {_f(p):>9} {n:>6}  ")
+        print(f"{c:<28}" + "".join(f"{x:>26}" for x in cells))
+    print(
+        f"{'overall':<28}"
+        + "".join(f"{s.overall[0]:>8.3f} {s.overall[1]:>9.3f}{'':>8}  " for _, s, _ in results)
+    )
+    for c in NEGATIVES:
+        print(
+            f"{c + ' joined':<28}"
+            + "".join(f"{f'{s.negatives[c][0]} of {s.negatives[c][1]}':>24}  " for _, s, _ in results)
+        )
+    print(
+        f"{'clusters / true stories':<28}"
+        + "".join(
+            f"{f'{s.clusters} / {s.stories} = {s.clusters / max(1, s.stories):.3f}':>24}  "
+            for _, s, _ in results
+        )
+    )
+    return agree
+
+
+def list_items(path: Path) -> int:
+    if path.resolve() == BLIND.resolve() or "blind" in path.parts:
+        print("bench/stories.py: --list refuses the blind set (it scores, it never tunes)", file=sys.stderr)
+        return 2
+    items = load_set(path)
+    got, reasons = run_memory(items)
+    first_of: dict[int, str] = {}
+    for it in items:
+        i = str(it["id"])
+        first_of.setdefault(got[i], str(it["story"]))
+        mark = "  " if first_of[got[i]] == it["story"] else "XX"
+        print(f"{mark} {i:<24} {it['class']:<27} -> cluster {got[i]:<4} ({first_of[got[i]]}): {reasons[i]}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------- scaling
+
+PER_DAY = 2000
+_VOCAB: dict[str, int] = {
+    "country": 40,
+    "product": 50,
+    "actor": 80,
+    "action": 30,
+    "money": 3000,
+    "date": 400,
+    "designator": 150,
+    "tariff": 30,
+    "purchaser": 40,
+}
+
+
+def _background(rng: random.Random, n: int, start: datetime) -> tuple[Any, ...]:
+    at = start + timedelta(seconds=n * 86400 / PER_DAY)
+    boiler = [rng.randrange(1 << 32) for _ in range(4)]
+    values = sorted(
+        {*(rng.randrange(1 << 32) for _ in range(SKETCH_SIZE - 8)), *(v % 5000 * 858_993 for v in boiler)}
+    )
+    fp = bytes((2, 0)) + b"".join(v.to_bytes(4, "big") for v in values[:SKETCH_SIZE])
+    parts = {
+        f"{k}:{'USD:' if k == 'money' else ''}{int(rng.paretovariate(1.2)) % size}"
+        for k, size in _VOCAB.items()
+        if rng.random() < 0.45
+    }
+    sig = Signature(
+        frozenset({rng.choice(("tariffs-japan", "japan-us-investment", "fms-japan"))}), frozenset(parts)
+    )
+    story = n - (n % 2) or n
+    return at, fp, sig, story
+
+
+def _sqlite_time(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def scaling(sizes: Sequence[int], probes: Sequence[Mapping[str, Any]]) -> None:
+    import json
+
+    config = _config(probes)
+    topics = TopicMatcher(config.topics)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rng = random.Random(14)
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        path = f"{tmp}/scale.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        polls.sync_sources(engine, config.sources, now=start)
+        con = sqlite3.connect(path)
+        stored = 0
+        print(
+            f"{'stored items':>14}{'index rows':>12}{'grow s':>8}{'lookup+decide ms/item':>23}{'vs 10k':>8}"
+            f"{'baseline scan ms/item':>23}{'index / scan':>14}"
+        )
+        first_cost: float | None = None
+        for size in sizes:
+            t0 = time.perf_counter()
+            while stored < size:
+                batch = []
+                keys = []
+                for n in range(stored + 1, min(size, stored + 20000) + 1):
+                    at, fp, sig, story = _background(rng, n, start)
+                    batch.append(
+                        (
+                            n,
+                            "bench-bg",
+                            f"k{n}",
+                            "guid",
+                            f"bg {n}",
+                            _sqlite_time(at),
+                            _sqlite_time(at),
+                            1,
+                            "0" * 64,
+                            story,
+                            fp,
+                            json.dumps(sig.to_json()),
+                            0,
+                        )
+                    )
+                    keys.extend((k, _sqlite_time(at), n, story) for k in item_keys(fp, sig))
+                con.executemany(
+                    "INSERT INTO item (id, source_id, item_key, key_kind, title, first_seen_at, "
+                    "last_seen_at, revision_count, content_hash, story_id, fingerprint, signature, "
+                    "primary_source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    batch,
+                )
+                con.executemany(
+                    "INSERT INTO story_key (key, first_seen_at, item_id, story_id) VALUES (?,?,?,?)", keys
+                )
+                con.commit()
+                stored += len(batch)
+            rows = con.execute("SELECT count(*) FROM story_key").fetchone()[0]
+            grow = time.perf_counter() - t0
+            now = start + timedelta(seconds=(stored + 1) * 86400 / PER_DAY)
+            prepared = []
+            for it in probes:
+                src = config.source(_slug(it["source"]))
+                entry = Entry(it["title"], it["text"], None, str(it["id"]), now, lang=it.get("lang"))
+                prepared.append(
+                    next(iter(prepare_new(src, assign_identity([entry]), {}, topics).values())).probe
+                )
+            t0 = time.perf_counter()
+            for p in prepared:
+                st = polls.story_lookup(engine, [p], since=now - STORY_WINDOW)
+                decide_story(p, st.candidates, seen_at=now, rarity=st.rarity, led=st.led)
+            cost = (time.perf_counter() - t0) / len(prepared) * 1000
+            t0 = time.perf_counter()
+            window = _window_scan(con, now - STORY_WINDOW)
+            for p in prepared[:10]:
+                decide_story(p, window, seen_at=now)
+            scan = (time.perf_counter() - t0) / 10 * 1000
+            first_cost = first_cost or cost
+            print(
+                f"{stored:>14,}{rows:>12,}{grow:>8.0f}{cost:>23.2f}{cost / first_cost:>7.2f}x{scan:>23.1f}"
+                f"{cost / scan:>13.3f}x"
+            )
+            sys.stdout.flush()
+        con.close()
+        engine.dispose()
+
+
+def _window_scan(con: sqlite3.Connection, since: datetime) -> list[StoryCandidate]:
+    """The previous method's read: the window's items, newest first, up to 5,000 (then compare with all)."""
+    rows = con.execute(
+        "SELECT id, story_id, fingerprint, first_seen_at, source_id, title FROM item "
+        "WHERE first_seen_at >= ? ORDER BY first_seen_at DESC LIMIT 5000",
+        (_sqlite_time(since),),
+    ).fetchall()
+    return [
+        StoryCandidate(sid, bytes(fp), datetime.fromisoformat(at).replace(tzinfo=UTC), src, title, item_id=i)
+        for i, sid, fp, at, src, title in rows
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bases", type=int, default=1100, help="base stories (~1.8 entries each)")
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--days", type=float, default=30.0, help="time span; the window is 72 h")
+    ap.add_argument("--quality", action="store_true", help="only the per-class tables")
+    ap.add_argument(
+        "--scaling", default=None, help="comma-separated stored-item counts (only the scaling table)"
+    )
+    ap.add_argument(
+        "--list", type=Path, default=None, help="per-item decisions of one set (never the blind set)"
+    )
+    ap.add_argument("--db-url", default=None, help="run the quality sets on this database instead of SQLite")
     args = ap.parse_args(argv)
-
-    corpus = make_corpus(args.bases, seed=args.seed, days=args.days)
-    planted = sum(e.planted for e in corpus)
-    words = sum(len(e.text.split()) for e in corpus) / max(1, len(corpus))
-    print(
-        f"python {platform.python_version()} on {platform.machine()}; {len(corpus)} entries "
-        f"({args.bases} stories, {planted} planted duplicates), {words:.0f} words on average, "
-        f"{args.days:g} days, 72 h window"
-    )
-    print()
-    header = (
-        f"{'method':<44}{'recall':>8}{'precision':>11}{'joins':>7}{'wrong':>7}{'fp µs':>8}{'assign µs':>11}"
-    )
-    print(header)
-    scores = [evaluate(corpus, m) for m in methods()]
-    for s in scores:
-        print(
-            f"{s.method:<44}{s.recall:>8.3f}{s.precision:>11.3f}{s.joins:>7}{s.joins - s.correct:>7}"
-            f"{s.fingerprint_us:>8.0f}{s.assign_us:>11.0f}"
-        )
-    base, simhash, ours = scores
-    print()
-    for other in (base, simhash):
-        print(
-            f"pressmon vs {other.method.split(',')[0]}: recall {ours.recall:.3f} vs {other.recall:.3f} "
-            f"({ours.recall / max(other.recall, 1e-9):.1f}x), precision {ours.precision:.3f} vs "
-            f"{other.precision:.3f}, CPU per entry {ours.cpu_us / other.cpu_us:.1f}x"
-        )
-    print()
-    print("threshold sweep (recall / precision):")
-    sweep_j = [evaluate(corpus, pressmon_method(t)) for t in (0.10, 0.15, 0.20, 0.25, 0.30, 0.40)]
-    sweep_b = [evaluate(corpus, simhash_method(b)) for b in (3, 10, 14, 18, 22)]
-    for s in sweep_j + sweep_b:
-        print(f"  {s.method:<44}{s.recall:>8.3f}{s.precision:>11.3f}")
-    return 0
+    if args.list is not None:
+        return list_items(args.list)
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores (shared)")
+    ok = True
+    if args.scaling is None:
+        sets = [("tuning set", load_set(TUNING))]
+        if BLIND.exists():
+            sets.append(("blind set", load_set(BLIND)))
+        else:
+            print(f"blind set: {BLIND.relative_to(ROOT)} is not there yet; tuning set only")
+        ok = print_quality(sets, args.db_url)
+        print()
+    if not args.quality:
+        sizes = [int(x) for x in (args.scaling or "10000,100000,300000").split(",")]
+        scaling(sizes, load_set(TUNING)[:60])
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

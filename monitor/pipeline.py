@@ -27,11 +27,13 @@ from monitor.plan import (
     plan_withdrawn_alerts,
 )
 from monitor.schedule import next_due
-from monitor.stories import StoryCandidate, assign_story, fingerprint
+from monitor.stories import StoryCandidate, StoryProbe, decide_story, fingerprint
+from monitor.story_signature import Signature, signature
 
 __all__ = [
     "ClaimedSource",
     "ItemWrite",
+    "NewItem",
     "PollWrite",
     "SourceUpdate",
     "StoredItem",
@@ -40,6 +42,7 @@ __all__ = [
     "decide_not_modified",
     "decide_success",
     "identify",
+    "prepare_new",
 ]
 
 
@@ -97,16 +100,54 @@ class ItemWrite:
     fingerprint: bytes | None = None  # NEW items: the near-duplicate sketch (monitor.stories)
     story_id: int | None = None  # NEW items: the story joined; None starts a story of its own
     near_misses: tuple[NearMiss, ...] = ()  # topics it almost matched (recorded, never alerted)
+    signature: Signature | None = None  # NEW items: what it reports (monitor.story_signature)
+    primary: bool = False  # NEW items: from a primary source
 
 
 @dataclass(frozen=True, slots=True)
 class Stories:
-    """Recent items of every source that a new item may join as a near-duplicate, and the alert_key
-    each story's updates thread under (the story's first item's ``new`` alert)."""
+    """What the story index found for this poll's new items: recent items of every source they may join,
+    how many stories in the window carry each signature part (``rarity``), the stories a primary source
+    already leads, and the alert_key each story's updates thread under (its first item's ``new`` alert)."""
 
     candidates: tuple[StoryCandidate, ...] = ()
     threads: Mapping[int, str] = field(default_factory=dict)
     snapshot: int = 0  # the highest item id when they were read
+    rarity: Mapping[str, int] = field(default_factory=dict)
+    led: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """A new item's topic mentions and its story probe (fingerprint + signature), computed once per poll:
+    the probes are what the story index is asked about before the poll is decided."""
+
+    mentions: tuple[Mention, ...]
+    probe: StoryProbe
+
+
+def prepare_new(
+    src: Source, items: Sequence[Item], stored: Mapping[str, StoredItem], topics: TopicMatcher
+) -> dict[str, NewItem]:
+    """Mentions, fingerprint and signature of every item not stored yet, by item key."""
+    out: dict[str, NewItem] = {}
+    for item in items:
+        if item.key in stored or item.key in out:
+            continue
+        mentions = tuple(
+            topics.match(
+                title=item.title,
+                text=item.text,
+                source=src.id,
+                tags=src.tags,
+                lang=item.lang,
+                implies=src.implies,
+            )
+        )
+        sig = signature(item.title, item.text, topics=[m.topic_id for m in mentions])
+        probe = StoryProbe(fingerprint(item.title, item.text), item.title, src.id, sig, src.is_primary)
+        out[item.key] = NewItem(mentions, probe)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +312,7 @@ def decide_success(
     key_mode: str,
     key_mode_switched: bool = False,
     stories: Stories = Stories(),
+    new: Mapping[str, NewItem] | None = None,
     gone: Sequence[tuple[int, GoneItem | None]] = (),
     topics: TopicMatcher,
     routes: Sequence[Route],
@@ -306,6 +348,8 @@ def decide_success(
         notes.append("GUIDs changed on every item while URLs did not: switched to URL keys")
     stored_revisions = {k: s.revision for k, s in stored.items()}
     changes = classify(items, stored_revisions)
+    if new is None:
+        new = prepare_new(src, items, stored, topics)
     topic_titles = topics.titles
     writes: list[ItemWrite] = []
     seen: list[str] = []
@@ -321,16 +365,20 @@ def decide_success(
             change = replace(change, item=item)
         prev = stored.get(item.key)
         seq = prev.seq + 1 if prev else 1
-        mentions = tuple(
-            topics.match(
-                title=item.title,
-                text=item.text,
-                source=src.id,
-                tags=src.tags,
-                lang=item.lang,
-                implies=src.implies,
+        fresh = new.get(item.key) if change.kind is ChangeKind.NEW else None
+        if fresh is not None:
+            mentions = fresh.mentions
+        else:
+            mentions = tuple(
+                topics.match(
+                    title=item.title,
+                    text=item.text,
+                    source=src.id,
+                    tags=src.tags,
+                    lang=item.lang,
+                    implies=src.implies,
+                )
             )
-        )
         near: tuple[NearMiss, ...] = ()
         if not baseline:  # a baseline is not news: its near misses are not either
             near = tuple(
@@ -346,15 +394,15 @@ def decide_success(
             )
         material: tuple[bool, str] = (True, "")
         diff: str | None = None
-        fp: bytes | None = None
         link: StoryLink | None = None
-        if change.kind is ChangeKind.NEW:
-            fp = fingerprint(item.title, item.text)
-            story_id, why = assign_story(
-                fp, item.title, source_id=src.id, seen_at=now, candidates=stories.candidates
+        if fresh is not None and not baseline:
+            decision = decide_story(
+                fresh.probe, stories.candidates, seen_at=now, rarity=stories.rarity, led=stories.led
             )
-            if story_id is not None and story_id in stories.threads:
-                link = StoryLink(story_id, stories.threads[story_id], why)
+            if decision.story_id is not None and decision.story_id in stories.threads:
+                link = StoryLink(
+                    decision.story_id, stories.threads[decision.story_id], decision.reason, decision.official
+                )
         if change.kind is ChangeKind.REVISED:
             material = is_material(
                 change.previous_title or "", change.previous_text or "", item.title, item.text
@@ -376,6 +424,7 @@ def decide_success(
             diff=diff,
             seen_at=now,
             story=link,
+            primary=src.is_primary,
         )
         writes.append(
             ItemWrite(
@@ -385,9 +434,11 @@ def decide_success(
                 mentions=mentions,
                 alerts=tuple(alerts),
                 reason=reason,
-                fingerprint=fp,
+                fingerprint=fresh.probe.fingerprint if fresh else None,
                 story_id=link.story_id if link else None,
                 near_misses=near,
+                signature=fresh.probe.signature if fresh else None,
+                primary=src.is_primary,
             )
         )
     withdrawn = [g for _, g in gone if g is not None]

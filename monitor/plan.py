@@ -78,6 +78,7 @@ class StoryLink:
     story_id: int
     thread_key: str
     reason: str
+    official: bool = False  # a primary source's statement joining a story news reports started
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +234,7 @@ def plan_item_alerts(
     diff: str | None = None,
     seen_at: datetime,
     story: StoryLink | None = None,
+    primary: bool = False,
 ) -> tuple[AlertReason, list[PlannedAlert]]:
     """The alerts one new or revised item causes, and the reason for that decision."""
     if change.kind is ChangeKind.UNCHANGED:
@@ -279,6 +281,10 @@ def plan_item_alerts(
             "thread_key": thread,
             "story_id": story.story_id if story is not None else None,
             "story": story.reason if story is not None else None,
+            # The government's own statement: it leads its story (alerts link it first, digests list it
+            # on top); "official" when it arrived after news reports of it.
+            "primary": primary,
+            "official": story.official if story is not None else False,
             "kind": kind,
             "reason": reason.value,
             "source_id": source_id,

@@ -36,6 +36,7 @@ from monitor.pipeline import (
     decide_not_modified,
     decide_success,
     identify,
+    prepare_new,
 )
 from monitor.plan import GoneItem
 from monitor.sources.dispatch import read_source
@@ -220,12 +221,17 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                     else (c.item_id, None)
                 )
 
+    new = prepare_new(src, items, stored, ctx.topics)  # mentions and story probes, once per poll
+
     async def decide(*, check_stories: bool) -> PollWrite:
         stories = Stories()
         baseline = not claim.baseline_done or switched  # stored, not alerted: no story to join
-        if not baseline and any(i.key not in stored for i in items):  # only new items look for a story
+        if not baseline and new:  # only new items look for a story
             stories = await asyncio.to_thread(
-                polls.recent_stories, ctx.engine, since=ctx.now() - STORY_WINDOW
+                polls.story_lookup,
+                ctx.engine,
+                [n.probe for n in new.values()],
+                since=ctx.now() - STORY_WINDOW,
             )
         with timed(STAGE_SECONDS, stage="decide"):
             write = decide_success(
@@ -237,6 +243,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                 key_mode=key_mode,
                 key_mode_switched=switched,
                 stories=stories,
+                new=new,
                 gone=gone,
                 topics=ctx.topics,
                 routes=ctx.config.routes,

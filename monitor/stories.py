@@ -1,80 +1,73 @@
-"""Story clustering: near-duplicate fingerprints and the join decision. Pure: no I/O, no clock.
+"""Story clustering: near-duplicate fingerprints, event signatures and the join decision. Pure: no I/O,
+no clock.
 
-A *story* is one statement or event as several sources carry it. When an item is first seen, its
-fingerprint is compared with the fingerprints of recent items; the closest near-duplicate's story is
-joined (the first item alerts, later ones update it: "also reported by"), otherwise a new story starts.
+A *story* is one statement or event as several sources carry it. When an item is first seen, it is
+compared with the recent items that share something with it (found through the story index: see
+``monitor.story_index``); it joins the best story it may join (the first item alerts, later ones update
+it: "also reported by"), otherwise it starts one.
 
 ``fingerprint(title, text) -> bytes``
     A bottom-k MinHash sketch: the ``SKETCH_SIZE`` (128) smallest 32-bit hashes of the text's shingles.
     Shingles are taken over ``normalise_for_hash`` text split into tokens, where a token is a run of
-    letters/digits (English: words) or one CJK character (Japanese/Chinese/Korean), so English gets
-    3-word shingles and Japanese character 3-grams, and mixed text ("1兆ドル") works without a language
-    switch. Hashes are keyed blake2b, so a fingerprint is stable across processes and versions of
-    Python. The title is left out (outlets rewrite headlines; the body is what they copy), except when
-    the text has fewer than ``MIN_SHINGLES`` (8) shingles: then the fingerprint covers title + text and
-    is marked *short*.
+    letters/digits (English: words) or one CJK character, so English gets 3-word shingles and Japanese
+    character 3-grams. Each distinct token is hashed once (keyed blake2b, cached), and the shingle hashes
+    are mixed from the token hashes in numpy (a splitmix64 finaliser over a multiply-rotate combination),
+    so a fingerprint costs a few vectorised passes rather than a blake2b call per shingle, and stays
+    stable across processes. The title is left out (outlets rewrite headlines; the body is what they
+    copy), except when the text has fewer than ``MIN_SHINGLES`` (8) shingles: then the fingerprint
+    covers title + text and is marked *short*.
 
-    Stored form (a ``BLOB``/``bytea`` column, at most 2 + 4 * 128 = 514 bytes)::
+    Stored form (at most 2 + 4 * 128 = 514 bytes): byte 0 the format version (2; version-1 sketches of
+    older rows decode but compare as unrelated to version 2), byte 1 flags (bit 0: short), then the
+    ascending unsigned 32-bit big-endian hashes.
 
-        byte 0     format version (1)
-        byte 1     flags: bit 0 = short text (title included)
-        bytes 2..  the sketch: ascending unsigned 32-bit big-endian hashes
-
-    Each sketch value is also a usable index key: near-duplicates share many of them, so a store can
-    pre-select candidates with ``WHERE hash IN (...)`` over a side table instead of scanning a window.
-
-``similarity(a, b) -> float``
-    The estimated Jaccard similarity of the two shingle sets (exact when both sets have fewer than
-    ``SKETCH_SIZE`` shingles). 0.0 when either side is empty.
-
-``title_similarity(a, b) -> float``
-    Jaccard similarity of the normalised title token sets (0.0 when either is empty).
-
-``assign_story(fp, title, *, source_id, seen_at, candidates, ...) -> (story_id | None, reason)``
-    The story to join (``None``: start a new one) and why, in words fit for a log line or an alert.
-    Rules, in order:
+``decide_story(probe, candidates, *, seen_at, rarity, led) -> StoryDecision``
+    Rules, in order (``StoryRules`` holds the thresholds, tuned on ``tests/corpus/stories/tuning.yaml``):
 
     1. Only candidates first seen within ``window`` (72 h) of ``seen_at``, either side, count.
-    2. Same source: joins only at ``same_source_similarity`` (0.90): the same statement re-posted. Two
-       notices from one template (DSCA sales to different countries share half their words) do not, and
-       nor does a re-post with ~3+ words in 100 changed: a duplicate alert is safer than a swallowed one.
-    3. Another source, both texts long enough: joins at ``min_similarity`` (0.20) estimated Jaccard.
-    4. Another source, either text short (< 8 shingles): the fingerprint says little, so the titles
-       decide: normalised title token Jaccard >= ``min_title_similarity`` (0.80).
-    5. Text evidence ranks before title evidence; then the most similar candidate; ties go to the
-       earliest story (``first_seen_at``, then ``story_id``).
+    2. **Veto**: a story any of whose candidates reports a differing fact (``story_signature.veto``: FMS
+       purchaser, transmittal, system or value; amount in the same currency; tariff rate; effective date;
+       a disjoint set of products or countries; another weapon designator) is never joined.
+    3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
+       wire quoting it). A short text (a headline-only item) joins on its headline (title similarity
+       >= 0.5) only when the signatures share a topic and agree on at least one informative part.
+    4. **Signature** (another source, a topic or subject shared): the shared parts' weight, each part
+       weighted by its kind and by how rare it is among the window's stories (``rarity``: stories in the
+       window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and
+       ``min_coverage`` of the lighter side's total, with at least ``min_parts`` distinct kinds shared.
+    5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
-Why MinHash and not a 64-bit SimHash (measured with ``bench/stories.py``; DESIGN.md "Performance facts"
-found the same ordering): with 10-20% word edits, reordered sentences and appended boilerplate, 3-word
-shingle sets of true near-duplicates have a Jaccard of only ~0.2-0.6, which a 64-bit SimHash maps to
-~15-25 differing bits, overlapping the ~32 +/- 4 bits of unrelated texts: at <= 10 bits it found 8% of
-such duplicates, and no threshold reached even 50% recall at 75% precision. A 128-value sketch
-estimates the Jaccard to +/- 0.04; at 0.20 it found 99% at 100% precision on the same entries.
-Unrelated texts stay below ~0.13 (demo feeds: a DSCA notice vs a Federal Register arms notice;
-generated: ~0.09 when sharing a boilerplate paragraph). A wire story that quotes half of a statement
-(the demo's Kyodo copy of the U.S.-Japan joint statement: Jaccard 0.31, SimHash distance 30 bits) joins.
+    ``official`` is set when the probe comes from a primary source (a government's own statement) and
+    joins a story no primary item leads yet (``led``): the thread then says "official statement
+    published" and the alert links it first.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import heapq
+import math
 import re
 import struct
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+import numpy as np
+
+from monitor.story_signature import EMPTY, Signature, veto
 from monitor.text import normalise_for_hash
 
 __all__ = [
     "MIN_SHINGLES",
     "SKETCH_SIZE",
     "StoryCandidate",
-    "assign_story",
+    "StoryDecision",
+    "StoryProbe",
+    "StoryRules",
+    "decide_story",
     "fingerprint",
     "is_short",
     "similarity",
@@ -83,79 +76,81 @@ __all__ = [
 ]
 
 SKETCH_SIZE = 128  # values kept per fingerprint; the Jaccard estimate's error is ~sqrt(J(1-J)/128)
-MIN_SHINGLES = 8  # texts with fewer shingles are "short": the titles decide across sources
+MIN_SHINGLES = 8  # texts with fewer shingles are "short"
 SHINGLE = 3  # tokens per shingle: 3 words, or 3 CJK characters
 
-_VERSION = 1
+_VERSION = 2
 _FLAG_SHORT = 0x01
 _HEADER = 2
 _PERSON = b"pressmon-story"  # blake2b personalisation: these hashes are ours alone
 
-# One token per CJK character (no word spaces to split on), one per run of other letters/digits.
-# Hiragana, Katakana (without the ゠ and ・ punctuation), CJK ideographs, Hangul, 々〆〇.
 _CJK = (
     "\u3005-\u3007\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 )
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
-
-
-@dataclass(frozen=True, slots=True)
-class StoryCandidate:
-    """One recently seen item, as a possible story to join.
-
-    ``first_seen_at`` is when this item was first seen (the window is measured from it, so a story stays
-    joinable while its items keep arriving); pass one candidate per item of each recent story.
-    """
-
-    story_id: int
-    fingerprint: bytes
-    first_seen_at: datetime
-    source_id: str
-    title: str
+_M = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
 def _tokens(s: str) -> list[str]:
     return _TOKEN.findall(normalise_for_hash(s))
 
 
-def _shingles(tokens: Sequence[str]) -> set[str]:
-    if len(tokens) < SHINGLE:
-        return {"\x1f".join(tokens)} if tokens else set()
-    return {"\x1f".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
-
-
-def _hash32(shingle: str) -> int:
-    digest = hashlib.blake2b(shingle.encode("utf-8"), digest_size=4, person=_PERSON).digest()
+@functools.lru_cache(maxsize=1 << 16)
+def _token_hash(token: str) -> int:
+    digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8, person=_PERSON).digest()
     return int.from_bytes(digest, "big")
 
 
-def fingerprint(title: str, text: str) -> bytes:
-    """The bottom-k MinHash sketch of ``text`` (of ``title`` + ``text`` when the text is short).
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
 
-    See the module docstring for the stored format. Deterministic across processes.
-    """
-    shingles = _shingles(_tokens(text))
+
+def _shingle_hashes(tokens: Sequence[str]) -> np.ndarray:
+    """The distinct 32-bit hashes of the 3-token shingles (of the whole list when shorter), ascending."""
+    if not tokens:
+        return np.empty(0, dtype=np.uint32)
+    t = np.fromiter((_token_hash(x) for x in tokens), dtype=np.uint64, count=len(tokens))
+    with np.errstate(over="ignore"):
+        if len(t) < SHINGLE:
+            h = np.array([np.bitwise_xor.reduce(t * _M[0]) ^ np.uint64(len(t))], dtype=np.uint64)
+        else:
+            n = len(t) - SHINGLE + 1
+            h = (t[:n] * _M[0] + _rotl(t[1 : n + 1], 21) * _M[1] + _rotl(t[2 : n + 2], 42) * _M[2]).astype(
+                np.uint64
+            )
+        h ^= h >> np.uint64(30)  # splitmix64 finaliser
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return np.unique((h >> np.uint64(32)).astype(np.uint32))
+
+
+def fingerprint(title: str, text: str) -> bytes:
+    """The bottom-k MinHash sketch of ``text`` (of ``title`` + ``text`` when the text is short)."""
+    tokens = _tokens(text)
+    values = _shingle_hashes(tokens)
     flags = 0
-    if len(shingles) < MIN_SHINGLES:
+    if len(values) < MIN_SHINGLES:
         flags |= _FLAG_SHORT
-        shingles = _shingles(_tokens(title) + _tokens(text))
-    values = sorted(heapq.nsmallest(SKETCH_SIZE, {_hash32(s) for s in shingles}))
-    return bytes((_VERSION, flags)) + struct.pack(f">{len(values)}I", *values)
+        values = _shingle_hashes(_tokens(title) + tokens)
+    return bytes((_VERSION, flags)) + values[:SKETCH_SIZE].astype(">u4").tobytes()
 
 
 class _Sketch(NamedTuple):
+    version: int
     short: bool
     values: tuple[int, ...]  # ascending
     members: frozenset[int]
 
 
-@functools.lru_cache(maxsize=2048)  # ~13 KB each: a window's worth of candidates, decoded once
+@functools.lru_cache(maxsize=4096)
 def _decode(fp: bytes) -> _Sketch:
-    if len(fp) < _HEADER or fp[0] != _VERSION or (len(fp) - _HEADER) % 4:
+    if len(fp) < _HEADER or fp[0] not in (1, _VERSION) or (len(fp) - _HEADER) % 4:
         raise ValueError(f"stories: not a version-{_VERSION} story fingerprint ({len(fp)} bytes)")
     values: tuple[int, ...] = struct.unpack_from(f">{(len(fp) - _HEADER) // 4}I", fp, _HEADER)
-    return _Sketch(bool(fp[1] & _FLAG_SHORT), values, frozenset(values))
+    return _Sketch(fp[0], bool(fp[1] & _FLAG_SHORT), values, frozenset(values))
 
 
 def is_short(fp: bytes) -> bool:
@@ -169,20 +164,17 @@ def sketch_values(fp: bytes) -> tuple[int, ...]:
 
 
 def similarity(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of the shingle sets behind two fingerprints, in [0, 1].
-
-    The standard bottom-k estimator: of the ``SKETCH_SIZE`` smallest hashes of the union of both
-    sketches, the fraction present in both. Exact when neither sketch is full.
-    """
+    """Estimated Jaccard similarity of the shingle sets behind two fingerprints, in [0, 1] (the bottom-k
+    estimator; exact when neither sketch is full). 0.0 across fingerprint versions."""
     sa, sb = _decode(a), _decode(b)
+    if sa.version != sb.version:
+        return 0.0
     both = sa.members & sb.members
     if not both:
         return 0.0
     union = len(sa.values) + len(sb.values) - len(both)
     if (len(sa.values) < SKETCH_SIZE and len(sb.values) < SKETCH_SIZE) or union <= SKETCH_SIZE:
         return len(both) / union
-    # A shared value counts when fewer than SKETCH_SIZE values of the union are below it; its rank in
-    # the union is its rank in each sketch, minus the shared values below it (counted twice).
     counted = 0
     for v in sorted(both):
         if bisect_left(sa.values, v) + bisect_left(sb.values, v) - counted >= SKETCH_SIZE:
@@ -199,94 +191,217 @@ def title_similarity(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb)
 
 
-def _span(window: timedelta) -> str:
-    seconds = int(window.total_seconds())
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
+@dataclass(frozen=True, slots=True)
+class StoryProbe:
+    """A new item looking for its story."""
+
+    fingerprint: bytes
+    title: str
+    source_id: str
+    signature: Signature = EMPTY
+    primary: bool = False  # a government's own statement (source tagged us-gov/jp-gov, or primary: true)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """One recently seen item, as a possible story to join (``first_seen_at`` measures the window)."""
+
+    story_id: int
+    fingerprint: bytes
+    first_seen_at: datetime
+    source_id: str
+    title: str
+    signature: Signature = EMPTY
+    primary: bool = False
+    item_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDecision:
+    story_id: int | None  # None: a new story
+    reason: str
+    official: bool = False  # a primary source's statement joins a story news reports started
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRules:
+    window: timedelta = timedelta(hours=72)
+    min_similarity: float = 0.20
+    same_source_similarity: float = 0.90
+    min_stub_title: float = 0.5
+    rarity_c: float = 8.0
+    min_weight: float = 3.5
+    min_stub_weight: float = 2.5  # a headline-only probe: its parts, all found in the candidate
+    min_coverage: float = 0.6  # shared weight / geometric mean of both sides' weights (a cosine)
+    min_parts: int = 2
+    templated_similarity: float = 0.10  # texts this similar share a template: products/countries veto
+    near: timedelta = timedelta(hours=24)  # beyond this, a signature join needs late_coverage
+    late_coverage: float = 0.85
+
+
+# Weight of one shared part by kind, before rarity. "subject", "rate" and "fms_value" only veto or gate.
+KIND_WEIGHT: Mapping[str, float] = {
+    "purchaser": 1.5, "transmittal": 3.0, "designator": 2.0, "system": 0.7, "money": 2.0, "tariff": 1.2,
+    "date": 1.5, "country": 0.6, "product": 1.0, "actor": 1.0, "action": 1.0, "place": 1.0,
+}  # fmt: skip
+
+
+# Kinds that say which topic rather than which event (Japan, autos, a 15% tariff): sharing only these never
+# joins by signature, however rare they are in the window (a Japan tariff notice and Japan LNG news of
+# the same day share all three) -- except a tariff rate together with a country other than Japan (a deal
+# with Vietnam at 20%): Japan is in nearly everything pressmon watches, and its rates recur all year.
+GENERIC_KINDS = frozenset({"country", "product", "tariff", "rate", "subject"})
+
+
+def _specific(shared: Sequence[str]) -> bool:
+    kinds = {x.split(":", 1)[0] for x in shared}
+    if kinds - GENERIC_KINDS:
+        return True
+    return "tariff" in kinds and any(x.startswith("country:") and x != "country:japan" for x in shared)
+
+
+def _weight(part: str, rarity: Mapping[str, int], rules: StoryRules) -> float:
+    base = KIND_WEIGHT.get(part.split(":", 1)[0], 0.0)
+    if not base:
+        return 0.0
+    return base * math.log1p(rules.rarity_c / max(1, rarity.get(part, 1)))
+
+
+def _subjects(sig: Signature) -> frozenset[str]:
+    return sig.topics | sig.kind("subject")
 
 
 @dataclass(frozen=True, slots=True)
 class _Scored:
     candidate: StoryCandidate
-    by_title: bool  # the titles decided (a text too short to compare)
-    same_source: bool
-    score: float  # estimated Jaccard of the texts, or of the titles when by_title
-    needed: float
-
-    @property
-    def joins(self) -> bool:
-        return self.score >= self.needed
+    by_text: bool
+    score: float
+    describe: str
+    how: str = "same text as"
 
     def rank(self) -> tuple[bool, float, datetime, int]:
         c = self.candidate
-        return (self.by_title, -self.score, c.first_seen_at, c.story_id)
+        return (not self.by_text, -self.score, c.first_seen_at, c.story_id)
 
-    def describe(self) -> str:
-        if self.by_title and not self.same_source:
-            return f"title similarity {self.score:.2f}; text too short to compare"
-        return f"similarity {self.score:.2f}" + ("; same source" if self.same_source else "")
+
+def _signature_score(
+    p: Signature, c: Signature, rarity: Mapping[str, int], rules: StoryRules, *, short: bool = False
+) -> tuple[float, float, int, list[str]]:
+    """(shared weight, coverage, parts shared, shared parts by weight).
+
+    Coverage is the shared weight's cosine against both sides, each side counting only the kinds of part
+    the other side has too (a notice's transmittal or system tokens, which a news report never carries,
+    do not dilute it); when either text is short (a headline-only item, whose signature is thin), it is
+    the share of the probe's own weight that the candidate explains."""
+
+    def w_of(x: str) -> float:
+        return _weight(x, rarity, rules)
+
+    shared = sorted((x for x in p.parts & c.parts if w_of(x) > 0), key=lambda x: (-w_of(x), x))
+    w = sum(w_of(x) for x in shared)
+    kinds_p = {x.split(":", 1)[0] for x in p.parts}
+    kinds_c = {x.split(":", 1)[0] for x in c.parts}
+    wp = sum(w_of(x) for x in p.parts if x.split(":", 1)[0] in kinds_c)
+    wc = sum(w_of(x) for x in c.parts if x.split(":", 1)[0] in kinds_p)
+    if short:
+        whole = sum(w_of(x) for x in p.parts)
+        cover = w / whole if whole > 0 else 0.0
+    else:
+        cover = w / math.sqrt(wp * wc) if wp > 0 and wc > 0 else 0.0
+    return w, cover, len(shared), shared
 
 
 def _score(
-    fp: bytes,
-    title: str,
-    source_id: str,
-    c: StoryCandidate,
-    *,
-    min_similarity: float,
-    same_source_similarity: float,
-    min_title_similarity: float,
-) -> _Scored:
-    if c.source_id == source_id:
-        # The same source posting it again: the whole fingerprint (title included when short) must match.
-        score = 1.0 if fp == c.fingerprint else similarity(fp, c.fingerprint)
-        return _Scored(c, is_short(fp) or is_short(c.fingerprint), True, score, same_source_similarity)
-    if is_short(fp) or is_short(c.fingerprint):
-        return _Scored(c, True, False, title_similarity(title, c.title), min_title_similarity)
-    return _Scored(c, False, False, similarity(fp, c.fingerprint), min_similarity)
-
-
-def assign_story(
-    fp: bytes,
-    title: str,
-    *,
-    source_id: str,
-    seen_at: datetime,
-    candidates: Sequence[StoryCandidate],
-    window: timedelta = timedelta(hours=72),
-    min_similarity: float = 0.20,
-    same_source_similarity: float = 0.90,
-    min_title_similarity: float = 0.80,
-) -> tuple[int | None, str]:
-    """The story an item with fingerprint ``fp`` joins (``None``: a new story) and the reason.
-
-    Reasons read like "near-duplicate of story 12 (similarity 0.41) from nikkei", "no candidate within
-    72h", "closest is story 9 from dsca (similarity 0.52; same source), needs 0.90". See the module
-    docstring for the rules.
-    """
-    scored = [
-        _score(
-            fp, title, source_id, c, min_similarity=min_similarity,
-            same_source_similarity=same_source_similarity, min_title_similarity=min_title_similarity,
-        )
-        for c in candidates
-        if abs(seen_at - c.first_seen_at) <= window
-    ]  # fmt: skip
-    if not scored:
-        return None, f"no candidate within {_span(window)}"
-    joining = [s for s in scored if s.joins]
-    if joining:
-        best = min(joining, key=_Scored.rank)
-        c = best.candidate
-        if best.same_source:
-            return c.story_id, f"re-post of story {c.story_id} ({best.describe()}) from {c.source_id}"
-        what = "same headline as" if best.by_title else "near-duplicate of"
-        return c.story_id, f"{what} story {c.story_id} ({best.describe()}) from {c.source_id}"
-    closest = min(scored, key=_Scored.rank)
-    c = closest.candidate
-    return None, (
-        f"closest is story {c.story_id} from {c.source_id} ({closest.describe()}), needs {closest.needed:.2f}"
+    probe: StoryProbe, c: StoryCandidate, rarity: Mapping[str, int], rules: StoryRules, *, seen_at: datetime
+) -> tuple[_Scored | None, str]:
+    """The candidate's evidence for a join (None: none), and the closest miss in words."""
+    same = c.source_id == probe.source_id
+    short = is_short(probe.fingerprint) or is_short(c.fingerprint)
+    text = 1.0 if probe.fingerprint == c.fingerprint else similarity(probe.fingerprint, c.fingerprint)
+    if same:
+        if text >= rules.same_source_similarity:
+            return _Scored(c, True, text, f"similarity {text:.2f}; same source"), ""
+        return None, f"similarity {text:.2f}; same source, needs {rules.same_source_similarity:.2f}"
+    if not short and text >= rules.min_similarity:
+        return _Scored(c, True, text, f"similarity {text:.2f}"), ""
+    ps, cs = probe.signature, c.signature
+    sp, sc = _subjects(ps), _subjects(cs)
+    if sp and sc and not sp & sc:
+        return None, f"similarity {text:.2f}; no topic in common"
+    w, cover, kinds, shared = _signature_score(ps, cs, rarity, rules, short=short)
+    what = ", ".join(x.split(":", 1)[1] if x.startswith("money") else x for x in shared[:4]) or "nothing"
+    if short:
+        title = title_similarity(probe.title, c.title)
+        if title >= rules.min_stub_title and shared and not veto(ps, cs, templated=True):
+            why = f"headline similarity {title:.2f}; signature agrees: {what}"
+            return _Scored(c, True, title, why, "same headline as"), ""
+    needed = rules.min_coverage if abs(seen_at - c.first_seen_at) <= rules.near else rules.late_coverage
+    floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight
+    if w >= floor and cover >= needed and kinds >= rules.min_parts and _specific(shared):
+        why = f"shares {what}; weight {w:.1f}, coverage {cover:.2f}"
+        return _Scored(c, False, w, why, "same event as"), ""
+    return (
+        None,
+        f"similarity {text:.2f}; shares {what} (weight {w:.1f}, coverage {cover:.2f}, needs {needed:.2f})",
     )
+
+
+def _span(window: timedelta) -> str:
+    seconds = int(window.total_seconds())
+    return f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds}s"
+
+
+def decide_story(
+    probe: StoryProbe,
+    candidates: Sequence[StoryCandidate],
+    *,
+    seen_at: datetime,
+    rarity: Mapping[str, int] | None = None,
+    led: Collection[int] = (),
+    rules: StoryRules | None = None,
+) -> StoryDecision:
+    """The story ``probe`` joins (``None``: a new one), why, and whether it is the official statement.
+
+    ``rarity``: for each signature part, how many stories in the window carry it (missing: 1).
+    ``led``: ids of stories that already have an item from a primary source. See the module docstring.
+    """
+    rules = rules or StoryRules()
+    rarity = rarity or {}
+    near = [c for c in candidates if abs(seen_at - c.first_seen_at) <= rules.window]
+    if not near:
+        return StoryDecision(None, f"no candidate within {_span(rules.window)}")
+    vetoed: dict[int, str] = {}
+    for c in near:
+        templated = c.source_id == probe.source_id or (
+            similarity(probe.fingerprint, c.fingerprint) >= rules.templated_similarity
+        )
+        why = veto(probe.signature, c.signature, templated=templated)
+        if why and c.story_id not in vetoed:
+            vetoed[c.story_id] = f"story {c.story_id} from {c.source_id}: {why}"
+    scored: list[_Scored] = []
+    misses: list[tuple[StoryCandidate, str, float]] = []
+    for c in near:
+        if c.story_id in vetoed:
+            continue
+        s, miss = _score(probe, c, rarity, rules, seen_at=seen_at)
+        if s is not None:
+            scored.append(s)
+        else:
+            closeness = similarity(probe.fingerprint, c.fingerprint) * 10 + len(
+                probe.signature.parts & c.signature.parts
+            )
+            misses.append((c, miss, closeness))
+    if scored:
+        best = min(scored, key=_Scored.rank)
+        c = best.candidate
+        official = probe.primary and c.story_id not in led
+        what = "re-post of" if c.source_id == probe.source_id else best.how
+        lead = "official statement published; " if official else ""
+        return StoryDecision(
+            c.story_id, f"{lead}{what} story {c.story_id} ({best.describe}) from {c.source_id}", official
+        )
+    if vetoed and not misses:
+        return StoryDecision(None, "facts differ: " + "; ".join(sorted(vetoed.values())[:2]))
+    c, miss, _ = min(misses, key=lambda m: (-m[2], m[0].first_seen_at, m[0].story_id))
+    extra = f"; vetoed {len(vetoed)}" if vetoed else ""
+    return StoryDecision(None, f"closest is story {c.story_id} from {c.source_id} ({miss}){extra}")

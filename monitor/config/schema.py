@@ -154,6 +154,9 @@ class Source(_Model):
     # Concept names its items imply (a Japanese ministry speaks for Japan): @japan holds without 日本.
     implies: tuple[str, ...] = ()
     enabled: bool = True
+    # A primary source publishes the statements themselves (a government); its item leads a story that
+    # news reports started ("official statement published"). Unset: true for sources tagged us-gov or jp-gov.
+    primary: bool | None = None
 
     @field_validator("url")
     @classmethod
@@ -164,6 +167,12 @@ class Source(_Model):
     @classmethod
     def _tz(cls, v: str) -> str:
         return _check_tz(v)
+
+    @property
+    def is_primary(self) -> bool:
+        if self.primary is not None:
+            return self.primary
+        return bool({"us-gov", "jp-gov"} & set(self.tags))
 
     @model_validator(mode="after")
     def _deadline_covers_timeout(self) -> Source:

@@ -13,10 +13,11 @@ and ``summary_html`` (feed-provided HTML). Each payload is read, never kept: the
 strings, numbers, booleans, lists and dicts only (JSON-serialisable), never ORM rows.
 
 Grouping: alerts are de-duplicated by ``alert_key`` and grouped by topic (an alert that matched several
-topics appears under each, and is counted once in the totals), then by story (the same ``story_id``
-when given, else the same normalised title). Stories, and the statements in a story, are ordered
-newest first by ``seen_at`` (falling back to ``published_at``); topics busiest first (most
-statements), then newest first. Alerts without a topic go under "Other matches";
+topics appears under each, and is counted once in the totals), then by story (the same ``thread_key``,
+else ``story_id``, else the same normalised title), so a story shows once. Stories, and the statements in a
+story, are ordered newest first by ``seen_at`` (falling back to ``published_at``), except that a
+primary source's statement (``primary``: a government's own) leads its story and gives it its title;
+topics busiest first (most statements), then newest first. Alerts without a topic go under "Other matches";
 ``source-health`` alerts go into ``health``.
 
 The context (every key always present; ``…|None`` may be null):
@@ -34,7 +35,7 @@ The context (every key always present; ``…|None`` may be null):
 ``sources``                  ``[{id, title, count}]``, most statements first
 ``topics``                   ``[{id, title, count, new, revised, stories: [story]}]``
 story                        ``{key, title, count, latest_label, sources: [str], statements: [item]}``
-item                         ``{alert_key, kind, kind_label, title, url|None, host|None, source_id,
+item                         ``{alert_key, kind, kind_label, primary, title, url|None, host|None, source_id,
                              source_title, time_label, published_label|None, seen_label|None,
                              revision, snippet, snippet_parts: [{text, hl}], terms: [str],
                              topic_titles: [str], facts: [{label, value, lines: [str]}],
@@ -540,6 +541,11 @@ def _alert_key(alert: Mapping[str, Any]) -> str:
 
 
 def _story_key(alert: Mapping[str, Any]) -> str:
+    # A story's alerts all thread under its first alert (which carries no story id: its own id was not
+    # known when it was planned), so the thread key names the story best.
+    thread = alert.get("thread_key")
+    if thread not in (None, ""):
+        return f"thread:{thread}"
     story_id = alert.get("story_id")
     if story_id not in (None, ""):
         return f"id:{story_id}"
@@ -565,7 +571,10 @@ def _item(alert: Mapping[str, Any], zone: ZoneInfo) -> tuple[dict[str, Any], dat
     item: dict[str, Any] = {
         "alert_key": _alert_key(alert),
         "kind": kind,
-        "kind_label": _KIND_LABELS.get(kind, kind.upper()),
+        "kind_label": (
+            "OFFICIAL STATEMENT" if alert.get("primary") is True else _KIND_LABELS.get(kind, kind.upper())
+        ),
+        "primary": alert.get("primary") is True,
         "title": _str(alert.get("title")) or "(untitled)",
         "url": url,
         "host": host,
@@ -671,7 +680,8 @@ def digest_context(
     for topic_id, stories in topic_stories.items():
         story_entries: list[tuple[datetime | None, str, dict[str, Any]]] = []
         for story_key, members in stories.items():
-            ordered = _newest_first(members)
+            # The primary source's statement (a government's own) leads its story, then newest first.
+            ordered = sorted(_newest_first(members), key=lambda it: not it["primary"])
             latest = max((m[0] for m in members if m[0] is not None), default=None)
             sources: list[str] = []
             for it in ordered:

@@ -24,6 +24,7 @@ __all__ = [
     "RevisionRow",
     "SilenceRow",
     "SourceRow",
+    "StoryKeyRow",
     "UTCDateTime",
 ]
 
@@ -107,6 +108,23 @@ class ItemRow(SQLModel, table=True):
     story_id: int | None = Field(default=None, index=True)
     fingerprint: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     lang: str | None = Field(default=None, max_length=16)  # the entry's language, else the source's
+    # What the item reports (monitor.story_signature: topics and parts), and whether its source is primary
+    # (a government's own statement): the story decision reads both back for later items.
+    signature: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    primary_source: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class StoryKeyRow(SQLModel, table=True):
+    """The story index (monitor.story_index): one row per key of an item (text keys: its smallest sketch
+    values; part keys: negative hashes of its signature parts). Looked up with ``key IN (...)`` over the
+    window: the primary key's (key, first_seen_at) prefix makes that a range read per key."""
+
+    __tablename__ = "story_key"
+
+    key: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    first_seen_at: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    story_id: int
 
 
 class RevisionRow(SQLModel, table=True):

@@ -24,12 +24,22 @@ from monitor.config.schema import Source
 from monitor.diff import StoredRevision
 from monitor.errors import LeaseLost, StaleStories, StoryLockBusy
 from monitor.metrics import LEASE_TAKEOVERS
-from monitor.pipeline import ClaimedSource, PollWrite, StoredItem, Stories
+from monitor.pipeline import ClaimedSource, ItemWrite, PollWrite, StoredItem, Stories
 from monitor.plan import PlannedAlert
 from monitor.store.engine import is_lock_timeout, read_session, write_session
-from monitor.store.models import ItemRow, MentionRow, NearMissRow, PollLogRow, RevisionRow, SourceRow
+from monitor.store.models import (
+    ItemRow,
+    MentionRow,
+    NearMissRow,
+    PollLogRow,
+    RevisionRow,
+    SourceRow,
+    StoryKeyRow,
+)
 from monitor.store.outbox import insert_outbox_rows
 from monitor.store.search_index import index_revisions
+from monitor.stories import StoryCandidate, StoryProbe
+from monitor.story_signature import Signature
 
 __all__ = [
     "claim_sources",
@@ -37,10 +47,10 @@ __all__ = [
     "gone_candidates",
     "heartbeat",
     "load_stored",
-    "recent_stories",
     "release_lease",
     "release_leases",
     "story_lock_ids",
+    "story_lookup",
     "sync_sources",
 ]
 
@@ -289,41 +299,82 @@ def gone_candidates(
         return out
 
 
-def recent_stories(engine: sa.Engine, *, since: datetime, limit: int = 5000) -> Stories:
-    """Items first seen since ``since`` (every source) with their sketches, and each story's thread key."""
+def story_lookup(engine: sa.Engine, probes: Sequence[StoryProbe], *, since: datetime) -> Stories:
+    """What the story index holds for ``probes`` in the window (``first_seen_at >= since``): candidate
+    items, the rarity of each signature part, the stories a primary source leads, and each candidate
+    story's thread key (``monitor.story_index`` describes the keys; the same lookup as its MemoryIndex)."""
     from monitor.plan import alert_key
-    from monitor.stories import StoryCandidate
+    from monitor.story_index import MAX_DF, part_keys, text_keys, top_items
 
+    k = StoryKeyRow.__table__.c  # type: ignore[attr-defined]
+    in_window = k.first_seen_at >= since
     with read_session(engine) as s:
         # Read the high-water mark first: anything stored after it makes the commit decide again.
         snapshot = s.exec(select(func.max(ItemRow.id))).one() or 0
-        q = (
-            sa.select(
+        parts: dict[int, str] = {}
+        for p in probes:
+            parts.update(part_keys(p.signature))
+        rarity: dict[str, int] = {}
+        keys = list(parts)
+        for i in range(0, len(keys), 500):
+            q = (
+                sa.select(k.key, func.count(sa.distinct(k.story_id)))
+                .where(k.key.in_(keys[i : i + 500]), in_window)
+                .group_by(k.key)
+            )
+            rarity.update({parts[key]: int(n) for key, n in s.execute(q).all()})
+        found: set[int] = set()
+        for p in probes:
+            usable = [key for key, part in part_keys(p.signature).items() if rarity.get(part, 0) <= MAX_DF]
+            for group in (text_keys(p.fingerprint), usable):
+                if not group:
+                    continue
+                q = sa.select(k.item_id, func.count()).where(k.key.in_(group), in_window).group_by(k.item_id)
+                found.update(top_items({int(i): int(n) for i, n in s.execute(q).all()}))
+        candidates: list[StoryCandidate] = []
+        ids = sorted(found)
+        for i in range(0, len(ids), 500):
+            q = sa.select(
+                col(ItemRow.id),
                 col(ItemRow.story_id),
                 col(ItemRow.fingerprint),
                 col(ItemRow.first_seen_at),
                 col(ItemRow.source_id),
                 col(ItemRow.title),
-            )
-            .where(col(ItemRow.first_seen_at) >= since, col(ItemRow.fingerprint).is_not(None))
-            .order_by(col(ItemRow.first_seen_at).desc())
-            .limit(limit)
-        )
-        candidates = tuple(
-            StoryCandidate(story_id=sid, fingerprint=fp, first_seen_at=seen, source_id=src, title=title)
-            for sid, fp, seen, src, title in s.execute(q).all()
-            if sid is not None and fp is not None
-        )
-        ids = sorted({c.story_id for c in candidates})
+                col(ItemRow.signature),
+                col(ItemRow.primary_source),
+            ).where(col(ItemRow.id).in_(ids[i : i + 500]))
+            for item_id, sid, fp, seen, src, title, sig, primary in s.execute(q).all():
+                if sid is None or fp is None:
+                    continue
+                candidates.append(
+                    StoryCandidate(
+                        story_id=sid,
+                        fingerprint=fp,
+                        first_seen_at=seen,
+                        source_id=src,
+                        title=title,
+                        signature=Signature.from_json(sig),
+                        primary=bool(primary),
+                        item_id=item_id,
+                    )
+                )
+        story_ids = sorted({c.story_id for c in candidates})
         threads: dict[int, str] = {}
-        for i in range(0, len(ids), 500):
-            first = select(ItemRow.id, ItemRow.source_id, ItemRow.item_key).where(
-                col(ItemRow.id).in_(ids[i : i + 500])
-            )
+        led: set[int] = set()
+        for i in range(0, len(story_ids), 500):
+            chunk = story_ids[i : i + 500]
+            first = select(ItemRow.id, ItemRow.source_id, ItemRow.item_key).where(col(ItemRow.id).in_(chunk))
             for item_id, src, key in s.exec(first).all():
                 assert item_id is not None
                 threads[item_id] = alert_key("new", src, key, 1)
-    return Stories(candidates=candidates, threads=threads, snapshot=snapshot)
+            leads = select(ItemRow.story_id).where(
+                col(ItemRow.story_id).in_(chunk), col(ItemRow.primary_source).is_(True)
+            )
+            led.update(sid for sid in s.exec(leads).all() if sid is not None)
+    return Stories(
+        candidates=tuple(candidates), threads=threads, snapshot=snapshot, rarity=rarity, led=frozenset(led)
+    )
 
 
 def _insert_outbox(
@@ -358,6 +409,20 @@ def _insert_returning_ids(session: Session, model: type[SQLModel], rows: list[di
     return [int(i) for i in session.scalars(stmt, rows).all()]
 
 
+def _index_stories(s: Session, new: Sequence[ItemWrite], ids: Sequence[int], *, now: datetime) -> None:
+    """The story index rows of new items (monitor.story_index): their text and signature-part keys."""
+    from monitor.story_index import item_keys
+
+    rows = [
+        {"key": key, "first_seen_at": now, "item_id": item_id, "story_id": w.story_id or item_id}
+        for w, item_id in zip(new, ids, strict=True)
+        if w.fingerprint is not None
+        for key in item_keys(w.fingerprint, w.signature or Signature.from_json(None))
+    ]
+    if rows:
+        s.execute(sa.insert(StoryKeyRow), rows)
+
+
 def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
     """Items, revisions, mentions and outbox rows of one poll, a few batched statements in all (the
     bench showed row-by-row ORM flushes were most of a new-feed poll's time)."""
@@ -384,6 +449,8 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
                 "story_id": w.story_id,
                 "fingerprint": w.fingerprint,
                 "lang": w.change.item.lang,
+                "signature": w.signature.to_json() if w.signature is not None else None,
+                "primary_source": w.primary,
             }
             for w in new
         ],
@@ -394,6 +461,7 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
             .where(col(ItemRow.id).in_(new_ids), col(ItemRow.story_id).is_(None))
             .values(story_id=ItemRow.id)
         )
+        _index_stories(s, new, new_ids, now=now)
     item_ids = dict(zip((id(w) for w in new), new_ids, strict=True))
     revised = [w for w in write.items if w.item_id is not None]
     if revised:
