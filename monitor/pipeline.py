@@ -127,13 +127,20 @@ class NewItem:
 
 
 def prepare_new(
-    src: Source, items: Sequence[Item], stored: Mapping[str, StoredItem], topics: TopicMatcher
+    src: Source,
+    items: Sequence[Item],
+    stored: Mapping[str, StoredItem],
+    topics: TopicMatcher,
+    full_texts: Mapping[str, str] = {},
 ) -> dict[str, NewItem]:
-    """Mentions, fingerprint and signature of every item not stored yet, by item key."""
+    """Mentions, fingerprint and signature of every item not stored yet (with its page's main text when
+    ``full_texts`` has it, as ``decide_success`` stores it), by item key."""
     out: dict[str, NewItem] = {}
     for item in items:
         if item.key in stored or item.key in out:
             continue
+        if item.key in full_texts:
+            item = replace(item, text=full_texts[item.key])
         mentions = tuple(
             topics.match(
                 title=item.title,
@@ -349,7 +356,7 @@ def decide_success(
     stored_revisions = {k: s.revision for k, s in stored.items()}
     changes = classify(items, stored_revisions)
     if new is None:
-        new = prepare_new(src, items, stored, topics)
+        new = prepare_new(src, items, stored, topics, full_texts)
     topic_titles = topics.titles
     writes: list[ItemWrite] = []
     seen: list[str] = []

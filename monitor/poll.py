@@ -221,7 +221,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                     else (c.item_id, None)
                 )
 
-    new = prepare_new(src, items, stored, ctx.topics)  # mentions and story probes, once per poll
+    new = prepare_new(src, items, stored, ctx.topics, texts)  # mentions and story probes, once per poll
 
     async def decide(*, check_stories: bool) -> PollWrite:
         stories = Stories()
