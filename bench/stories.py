@@ -188,7 +188,15 @@ def run_memory(items: Sequence[Mapping[str, Any]]) -> tuple[dict[str, int], dict
         sid = d.story_id if d.story_id is not None else n
         index.add(
             StoryCandidate(
-                sid, probe.fingerprint, now, src.id, probe.title, probe.signature, probe.primary, n
+                sid,
+                probe.fingerprint,
+                now,
+                src.id,
+                probe.title,
+                probe.signature,
+                probe.primary,
+                n,
+                probe.published_at,
             )
         )
         out[str(it["id"])] = sid

@@ -152,7 +152,9 @@ def prepare_new(
             )
         )
         sig = signature(item.title, item.text, topics=[m.topic_id for m in mentions])
-        probe = StoryProbe(fingerprint(item.title, item.text), item.title, src.id, sig, src.is_primary)
+        probe = StoryProbe(
+            fingerprint(item.title, item.text), item.title, src.id, sig, src.is_primary, item.published_at
+        )
         out[item.key] = NewItem(mentions, probe)
     return out
 

@@ -24,7 +24,8 @@ it: "also reported by"), otherwise it starts one.
 ``decide_story(probe, candidates, *, seen_at, rarity, led) -> StoryDecision``
     Rules, in order (``StoryRules`` holds the thresholds, tuned on ``tests/corpus/stories/tuning.yaml``):
 
-    1. Only candidates first seen within ``window`` (72 h) of ``seen_at``, either side, count.
+    1. Only candidates first seen within ``window`` (72 h) of ``seen_at``, either side, count; and, when
+       both sources give a publication time, published within it too.
     2. **Veto**: a story any of whose candidates reports a differing fact (``story_signature.veto``: FMS
        purchaser, transmittal, system or value; amount in the same currency; tariff rate; effective date;
        a disjoint set of products or countries; another weapon designator) is never joined.
@@ -200,6 +201,7 @@ class StoryProbe:
     source_id: str
     signature: Signature = EMPTY
     primary: bool = False  # a government's own statement (source tagged us-gov/jp-gov, or primary: true)
+    published_at: datetime | None = None  # the source's claim, when it makes one
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ class StoryCandidate:
     signature: Signature = EMPTY
     primary: bool = False
     item_id: int = 0
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +338,7 @@ def _score(
         if title >= rules.min_stub_title and shared and not veto(ps, cs, templated=True):
             why = f"headline similarity {title:.2f}; signature agrees: {what}"
             return _Scored(c, True, title, why, "same headline as"), ""
-    needed = rules.min_coverage if abs(seen_at - c.first_seen_at) <= rules.near else rules.late_coverage
+    needed = rules.min_coverage if _gap(probe, c, seen_at) <= rules.near else rules.late_coverage
     floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight
     if w >= floor and cover >= needed and kinds >= rules.min_parts and _specific(shared):
         why = f"shares {what}; weight {w:.1f}, coverage {cover:.2f}"
@@ -344,6 +347,15 @@ def _score(
         None,
         f"similarity {text:.2f}; shares {what} (weight {w:.1f}, coverage {cover:.2f}, needs {needed:.2f})",
     )
+
+
+def _gap(probe: StoryProbe, c: StoryCandidate, seen_at: datetime) -> timedelta:
+    """How far apart two items are: by first seen, or by publication when both sources say (a backlog
+    first seen today, published last week, is not today's news)."""
+    seen = abs(seen_at - c.first_seen_at)
+    if probe.published_at is not None and c.published_at is not None:
+        return max(seen, abs(probe.published_at - c.published_at))
+    return seen
 
 
 def _span(window: timedelta) -> str:
@@ -367,7 +379,7 @@ def decide_story(
     """
     rules = rules or StoryRules()
     rarity = rarity or {}
-    near = [c for c in candidates if abs(seen_at - c.first_seen_at) <= rules.window]
+    near = [c for c in candidates if _gap(probe, c, seen_at) <= rules.window]
     if not near:
         return StoryDecision(None, f"no candidate within {_span(rules.window)}")
     vetoed: dict[int, str] = {}

@@ -343,8 +343,9 @@ def story_lookup(engine: sa.Engine, probes: Sequence[StoryProbe], *, since: date
                 col(ItemRow.title),
                 col(ItemRow.signature),
                 col(ItemRow.primary_source),
+                col(ItemRow.published_at),
             ).where(col(ItemRow.id).in_(ids[i : i + 500]))
-            for item_id, sid, fp, seen, src, title, sig, primary in s.execute(q).all():
+            for item_id, sid, fp, seen, src, title, sig, primary, published in s.execute(q).all():
                 if sid is None or fp is None:
                     continue
                 candidates.append(
@@ -357,6 +358,7 @@ def story_lookup(engine: sa.Engine, probes: Sequence[StoryProbe], *, since: date
                         signature=Signature.from_json(sig),
                         primary=bool(primary),
                         item_id=item_id,
+                        published_at=published,
                     )
                 )
         story_ids = sorted({c.story_id for c in candidates})
