@@ -28,13 +28,20 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.PrimaryKeyConstraint('key', 'first_seen_at', 'item_id')
     )
-    with op.batch_alter_table('item', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('signature', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('primary_source', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain ADD COLUMN on every dialect: a batch rebuild of `item` on SQLite would drop a table that
+    # revisions and mentions reference.
+    op.add_column('item', sa.Column('signature', sa.JSON(), nullable=True))
+    op.add_column('item', sa.Column('primary_source', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('item', schema=None) as batch_op:
-        batch_op.drop_column('primary_source')
-        batch_op.drop_column('signature')
     op.drop_table('story_key')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite >= 3.35 drops a plain column in place; a batch rebuild of `item` would have to drop a
+        # table that revisions and mentions reference, which foreign keys forbid once there is data.
+        op.execute('ALTER TABLE item DROP COLUMN primary_source')
+        op.execute('ALTER TABLE item DROP COLUMN signature')
+    else:
+        with op.batch_alter_table('item', schema=None) as batch_op:
+            batch_op.drop_column('primary_source')
+            batch_op.drop_column('signature')
