@@ -102,6 +102,7 @@ def _config(items: Sequence[Mapping[str, Any]]) -> Config:
     return Config(
         sources=tuple(sources),
         topics=base.topics,
+        concepts=base.concepts,
         routes=(Route(to=("console",)),),
         receivers={"console": base.receivers.get("console")} if "console" in base.receivers else {},
     )
@@ -114,7 +115,7 @@ def _result(url: str) -> FetchResult:
 def run_store(items: Sequence[Mapping[str, Any]], db_url: str | None = None) -> dict[str, int]:
     """Every item as one poll of its source through the daemon's path; item id -> story id."""
     config = _config(items)
-    topics = TopicMatcher(config.topics)
+    topics = TopicMatcher(config.topics, config.concepts)
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(db_url or f"sqlite:///{tmp}/stories.db")
         upgrade(engine)
@@ -173,7 +174,7 @@ def run_store(items: Sequence[Mapping[str, Any]], db_url: str | None = None) -> 
 def run_memory(items: Sequence[Mapping[str, Any]]) -> tuple[dict[str, int], dict[str, str]]:
     """The same decisions through the in-memory index (replay's path); item id -> (story id, reason)."""
     config = _config(items)
-    topics = TopicMatcher(config.topics)
+    topics = TopicMatcher(config.topics, config.concepts)
     index = MemoryIndex()
     out: dict[str, int] = {}
     reasons: dict[str, str] = {}
@@ -360,7 +361,7 @@ def scaling(sizes: Sequence[int], probes: Sequence[Mapping[str, Any]]) -> None:
     import json
 
     config = _config(probes)
-    topics = TopicMatcher(config.topics)
+    topics = TopicMatcher(config.topics, config.concepts)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     rng = random.Random(14)
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
