@@ -8,7 +8,7 @@ units of work the CLI and the daemon share.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import os
 import random
 import socket
@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from monitor.config.schema import Config, ConsoleReceiver, SlackReceiver, WebhookReceiver
 from monitor.errors import ConfigError, StoreError
+from monitor.fault import one_line
 from monitor.fetch import make_client
 from monitor.match.topics import TopicMatcher
 from monitor.metrics import ITEMS, POLLS
@@ -42,10 +43,12 @@ from monitor.store import maintenance, polls
 from monitor.store.engine import DaemonLock, make_engine, schema_lock, sqlite_path
 from monitor.store.migrate import upgrade
 from monitor.store.outbox import due_receivers, release_delivery_leases
+from monitor.watch import Watch
 
 __all__ = ["App", "PassReport"]
 
 MAINTENANCE_LEASE = timedelta(hours=1)  # a retention run that dies is retried by another after this
+log = logging.getLogger("pressmon.app")
 
 
 def utcnow() -> datetime:
@@ -195,6 +198,7 @@ class App:
         # what the daemon subtracts before claiming more (claimed sources never queue past their lease).
         self.fetch_slots = asyncio.Semaphore(settings.max_concurrent_fetches)
         self.polls_in_flight = 0
+        self._prepared = False
         self._stream = stream
         self._template_dirs = tuple(template_dirs)
         self.digests = DigestRunner(
@@ -206,6 +210,14 @@ class App:
             smtp=smtp,
             stream=stream,
             template_dirs=template_dirs,
+        )
+        self.watch = Watch(
+            engine,
+            operators=config.operator,
+            receiver_after=timedelta(seconds=settings.receiver_failing_alert_seconds),
+            stuck_after=timedelta(seconds=settings.outbox_stuck_alert_seconds),
+            store_after=timedelta(seconds=settings.store_alert_seconds),
+            deadline_s=settings.send_deadline_seconds,
         )
 
     @classmethod
@@ -268,6 +280,7 @@ class App:
         self.config = config
         self.notifiers = notifiers
         self.digests = digests
+        self.watch.operators = tuple(config.operator)
         self.poll_ctx = replace(self.poll_ctx, config=config, topics=topics)
 
     def prepare_database(self, *, exclusive: bool) -> None:
@@ -284,26 +297,43 @@ class App:
                     raise
             else:
                 self._lock = lock
+        stage = "open"
         try:
             # Instances starting together take turns: one migrates and registers sources, the others
             # then find nothing to do (RELIABILITY 39).
             with schema_lock(self.engine) as conn:
                 upgrade(self.engine, connection=conn, locked=True)
+                stage = "prepare"
                 polls.sync_sources(self.engine, self.config.sources, now=self.now())
-        except sa.exc.OperationalError as e:
-            raise StoreError(f"store: cannot open {self.engine.url!r}: {e.orig}") from e
-        if self._lock is not None:
-            # We hold the one-daemon lock: any lease in the file belongs to a dead predecessor.
-            polls.release_leases(self.engine)
-            release_delivery_leases(self.engine)
-            if not exclusive:
+            if self._lock is not None:
+                # We hold the one-daemon lock: any lease in the file belongs to a dead predecessor.
+                polls.release_leases(self.engine)
+                release_delivery_leases(self.engine)
+            self._prepared = True
+        except sa.exc.SQLAlchemyError as e:
+            if stage == "open":
+                if isinstance(e, sa.exc.OperationalError):
+                    raise StoreError(f"store: cannot open {self.engine.url!r}: {e.orig}") from e
+                raise
+            # The first failure, in one line (a read-only or full database fails here, at start).
+            url = self.engine.url.render_as_string(hide_password=True)
+            raise StoreError(
+                f"store: cannot prepare the database {url}: {one_line(e)}; check that it is writable "
+                "(file and directory permissions, read-only mount, disk space) and reachable"
+            ) from e
+        finally:
+            if self._lock is not None and not exclusive:
                 self._lock.release()
                 self._lock = None
 
     async def aclose(self) -> None:
+        """Release what we hold. Never raises: a failure here must not hide the one that stopped us."""
         await self.client.aclose()
-        with contextlib.suppress(sa.exc.SQLAlchemyError):  # database gone: the leases expire on their own
-            await asyncio.to_thread(self.release_own_leases)
+        if self._prepared:  # at a failed start there is nothing of ours to release
+            try:
+                await asyncio.to_thread(self.release_own_leases)
+            except Exception as e:  # database gone: the leases expire on their own
+                log.warning("store: leases not released at exit (%s); they expire by themselves", one_line(e))
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -353,6 +383,11 @@ class App:
                 ITEMS.labels(change="new").inc(r.new)
             if r.revised:
                 ITEMS.labels(change="revised").inc(r.revised)
+        refused = [r for r in report.sources if r.error_kind == "store"]
+        if refused:
+            self.watch.store_failed(refused[0].error or "store error", self.now())
+        else:  # the claim was a write, and every commit went in
+            self.watch.store_ok(self.now())
         return report
 
     async def poll_pass(self, source_ids: Sequence[str] | None = None) -> PassReport:
@@ -404,7 +439,11 @@ class App:
             should_stop=should_stop,
             deadline_s=self.settings.send_deadline_seconds,
             parallel=self.settings.max_parallel_receivers,
+            on_outcome=self._outcome,
         )
+
+    def _outcome(self, receiver: str, outcome: Outcome) -> None:
+        self.watch.delivery(receiver, outcome, self.now())
 
     async def due_receivers(self) -> list[str]:
         return await asyncio.to_thread(due_receivers, self.engine, now=self.now())
@@ -414,7 +453,6 @@ class App:
         receiver: str,
         *,
         should_stop: Callable[[], bool] = lambda: False,
-        on_outcome: Callable[[str, Outcome], None] | None = None,
     ) -> DeliveryReport:
         """One receiver's due rows (the daemon runs one lane per receiver, so a slow one waits alone)."""
         return await deliver_receiver(
@@ -427,5 +465,5 @@ class App:
             operators=self.config.operator,
             should_stop=should_stop,
             deadline_s=self.settings.send_deadline_seconds,
-            on_outcome=on_outcome,
+            on_outcome=self._outcome,
         )

@@ -14,7 +14,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -24,6 +24,8 @@ from monitor.config.schema import Config
 from monitor.errors import PressmonError
 from monitor.metrics import DELIVERIES
 from monitor.notify.worker import Outcome
+from monitor.fault import one_line
+from monitor.watch import Heartbeat, heartbeat_path
 
 __all__ = ["Daemon"]
 
@@ -55,11 +57,15 @@ class Daemon:
     def interval(self, loop: str) -> float:
         """Seconds between ticks of a loop (``/healthz`` allows a few missed ones)."""
         return DIGEST_TICK_S if loop in ("digests", "maintenance") else self.app.settings.tick_seconds
+        # ... published each tick for `pressmon health` (with whether the database refuses writes).
+        self.heartbeat = Heartbeat(heartbeat_path(app.settings.database_url, app.settings.heartbeat_file))
 
     def _loop_failed(self, name: str, e: BaseException) -> None:
         if not is_database_error(e):
-            log.error("daemon: %s pass failed: %s", name, e)
+            log.error("daemon: %s pass failed: %s", name, one_line(e))
             return
+        # The loop's streak line is the log line; the watch decides the operator alert.
+        self.app.watch.store_failed(e, self.app.now(), quiet=True)
         line = self.loops[name].failed(time.monotonic(), str(e).splitlines()[0][:200])
         if line:
             log.warning("%s", line)
@@ -135,12 +141,43 @@ class Daemon:
                     receiver, should_stop=self.stopping.is_set, on_outcome=_count_delivery
                 )
             except Exception as e:
-                log.error("daemon: delivery to %s failed: %s", receiver, e)
+                self._loop_failed("deliveries", e)
                 return None
 
     async def tick_deliver(self) -> None:
         if self.loops["deliveries"].tick(time.monotonic()) and not self.stopping.is_set():
             self._kick_delivery()
+
+    async def tick_watch(self) -> None:
+        """Operator alerts that are due (failing receivers, a stuck outbox, a database refusing writes)
+        and the heartbeat file for ``pressmon health``."""
+        if self.stopping.is_set():
+            return
+        now = self.app.now()
+        watch = self.app.watch
+        try:
+            await watch.check(now)
+        except Exception as e:
+            if is_database_error(e):
+                watch.store_failed(e, now, quiet=True)
+            else:
+                log.error("daemon: operator check failed: %s", one_line(e))
+        await watch.tell_store(self.app.notifiers, now)
+        mono = time.monotonic()
+        ticked = {  # each loop's last tick, as wall time
+            name: now - timedelta(seconds=mono - state.last_tick)
+            for name, state in self.loops.items()
+            if state.last_tick is not None
+        }
+        try:
+            await asyncio.to_thread(
+                self.heartbeat.write,
+                now=now,
+                loops=ticked,
+                store_error=watch.store.error if watch.store else None,
+            )
+        except OSError as e:
+            log.debug("daemon: heartbeat not written: %s", e)
 
     async def tick_digests(self) -> None:
         if not self.loops["digests"].tick(time.monotonic()) or self.stopping.is_set():
@@ -189,6 +226,9 @@ class Daemon:
             self.tick_deliver, "interval", seconds=tick, next_run_time=now, max_instances=1, coalesce=True
         )
         scheduler.add_job(
+            self.tick_watch, "interval", seconds=tick, next_run_time=now, max_instances=1, coalesce=True
+        )
+        scheduler.add_job(
             self.tick_digests,
             "interval",
             seconds=DIGEST_TICK_S,
@@ -227,6 +267,7 @@ class Daemon:
             if ops is not None:
                 await ops.stop()
             await self._drain()
+            self.heartbeat.clear()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
 

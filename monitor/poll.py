@@ -72,6 +72,8 @@ class SourceReport:
     alerts: int = 0
     error: str | None = None
     baseline: bool = False
+    error_kind: str | None = None  # for errors this pass found: "store" when the database refused
+    unrecorded: bool = False  # the error could not even be recorded (the database refuses writes)
 
     @property
     def failed(self) -> bool:
@@ -288,16 +290,17 @@ async def record_fault(
         log.error("%s (after: %s)", e, error)
         return SourceReport(claim.source_id, "lease-lost", error=str(e))
     except Exception as e2:
-        log.error("poll: %s: %s; recording it failed too (%s)", claim.source_id, error, one_line(e2))
+        # The database refuses even this: the operator hears it once per streak (monitor.watch).
+        log.debug("poll: %s: %s; recording it failed too (%s)", claim.source_id, error, one_line(e2))
         try:
             await asyncio.to_thread(polls.release_lease, ctx.engine, claim.source_id, claim.token)
         except Exception:
             log.debug("poll: %s: lease not released; it expires by itself", claim.source_id)
-        return SourceReport(claim.source_id, "error", error=error)
+        return SourceReport(claim.source_id, "error", error=error, error_kind=kind, unrecorded=True)
     if write.source.error_streak == 1:  # once per streak, like every source error (RELIABILITY 8)
         log.error("poll: %s: %s; recorded, backing off", claim.source_id, error)
     log.debug("poll: %s: %s", claim.source_id, kind, exc_info=exc)
-    return SourceReport(claim.source_id, "error", error=error)
+    return SourceReport(claim.source_id, "error", error=error, error_kind=kind)
 
 
 async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> SourceReport:

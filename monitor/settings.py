@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     http_listen: str | None = None
     # Log lines as text (default) or one JSON object per line with stable keys (source_id, receiver...).
     log_format: Literal["text", "json"] = "text"
+    # The database refusing writes this long raises an operator alert (sent directly, not queued).
+    store_alert_seconds: float = Field(60.0, ge=0)
+    # The daemon's heartbeat file for `pressmon health` (default: beside the SQLite file, or in /tmp).
+    heartbeat_file: Path | None = None
     # Grace period for in-flight work on SIGTERM.
     drain_seconds: float = Field(20.0, gt=0)
     # Identity of this instance in lease columns; default host:pid.

@@ -55,6 +55,9 @@ DB_COMMANDS = {
     "items": ["items"],
     "stories": ["stories"],
     "export": ["export"],
+    "outbox": ["outbox"],
+    "outbox retry": ["outbox", "retry", "1"],
+    "outbox drop": ["outbox", "drop", "1", "--reason", "x"],
 }
 
 

@@ -161,7 +161,9 @@ async def test_database_error_during_one_commit_leaves_the_others_committed(
     assert _items(app.engine, "a") == 2 and _items(app.engine, "b") == 2
     assert all(_row(app.engine, s).lease_token is None for s in ("a", "b"))
     assert [m for r in caplog.records if "locked" in (m := r.getMessage())] == [
-        "poll: locked: store: locked: Exception: database is locked; recorded, backing off"
+        "poll: locked: store: locked: Exception: database is locked; recorded, backing off",
+        "store: the database refuses writes: store: locked: Exception: database is locked; retrying every "
+        "tick, nothing is lost (logged once until it recovers)",
     ]
 
     again = await app.poll_pass(["locked"])  # the next poll succeeds: nothing was lost

@@ -41,6 +41,7 @@ from monitor.cli import (
     db,
     digest,
     history,
+    outbox,
     silence,
     sources,
     template,
@@ -142,7 +143,7 @@ def _root(
     state.verbose = verbose
 
 
-_MODULES = (daemon_cmds, sources, config_cmds, db, silence, digest, template, topics, history, browse)
+_MODULES = (daemon_cmds, sources, config_cmds, db, outbox, silence, digest, template, topics, history, browse)
 for _module in _MODULES:
     _module.register(app)
 

@@ -74,6 +74,8 @@ def poll(
     """
     from monitor.app import App
     from monitor.cli.common import settings as get_settings
+    from monitor.fault import one_line
+    from monitor.notify.worker import DeliveryReport
 
     if not once:
         raise Failure("arguments", "use --once", "the daemon is `pressmon run`")
@@ -94,10 +96,14 @@ def poll(
         from monitor.store.queries import source_overview
 
         application = App.build(settings, cfg)
+        delivery_error: str | None = None
         try:
             application.prepare_database(exclusive=False)
-            report = await application.poll_pass(source)
-            delivered = await application.deliver()
+            report = await application.poll_pass(source)  # every source reports, whatever failed
+            try:
+                delivered = await application.deliver()
+            except Exception as e:  # the summary below is printed all the same
+                delivered, delivery_error = DeliveryReport(), one_line(e)
             wanted = set(source or application.enabled_source_ids())
             skipped = sorted(wanted - {r.source_id for r in report.sources})
             paused = {r.id: r.pause_reason for r in source_overview(application.engine) if r.paused_at}
@@ -123,8 +129,11 @@ def poll(
             f"{count(len(report.sources), 'source')} polled, {len(report.failed)} failed; "
             f"{count(delivered.sent, 'alert')} delivered, {delivered.retried} to retry, "
             f"{delivered.failed} failed"
+            + (f", {delivered.ambiguous} left ambiguous" if delivered.ambiguous else "")
         )
-        return ExitCode.FAILED if report.failed else ExitCode.OK
+        if delivery_error:
+            output.note(f"delivery: {delivery_error}; the alerts stay queued for the next run")
+        return ExitCode.FAILED if report.failed or delivery_error else ExitCode.OK
 
     # Each source's outcome is printed once below; its log line would say the same again.
     poll_log = logging.getLogger("pressmon.poll")
@@ -154,18 +163,27 @@ def demo(
 
 
 def health() -> None:
-    """Exit 0 when the database is reachable and its schema is current (for container health checks),
-    and, when PRESSMON_HTTP_LISTEN is set, the running daemon's loops are ticking (its /healthz).
+    """Exit 0 when this instance is doing its job: the database answers, its schema is current and it
+    accepts writes; the daemon's loops ticked recently (its heartbeat file, or its /healthz when
+    PRESSMON_HTTP_LISTEN is set); no alert has waited in the outbox past
+    PRESSMON_OUTBOX_STUCK_ALERT_SECONDS. Otherwise exit 1 with one line saying why.
 
     Creates nothing: a missing SQLite file is unhealthy (exit 4). Example: pressmon health
     """
+    from datetime import UTC, datetime
+
     from monitor.cli.common import settings as get_settings
+    from monitor.health import check_health
 
     with database():
         pass
-    listen = get_settings().http_listen
-    if listen:
-        _daemon_healthz(listen)
+    settings = get_settings()
+    problems = check_health(settings, now=datetime.now(UTC))
+    if problems:
+        output.note("; ".join(problems))
+        raise typer.Exit(ExitCode.FAILED)
+    if settings.http_listen:
+        _daemon_healthz(settings.http_listen)
     output.print("ok")
 
 

@@ -29,6 +29,7 @@ from monitor.store.models import OutboxRow
 __all__ = [
     "MAX_UNCONFIRMED_SENDS",
     "ClaimedDelivery",
+    "OldestDue",
     "claim_deliveries",
     "claim_siblings",
     "counts_by_state",
@@ -36,6 +37,7 @@ __all__ = [
     "insert_outbox_rows",
     "last_sent_at",
     "mark_sending",
+    "oldest_due",
     "postpone",
     "provider_ref_of",
     "record_outcome",
@@ -306,3 +308,30 @@ def counts_by_state(engine: sa.Engine) -> dict[str, int]:
     with read_session(engine) as s:
         q = select(OutboxRow.state, func.count()).group_by(col(OutboxRow.state))
         return {state: int(n) for state, n in s.exec(q).all()}
+
+
+@dataclass(frozen=True, slots=True)
+class OldestDue:
+    id: int
+    receiver: str
+    due_since: datetime
+    count: int  # rows due and not taken
+
+
+def oldest_due(engine: sa.Engine, *, now: datetime) -> OldestDue | None:
+    """The row that has been due longest without anyone taking it (a live lease means someone has)."""
+    free = sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
+    waiting = sa.and_(_due(now), free, col(OutboxRow.state) != "sending")
+    with read_session(engine) as s:
+        first = s.exec(
+            select(OutboxRow.id, OutboxRow.receiver, OutboxRow.next_attempt_at)
+            .where(waiting)
+            .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))
+            .limit(1)
+        ).first()
+        if first is None:
+            return None
+        count = s.exec(select(func.count()).select_from(OutboxRow).where(waiting)).one()
+    row_id, receiver, due_since = first
+    assert row_id is not None
+    return OldestDue(row_id, receiver, due_since, int(count))
