@@ -169,8 +169,9 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes
         )
     try:
+        # CPU work in a thread: a huge body must not stall the event loop (other polls, deliveries).
         with timed(STAGE_SECONDS, stage="parse"):
-            parsed = read_source(src, result, now=now)
+            parsed = await asyncio.to_thread(read_source, src, result, now=now)
     except ParseError as e:
         return decide_failure(
             src,
@@ -195,7 +196,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     entries = parsed.entries
     if parsed.ttl_s is not None:  # the feed's own <ttl> is a floor like Cache-Control
         result = replace(result, next_poll_hint_s=max(parsed.ttl_s, result.next_poll_hint_s or 0.0))
-    items, key_mode, switched = identify(entries, claim, guid_keys)
+    items, key_mode, switched = await asyncio.to_thread(identify, entries, claim, guid_keys)
     stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])
     texts: dict[str, str] = {}
     text_notes: list[str] = []
@@ -236,7 +237,8 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                 since=ctx.now() - STORY_WINDOW,
             )
         with timed(STAGE_SECONDS, stage="decide"):
-            write = decide_success(
+            write = await asyncio.to_thread(
+                decide_success,
                 src,
                 claim,
                 result,

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from monitor.store.engine import make_engine, read_session
-from monitor.store.models import ItemRow, OutboxRow
+from monitor.store.models import ItemRow, OutboxRow, SourceRow
 from tests.support.daemon import Daemon, pressmon_argv
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.test_poll import JAPAN, POLAND, rss
@@ -79,6 +79,18 @@ def _counts(db_url: str) -> tuple[int, dict[str, int]]:
     finally:
         engine.dispose()
     return items, states
+
+
+def _leases(db_url: str) -> list[str]:
+    """Every source or outbox row still leased (a clean exit leaves none)."""
+    engine = make_engine(db_url)
+    try:
+        with read_session(engine) as s:
+            held = [f"source {r.id}" for r in s.exec(select(SourceRow)) if r.lease_token is not None]
+            held += [f"outbox #{r.id}" for r in s.exec(select(OutboxRow)) if r.lease_token is not None]
+    finally:
+        engine.dispose()
+    return held
 
 
 def _slow(body: bytes, stall_s: float) -> Callable[[FeedRequestHandler], None]:
@@ -146,8 +158,10 @@ def test_sigterm_drains_and_exits_zero(server: FeedServer, sqlite_url: str, tmp_
         _wait(lambda: server.hits("/dsca.xml") > 0, 30, "the first fetch")
     finally:
         assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
-    # The in-flight poll finished and was committed during the drain.
+    # The in-flight poll finished and was committed during the drain; no lease is left (RELIABILITY 28).
     assert _counts(sqlite_url) == (1, {})
+    assert _leases(sqlite_url) == []
+    assert not (tmp_path / "pressmon.db.heartbeat").exists()  # a stopped daemon leaves no heartbeat
 
 
 def test_broken_config_starts_nothing(tmp_path: Path) -> None:
@@ -255,6 +269,7 @@ def test_sigterm_with_a_send_in_flight_finishes_it_and_restart_sends_nothing_twi
             assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
         _, states = _counts(sqlite_url)
         assert states.get("sent") == 1 and slack.posts == 1  # the in-flight send finished and was recorded
+        assert _leases(sqlite_url) == []  # the rest of the batch was handed back, not left leased
         daemon = Daemon(cfg, env, tmp_path, "d2")
         try:
             _wait(lambda: _counts(sqlite_url)[1] == {"sent": 3}, 40, "the rest")
