@@ -39,7 +39,7 @@ from monitor.notify.worker import Outcome
 from monitor.store.engine import sqlite_path, write_session
 from monitor.store.outbox import insert_outbox_rows, oldest_due
 
-__all__ = ["Heartbeat", "Watch", "heartbeat_path", "operator_alert_rows"]
+__all__ = ["Heartbeat", "Watch", "heartbeat_path", "operator_alert_rows", "queue_rows"]
 
 log = logging.getLogger("pressmon.watch")
 
@@ -202,7 +202,7 @@ class Watch:
         rows = self._receiver_rows(now)
         rows += await asyncio.to_thread(self._stuck_rows, now)
         if rows:
-            await asyncio.to_thread(_queue, self.engine, rows)
+            await asyncio.to_thread(queue_rows, self.engine, rows)
 
     # -- the database ------------------------------------------------------------------------------
 
@@ -270,7 +270,7 @@ class Watch:
         return told
 
 
-def _queue(engine: sa.Engine, rows: Sequence[dict[str, Any]]) -> None:
+def queue_rows(engine: sa.Engine, rows: Sequence[dict[str, Any]]) -> None:
     with write_session(engine) as s:
         insert_outbox_rows(s, rows)
 

@@ -151,6 +151,28 @@ async def test_connection_dropped_after_data_resends_with_the_same_message_id(
     assert len(ids) == 2 and ids[0] == ids[1]  # a recognisable duplicate, never a silent loss
 
 
+async def test_connection_dropped_after_data_every_time_mails_at_most_twice_then_tells_the_operator(
+    world: tuple[App, Clock], smtp: SmtpServer
+) -> None:
+    """Bounded duplicates for email (which cannot be asked whether a message arrived): the first send
+    and one resend, then the run stays ``ambiguous`` and the operator receivers are told."""
+    app, clock = world
+    with_smtp(app, smtp, clock)
+    app.config = app.config.model_copy(update={"operator": ("console",)})
+    app.digests.config = app.config
+    clock.t = utc(2026, 11, 24, 23, 0)
+    smtp.drop_after_data(100)
+    reports = []
+    for _ in range(12):  # hours of retries
+        reports.append(await app.run_digests())
+        clock.t += timedelta(minutes=30)
+    assert len(smtp.messages()) == 2 and sum(r.ambiguous for r in reports) == 1
+    with app.engine.connect() as c:
+        state, unconfirmed = c.exec_driver_sql("SELECT state, unconfirmed FROM digest_run").one()
+        (op_key,) = c.exec_driver_sql("SELECT alert_key FROM outbox WHERE kind = 'operator'").scalars()
+    assert (state, unconfirmed) == ("ambiguous", 2) and op_key.startswith("operator:digest:daily@")
+
+
 async def test_without_smtp_the_digest_prints_to_the_console(world: tuple[App, Clock]) -> None:
     app, clock = world
     out = io.StringIO()

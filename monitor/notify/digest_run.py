@@ -13,7 +13,7 @@ import logging
 import random
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +28,8 @@ from monitor.notify.worker import retry_delay
 from monitor.schedule import digest_period
 from monitor.store.digests import ClaimedRun, claim_runs, collect_mentions, ensure_run, record_run
 from monitor.store.misses import collect_near_misses
+from monitor.store.outbox import MAX_UNCONFIRMED_SENDS
+from monitor.watch import operator_alert_rows, queue_rows
 
 __all__ = ["DigestReport", "DigestRunner"]
 
@@ -40,6 +42,7 @@ class DigestReport:
     empty: int = 0
     retried: int = 0
     failed: int = 0
+    ambiguous: int = 0  # mailed without a confirmed answer as often as allowed: a person decides
 
 
 class DigestRunner:
@@ -137,6 +140,31 @@ class DigestRunner:
             await self._send(run, report)
         return report
 
+    def _leave_ambiguous(self, run: ClaimedRun, label: str, why: str, report: DigestReport) -> None:
+        """Mailed ``run.unconfirmed`` times without a confirmed answer: SMTP cannot be asked whether it
+        arrived, so it is not sent again; the operator receivers are told (RELIABILITY G2: at most one
+        duplicate, recognisable by its Message-ID)."""
+        error = (
+            f"digest: {label}: mailed {run.unconfirmed} times without a confirmed answer (last: {why}); "
+            f"not sent again: check the mailboxes (Message-ID {run.message_id})"
+        )
+        log.error("%s", error)
+        now = self.now()
+        rows = operator_alert_rows(
+            "delivery-ambiguous",
+            f"digest:{label}",
+            title=f"digest {label} unconfirmed",
+            error=error,
+            operators=self.config.operator,
+            now=now,
+            receiver=f"digest {run.digest_id}",
+        )
+        if record_run(
+            self.engine, run, state="ambiguous", now=now, last_error=error, unconfirmed=run.unconfirmed
+        ):
+            queue_rows(self.engine, rows)
+            report.ambiguous += 1
+
     async def _send(self, run: ClaimedRun, report: DigestReport) -> None:
         d: Digest | None = self.config.digests.get(run.digest_id)
         if d is None:
@@ -162,6 +190,9 @@ class DigestRunner:
             )
             report.sent.append(label)
             return
+        if run.in_doubt and run.unconfirmed >= MAX_UNCONFIRMED_SENDS:
+            self._leave_ambiguous(run, label, "earlier send interrupted", report)
+            return
         if run.in_doubt:
             log.warning("digest: %s: earlier send unconfirmed; sending again with the same Message-ID", label)
         message = build_message(
@@ -172,18 +203,27 @@ class DigestRunner:
             recipients=d.to,
             message_id=run.message_id,
         )
-        if not record_run(self.engine, run, state="sending", now=self.now()):
+        if not record_run(self.engine, run, state="sending", now=self.now(), unconfirmed=run.unconfirmed):
             return
         try:
             result = await send_email(self.smtp, message, d.to, receiver=f"digest {run.digest_id}")
         except DeliveryError as e:
+            if e.ambiguous and run.unconfirmed + 1 >= MAX_UNCONFIRMED_SENDS:
+                self._leave_ambiguous(replace(run, unconfirmed=run.unconfirmed + 1), label, str(e), report)
+                return
             if e.retryable or e.ambiguous:
                 at = self.now() + retry_delay(
                     run.attempts, rand=random.random(), retry_after_s=e.retry_after_s
                 )
                 state = "ambiguous" if e.ambiguous else "retry"
                 record_run(
-                    self.engine, run, state=state, now=self.now(), next_attempt_at=at, last_error=str(e)
+                    self.engine,
+                    run,
+                    state=state,
+                    now=self.now(),
+                    next_attempt_at=at,
+                    last_error=str(e),
+                    unconfirmed=run.unconfirmed + (1 if e.ambiguous else 0),
                 )
                 report.retried += 1
             else:

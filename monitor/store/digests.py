@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from monitor.diff import diff_summary
 from monitor.store.engine import read_session, write_session
 from monitor.store.models import DigestRunRow, ItemRow, MentionRow, RevisionRow
+from monitor.store.outbox import MAX_UNCONFIRMED_SENDS
 
 __all__ = ["ClaimedRun", "claim_runs", "collect_mentions", "ensure_run", "record_run"]
 
@@ -125,15 +126,18 @@ class ClaimedRun:
     message_id: str
     attempts: int
     in_doubt: bool
+    unconfirmed: int = 0  # earlier sends without a confirmed answer (one interrupted by a crash included)
 
 
 def claim_runs(engine: sa.Engine, *, owner: str, now: datetime, lease: timedelta) -> list[ClaimedRun]:
     token = str(uuid.uuid4())
     free = sa.or_(col(DigestRunRow.lease_until).is_(None), col(DigestRunRow.lease_until) < now)
     due = sa.or_(
+        sa.and_(col(DigestRunRow.state).in_(["pending", "retry"]), col(DigestRunRow.next_attempt_at) <= now),
         sa.and_(
-            col(DigestRunRow.state).in_(["pending", "retry", "ambiguous"]),
+            col(DigestRunRow.state) == "ambiguous",
             col(DigestRunRow.next_attempt_at) <= now,
+            col(DigestRunRow.unconfirmed) < MAX_UNCONFIRMED_SENDS,
         ),
         col(DigestRunRow.state) == "sending",
     )
@@ -150,12 +154,23 @@ def claim_runs(engine: sa.Engine, *, owner: str, now: datetime, lease: timedelta
             col(DigestRunRow.message_id),
             col(DigestRunRow.attempts),
             col(DigestRunRow.state),
+            col(DigestRunRow.unconfirmed),
         )
     )
     with write_session(engine) as s:
         rows = list(s.execute(stmt).all())
     return [
-        ClaimedRun(r[0], token, r[1], r[2], r[3], r[4], int(r[5]) + 1, r[6] in ("sending", "ambiguous"))
+        ClaimedRun(
+            r[0],
+            token,
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            int(r[5]) + 1,
+            r[6] in ("sending", "ambiguous"),
+            unconfirmed=int(r[7]) + (1 if r[6] == "sending" else 0),
+        )
         for r in sorted(rows, key=lambda r: r[0])
     ]
 

@@ -267,6 +267,7 @@ class DigestRunRow(SQLModel, table=True):
     message_id: str = Field(max_length=255)
     items: int = 0
     result: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)  # per-recipient outcome
+    unconfirmed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # see OutboxRow
     last_error: str | None = None
     sent_at: datetime | None = _utc(default=None, nullable=True)
     lease_owner: str | None = Field(default=None, max_length=128)
