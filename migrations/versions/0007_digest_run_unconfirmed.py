@@ -1,7 +1,7 @@
 """digest_run: count of unconfirmed sends (a digest is mailed at most twice without a confirmed answer)
 
-Revision ID: 0006_digest_unconfirmed
-Revises: 0005_outbox_unconfirmed
+Revision ID: 0007_digest_unconfirmed
+Revises: 0006_search_index
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0006_digest_unconfirmed'
-down_revision: str | None = '0005_outbox_unconfirmed'
+revision: str = '0007_digest_unconfirmed'
+down_revision: str | None = '0006_search_index'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
