@@ -204,6 +204,39 @@ async def test_connection_closing_webhook_gets_each_alert_at_most_twice(
     print(f"\n[figures] connection-closing webhook, 4 h: copies per alert {copies}")
 
 
+@pytest.mark.parametrize("behaviour", ["hang", "trickle"])
+async def test_a_webhook_that_never_answers_gets_each_alert_at_most_twice(
+    engine: sa.Engine, server: FeedServer, behaviour: str
+) -> None:
+    """Hours of a webhook that reads each request and then hangs (or trickles its answer): every send
+    ends at the deadline, unanswered; each alert goes out at most twice, then waits for a person."""
+    got: list[str] = []
+
+    def route(req: FeedRequestHandler) -> None:
+        req.rfile.read(int(req.headers["Content-Length"]))
+        got.append(req.headers["X-Pressmon-Alert-Key"])
+        if behaviour == "trickle":
+            req.start_stream(200)
+            while not server.stopping.wait(0.2) and req.write(b" "):
+                pass
+        else:
+            req.close_connection = True
+            server.stopping.wait()
+
+    server.set_handler("/slow", route)
+    notifier = hook(server, "/slow")
+    for n in range(2):
+        queue(engine, f"a{n}", "slow")
+    for k in range(16):  # eight hours, a pass every half hour
+        at = T0 + timedelta(minutes=30 * k)
+        await deliver_due(
+            engine, {"slow": notifier}, owner="t", now=lambda at=at: at, lease=LEASE, deadline_s=0.5
+        )
+    await notifier.aclose()
+    assert {key: got.count(key) for key in set(got)} == {"a0": 2, "a1": 2}
+    assert {(r.state, r.unconfirmed) for r in rows(engine).values()} == {("ambiguous", 2)}
+
+
 async def test_a_worker_paused_past_its_lease_does_not_send(engine: sa.Engine, server: FeedServer) -> None:
     got = recording(server, "/ok")
     queue(engine, "a", "ok")
