@@ -168,6 +168,8 @@ TRIED = {"inputs": 0, "parse_errors": 0, "entries": 0, "mentions": 0}
 def test_pipeline_after_fetch_raises_only_its_own_errors(case: tuple[Source, FetchResult]) -> None:
     src, result = case
     TRIED["inputs"] += 1
+    if TRIED["inputs"] % 1000 == 0:  # progress of a long run (-s shows it)
+        print(f"[fuzz] {TRIED['inputs']} inputs so far", flush=True)
     with no_hang(HANG_S):
         try:
             parsed = read_source(src, result, now=NOW)
