@@ -10,6 +10,7 @@ the ticks, let in-flight polls and sends finish within ``drain_seconds``, releas
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -46,6 +47,7 @@ class Daemon:
         self._polls: set[asyncio.Task[object]] = set()
         self._scanning: asyncio.Task[object] | None = None
         self._lanes: dict[str, asyncio.Task[object]] = {}
+        self._watching: asyncio.Task[None] | None = None
         self._lane_gate = asyncio.Semaphore(app.settings.max_parallel_receivers)
         cap = app.settings.db_backoff_max_seconds
         # Each loop's last tick (``/healthz``) and its database-outage backoff (RELIABILITY 31).
@@ -150,9 +152,13 @@ class Daemon:
 
     async def tick_watch(self) -> None:
         """Operator alerts that are due (failing receivers, a stuck outbox, a database refusing writes)
-        and the heartbeat file for ``pressmon health``."""
-        if self.stopping.is_set():
+        and the heartbeat file for ``pressmon health``: in a task of its own, so a slow database never
+        makes the scheduler skip or pile up ticks."""
+        if self.stopping.is_set() or (self._watching is not None and not self._watching.done()):
             return
+        self._watching = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
         now = self.app.now()
         watch = self.app.watch
         try:
@@ -226,7 +232,12 @@ class Daemon:
             self.tick_deliver, "interval", seconds=tick, next_run_time=now, max_instances=1, coalesce=True
         )
         scheduler.add_job(
-            self.tick_watch, "interval", seconds=tick, next_run_time=now, max_instances=1, coalesce=True
+            self.tick_watch,
+            "interval",
+            seconds=max(tick, 1.0),
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
         )
         scheduler.add_job(
             self.tick_digests,
@@ -267,6 +278,10 @@ class Daemon:
             if ops is not None:
                 await ops.stop()
             await self._drain()
+            if self._watching is not None and not self._watching.done():
+                self._watching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._watching
             self.heartbeat.clear()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
