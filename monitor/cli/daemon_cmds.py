@@ -106,7 +106,10 @@ def poll(
                 delivered, delivery_error = DeliveryReport(), one_line(e)
             wanted = set(source or application.enabled_source_ids())
             skipped = sorted(wanted - {r.source_id for r in report.sources})
-            paused = {r.id: r.pause_reason for r in source_overview(application.engine) if r.paused_at}
+            try:
+                paused = {r.id: r.pause_reason for r in source_overview(application.engine) if r.paused_at}
+            except Exception:  # the database went away: the summary below is printed all the same
+                paused = {}
         finally:
             await application.aclose()
         for sid in skipped:
