@@ -196,3 +196,37 @@ async def test_database_refusing_every_write_still_reports_every_source(
     by_id = {r.source_id: r for r in report.sources}
     assert by_id["a"].status == "ok" and by_id["a"].new == 1
     assert by_id["b"].status == "error" and by_id["b"].error == "store: b: Exception: disk I/O error"
+
+
+def test_poll_once_prints_every_source_even_when_one_hits_a_bug(
+    server: FeedServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app as cli
+
+    server.set("/good.xml", rss(POLAND))
+    server.set("/buggy.xml", rss(POLAND))
+    cfg = tmp_path / "feeds.yaml"
+    cfg.write_text(
+        "sources:\n"
+        f"  - id: good\n    url: {server.url('/good.xml')}\n"
+        f"  - id: buggy\n    url: {server.url('/buggy.xml')}\n"
+        "topics:\n  - id: t\n    keywords: [x]\nroutes:\n  - to: [console]\n"
+    )
+    monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    monkeypatch.setenv("PRESSMON_ALLOW_PRIVATE_NETWORKS", "true")
+    real_identify = poll_module.identify
+
+    def identify(entries: Any, claim: Any, keys: Any) -> Any:
+        if claim.source_id == "buggy":
+            raise KeyError("oops")
+        return real_identify(entries, claim, keys)
+
+    monkeypatch.setattr(poll_module, "identify", identify)
+    result = CliRunner().invoke(cli, ["poll", "--once", "-c", str(cfg)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "good: ok, 1 new" in result.output
+    assert "buggy: error - internal: buggy: KeyError: 'oops'" in result.output
+    assert "2 sources polled, 1 failed" in result.output
