@@ -211,3 +211,21 @@ def test_health_fails_on_a_read_only_database_and_a_stale_heartbeat(tmp_path: Pa
         problem
         == "health: store: the daemon sees the database refuse writes: OperationalError: database or disk is full"
     )
+
+
+@pytest.mark.parametrize(
+    "reason", ["delivery-failed", "delivery-ambiguous", "receiver-failing", "outbox-stuck", "store-refusing"]
+)
+def test_every_operator_alert_renders_for_slack_and_the_console(reason: str) -> None:
+    """Operator receivers may be Slack: every kind of operator alert renders there (feed-style fields
+    such as topics are absent), with mentions escaped."""
+    from monitor.notify.slack import render_message
+    from monitor.notify.slack_format import slack_environment
+    from monitor.watch import operator_alert_rows
+
+    (row,) = operator_alert_rows(reason, "k", title="receiver <!channel> failing", error="why <@U1>",
+                                 operators=("ops",), now=T0, receiver="hook")  # fmt: skip
+    message = render_message(slack_environment([]), "slack_alert.json.j2", row["payload"])
+    assert "&lt;!channel&gt;" in message.text and "<!channel>" not in str(message.blocks)
+    text = Renderer().text("console.txt.j2", row["payload"])
+    assert "why <@U1>" in text
