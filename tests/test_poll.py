@@ -158,7 +158,7 @@ async def test_broken_source_changes_nothing_and_backs_off(
         row = s.get(SourceRow, "bad")
         assert row is not None and row.error_streak == 1 and row.last_error
         assert row.lease_token is None
-        logs = list(s.exec(select(PollLogRow).where(PollLogRow.source_id == "bad")))
+        logs = list(s.exec(select(PollLogRow).where(PollLogRow.source_id == "bad").order_by(PollLogRow.id)))  # type: ignore[arg-type]
         assert [log.status for log in logs] == ["ok", "error"]
 
     # The source recovers with the original feed: nothing is new again (G4), the streak resets.
