@@ -52,7 +52,7 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CONFIG = load_config(ROOT / "feeds.yaml")
-TOPICS = TopicMatcher(CONFIG.topics)
+TOPICS = TopicMatcher(CONFIG.topics, CONFIG.concepts)
 SOURCES = {s.id: s for s in CONFIG.sources}
 FEED = SOURCES["dsca-major-arms-sales"]
 
@@ -181,7 +181,12 @@ def test_pipeline_after_fetch_raises_only_its_own_errors(case: tuple[Source, Fet
             for field in (item.key, item.title, item.text, item.canonical_url, item.guid, item.lang):
                 storable(field)
             mentions = TOPICS.match(
-                title=item.title, text=item.text, source=src.id, tags=src.tags, lang=item.lang
+                title=item.title,
+                text=item.text,
+                source=src.id,
+                tags=src.tags,
+                lang=item.lang,
+                implies=src.implies,
             )
             for m in mentions:
                 storable(m.snippet)
