@@ -453,8 +453,16 @@ class App:
         receiver: str,
         *,
         should_stop: Callable[[], bool] = lambda: False,
+        on_outcome: Callable[[str, Outcome], None] | None = None,
     ) -> DeliveryReport:
-        """One receiver's due rows (the daemon runs one lane per receiver, so a slow one waits alone)."""
+        """One receiver's due rows (the daemon runs one lane per receiver, so a slow one waits alone).
+        Each outcome goes to the operator watch, then to ``on_outcome``."""
+
+        def outcome(receiver: str, o: Outcome) -> None:
+            self._outcome(receiver, o)
+            if on_outcome is not None:
+                on_outcome(receiver, o)
+
         return await deliver_receiver(
             self.engine,
             self.notifiers.get(receiver),
@@ -465,5 +473,5 @@ class App:
             operators=self.config.operator,
             should_stop=should_stop,
             deadline_s=self.settings.send_deadline_seconds,
-            on_outcome=self._outcome,
+            on_outcome=outcome,
         )

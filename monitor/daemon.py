@@ -23,9 +23,9 @@ from monitor.app import App
 from monitor.backoff import LoopState, is_database_error
 from monitor.config.schema import Config
 from monitor.errors import PressmonError
+from monitor.fault import one_line
 from monitor.metrics import DELIVERIES
 from monitor.notify.worker import Outcome
-from monitor.fault import one_line
 from monitor.watch import Heartbeat, heartbeat_path
 
 __all__ = ["Daemon"]
@@ -55,12 +55,12 @@ class Daemon:
         self.loops = {
             name: LoopState(name, cap_s=cap) for name in ("polls", "deliveries", "digests", "maintenance")
         }
+        # ... published each tick for `pressmon health` (with whether the database refuses writes).
+        self.heartbeat = Heartbeat(heartbeat_path(app.settings.database_url, app.settings.heartbeat_file))
 
     def interval(self, loop: str) -> float:
         """Seconds between ticks of a loop (``/healthz`` allows a few missed ones)."""
         return DIGEST_TICK_S if loop in ("digests", "maintenance") else self.app.settings.tick_seconds
-        # ... published each tick for `pressmon health` (with whether the database refuses writes).
-        self.heartbeat = Heartbeat(heartbeat_path(app.settings.database_url, app.settings.heartbeat_file))
 
     def _loop_failed(self, name: str, e: BaseException) -> None:
         if not is_database_error(e):

@@ -1,7 +1,7 @@
 """digest_run: count of unconfirmed sends (a digest is mailed at most twice without a confirmed answer)
 
-Revision ID: 0009_digest_unconfirmed
-Revises: 0008_near_miss
+Revision ID: 0010_digest_unconfirmed
+Revises: 0009_maintenance
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0009_digest_unconfirmed'
-down_revision: str | None = '0008_near_miss'
+revision: str = '0010_digest_unconfirmed'
+down_revision: str | None = '0009_maintenance'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
