@@ -1,7 +1,7 @@
 """digest_run: count of unconfirmed sends (a digest is mailed at most twice without a confirmed answer)
 
-Revision ID: 0010_digest_unconfirmed
-Revises: 0009_maintenance
+Revision ID: 0011_digest_unconfirmed
+Revises: 0010_story_index
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0010_digest_unconfirmed'
-down_revision: str | None = '0009_maintenance'
+revision: str = '0011_digest_unconfirmed'
+down_revision: str | None = '0010_story_index'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
