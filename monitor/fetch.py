@@ -16,8 +16,9 @@ Contract of :func:`fetch`:
   global unicast (:func:`is_blocked_address`). ``allow_private=True`` (tests, the demo) also admits
   loopback and private ranges, but link-local (169.254/16, fe80::/10: cloud metadata), known metadata
   addresses, multicast, unspecified and reserved addresses stay refused.
-  Known gap: the check resolves the host, then httpx resolves it again to connect, so a DNS answer
-  that changes in between (rebinding) is not caught.
+  The connection goes to the address that passed the check (``monitor.pinning``): a DNS answer that
+  changes between check and connect (rebinding) cannot send the request elsewhere. ``policy.resolver``
+  replaces the system resolver for the check (tests inject one).
 
 The helpers :func:`parse_retry_after`, :func:`cache_hint_s` and :func:`is_blocked_address` are pure.
 """
@@ -33,16 +34,18 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
+import httpcore
 import httpx
 
 from monitor.errors import FetchError, FetchErrorKind
 from monitor.model import FetchOutcome, FetchResult
+from monitor.pinning import PinnedBackend, pin
 
 __all__ = [
     "FetchPolicy",
@@ -66,6 +69,7 @@ _METADATA = frozenset({ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_addre
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +82,32 @@ class FetchPolicy:
     max_redirects: int = 5
     allow_private: bool = False  # see the module docstring for what this admits
     user_agent: str = "pressmon/0.1 (+https://github.com/pressmon)"
+    resolver: Resolver | None = None  # host, port -> addresses; None: the system resolver
 
 
 def make_client(
     *, transport: httpx.AsyncBaseTransport | None = None, max_connections: int = 20
 ) -> httpx.AsyncClient:
-    """The one client: no environment proxies, no automatic redirects, gzip only, HTTP/1.1."""
+    """The one client: no environment proxies, no automatic redirects, gzip only, HTTP/1.1; connections
+    go to the address :func:`fetch` checked (``monitor.pinning``) unless a test passes its own transport."""
+    if transport is None:
+        pinned = httpx.AsyncHTTPTransport(
+            verify=_tls_context(),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            trust_env=False,
+            http2=False,
+        )
+        # httpx has no parameter for httpcore's network backend: same pool as httpx builds, one backend more.
+        pinned._pool = httpcore.AsyncConnectionPool(
+            ssl_context=_tls_context(),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=5.0,
+            http1=True,
+            http2=False,
+            network_backend=PinnedBackend(),
+        )
+        transport = pinned
     return httpx.AsyncClient(
         transport=transport,
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
@@ -387,14 +411,15 @@ async def _follow(
         raise FetchError(source_id, FetchErrorKind.BLOCKED, f"invalid URL: {exc}") from exc
     seen = {current}
     for hop in range(policy.max_redirects + 1):
-        await _check_target(source_id, current, policy, redirected=hop > 0)
+        address = await _check_target(source_id, current, policy, redirected=hop > 0)
         try:
-            async with client.stream("GET", current, headers=headers, timeout=timeout) as response:
-                if response.status_code not in _REDIRECTS:
-                    body, wire_bytes = await _read_body(source_id, response, policy, now)
-                    return response, body, wire_bytes
-                await _drain(response)
-                current = _redirect_target(source_id, response, current)
+            with pin(current.raw_host.decode("ascii"), current.port or _default_port(current), address):
+                async with client.stream("GET", current, headers=headers, timeout=timeout) as response:
+                    if response.status_code not in _REDIRECTS:
+                        body, wire_bytes = await _read_body(source_id, response, policy, now)
+                        return response, body, wire_bytes
+                    await _drain(response)
+                    current = _redirect_target(source_id, response, current)
         except httpx.InvalidURL as exc:  # httpx itself parses Location, even when not following
             detail = f"invalid redirect Location: {exc}"
             raise FetchError(source_id, FetchErrorKind.REDIRECT, detail) from exc
@@ -415,22 +440,40 @@ def _redirect_target(source_id: str, response: httpx.Response, current: httpx.UR
         raise FetchError(source_id, FetchErrorKind.REDIRECT, f"invalid redirect Location: {exc}") from exc
 
 
-async def _check_target(source_id: str, url: httpx.URL, policy: FetchPolicy, *, redirected: bool) -> None:
-    """Refuse a URL whose scheme or any resolved address the policy does not allow."""
+async def _check_target(source_id: str, url: httpx.URL, policy: FetchPolicy, *, redirected: bool) -> str:
+    """Refuse a URL whose scheme or any resolved address the policy does not allow; else the address to
+    connect to (the first one resolved: all of them passed)."""
     if url.scheme not in _SCHEMES or not url.host:
         kind = FetchErrorKind.REDIRECT if redirected else FetchErrorKind.BLOCKED
         what = f"redirect to {url.scheme!r} URL" if redirected else f"{url.scheme!r} URL"
         raise FetchError(source_id, kind, f"refused {what}: only http/https with a host")
     host = url.raw_host.decode("ascii")
     literal = _ip_literal(host)
-    addresses = [literal] if literal else await _resolve(source_id, host, url.port or _default_port(url))
+    port = url.port or _default_port(url)
+    if literal:
+        addresses = [literal]
+    elif policy.resolver is not None:
+        addresses = await _resolve_with(source_id, host, port, policy.resolver)
+    else:
+        addresses = await _resolve(source_id, host, port)
     for ip in addresses:
         if _refused(ip, allow_private=policy.allow_private):
             raise FetchError(source_id, FetchErrorKind.BLOCKED, f"refused address {ip} for host {url.host}")
+    return addresses[0]
 
 
 def _default_port(url: httpx.URL) -> int:
     return 443 if url.scheme == "https" else 80
+
+
+async def _resolve_with(source_id: str, host: str, port: int, resolver: Resolver) -> list[str]:
+    try:
+        addresses = await resolver(host, port)
+    except OSError as exc:
+        raise FetchError(source_id, FetchErrorKind.DNS, f"cannot resolve {host}: {exc}") from exc
+    if not addresses:
+        raise FetchError(source_id, FetchErrorKind.DNS, f"cannot resolve {host}: no addresses")
+    return addresses
 
 
 async def _resolve(source_id: str, host: str, port: int) -> list[str]:

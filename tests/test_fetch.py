@@ -10,7 +10,8 @@ import gzip
 import hashlib
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -782,3 +783,62 @@ async def test_redirect_bodies_are_drained_so_the_connection_is_reused(
         assert result.body == RSS
 
     assert len(ports) == 4 and len(set(ports)) == 1, ports
+
+
+# --- case 42: DNS rebinding: the connection goes to the address that passed the check ----------------
+
+
+def answering(*addresses: str) -> Callable[[str, int], Awaitable[list[str]]]:
+    async def resolver(host: str, port: int) -> list[str]:
+        return list(addresses)
+
+    return resolver
+
+
+async def test_rebinding_check_and_connection_disagree_connection_uses_the_checked_address(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    # The system resolver answers 127.0.0.1 for "localhost", where the server listens; the check's
+    # resolver answers 127.0.0.2, where nothing does. Connecting by a fresh lookup would reach the server.
+    server.set("/feed", RSS)
+    policy = replace(LOCAL, resolver=answering("127.0.0.2"))
+
+    err = await fetch_error(client, f"http://localhost:{server.port}/feed", policy)
+
+    assert err.kind is FetchErrorKind.REFUSED
+    assert server.hits("/feed") == 0
+
+
+async def test_rebinding_public_for_the_check_loopback_for_the_connection_never_reaches_loopback(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    server.set("/feed", RSS)
+    policy = replace(PUBLIC, resolver=answering("93.184.216.34"), connect_timeout_s=1, deadline_s=2)
+
+    with pytest.raises(FetchError):
+        await fetch(client, SRC, f"http://localhost:{server.port}/feed", policy=policy, now=NOW)
+
+    assert server.hits("/feed") == 0
+
+
+async def test_connection_uses_the_checked_address_and_keeps_the_host_name(
+    server: FeedServer, client: httpx.AsyncClient
+) -> None:
+    # "statements.invalid" resolves nowhere: the fetch succeeds only by connecting to the checked address.
+    server.set("/feed", RSS)
+    policy = replace(LOCAL, resolver=answering("127.0.0.1"))
+
+    result = await fetch(client, SRC, f"http://statements.invalid:{server.port}/feed", policy=policy, now=NOW)
+
+    assert result.body == RSS
+    assert server.last_request("/feed").headers["host"] == f"statements.invalid:{server.port}"
+
+
+async def test_a_resolver_that_fails_is_a_dns_error(client: httpx.AsyncClient) -> None:
+    async def broken(host: str, port: int) -> list[str]:
+        raise OSError("SERVFAIL")
+
+    err = await fetch_error(client, "http://statements.invalid/feed", replace(LOCAL, resolver=broken))
+    assert (err.kind, err.detail) == (FetchErrorKind.DNS, "cannot resolve statements.invalid: SERVFAIL")
+    err = await fetch_error(client, "http://statements.invalid/feed", replace(LOCAL, resolver=answering()))
+    assert (err.kind, err.detail) == (FetchErrorKind.DNS, "cannot resolve statements.invalid: no addresses")
