@@ -21,8 +21,10 @@ adapter uses for ``Entry.link``: resolved, http(s) only, punycode host, no useri
 whitespace- and case-only edits do not change it.
 
 ``keys_unstable`` spots sources whose GUIDs change on every fetch (the caller then re-keys the source
-with ``prefer="url"`` instead of alerting on every item). Its ``previous_keys`` should come from
-``identity_keys(previous_items)``, which adds ``"u:" + canonical_url`` next to each key.
+with ``prefer="url"`` instead of alerting on every item: items without a link then get content keys,
+step 3). Its ``previous_keys`` should come from ``identity_keys(previous_items)``, which adds
+``"u:" + canonical_url`` next to each key (``"c:" + content_hash`` for an item without a link), so a feed
+whose items have no links at all (and fresh GUIDs on every request) is recognised by unchanged content.
 """
 
 from __future__ import annotations
@@ -201,12 +203,12 @@ def _disambiguate(keys: list[str], hashes: list[str]) -> list[str]:
 
 
 def identity_keys(items: Iterable[Item]) -> set[str]:
-    """Each item's key plus ``"u:" + canonical_url``: what ``keys_unstable`` wants from the last fetch."""
+    """Each item's key plus ``"u:" + canonical_url`` (``"c:" + content_hash`` when it has no link): what
+    ``keys_unstable`` wants from the last fetch."""
     out: set[str] = set()
     for item in items:
         out.add(item.key)
-        if item.canonical_url:
-            out.add("u:" + item.canonical_url)
+        out.add("u:" + item.canonical_url if item.canonical_url else "c:" + item.content_hash)
     return out
 
 
@@ -214,8 +216,9 @@ def keys_unstable(previous_keys: set[str], current: Sequence[Item]) -> bool:
     """True when GUIDs look regenerated on every fetch.
 
     That is: the previous fetch had at least 3 GUID keys, none of the current GUID keys is among them,
-    and the current GUID-keyed items' canonical URLs overlap the previous URLs substantially (at least
-    half of the smaller side, and at least 2). ``previous_keys`` is ``identity_keys(previous_items)``.
+    and the current GUID-keyed items' canonical URLs, or the content hashes of those without a link,
+    overlap the previous ones substantially (at least half of the smaller side, and at least 2).
+    ``previous_keys`` is ``identity_keys(previous_items)``.
     """
     previous_guids = {k for k in previous_keys if k.startswith("g:")}
     if len(previous_guids) < _MIN_PREVIOUS_GUIDS:
@@ -225,6 +228,8 @@ def keys_unstable(previous_keys: set[str], current: Sequence[Item]) -> bool:
         return False
     previous_urls = {k for k in previous_keys if k.startswith("u:")}
     current_urls = {"u:" + it.canonical_url for it in guid_items if it.canonical_url}
-    overlap = len(previous_urls & current_urls)
+    previous_contents = {k for k in previous_keys if k.startswith("c:")}
+    current_contents = {"c:" + it.content_hash for it in guid_items if not it.canonical_url}
+    overlap = max(len(previous_urls & current_urls), len(previous_contents & current_contents))
     smaller = min(len(previous_guids), len(guid_items))
     return overlap >= max(2, (smaller + 1) // 2)

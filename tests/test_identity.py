@@ -268,6 +268,13 @@ def fetch(guid_prefix: str, urls: list[str]) -> list[Entry]:
 URLS = [f"https://www.mod.go.jp/j/press/news/2026/04/{n:02d}.html" for n in range(6)]
 
 
+def linkless(guid_prefix: str, count: int, *, first: int = 0) -> list[Entry]:
+    return [
+        entry(f"Statement {n}", text=f"text {n}", guid=f"{guid_prefix}{n}")
+        for n in range(first, first + count)
+    ]
+
+
 @pytest.mark.parametrize(
     ("previous", "current", "unstable"),
     [
@@ -298,6 +305,9 @@ URLS = [f"https://www.mod.go.jp/j/press/news/2026/04/{n:02d}.html" for n in rang
             False,
             id="one URL in common is not substantial",
         ),
+        pytest.param(linkless("a", 5), linkless("b", 5), True, id="no links, GUIDs changed, same content"),
+        pytest.param(linkless("a", 5), linkless("b", 5, first=1), True, id="no links, most content the same"),
+        pytest.param(linkless("a", 5), linkless("b", 5, first=100), False, id="no links, all-new content"),
     ],
 )
 def test_keys_unstable(previous: list[Entry], current: list[Entry], unstable: bool) -> None:
@@ -307,7 +317,7 @@ def test_keys_unstable(previous: list[Entry], current: list[Entry], unstable: bo
 
 def test_identity_keys_adds_canonical_urls() -> None:
     items = assign_identity([entry(guid="g", link=U1 + "?utm_medium=x"), entry("B")])
-    assert identity_keys(items) == {"g:g", "u:" + U1, items[1].key}
+    assert identity_keys(items) == {"g:g", "u:" + U1, items[1].key, "c:" + items[1].content_hash}
 
 
 def test_duplicate_guid_fixture_keeps_every_item() -> None:

@@ -16,7 +16,7 @@ from monitor.config.schema import Config, ConsoleReceiver, Route, Source, Topic
 from monitor.settings import Settings
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, OutboxRow, PollLogRow, RevisionRow, SourceRow
-from tests.support.httpserver import FeedServer
+from tests.support.httpserver import FeedRequestHandler, FeedServer
 
 
 def rss(*items: tuple[str, str, str]) -> bytes:
@@ -319,3 +319,43 @@ async def test_statement_gone_from_listing_and_404_is_withdrawn(server: FeedServ
     with read_session(app.engine) as s:
         withdrawn = [r.item_key for r in s.exec(select(ItemRow)) if r.withdrawn_at is not None]
         assert withdrawn == ["g:2"]
+
+
+async def test_linkless_items_with_a_new_guid_on_every_fetch_never_realert(
+    server: FeedServer, make_app: object
+) -> None:
+    """Issue 8 item 6: no links, and the GUIDs are minted afresh on every request. Recognised by content
+    within the source: polled again and again, nothing re-alerts; a really new statement alerts once."""
+    statements = [
+        ("Japan – SM-6", "a possible Foreign Military Sale to the Government of Japan for $900 million"),
+        ("Poland – AIM-120D", "a possible Foreign Military Sale to the Government of Poland"),
+        ("Japan – E-2D", "a possible Foreign Military Sale to the Government of Japan for $1.4 billion"),
+        ("Korea – F-35", "a possible Foreign Military Sale to the Government of Korea"),
+    ]
+    fetches = iter(range(1, 100))
+
+    def hostile(req: FeedRequestHandler, items: list[tuple[str, str]]) -> None:
+        gen = next(fetches)
+        body = "".join(
+            f"<item><guid isPermaLink='false'>urn:uuid:{gen}-{n}</guid><title>{t}</title>"
+            f"<description>{d}</description></item>"
+            for n, (t, d) in enumerate(items)
+        )
+        rss_body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>{body}</channel></rss>"
+        req.respond(200, rss_body.encode(), {"Content-Type": "application/rss+xml"})
+
+    server.set_handler("/hostile.xml", lambda req: hostile(req, statements))
+    app, out = make_app(make_config(server, "hostile"))  # type: ignore[operator]
+    reports = [await app.poll_pass() for _ in range(3)]
+    assert [(r.sources[0].status, r.sources[0].alerts) for r in reports] == [("ok", 0)] * 3
+    assert (await app.deliver()).sent == 0, out.getvalue()
+
+    newest = (
+        "Japan – Tomahawk",
+        "a possible Foreign Military Sale to the Government of Japan for $2.35 billion",
+    )
+    server.set_handler("/hostile.xml", lambda req: hostile(req, [newest, *statements]))
+    fourth, fifth = await app.poll_pass(), await app.poll_pass()
+    assert [(r.sources[0].new, r.sources[0].alerts) for r in (fourth, fifth)] == [(1, 1), (0, 0)]
+    assert (await app.deliver()).sent == 1
+    assert "Tomahawk" in out.getvalue() and "SM-6" not in out.getvalue()

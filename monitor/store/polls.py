@@ -228,20 +228,18 @@ def load_stored(engine: sa.Engine, source_id: str, keys: Iterable[str]) -> dict[
 
 
 def recent_identity_keys(engine: sa.Engine, source_id: str, *, limit: int = 1000) -> set[str]:
-    """Keys of the most recently seen GUID-keyed items, plus ``"u:" + canonical_url`` of each: what
-    ``identity.keys_unstable`` compares a fetch against."""
+    """Keys of the most recently seen GUID-keyed items, plus ``"u:" + canonical_url`` of each
+    (``"c:" + content_hash`` for one without a link): what ``identity.keys_unstable`` compares against."""
     with read_session(engine) as s:
         q = (
-            select(ItemRow.item_key, ItemRow.canonical_url)
+            select(ItemRow.item_key, ItemRow.canonical_url, ItemRow.content_hash)
             .where(col(ItemRow.source_id) == source_id, col(ItemRow.key_kind) == "guid")
             .order_by(col(ItemRow.last_seen_at).desc())
             .limit(limit)
         )
         out: set[str] = set()
-        for key, url in s.exec(q).all():
-            out.add(key)
-            if url:
-                out.add("u:" + url)
+        for key, url, chash in s.exec(q).all():
+            out.update((key, "u:" + url if url else "c:" + chash))
         return out
 
 
