@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -16,17 +18,36 @@ import pytest
 import yaml
 
 from monitor.config.schema import Source
-from monitor.demo.content import DEMO_SOURCES, PHASES, demo_sources_yaml, last_modified, render
+from monitor.demo.content import DEMO_SOURCES, PHASES, demo_sources_yaml, last_modified, render, source
 from monitor.demo.server import DemoServer
+from monitor.model import FetchOutcome, FetchResult
+from monitor.sources.dispatch import read_source
 
 SOURCE_IDS = [s.id for s in DEMO_SOURCES]
+FEED_IDS = [s.id for s in DEMO_SOURCES if s.kind == "feed"]
+NOW = datetime(2026, 12, 6, tzinfo=UTC)
 RSS10 = "{http://purl.org/rss/1.0/}"
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
-def _items(doc: bytes) -> dict[str, dict[str, str]]:
-    """guid (or rdf:about) -> {title, link, description}, parsed with ElementTree."""
+def _adapted(source_id: str, doc: bytes) -> dict[str, dict[str, str]]:
+    """An html or json_api demo source read by pressmon's own adapter: guid (or link) -> fields."""
+    config = yaml.safe_load(demo_sources_yaml("https://demo.invalid"))["sources"]
+    src = Source.model_validate(next(s for s in config if s["id"] == source_id))
+    result = FetchResult(FetchOutcome.OK, src.url, src.url, 200, {"content-type": source(source_id).content_type},
+                         doc, None, None, None, len(doc), 0.0)  # fmt: skip
+    entries = read_source(src, result, now=NOW).entries
+    return {
+        (e.guid or e.link or ""): {"title": e.title, "link": e.link or "", "description": e.text}
+        for e in entries
+    }
+
+
+def _items(doc: bytes, source_id: str | None = None) -> dict[str, dict[str, str]]:
+    """guid (or rdf:about) -> {title, link, description}, parsed with ElementTree (feeds) or the adapter."""
+    if source_id is not None and source(source_id).kind != "feed":
+        return _adapted(source_id, doc)
     root = ET.fromstring(doc)
     out: dict[str, dict[str, str]] = {}
     if root.tag.endswith("RDF"):
@@ -49,7 +70,32 @@ def _by_title(doc: bytes, prefix: str) -> tuple[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize("phase", PHASES)
-@pytest.mark.parametrize("source_id", SOURCE_IDS)
+@pytest.mark.parametrize("source_id", [s for s in SOURCE_IDS if s not in FEED_IDS])
+def test_listing_and_api_sources_render_small_and_read_with_their_adapter(source_id: str, phase: int) -> None:
+    doc = render(source_id, phase)
+    assert 500 < len(doc) < 16_000
+    items = _items(doc, source_id)
+    assert items and all(i["title"] and i["link"] for i in items.values())
+
+
+def test_the_mofa_listing_is_shift_jis_with_yearless_and_reiwa_dates() -> None:
+    doc = render("mofa", 2)
+    assert b"charset=Shift_JIS" in doc
+    doc.decode("cp932")  # strict
+    with pytest.raises(UnicodeDecodeError):
+        doc.decode("utf-8")
+    text = doc.decode("cp932")
+    assert "11月25日" in text and "令和8年11月18日" in text
+
+
+def test_the_federal_register_source_is_documents_json() -> None:
+    doc = json.loads(render("federal-register", 2))
+    assert doc["count"] == len(doc["results"]) == 3
+    assert set(doc["results"][0]) >= {"title", "abstract", "html_url", "publication_date", "document_number"}
+
+
+@pytest.mark.parametrize("phase", PHASES)
+@pytest.mark.parametrize("source_id", FEED_IDS)
 def test_every_source_renders_well_formed_small_xml(source_id: str, phase: int) -> None:
     doc = render(source_id, phase)
     assert doc.startswith(b"<?xml")
@@ -64,7 +110,7 @@ def test_every_source_renders_well_formed_small_xml(source_id: str, phase: int) 
 
 @pytest.mark.parametrize("source_id", SOURCE_IDS)
 def test_phase_two_keeps_every_item_and_adds_new_ones(source_id: str) -> None:
-    before, after = _items(render(source_id, 1)), _items(render(source_id, 2))
+    before, after = _items(render(source_id, 1), source_id), _items(render(source_id, 2), source_id)
     assert set(before) < set(after)
     for guid, item in before.items():
         assert after[guid]["link"] == item["link"]
@@ -88,7 +134,7 @@ def test_the_white_house_fact_sheet_is_edited_in_place() -> None:
 
 def test_only_the_fact_sheet_changes_among_existing_items() -> None:
     for source_id in SOURCE_IDS:
-        before, after = _items(render(source_id, 1)), _items(render(source_id, 2))
+        before, after = _items(render(source_id, 1), source_id), _items(render(source_id, 2), source_id)
         changed = [i["title"] for g, i in before.items() if after[g] != i]
         expected = ["Fact Sheet: President Donald J. Trump Secures Historic Trade Deal with Japan"]
         assert changed == (expected if source_id == "whitehouse" else []), source_id
@@ -96,7 +142,7 @@ def test_only_the_fact_sheet_changes_among_existing_items() -> None:
 
 def test_phase_two_news_is_there() -> None:
     new_titles = {
-        s: {i["title"] for g, i in _items(render(s, 2)).items() if g not in _items(render(s, 1))}
+        s: {i["title"] for g, i in _items(render(s, 2), s).items() if g not in _items(render(s, 1), s)}
         for s in SOURCE_IDS
     }
     assert "Joint Statement on U.S.-Japan Investment" in new_titles["whitehouse"]
@@ -107,6 +153,7 @@ def test_phase_two_news_is_there() -> None:
         "Japan to buy more U.S. LNG as part of tariff deal",
     } <= new_titles["nikkei"]
     assert "日米首脳会談：対米投資1兆ドルと自動車関税について" in new_titles["kantei"]
+    assert "日米投資に関する共同声明の発表（対米投資1兆ドル、自動車関税15%）" in new_titles["mofa"]
 
 
 def test_the_japan_fms_notice_uses_the_standard_wording() -> None:

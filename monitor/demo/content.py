@@ -1,16 +1,18 @@
 """Demo feed documents for ``pressmon demo``: pure functions of (source, phase) -> bytes.
 
-Five sources, each written in the style of the real feed it stands for (the quirks are the point):
+Six sources, each written in the style of the real feed it stands for (the quirks are the point):
 
 - ``whitehouse``: python-feedgen RSS 2.0 of White House briefings and statements. Oldest item first,
   midnight-UTC pubDates, a relative channel link, a description that repeats its header line three
   times, an ALL-CAPS title.
 - ``dsca``: DSCA Major Arms Sales RSS from the ArticleCS CMS (``RSS.ashx``): ``guid
   isPermaLink="false"``, HTML markup escaped inside descriptions, trailing spaces in titles.
-- ``federal-register``: a Federal Register ``documents.rss`` search: abstract as description, agency
-  names in ``dc:creator``, ``-0000`` pubDates.
+- ``federal-register``: a Federal Register API ``documents.json`` search (``kind: json_api``): the
+  ``fields[]`` subset, ``count``/``total_pages``, abstract, agencies, ``publication_date``.
 - ``nikkei``: a news feed (Nikkei Asia style): CDATA HTML descriptions, +0900 pubDates.
 - ``kantei``: the Prime Minister's Office RSS 1.0 (RDF), Japanese, ``dc:date`` with +09:00.
+- ``mofa``: the Japanese Foreign Ministry's press-release listing (``kind: html``, Shift_JIS, dates
+  without a year and with 令和 years; ``monitor.demo.listings``).
 
 Phase 1 is the baseline (stored, not alerted). It holds the traps: an "Imperial Japan" presidential
 message with no trade words, FMS notices for other countries, "Japan Airlines adds routes".
@@ -30,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
+
+from monitor.demo.listings import MOFA_SELECT, mofa_listing
 
 __all__ = [
     "DEMO_SOURCES",
@@ -56,6 +60,8 @@ class DemoSource:
     tags: tuple[str, ...]
     lang: str
     content_type: str
+    kind: str = "feed"
+    settings: dict[str, dict[str, object]] | None = None  # select: / api: for html and json_api
 
 
 DEMO_SOURCES: tuple[DemoSource, ...] = (
@@ -77,11 +83,15 @@ DEMO_SOURCES: tuple[DemoSource, ...] = (
     ),
     DemoSource(
         id="federal-register",
-        path="/federalregister/api/v1/documents.rss?conditions%5Bterm%5D=Japan&order=newest",
+        path="/federalregister/api/v1/documents.json?conditions%5Bterm%5D=Japan&fields%5B%5D=title"
+        "&fields%5B%5D=abstract&fields%5B%5D=html_url&fields%5B%5D=publication_date"
+        "&fields%5B%5D=document_number&fields%5B%5D=agencies&order=newest",
         title="Federal Register: documents mentioning Japan",
         tags=("us-gov", "regulatory"),
         lang="en",
-        content_type="application/rss+xml; charset=utf-8",
+        content_type="application/json; charset=utf-8",
+        kind="json_api",
+        settings={"api": {"preset": "federal_register"}},
     ),
     DemoSource(
         id="nikkei",
@@ -98,6 +108,16 @@ DEMO_SOURCES: tuple[DemoSource, ...] = (
         tags=("jp-gov",),
         lang="ja",
         content_type="application/rdf+xml; charset=UTF-8",
+    ),
+    DemoSource(
+        id="mofa",
+        path="/mofaj/press/release/index.html",
+        title="外務省 報道発表 (MOFA)",
+        tags=("jp-gov",),
+        lang="ja",
+        content_type="text/html",  # no charset: the page says Shift_JIS in a <meta>, as mofa.go.jp does
+        kind="html",
+        settings={"select": dict(MOFA_SELECT)},
     ),
 )
 
@@ -130,6 +150,7 @@ _BUILT: dict[str, tuple[datetime, datetime]] = {
     "federal-register": (_utc(2026, 11, 20, 11, 0, 0), _utc(2026, 11, 25, 11, 0, 0)),
     "nikkei": (_utc(2026, 11, 20, 9, 31, 0), _utc(2026, 11, 25, 6, 48, 0)),
     "kantei": (_utc(2026, 11, 20, 9, 0, 0), _utc(2026, 11, 25, 3, 30, 0)),
+    "mofa": (_utc(2026, 11, 20, 8, 0, 0), _utc(2026, 11, 25, 5, 0, 0)),
 }
 
 
@@ -574,32 +595,26 @@ def _fr_entries(phase: int) -> list[_Entry]:
 
 
 def _federal_register(phase: int) -> str:
-    items = "".join(
-        "    <item>\n"
-        f"      <title>{_t(e.title)}</title>\n"
-        f"      <description>{_t(e.body)}</description>\n"
-        f"      <link>{_t(e.link)}</link>\n"
-        f"      <dc:creator>{_t(e.creator or '')}</dc:creator>\n"
-        f'      <guid isPermaLink="true">{_t(e.link)}</guid>\n'
-        f"      <pubDate>{format_datetime(e.published.replace(tzinfo=None))}</pubDate>\n"
-        "    </item>\n"
-        for e in _fr_entries(phase)
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:atom="http://www.w3.org/2005/Atom">\n'
-        "  <channel>\n"
-        "    <title>Federal Register: Search Results</title>\n"
-        "    <link>https://www.federalregister.gov/documents/search?conditions%5Bterm%5D=Japan"
-        "&amp;order=newest</link>\n"
-        "    <description>Federal Register: Search Results</description>\n"
-        '    <atom:link href="https://www.federalregister.gov/api/v1/documents.rss?'
-        'conditions%5Bterm%5D=Japan&amp;order=newest" rel="self" type="application/rss+xml"/>\n'
-        f"{items}"
-        "  </channel>\n"
-        "</rss>\n"
-    )
+    entries = _fr_entries(phase)
+    results = [
+        {
+            "title": e.title,
+            "type": "Notice" if "Notice" in e.title or "Notification" in e.title else "Rule",
+            "abstract": e.body,
+            "document_number": e.link.split("/")[7],
+            "html_url": e.link,
+            "publication_date": f"{e.published:%Y-%m-%d}",
+            "agencies": [{"raw_name": (e.creator or "").upper(), "name": e.creator, "id": None}],
+        }
+        for e in entries
+    ]
+    doc = {
+        "description": "Documents matching 'Japan'",
+        "count": len(results),
+        "total_pages": 1,
+        "results": results,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -788,9 +803,11 @@ _RENDERERS: dict[str, Callable[[int], str]] = {
 
 
 def render(source_id: str, phase: int) -> bytes:
-    """The feed document for ``source_id`` in ``phase`` (1 or 2), UTF-8 encoded."""
+    """The document for ``source_id`` in ``phase`` (1 or 2): UTF-8, but Shift_JIS for the MOFA page."""
     source(source_id)
     _check_phase(phase)
+    if source_id == "mofa":
+        return mofa_listing(phase)
     return _RENDERERS[source_id](phase).encode("utf-8")
 
 
@@ -809,10 +826,13 @@ def demo_sources_yaml(base_url: str) -> str:
         lines += [
             f"  - id: {s.id}",
             f"    title: {_yaml_str(s.title)}",
-            "    kind: feed",
+            f"    kind: {s.kind}",
             f"    url: {_yaml_str(base + s.path)}",
             "    every: 1m",
             f"    tags: [{tags}]",
             f"    lang: {s.lang}",
         ]
+        for key, mapping in (s.settings or {}).items():
+            pairs = ", ".join(f"{k}: {_yaml_str(str(v))}" for k, v in mapping.items())
+            lines.append(f"    {key}: {{{pairs}}}")
     return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """``pressmon demo``: the whole product on loopback, offline, in a few seconds.
 
-1. Start the demo server (bundled White House, DSCA, Federal Register, Nikkei and Kantei style feeds).
+1. Start the demo server (bundled White House, DSCA, Nikkei and Kantei style feeds, a Federal Register
+   documents.json API and a Shift_JIS MOFA listing page).
 2. Poll every source once: a baseline, stored and not alerted.
 3. The server publishes new statements and edits one; poll again: the alerts print to the console.
 
