@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 
 from bench.stories_planted import evaluate, make_corpus, pressmon_method
-from monitor.demo.content import DEMO_SOURCES, render
-from monitor.sources.feed import parse_feed
+from monitor.config.schema import Source
+from monitor.demo.content import DEMO_SOURCES, demo_sources_yaml, render
+from monitor.model import FetchOutcome, FetchResult
+from monitor.sources.dispatch import read_source
 from monitor.stories import (
     MIN_SHINGLES,
     SKETCH_SIZE,
@@ -247,16 +250,19 @@ def test_assign_story(
 
 
 def test_the_demo_feeds_cluster_into_one_cross_source_story() -> None:
-    """Every phase-2 demo item, in publication order, through the real feed adapter: the Kyodo copy joins
-    the White House joint statement, and nothing else joins anything (same-template DSCA notices,
-    Federal Register arms notices, Japanese-language items and the tariff/LNG news stay apart)."""
-    items = [
-        (entry.published_at or T0, src.id, entry.title, entry.text)
-        for src in DEMO_SOURCES
-        for entry in parse_feed(
-            src.id, render(src.id, 2), {"content-type": src.content_type}, base_url="http://demo/"
-        )
-    ]
+    """Every phase-2 demo item, in publication order, through the real adapters (feeds, the Federal
+    Register API, the MOFA listing): the Kyodo copy joins the White House joint statement, and nothing
+    else joins anything (same-template DSCA notices, Federal Register arms notices, Japanese-language
+    items and the tariff/LNG news stay apart)."""
+    configured = yaml.safe_load(demo_sources_yaml("http://demo"))["sources"]
+    items = []
+    for demo, raw in zip(DEMO_SOURCES, configured, strict=True):
+        src = Source.model_validate(raw)
+        body = render(demo.id, 2)
+        result = FetchResult(FetchOutcome.OK, src.url, src.url, 200, {"content-type": demo.content_type},
+                             body, None, None, None, len(body), 0.0)  # fmt: skip
+        for entry in read_source(src, result, now=datetime(2026, 11, 26, tzinfo=UTC)).entries:
+            items.append((entry.published_at or T0, src.id, entry.title, entry.text))
     items.sort()
     index = MemoryIndex()
     joins: list[tuple[str, str, str]] = []
