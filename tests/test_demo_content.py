@@ -153,7 +153,7 @@ def test_phase_two_news_is_there() -> None:
         "Japan to buy more U.S. LNG as part of tariff deal",
     } <= new_titles["nikkei"]
     assert "日米首脳会談：対米投資1兆ドルと自動車関税について" in new_titles["kantei"]
-    assert "日米投資に関する共同声明の発表（対米投資1兆ドル、自動車関税15%）" in new_titles["mofa"]
+    assert "ASEAN地域フォーラム（ARF）閣僚会合の開催について" in new_titles["mofa"]
 
 
 def test_the_japan_fms_notice_uses_the_standard_wording() -> None:

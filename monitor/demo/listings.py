@@ -2,8 +2,9 @@
 Shift_JIS the way mofa.go.jp serves it, with dates printed without a year ("11月25日") on recent
 releases and with the 令和 era year on older ones. Pure: (phase) -> bytes.
 
-Phase 2 adds the Japanese Foreign Ministry's release on the joint investment statement (title only, as
-the listing shows it). Links are absolute here so alert keys do not depend on the demo server's port.
+Phase 2 adds a release on the ASEAN Regional Forum (title only, as the listing shows it; no topic of
+the shipped config is about it, so it is stored and not alerted). Links are absolute here so alert
+keys do not depend on the demo server's port.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _BASELINE = (
 _NEW = (
     "11月25日",
     f"{_RELEASE}/pressit_000001_02231.html",
-    "日米投資に関する共同声明の発表（対米投資1兆ドル、自動車関税15%）",
+    "ASEAN地域フォーラム（ARF）閣僚会合の開催について",
 )
 
 
