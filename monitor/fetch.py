@@ -49,6 +49,7 @@ from monitor.pinning import PinnedBackend, pin
 
 __all__ = [
     "FetchPolicy",
+    "address_refused",
     "cache_hint_s",
     "fetch",
     "is_blocked_address",
@@ -173,6 +174,11 @@ def is_blocked_address(ip: str) -> bool:
     """
     addr = _parse_ip(ip)
     return addr is None or not addr.is_global or _always_blocked(addr) or addr.is_private
+
+
+def address_refused(ip: str, *, allow_private: bool) -> bool:
+    """Whether a fetch would refuse ``ip`` under this policy (``config check`` asks before ``poll`` does)."""
+    return _refused(ip, allow_private=allow_private)
 
 
 def _refused(ip: str, *, allow_private: bool) -> bool:

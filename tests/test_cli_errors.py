@@ -58,6 +58,8 @@ DB_COMMANDS = {
     "outbox": ["outbox"],
     "outbox retry": ["outbox", "retry", "1"],
     "outbox drop": ["outbox", "drop", "1", "--reason", "x"],
+    "sources pause": ["sources", "pause", "dsca"],
+    "sources resume": ["sources", "resume", "dsca"],
 }
 
 
@@ -123,6 +125,10 @@ FILE_COMMANDS = {
     "template render -c": (["template", "render", "console.txt.j2", "--sample", "-c"], ExitCode.CONFIG),
     "digest preview -c": (["digest", "preview", "daily", "-c"], ExitCode.CONFIG),
     "run -c": (["run", "-c"], ExitCode.CONFIG),
+    "sources test -c": (["sources", "test", "dsca", "-c"], ExitCode.CONFIG),
+    "notify test -c": (["notify", "test", "console", "-c"], ExitCode.CONFIG),
+    "silence add -c": (["silence", "add", "topic=fms-japan", "--reason", "x", "-c"], ExitCode.CONFIG),
+    "template list -c": (["template", "list", "-c"], ExitCode.CONFIG),
 }
 BAD_FILES = {"missing": "nope.txt", "directory": "a-dir", "binary": "binary.txt"}
 
@@ -143,6 +149,13 @@ UNKNOWN_IDS = {
     "topics test --topic": ["topics", "test", "-t", "nope", "--text", "x"],
     "digest preview": ["digest", "preview", "nope"],
     "digest send": ["digest", "send", "nope", "--now"],
+    "sources pause": ["sources", "pause", "nope"],
+    "sources resume": ["sources", "resume", "nope"],
+    "sources test": ["sources", "test", "nope"],
+    "notify test": ["notify", "test", "nope"],
+    "silence add topic": ["silence", "add", "topic=nope", "--reason", "x"],
+    "silence add source": ["silence", "add", "source!=nope", "--reason", "x"],
+    "template render --kind": ["template", "render", "console.txt.j2", "--sample", "--kind", "nope"],
 }
 
 
@@ -183,6 +196,11 @@ USAGE = {
     "digest send without --now": ["digest", "send", "daily"],
     "topics test with nothing to test": ["topics", "test", "-t", "fms-japan"],
     "topics test bad query": ["topics", "test", "-q", "tariff AND (Japan", "--text", "x"],
+    "silence add bad matcher": ["silence", "add", "colour=red", "--reason", "x"],
+    "silence add bad regex": ["silence", "add", "source=~(x", "--reason", "x"],
+    "silence add without a reason": ["silence", "add", "topic=fms-japan"],
+    "sources test not a URL": ["sources", "test", "ftp://x.example/feed"],
+    "init over an existing file": ["init", "."],
 }
 
 

@@ -41,6 +41,8 @@ from monitor.cli import (
     db,
     digest,
     history,
+    init_cmd,
+    notify_cmds,
     outbox,
     silence,
     sources,
@@ -143,7 +145,21 @@ def _root(
     state.verbose = verbose
 
 
-_MODULES = (daemon_cmds, sources, config_cmds, db, outbox, silence, digest, template, topics, history, browse)
+_MODULES = (
+    daemon_cmds,
+    init_cmd,
+    sources,
+    config_cmds,
+    db,
+    outbox,
+    silence,
+    digest,
+    template,
+    topics,
+    notify_cmds,
+    history,
+    browse,
+)
 for _module in _MODULES:
     _module.register(app)
 

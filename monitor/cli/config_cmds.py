@@ -21,6 +21,10 @@ group = typer.Typer(help="Check feeds.yaml.", no_args_is_help=True)
 def config_check(file: Annotated[Path | None, typer.Argument(help="feeds.yaml to check.")] = None) -> None:
     """Validate feeds.yaml and print a summary; print every problem and exit 1 on any error.
 
+    Also refused here: source addresses a poll would refuse (loopback/private without
+    PRESSMON_ALLOW_PRIVATE_NETWORKS, link-local/metadata always), custom templates that do not compile or
+    use an undefined variable (file:line). Unset *_env secrets are warnings (run refuses them).
+
     Example: pressmon config check feeds.yaml
     """
     from monitor.config.loader import describe, load_config
@@ -48,8 +52,23 @@ def config_check(file: Annotated[Path | None, typer.Argument(help="feeds.yaml to
                 "create a starter file with `pressmon init`, or pass the path: pressmon config check FILE"
             )
         raise typer.Exit(ExitCode.FAILED) from None
+    from monitor.cli.common import settings
+    from monitor.config.preflight import address_problems, unset_secrets
+    from monitor.templates import check_directory
+
+    # What poll and run would refuse, found now: addresses the fetch policy refuses, custom templates
+    # that do not compile or use undefined variables (rendered against a sample of every alert kind).
+    problems = address_problems(config, allow_private=settings().allow_private_networks)
+    if config.templates is not None:
+        problems += [f"templates: {p}" for p in check_directory(config.templates)]
     for line in describe(config):
         output.print(line)
+    for warning in unset_secrets(config):
+        output.note(f"{path}: warning: {warning}")
+    if problems:
+        for line in problems:
+            output.note(f"{path}: {line}")
+        raise typer.Exit(ExitCode.FAILED)
 
 
 def register(root: typer.Typer) -> None:

@@ -139,6 +139,10 @@ def explain(exc: BaseException) -> tuple[str, ExitCode]:
     if db is not None:
         why, hint = db
         return f"database: {why}; {hint}", ExitCode.DATABASE
+    if type(exc).__name__ == "SlackTemplateError":  # wraps the Jinja error, or says what the JSON lacks
+        if isinstance(exc.__cause__, jinja2.TemplateError):
+            return explain(exc.__cause__)
+        return f"template: {_one_line(str(exc))}; fix the template", ExitCode.TEMPLATE
     if isinstance(exc, jinja2.TemplateNotFound):
         names = ", ".join(getattr(exc, "templates", None) or [exc.name or "?"])
         return (
@@ -178,7 +182,7 @@ def report(exc: BaseException, command: str = "") -> int:
     """Print ``exc`` as one line on stderr (and the traceback under -v); return the exit code.
     ``command``: the subcommand that failed (``silence add``), put first unless the line names it."""
     line, code = explain(exc)
-    if command and not line.startswith(command):
+    if command and not line.startswith(f"{command}:"):
         line = f"{command}: {line}"
     if state.verbose or os.environ.get("PRESSMON_TRACEBACK"):
         traceback.print_exception(exc, file=sys.stderr)

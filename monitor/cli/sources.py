@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -185,6 +185,97 @@ def sources_resume(source_id: IdArg, config: ConfigOpt = None) -> None:
         polls.sync_sources(engine, cfg.sources, now=datetime.now(UTC))
         set_paused(engine, source_id, paused_at=None, reason=None)
     output.print(f"{source_id}: resumed")
+
+
+@group.command("test")
+def sources_test(
+    target: Annotated[str, typer.Argument(help="A source id from the config, or an http(s) URL of a feed.")],
+    config: ConfigOpt = None,
+    limit: Annotated[int, typer.Option("--limit", help="Items to list (all are matched).")] = 20,
+) -> None:
+    """Fetch a source once, as a poll would (same timeouts, size caps and address policy), and print
+    the status, timings, encoding, the items parsed and what each topic would match. Stores nothing.
+
+    Examples: pressmon sources test dsca-major-arms-sales; pressmon sources test https://example.org/feed.xml
+    """
+    import asyncio
+
+    from pydantic import ValidationError
+
+    from monitor.config.schema import Source
+    from monitor.fetch import FetchPolicy, fetch, make_client
+    from monitor.humanize import count, when
+    from monitor.match.topics import TopicMatcher
+    from monitor.sources.dispatch import read_source
+
+    path = config_path(config)
+    cfg = load(path) if (config or path.exists()) else None
+    if target.startswith(("http://", "https://")):
+        try:
+            src = Source(id="url-test", url=target)
+        except ValidationError as err:
+            raise Failure(target, err.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    else:
+        _known_source(target, config)
+        assert cfg is not None
+        src = next(s for s in cfg.sources if s.id == target)
+    t = src.timeout.total_seconds()
+    policy = FetchPolicy(
+        connect_timeout_s=t,
+        read_timeout_s=t,
+        deadline_s=src.deadline.total_seconds(),
+        max_wire_bytes=src.max_bytes,
+        max_decoded_bytes=src.max_bytes,
+        allow_private=settings().allow_private_networks,
+    )
+    now = datetime.now(UTC)
+
+    async def go() -> Any:
+        client = make_client()
+        try:
+            return await fetch(client, src.id, src.url, policy=policy)
+        finally:
+            await client.aclose()
+
+    result = asyncio.run(go())  # a FetchError is one line, exit 5
+    parsed = read_source(src, result, now=now)  # a ParseError too
+    output.print(f"{src.id}: {src.url}" + (f" -> {result.final_url}" if result.final_url != src.url else ""))
+    output.print(
+        f"  HTTP {result.status_code} in {result.elapsed_s:.2f} s, {result.wire_bytes:,} bytes on the wire, "
+        f"{len(result.body):,} decoded; {result.headers.get('content-type', 'no content-type')}; "
+        f"encoding {parsed.encoding or 'unknown'}"
+    )
+    if result.etag or result.last_modified:
+        output.print(f"  validators: ETag {result.etag or '-'}, Last-Modified {result.last_modified or '-'}")
+    for note in parsed.notes:
+        output.print(f"  note: {note}")
+    output.print(f"  {count(len(parsed.entries), 'item')} parsed (kind {src.kind})")
+    matcher = TopicMatcher(cfg.topics, cfg.concepts) if cfg is not None and cfg.topics else None
+    per_topic: dict[str, int] = {}
+    for i, e in enumerate(parsed.entries):
+        mentions = (
+            matcher.match(
+                title=e.title, text=e.text, source=src.id, tags=(*src.tags, *e.tags),
+                lang=src.lang or e.lang, implies=src.implies,
+            )
+            if matcher is not None
+            else []
+        )  # fmt: skip
+        for m in mentions:
+            per_topic[m.topic_id] = per_topic.get(m.topic_id, 0) + 1
+        if i < limit:
+            date = when(e.published_at) if e.published_at else "no date"
+            output.print(f"  {i + 1:>3}. {date}  {e.title[:100]}")
+            for m in mentions:
+                terms = ", ".join(dict.fromkeys(t.matched for t in m.terms))
+                output.print(f"       matches {m.topic_id}: {terms}")
+    if len(parsed.entries) > limit:
+        output.print(f"  … {len(parsed.entries) - limit} more (--limit)")
+    if matcher is None:
+        output.print("  no topics to match (no config, or no topics in it)")
+    else:
+        topic_ids = [t.id for t in cfg.topics] if cfg is not None else []
+        output.print("  items per topic: " + ", ".join(f"{tid} {per_topic.get(tid, 0)}" for tid in topic_ids))
 
 
 def register(root: typer.Typer) -> None:

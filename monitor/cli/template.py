@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,48 +49,55 @@ def template_list(config: ConfigOpt = None) -> None:
 @group.command("render")
 def template_render(
     template: Annotated[
-        str, typer.Argument(help="console.txt.j2, slack_alert.json.j2, webhook.json.j2, ...")
+        str,
+        typer.Argument(help="console.txt.j2, slack_alert.json.j2, webhook.json.j2, email_digest.txt.j2, ..."),
     ],
     alert: Annotated[int | None, typer.Option("--alert", help="An outbox row id.")] = None,
-    sample: Annotated[bool, typer.Option("--sample", help="Use a built-in sample alert.")] = False,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Use a built-in sample alert (or digest).")
+    ] = False,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="With --sample: new, revised, also-reported, withdrawn, source-health failing, "
+            "source-health resolved, operator.",
+        ),
+    ] = "new",
     config: ConfigOpt = None,
 ) -> None:
     """Print what a template makes of a stored alert (or a sample): exactly what would be sent.
 
-    Uses the templates: directory of the config like the daemon does. Example:
-    pressmon template render console.txt.j2 --sample -c feeds.yaml
+    Uses the templates: directory of the config like the daemon does. Examples:
+    pressmon template render console.txt.j2 --sample -c feeds.yaml;
+    pressmon template render slack_alert.json.j2 --sample --kind revised;
+    pressmon template render email_digest.txt.j2 --sample
     """
-    from monitor.notify.samples import sample_alert
-    from monitor.render import Renderer
+    from monitor.templates import render, samples, template_kind
 
     if (alert is None) == (not sample):
         raise Failure("arguments", "give one of --alert ID or --sample")
     dirs = template_dirs(config)
-    payload: dict[str, Any]
+    context: dict[str, Any]
     if alert is not None:
+        if template_kind(template).startswith("digest"):
+            raise Failure("--alert", "digest templates render a digest, not one alert", "use --sample")
         from monitor.store.engine import read_session
         from monitor.store.models import OutboxRow
 
         with database() as engine, read_session(engine) as s:
             row = s.get(OutboxRow, alert)
             if row is None:
-                raise Failure(
-                    "--alert",
-                    f"{alert}: no such alert in the outbox",
-                    "ids are in the outbox (see the daemon log)",
-                )
-            payload = dict(row.payload)
+                raise Failure("--alert", f"{alert}: no such alert in the outbox", "ids are in the outbox")
+            context = dict(row.payload)
     else:
-        payload = sample_alert()
-    if template.startswith("slack"):
-        from monitor.notify.slack_format import render_message, slack_environment
-
-        msg = render_message(slack_environment(dirs), template, payload)
-        output.print(json.dumps({"text": msg.text, "blocks": msg.blocks}, ensure_ascii=False, indent=2))
-    elif template.endswith(".json.j2"):
-        output.print(Renderer(dirs).json(template, payload))
-    else:
-        output.print(Renderer(dirs).text(template, payload))
+        choices = dict(samples(template_kind(template)))
+        if template_kind(template).startswith("digest"):
+            kind = next(iter(choices))
+        if kind not in choices:
+            raise Failure("--kind", f"no {kind} sample", f"samples: {', '.join(choices)}")
+        context = choices[kind]
+    output.print(render(template, dirs, context).rstrip("\n"))
 
 
 def register(root: typer.Typer) -> None:
