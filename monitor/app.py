@@ -351,7 +351,17 @@ class App:
     def enabled_source_ids(self) -> list[str]:
         return [s.id for s in self.config.sources if s.enabled]
 
-    async def claim_and_poll(self, source_ids: Sequence[str], *, due_only: bool, limit: int) -> PassReport:
+    async def claim_and_poll(
+        self,
+        source_ids: Sequence[str],
+        *,
+        due_only: bool,
+        limit: int,
+        on_claimed: Callable[[int], None] | None = None,
+        on_done: Callable[[SourceReport], None] | None = None,
+    ) -> PassReport:
+        """Claim up to ``limit`` of ``source_ids`` and poll them. ``on_claimed(n)`` and ``on_done(report)``
+        let a caller show progress (``poll --once`` on a terminal)."""
         self.polls_in_flight += limit  # reserved while claiming, so overlapping ticks cannot over-claim
         try:
             claims = await asyncio.to_thread(
@@ -368,11 +378,16 @@ class App:
             self.polls_in_flight -= limit
         report = PassReport()
         self.polls_in_flight += len(claims)
+        if on_claimed is not None:
+            on_claimed(len(claims))
 
         async def one(claim: ClaimedSource) -> SourceReport:
             try:
                 async with self.fetch_slots:  # one semaphore for every pass: it counts fetches
-                    return await poll_source(self.poll_ctx, claim)
+                    done = await poll_source(self.poll_ctx, claim)
+                if on_done is not None:
+                    on_done(done)
+                return done
             finally:
                 self.polls_in_flight -= 1
 
@@ -390,10 +405,15 @@ class App:
             self.watch.store_ok(self.now())
         return report
 
-    async def poll_pass(self, source_ids: Sequence[str] | None = None) -> PassReport:
+    async def poll_pass(
+        self,
+        source_ids: Sequence[str] | None = None,
+        *,
+        on_done: Callable[[SourceReport], None] | None = None,
+    ) -> PassReport:
         """Poll the given (default: all enabled) sources now, due or not; then return."""
         ids = list(source_ids) if source_ids else self.enabled_source_ids()
-        return await self.claim_and_poll(ids, due_only=False, limit=len(ids))
+        return await self.claim_and_poll(ids, due_only=False, limit=len(ids), on_done=on_done)
 
     async def run_maintenance(self) -> dict[str, int] | None:
         """Run the retention job if it is due and this instance claims it (one instance a day, across

@@ -99,7 +99,10 @@ def poll(
         delivery_error: str | None = None
         try:
             application.prepare_database(exclusive=False)
-            report = await application.poll_pass(source)  # every source reports, whatever failed
+            with output.progress("polling", total=len(source or application.enabled_source_ids())) as step:
+                report = await application.poll_pass(  # every source reports, whatever failed
+                    source, on_done=lambda r: step(1, description=f"polled {r.source_id}")
+                )
             try:
                 delivered = await application.deliver()
             except Exception as e:  # the summary below is printed all the same
@@ -171,7 +174,8 @@ def health() -> None:
     PRESSMON_HTTP_LISTEN is set); no alert has waited in the outbox past
     PRESSMON_OUTBOX_STUCK_ALERT_SECONDS. Otherwise exit 1 with one line saying why.
 
-    Creates nothing: a missing SQLite file is unhealthy (exit 4). Example: pressmon health
+    Creates nothing: a missing SQLite file is unhealthy (exit 4); a heartbeat older than
+    PRESSMON_HEARTBEAT_MAX_AGE_SECONDS, or none, exits 1. Example: pressmon health
     """
     from datetime import UTC, datetime
 

@@ -60,7 +60,8 @@ def digest_preview(
     period = parse_duration_opt(since, "--since")
     with _application(config, digest) as application:
         now = datetime.now(UTC)
-        ctx, text, body = application.digests.render(digest, now - period, now)
+        with output.progress(f"rendering {digest}"):
+            ctx, text, body = application.digests.render(digest, now - period, now)
     output.print(f"Subject: {ctx['subject']}\n")
     output.print(text)
     if html is not None:

@@ -193,8 +193,10 @@ def sources_test(
     config: ConfigOpt = None,
     limit: Annotated[int, typer.Option("--limit", help="Items to list (all are matched).")] = 20,
 ) -> None:
-    """Fetch a source once, as a poll would (same timeouts, size caps and address policy), and print
-    the status, timings, encoding, the items parsed and what each topic would match. Stores nothing.
+    """Fetch a source once as a poll would, store nothing, print what came back and what matches.
+
+    Same timeouts, size caps and address policy as a poll; prints the status, timings, encoding, the
+    items parsed and what each topic would match.
 
     Examples: pressmon sources test dsca-major-arms-sales; pressmon sources test https://example.org/feed.xml
     """
