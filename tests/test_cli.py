@@ -96,7 +96,8 @@ async def test_demo_prints_new_and_revised_alerts_and_no_traps(
     out = capsys.readouterr().out
     assert out.count("━━ NEW ━━") >= 6
     assert out.count("━━ REVISED ━━") == 1
-    assert out.count("━━ ALSO REPORTED ━━") == 1  # the wire copy of the joint statement joins its story
+    # The White House joint statement follows the wire copy of it: it joins (and leads) that story.
+    assert out.count("━━ ALSO REPORTED ━━") + out.count("━━ OFFICIAL STATEMENT PUBLISHED ━━") == 1
     assert "[-$550 billion-]{+$1 trillion+}" in out
     for statement in (
         "SM-6",
@@ -114,7 +115,8 @@ async def test_demo_prints_new_and_revised_alerts_and_no_traps(
     assert "value $1 billion" in out and "1 alert\n" in out and "1 alerts" not in out
     assert "first seen 2026-11-25 06:00 UTC" in out and "+00:00" not in out
     assert "what changed: amounts changed: $550 billion -> $1 trillion; dates added:" in out
-    assert "near-duplicate of story" in out and "joins story" not in out  # the reason, said once
+    joined = next(line for line in out.splitlines() if "━━ ALSO REPORTED" in line or "━━ OFFICIAL" in line)
+    assert joined.count("story ") == 1 and joined.endswith(("nikkei", "whitehouse")), joined  # named once
     assert "InvestmentThe" not in out and "Investment The White House November 24, 2026" in out
     # The same run twice prints the same text (stable order, numbering and times).
     await run_demo(keep_dir=tmp_path, out=console)
