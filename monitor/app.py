@@ -26,6 +26,7 @@ from monitor.config.schema import Config, ConsoleReceiver, SlackReceiver, Webhoo
 from monitor.errors import ConfigError, StoreError
 from monitor.fault import one_line
 from monitor.fetch import make_client
+from monitor.hosts import HostGate
 from monitor.match.topics import TopicMatcher
 from monitor.metrics import ITEMS, POLLS
 from monitor.notify import Notifier
@@ -192,6 +193,9 @@ class App:
             lease=self.lease,
             now=now,
             rand=rand,
+            hosts=HostGate(
+                concurrency=settings.per_host_concurrency, spacing_s=settings.per_host_spacing_seconds
+            ),
         )
         self._lock: DaemonLock | None = None
         # max_concurrent_fetches counts fetches across every pass in this process; polls_in_flight is

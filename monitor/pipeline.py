@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.config.schema import Route, Source
 from monitor.diff import StoredRevision, classify, diff_summary, is_material
@@ -205,11 +205,17 @@ def identify(
 
 
 def _ok_update(
-    src: Source, claim: ClaimedSource, *, now: datetime, rand: float, hint_s: float | None
+    src: Source,
+    claim: ClaimedSource,
+    *,
+    now: datetime,
+    rand: float,
+    hint_s: float | None,
+    every: timedelta | None = None,
 ) -> SourceUpdate:
     return SourceUpdate(
         next_due=next_due(
-            now=now, every=src.every, jitter=src.jitter, error_streak=0, rand=rand, hint_s=hint_s
+            now=now, every=every or src.every, jitter=src.jitter, error_streak=0, rand=rand, hint_s=hint_s
         ),
         checked_at=now,
         ok=True,
@@ -287,9 +293,10 @@ def decide_not_modified(
     now: datetime,
     rand: float,
     routes: Sequence[Route] = (),
+    every: timedelta | None = None,
 ) -> PollWrite:
     """304, or 200 with the same body as last time: only the schedule (and validators) move."""
-    base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s)
+    base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s, every=every)
     update = SourceUpdate(
         next_due=base.next_due,
         checked_at=now,
@@ -329,6 +336,7 @@ def decide_success(
     rand: float,
     parse_notes: Sequence[str] = (),
     full_texts: Mapping[str, str] = {},
+    every: timedelta | None = None,  # this poll's interval (adaptive); None: src.every
 ) -> PollWrite:
     """A parsed fetch: classify every item against the store, match topics, plan alerts.
 
@@ -464,7 +472,7 @@ def decide_success(
             now=now,
         )
     ]
-    base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s)
+    base = _ok_update(src, claim, now=now, rand=rand, hint_s=result.next_poll_hint_s, every=every)
     update = SourceUpdate(
         next_due=base.next_due,
         checked_at=now,

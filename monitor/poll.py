@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -23,10 +24,11 @@ from monitor.config.schema import Config, Source
 from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories, StoryLockBusy
 from monitor.fault import fault_kind, fault_message, one_line
 from monitor.fetch import FetchPolicy, fetch
+from monitor.hosts import HostGate
 from monitor.logjson import log_context
 from monitor.match.topics import TopicMatcher
 from monitor.metrics import FETCH_SECONDS, MENTIONS, STAGE_SECONDS, timed
-from monitor.model import FetchOutcome
+from monitor.model import FetchOutcome, FetchResult
 from monitor.pages import full_texts, more_pages
 from monitor.pipeline import (
     ClaimedSource,
@@ -39,6 +41,7 @@ from monitor.pipeline import (
     prepare_new,
 )
 from monitor.plan import GoneItem
+from monitor.schedule import ADAPT_LOOKBACK, adaptive_every
 from monitor.sources.dispatch import read_source
 from monitor.store import polls
 
@@ -61,6 +64,13 @@ class PollContext:
     lease: timedelta
     now: Callable[[], datetime]
     rand: Callable[[], float]
+    hosts: HostGate = field(default_factory=HostGate)  # per-host politeness for every fetch
+
+
+async def _get(ctx: PollContext, src: Source, url: str, policy: FetchPolicy, **kw: Any) -> FetchResult:
+    """Every fetch a poll makes (feed, pages, full texts, probes) goes through the host's gate."""
+    async with ctx.hosts.slot(url):
+        return await fetch(ctx.client, src.id, url, policy=policy, **kw)
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ async def _probe(ctx: PollContext, src: Source, url: str) -> str | None:
     404/410), or None (no definite answer: a timeout, a 5xx)."""
     policy = replace(_policy(src, ctx.allow_private), max_wire_bytes=2_000_000, max_decoded_bytes=2_000_000)
     try:
-        await fetch(ctx.client, src.id, url, policy=policy)
+        await _get(ctx, src, url, policy)
     except FetchError as e:
         if e.status_code in (404, 410):
             return f"{url} answers HTTP {e.status_code}"
@@ -127,11 +137,30 @@ async def _probe(ctx: PollContext, src: Source, url: str) -> str | None:
     return ""
 
 
+async def _interval(ctx: PollContext, src: Source) -> timedelta | None:
+    """This poll's interval for a source with every_min/every_max (``schedule.adaptive_every``)."""
+    if src.every_min is None and src.every_max is None:
+        return None
+    now = ctx.now()
+    start, seen = await asyncio.to_thread(
+        polls.publishing_history, ctx.engine, src.id, since=now - ADAPT_LOOKBACK
+    )
+    return adaptive_every(
+        every=src.every,
+        every_min=src.every_min,
+        every_max=src.every_max,
+        seen=seen,
+        history_start=start,
+        now=now,
+    )
+
+
 async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWrite | Decide:
     """A failure or not-modified write, or (for a parsed feed) a function that decides the write against
     the stories as they are when it is called (so it can be called again if they moved)."""
     policy = _policy(src, ctx.allow_private)
     now = ctx.now()
+    every = await _interval(ctx, src)
     if claim.lease_until is not None and now >= claim.lease_until:
         # Claimed, then paused (SIGSTOP, a stalled host, a long queue) past the lease: if another
         # instance took the source meanwhile, fetching would poll it twice in one slot (and the commit
@@ -143,11 +172,11 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             raise LeaseLost(f"source {src.id} (taken over while this instance was paused; not fetched)")
     try:
         with timed(FETCH_SECONDS):
-            result = await fetch(
-                ctx.client,
-                src.id,
+            result = await _get(
+                ctx,
+                src,
                 src.url,
-                policy=policy,
+                policy,
                 etag=claim.etag,
                 last_modified=claim.last_modified,
                 previous_body_hash=claim.body_hash,
@@ -166,7 +195,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
         )
     if result.outcome is not FetchOutcome.OK:
         return decide_not_modified(
-            src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes
+            src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes, every=every
         )
     try:
         # CPU work in a thread: a huge body must not stall the event loop (other polls, deliveries).
@@ -190,9 +219,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
         else set()
     )
     if parsed.next_url:
-        parsed = await more_pages(
-            src, parsed, lambda url: fetch(ctx.client, src.id, url, policy=policy), now=now
-        )
+        parsed = await more_pages(src, parsed, lambda url: _get(ctx, src, url, policy), now=now)
     entries = parsed.entries
     if parsed.ttl_s is not None:  # the feed's own <ttl> is a floor like Cache-Control
         result = replace(result, next_poll_hint_s=max(parsed.ttl_s, result.next_poll_hint_s or 0.0))
@@ -205,7 +232,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             i for i in items if i.key not in stored or stored[i.key].revision.content_hash != i.content_hash
         ]
         texts, text_notes = await full_texts(
-            src, changed, parsed.full_text_urls, lambda url: fetch(ctx.client, src.id, url, policy=policy)
+            src, changed, parsed.full_text_urls, lambda url: _get(ctx, src, url, policy)
         )
     gone: list[tuple[int, GoneItem | None]] = []
     if claim.baseline_done and not switched and items:
@@ -255,6 +282,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                 rand=ctx.rand(),
                 parse_notes=(*parsed.notes, *text_notes),
                 full_texts=texts,
+                every=every,
             )
         snapshot = stories.snapshot if check_stories and not baseline else None
         return replace(write, stories_snapshot=snapshot, encoding=parsed.encoding)

@@ -1,5 +1,8 @@
 """When to poll a source next (pure).
 
+The interval itself is ``every``, or, for a source with ``every_min``/``every_max``, what
+:func:`adaptive_every` makes of its observed publishing at this time of the week.
+
 After a success: the configured interval, jittered, but never sooner than a server hint (Cache-Control
 max-age / Expires), and never later than 4x the interval because of one.
 After an error: exponential backoff from the interval (x2 per consecutive error), capped at
@@ -10,12 +13,22 @@ retried at least every ``MAX_BACKOFF`` forever (Miniflux's "stop after 3 errors"
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-__all__ = ["MAX_BACKOFF", "backoff_delay", "crontab_trigger", "digest_period", "next_due", "window_opens_at"]
+__all__ = [
+    "ADAPT_LOOKBACK",
+    "MAX_BACKOFF",
+    "adaptive_every",
+    "backoff_delay",
+    "crontab_trigger",
+    "digest_period",
+    "next_due",
+    "window_opens_at",
+]
 
 MAX_BACKOFF = timedelta(hours=4)
 
@@ -134,3 +147,53 @@ def window_opens_at(
         if _WEEKDAYS[day.weekday()] in days and opening(day) > local:
             return opening(day).astimezone(UTC)
     return None  # no day listed: never open (config prevents this)
+
+
+# --- adaptive intervals ---------------------------------------------------------------------------
+
+ADAPT_LOOKBACK = timedelta(days=28)
+_SLOT = timedelta(hours=3)  # the hour-of-week window around now that is compared across weeks
+_WEEK = timedelta(days=7)
+_POLLS_PER_ITEM = 2  # poll about twice per expected statement
+
+
+def adaptive_every(
+    *,
+    every: timedelta,
+    every_min: timedelta | None,
+    every_max: timedelta | None,
+    seen: Sequence[datetime],
+    history_start: datetime | None,
+    now: datetime,
+) -> timedelta:
+    """The polling interval for a source from its own publishing, within ``[every_min, every_max]``.
+
+    ``seen`` are the times pressmon first saw the source's statements (after its baseline) in the last
+    ``ADAPT_LOOKBACK``; ``history_start`` is the source's first poll. The rate that counts is the one at
+    this time of the week: statements first seen within 90 minutes either side of now's hour-of-week, in
+    each past week of history. A source that publishes hourly on weekday afternoons is polled about every
+    30 minutes then, and at ``every_max`` at night and at weekends when it never publishes.
+
+    Without bounds configured, or with less than a day of history, it is ``every``.
+    """
+    if every_min is None and every_max is None:
+        return every
+    lo = every_min or min(every, every_max or every)
+    hi = every_max or max(every, lo)
+    if history_start is None or now - history_start < timedelta(days=1):
+        return min(max(every, lo), hi)
+    span = min(now - history_start, ADAPT_LOOKBACK)
+    weeks = max(span / _WEEK, 1.0)
+    half = _SLOT / 2
+    in_slot = 0
+    for t in seen:
+        if not now - span - half <= t <= now:  # the oldest week's window reaches half a slot further
+            continue
+        offset = (now - t) % _WEEK  # how far back t is, modulo whole weeks
+        if offset <= half or offset >= _WEEK - half:
+            in_slot += 1
+    if in_slot == 0:
+        return hi
+    per_hour = in_slot / (weeks * (_SLOT / timedelta(hours=1)))
+    interval = timedelta(hours=1) / (per_hour * _POLLS_PER_ITEM)
+    return min(max(interval, lo), hi)

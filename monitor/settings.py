@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(5.0, gt=0)
     # Parallel fetches per instance (httpx degrades badly with hundreds in flight on one client).
     max_concurrent_fetches: int = Field(10, gt=0)
+    # Politeness per host, over feeds, listing pages, full texts and probes alike: requests in flight to
+    # one host, and the least time between two requests to it starting.
+    per_host_concurrency: int = Field(2, gt=0)
+    per_host_spacing_seconds: float = Field(1.0, ge=0)
     # Total deadline of one send to a receiver (connect + write + read + body): a slow receiver waits alone.
     send_deadline_seconds: float = Field(30.0, gt=0)
     # Receivers delivered to at once (one lane each, one send at a time per receiver).

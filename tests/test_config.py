@@ -151,6 +151,17 @@ BROKEN = [
     pytest.param(
         """
         sources:
+          - id: a
+            url: https://example.org/a.xml
+            every: 15m
+            every_min: 30m
+        """,
+        ["feeds.yaml:2 sources[0]: every_min must be at most every"],
+        id="every-min-above-every",
+    ),
+    pytest.param(
+        """
+        sources:
           - id: Kantei EN
             url: https://example.org/a.xml
             tags: [2024]

@@ -19,7 +19,7 @@ from monitor.config.loader import load_config
 from monitor.config.schema import Config, ConsoleReceiver, Route, Source, Topic
 from monitor.settings import Settings
 from monitor.store.engine import read_session
-from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow
+from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 
 FMS_JA = Topic(id="fms-japan-ja", title="対日FMS", keywords=("対外有償軍事援助",), facts=("money",))
@@ -195,6 +195,21 @@ async def test_mofa_japanese_listing_in_shift_jis_alerts_with_facts(
     new_item = "対外有償軍事援助（FMS）調達に関する日米協議について（総額約5億ドル）"
     changed = mofa_ja().decode("cp932").replace("日米関税協議（第2回）の開催", new_item)
     server.set("/mofaj.html", changed.encode("cp932"), headers={"Content-Type": "text/html; charset=utf-8"})
+    # full_text: the release's own page (relative link, so on the loopback server), Shift_JIS too.
+    release = (
+        '<html><head><meta charset="Shift_JIS"><title>報道発表</title></head><body>'
+        '<div id="header"><ul id="gnav"><li><a href="/">外務省トップ</a></li></ul></div>'
+        '<div id="maincontents"><h1>対外有償軍事援助（FMS）調達に関する日米協議について</h1>'
+        "<p>4月15日、東京において日米協議が行われ、日本政府による対外有償軍事援助（FMS）を通じた"
+        "装備品の調達について、総額約5億ドルの引合受諾書の署名に向けた手続を確認しました。"
+        "対象はSM-6ミサイル等であり、日米同盟の抑止力・対処力の強化に資するものです。</p></div>"
+        '<div id="footer">Copyright Ministry of Foreign Affairs of Japan</div></body></html>'
+    )
+    server.set(
+        "/mofaj/press/release/pressit_000001_01502.html",
+        release.encode("cp932"),
+        headers={"Content-Type": "text/html"},
+    )
     report = await app.poll_pass()
 
     assert [(r.status, r.new, r.alerts) for r in report.sources] == [("ok", 1, 1)]
@@ -210,6 +225,8 @@ async def test_mofa_japanese_listing_in_shift_jis_alerts_with_facts(
         "500000000",
     ]  # baseline too
     assert encodings(app, "mofa-press-ja") == ["cp932", "cp932"]
+    assert any("引合受諾書の署名に向けた手続を確認しました" in t for t in texts(app, "mofa-press-ja"))
+    assert not any("外務省トップ" in t for t in texts(app, "mofa-press-ja"))  # navigation left out
     assert (await app.deliver()).sent == 1
     assert new_item in out.getvalue()
 
@@ -227,7 +244,10 @@ async def test_state_listing_pages_then_a_challenge_page_is_an_error(
         (FIXTURES / "state_arms_sales_page2.html").read_bytes(),
         headers={"Content-Type": "text/html"},
     )
-    app, out = make_app(like_shipped(server, "state-arms-sales", "/state/"), now=lambda: APRIL_14)
+    # The notices' pages are on state.gov (absolute links): no full text here, the listing alone.
+    app, out = make_app(
+        like_shipped(server, "state-arms-sales", "/state/", full_text=False), now=lambda: APRIL_14
+    )
     first = await app.poll_pass()
     assert [(r.status, r.new, r.baseline) for r in first.sources] == [("ok", 3, True)]
     assert [t for t, _ in stored(app, "state-arms-sales")] == [
@@ -367,3 +387,78 @@ def _by_page(*pages: dict[str, Any]) -> Callable[[FeedRequestHandler], None]:
         req.respond(200, body, {"Content-Type": "application/json; charset=utf-8"})
 
     return route
+
+
+# --- politeness and adaptive intervals (issue 8 item 5) ----------------------------------------------
+
+
+async def test_fetches_to_one_host_respect_the_per_host_limit(server: FeedServer, db_url: str) -> None:
+    import threading
+    import time
+
+    lock, state = threading.Lock(), {"now": 0, "peak": 0}
+
+    def slow(req: FeedRequestHandler) -> None:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.2)  # hold the request so that unlimited fetches would overlap
+        with lock:
+            state["now"] -= 1
+        req.respond(200, ja_rss(JA_ITEMS[0]).encode(), {"Content-Type": "application/rss+xml"})
+
+    for n in range(4):
+        server.set_handler(f"/s{n}.xml", slow)
+    config = Config(
+        sources=tuple(source(server, f"s{n}", f"/s{n}.xml") for n in range(4)),
+        routes=(Route(to=("console",)),),
+        receivers={"console": ConsoleReceiver()},
+    )
+    settings = Settings(
+        database_url=db_url, allow_private_networks=True, per_host_concurrency=1, per_host_spacing_seconds=0
+    )
+    app = App.build(settings, config, stream=io.StringIO())
+    try:
+        app.prepare_database(exclusive=False)
+        report = await app.poll_pass()
+        assert [r.status for r in report.sources] == ["ok"] * 4
+        assert state["peak"] == 1
+    finally:
+        await app.aclose()
+
+
+async def test_adaptive_interval_follows_the_sources_publishing(server: FeedServer, make_app: Any) -> None:
+    """Three weeks of a source that publishes on Tuesday afternoons: polled more often then, at
+    every_max on a Saturday night."""
+    clock = {"now": datetime(2026, 11, 10, 14, 0, tzinfo=UTC)}  # a Tuesday
+    published: list[tuple[str, str, str]] = [JA_ITEMS[0]]
+    server.set_handler(
+        "/mod.xml",
+        lambda req: req.respond(200, ja_rss(*published).encode(), {"Content-Type": "application/rss+xml"}),
+    )
+    src = source(
+        server, "mod-ja", "/mod.xml", jitter=0, every_min=timedelta(minutes=5), every_max=timedelta(hours=2)
+    )
+    app, _ = make_app(src, now=lambda: clock["now"])
+
+    def next_due_in() -> timedelta:
+        with read_session(app.engine) as s:
+            row = s.get(SourceRow, "mod-ja")
+            assert row is not None
+            return row.next_due - clock["now"]
+
+    await app.poll_pass()  # the baseline
+    assert next_due_in() == timedelta(minutes=15)  # less than a day of history: `every`
+    for week in range(3):
+        for hour in (13, 14, 15):
+            clock["now"] = datetime(2026, 11, 17, hour, 0, tzinfo=UTC) + timedelta(weeks=week)
+            published.append((f"w{week}h{hour}", f"報道発表 {week}-{hour}", "本文"))
+            await app.poll_pass()
+
+    clock["now"] = datetime(2026, 12, 12, 23, 0, tzinfo=UTC)  # Saturday night
+    await app.poll_pass()
+    assert next_due_in() == timedelta(hours=2)
+
+    clock["now"] = datetime(2026, 12, 8, 14, 0, tzinfo=UTC) + timedelta(weeks=1)  # Tuesday afternoon
+    await app.poll_pass()
+    assert timedelta(minutes=5) < next_due_in() < timedelta(hours=1)

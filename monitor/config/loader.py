@@ -160,7 +160,11 @@ def describe(config: Config) -> list[str]:
             kind = f"json_api ({s.api.preset or 'items ' + repr(s.api.items)})"
         if s.full_text:
             kind += f" + full text (up to {s.full_text_max} pages a poll)"
-        out.append(f"source {s.id}: {kind} from {host} every {_duration(s.every)}{tail}")
+        every = _duration(s.every)
+        if s.every_min is not None or s.every_max is not None:
+            bounds = (_duration(s.every_min or s.every), _duration(s.every_max or s.every))
+            every += f" (adaptive {bounds[0]}-{bounds[1]})"
+        out.append(f"source {s.id}: {kind} from {host} every {every}{tail}")
     for t in config.topics:
         if t.query is not None:
             q = " ".join(t.query.split())

@@ -142,6 +142,9 @@ class Source(_Model):
     full_text: bool = False
     full_text_max: int = Field(5, ge=1, le=50)  # page fetches per poll
     every: Duration = timedelta(minutes=15)
+    # Adaptive polling: between these, by the source's publishing at this time of week (schedule.py).
+    every_min: Duration | None = None
+    every_max: Duration | None = None
     jitter: float = Field(0.1, ge=0, le=0.5)  # fraction of `every`, spread both ways
     timeout: Duration = timedelta(seconds=10)  # connect and read timeout
     deadline: Duration = timedelta(seconds=30)  # total time for one fetch
@@ -178,6 +181,14 @@ class Source(_Model):
     def _deadline_covers_timeout(self) -> Source:
         if self.deadline < self.timeout:
             raise ValueError("deadline must be at least timeout")
+        return self
+
+    @model_validator(mode="after")
+    def _every_bounds(self) -> Source:
+        if self.every_min is not None and self.every_min > self.every:
+            raise ValueError("every_min must be at most every")
+        if self.every_max is not None and self.every_max < self.every:
+            raise ValueError("every_max must be at least every")
         return self
 
     @model_validator(mode="after")

@@ -197,6 +197,26 @@ def release_leases(engine: sa.Engine, *, owner: str | None = None) -> int:
         return int(getattr(s.execute(stmt), "rowcount", 0))
 
 
+def publishing_history(
+    engine: sa.Engine, source_id: str, *, since: datetime
+) -> tuple[datetime | None, list[datetime]]:
+    """``(history_start, seen)`` for ``schedule.adaptive_every``: when the source's first items were
+    stored (its baseline), and when each item stored after the baseline was first seen, since ``since``."""
+    with read_session(engine) as s:
+        start: datetime | None = s.exec(
+            select(func.min(col(ItemRow.first_seen_at))).where(col(ItemRow.source_id) == source_id)
+        ).one()
+        if start is None:
+            return None, []
+        rows = s.exec(
+            select(ItemRow.first_seen_at).where(
+                col(ItemRow.source_id) == source_id,
+                col(ItemRow.first_seen_at) > max(start, since),
+            )
+        ).all()
+        return start, list(rows)
+
+
 def load_stored(engine: sa.Engine, source_id: str, keys: Iterable[str]) -> dict[str, StoredItem]:
     """Current revision of each stored item with one of ``keys``."""
     keys = list(keys)
