@@ -11,7 +11,7 @@ import pytest
 
 from monitor.errors import ParseError
 from monitor.model import Entry
-from monitor.sources.feed import parse_feed
+from monitor.sources.feed import parse_feed, read_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -805,3 +805,13 @@ def test_hostile_json_is_a_parse_error(body: bytes, reason: str) -> None:
 def test_lone_surrogates_in_json_are_removed() -> None:
     body = b'{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"A\\ud800B","url":"https://example.gov/1"}]}'
     assert [e.title for e in parse(body)] == ["AB"]
+
+
+@pytest.mark.parametrize(
+    ("ttl", "seconds"),
+    [("<ttl>60</ttl>", 3600.0), ("<ttl>999999</ttl>", 86400.0), ("<ttl>soon</ttl>", None), ("", None)],
+)
+def test_rss_ttl_is_reported_for_the_schedule(ttl: str, seconds: float | None) -> None:
+    parsed = read_feed("s", rss(item("A", link="https://example.gov/1"), channel=ttl).encode(), XML,
+                       base_url="https://example.gov/")  # fmt: skip
+    assert parsed.ttl_s == seconds
