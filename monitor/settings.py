@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # Politeness per host, over feeds, listing pages, full texts and probes alike: requests in flight to
     # one host, and the least time between two requests to it starting.
     per_host_concurrency: int = Field(2, gt=0)
-    per_host_spacing_seconds: float = Field(1.0, ge=0)
+    per_host_spacing_seconds: float = Field(0.5, ge=0)
     # Total deadline of one send to a receiver (connect + write + read + body): a slow receiver waits alone.
     send_deadline_seconds: float = Field(30.0, gt=0)
     # Receivers delivered to at once (one lane each, one send at a time per receiver).

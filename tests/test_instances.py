@@ -238,7 +238,12 @@ async def test_max_concurrent_fetches_bounds_fetches_across_passes(
         receivers={"console": ConsoleReceiver()},
     )
     settings = Settings(
-        database_url=sqlite_url, allow_private_networks=True, max_concurrent_fetches=3, tick_seconds=0.05
+        database_url=sqlite_url,
+        allow_private_networks=True,
+        max_concurrent_fetches=3,
+        tick_seconds=0.05,
+        per_host_concurrency=8,  # every source is on one loopback host; this bound is not the one tested
+        per_host_spacing_seconds=0,
     )
     app = App.build(settings, config, stream=io.StringIO())
     app.prepare_database(exclusive=False)

@@ -79,7 +79,13 @@ async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
             config = demo_config(server.base_url)
             if keep_dir:  # the demo's feeds.yaml beside its database: replay, backtest and search use it
                 (workdir / "feeds.yaml").write_text(demo_config_yaml(server.base_url), encoding="utf-8")
-            settings = Settings(database_url=f"sqlite:///{db}", allow_private_networks=True, lease_seconds=60)
+            # One loopback server stands in for six sites: no per-host spacing between them.
+            settings = Settings(
+                database_url=f"sqlite:///{db}",
+                allow_private_networks=True,
+                lease_seconds=60,
+                per_host_spacing_seconds=0,
+            )
             app = App.build(settings, config, now=demo_clock())
             try:
                 app.prepare_database(exclusive=True)
