@@ -48,7 +48,7 @@ def env(demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # The demo runs on its own clock (from DEMO_START, so it prints the same every run): its history is there.
 SINCE = (DEMO_START - timedelta(hours=1)).isoformat()
-HEADER = re.compile(r"^━━ (NEW|REVISED|ALSO REPORTED|WITHDRAWN) ━━")
+HEADER = re.compile(r"^━━ (NEW|REVISED|ALSO REPORTED|OFFICIAL STATEMENT PUBLISHED|WITHDRAWN) ━━")
 
 
 def alerts_in(text: str) -> Counter[tuple[str, str, tuple[str, ...]]]:

