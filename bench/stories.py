@@ -5,7 +5,8 @@
     .venv/bin/python bench/stories.py --scaling 10000,100000,300000,1000000
     .venv/bin/python bench/stories.py --list tests/corpus/stories/tuning.yaml   # per-item decisions
 
-**Quality.** Each labelled set (``tests/corpus/stories/tuning.yaml``, written for tuning, and
+**Quality.** Each labelled set (``tests/corpus/stories/tuning.yaml``, generated for tuning;
+``tests/corpus/stories/hard.yaml``, hand-written for tuning with varied wording and hard negatives; and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``pipeline.prepare_new``, ``store.polls.story_lookup``,
@@ -66,6 +67,7 @@ from monitor.story_index import MemoryIndex, item_keys  # noqa: E402
 from monitor.story_signature import Signature  # noqa: E402
 
 TUNING = ROOT / "tests/corpus/stories/tuning.yaml"
+HARD = ROOT / "tests/corpus/stories/hard.yaml"
 BLIND = ROOT / "tests/corpus/blind/stories.yaml"
 CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
 NEGATIVES = ("templated-negative", "same-topic-different-event")
@@ -472,6 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ok = True
     if args.scaling is None:
         sets = [("tuning set", load_set(TUNING))]
+        if HARD.exists():
+            sets.append(("hard tuning set", load_set(HARD)))
         if BLIND.exists():
             sets.append(("blind set", load_set(BLIND)))
         else:
