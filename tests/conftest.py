@@ -11,7 +11,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from tests.support.env import TEST_DEFAULTS
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# In-process Settings() read these too (tests/support/env.py says why); a shell that sets one wins.
+for _key, _value in TEST_DEFAULTS.items():
+    os.environ.setdefault(_key, _value)
 
 
 def _pg_admin_url() -> str | None:

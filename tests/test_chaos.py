@@ -40,6 +40,7 @@ from monitor.store.engine import make_engine
 from monitor.store.polls import STORY_LOCK_KEY, story_lock_ids
 from monitor.stories import fingerprint
 from tests.support.daemon import Daemon
+from tests.support.env import pressmon_env
 from tests.support.fakeslack import TOKEN, FakeSlack
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.support.tcpproxy import TcpProxy
@@ -186,8 +187,7 @@ def test_three_instances_under_chaos(server: FeedServer, pg_url: str, tmp_path: 
     slack = FakeSlack(min_interval_s=0.0).start()
     proxy = TcpProxy(pg.host or "127.0.0.1", pg.port or 5432).start()
     via_proxy = pg.set(port=proxy.port).render_as_string(hide_password=False)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMON_")}
-    env.update(
+    env = pressmon_env(
         PRESSMON_DATABASE_URL=via_proxy,
         PRESSMON_ALLOW_PRIVATE_NETWORKS="true",
         PRESSMON_TICK_SECONDS=str(TICK_S),

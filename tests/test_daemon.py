@@ -3,7 +3,6 @@ a broken config starts nothing; one daemon per SQLite file."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -16,6 +15,7 @@ from sqlmodel import select
 from monitor.store.engine import make_engine, read_session
 from monitor.store.models import ItemRow, OutboxRow, SourceRow
 from tests.support.daemon import Daemon, pressmon_argv
+from tests.support.env import pressmon_env
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.test_poll import JAPAN, POLAND, rss
 
@@ -47,8 +47,7 @@ def server() -> Iterator[FeedServer]:
 
 
 def _env(db_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMON_")}
-    env.update(
+    return pressmon_env(
         PRESSMON_DATABASE_URL=db_url,
         PRESSMON_ALLOW_PRIVATE_NETWORKS="true",
         PRESSMON_TICK_SECONDS="0.2",
@@ -56,7 +55,6 @@ def _env(db_url: str, **extra: str) -> dict[str, str]:
         PRESSMON_DRAIN_SECONDS="5",
         **extra,
     )
-    return env
 
 
 def _wait(cond: Callable[[], bool], timeout: float, what: str) -> None:

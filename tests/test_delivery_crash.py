@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import io
 import math
-import os
 import signal
 import threading
 import time
@@ -57,6 +56,7 @@ from monitor.settings import Settings
 from monitor.store.engine import make_engine, read_session
 from monitor.store.models import DigestRunRow, OutboxRow, PollLogRow
 from tests.support.daemon import Daemon
+from tests.support.env import pressmon_env
 from tests.support.fakeslack import TOKEN, FakeSlack
 from tests.support.smtpserver import SmtpServer
 
@@ -196,8 +196,7 @@ class World:
         )
 
     def start(self, label: str) -> Daemon:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMON_")}
-        env.update(
+        env = pressmon_env(
             PRESSMON_DATABASE_URL=self.db_url,
             PRESSMON_ALLOW_PRIVATE_NETWORKS="true",
             PRESSMON_TICK_SECONDS="0.2",
