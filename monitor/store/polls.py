@@ -60,22 +60,27 @@ log = logging.getLogger("pressmon.store")
 STORY_LOCK_KEY = 0x70726573  # "pres": the advisory lock that serialises item-adding commits on PostgreSQL
 
 
-STORY_LOCK_TEXT_KEYS = 16  # per new item: its smallest sketch values, the story index's text keys
-MAX_STORY_LOCKS = 512  # a commit adding more keys than this takes the one global lock instead
+MAX_STORY_LOCKS = 1024  # a commit adding more keys than this takes the one global lock instead
 
 
-def story_lock_ids(fingerprints: Sequence[bytes | None]) -> list[int]:
-    """The advisory lock ids a commit adding items with these sketches takes: one per text key (the
-    smallest sketch values, on which story candidates are looked up: two items that could join one story
-    share one), as signed 64-bit hashes, ascending so two commits never wait on each other in a cycle.
-    An item without a sketch, or more keys than MAX_STORY_LOCKS, means the one global lock."""
-    from monitor.stories import sketch_values
+def story_lock_ids(
+    fingerprints: Sequence[bytes | None], signatures: Sequence[Signature | None] = ()
+) -> list[int]:
+    """The advisory lock ids a commit adding items with these sketches and signatures takes: one per
+    story-index key of each item (``story_index.item_keys``: its text keys, the smallest sketch values,
+    and its signature-part keys), as signed 64-bit hashes, ascending so two commits never wait on each
+    other in a cycle. Candidates are only ever found through a shared key, so two items that could join
+    one story -- by wording or by what they report, in two languages -- always share a lock, and the later
+    commit sees the earlier one's item. An item without a sketch, or more keys than MAX_STORY_LOCKS,
+    means the one global lock."""
+    from monitor.story_index import item_keys
 
     keys: set[int] = set()
-    for fp in fingerprints:
+    for n, fp in enumerate(fingerprints):
         if fp is None:
             return [STORY_LOCK_KEY]
-        keys.update(sketch_values(fp)[:STORY_LOCK_TEXT_KEYS])
+        sig = signatures[n] if n < len(signatures) else None
+        keys.update(item_keys(fp, sig or Signature.from_json(None)))
     if len(keys) > MAX_STORY_LOCKS:
         return [STORY_LOCK_KEY]
     digest = hashlib.blake2b
@@ -597,9 +602,11 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
             if s.get_bind().dialect.name == "postgresql":
                 # Commits adding items that could join one story take turns (SQLite's BEGIN IMMEDIATE
                 # already serialises), so the later one sees the earlier one's items and joins their
-                # story. Only those: the locks are per story key (story_lock_ids). The wait is bounded by
-                # lock_timeout: a stalled holder costs a retry, never a hang (RELIABILITY 40).
-                ids = story_lock_ids([w.fingerprint for w in write.items if w.item_id is None])
+                # story. Only those: the locks are per story-index key, text and signature part
+                # (story_lock_ids). The wait is bounded by lock_timeout: a stalled holder costs a retry,
+                # never a hang (RELIABILITY 40).
+                added = [w for w in write.items if w.item_id is None]
+                ids = story_lock_ids([w.fingerprint for w in added], [w.signature for w in added])
                 try:
                     s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), [{"key": k} for k in ids])
                 except sa.exc.OperationalError as e:

@@ -1,0 +1,177 @@
+"""Two instances deciding stories at once on PostgreSQL: items that could join only by what they report
+(a Japanese and an English report of one pledge share no wording, so no text key) still take turns.
+
+Each instance reads its story candidates, decides, then commits. The commit takes an advisory lock per
+story-index key of each new item (text keys *and* signature-part keys: ``polls.story_lock_ids``) and, once
+it holds them, gives up (``StaleStories``, decide again) if an item was stored since its candidates were
+read. Here instance A is held inside its commit (its item written, not committed: it waits on a row lock
+the test holds) while instance B, which decided from the same empty window, commits. B must wait for A,
+then find A's item and join its story. With text-key locks only, B committed at once and started a
+second story: that is the race this file proves closed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from monitor.config.schema import Source
+from monitor.errors import StaleStories
+from monitor.identity import assign_identity
+from monitor.match.topics import TopicMatcher
+from monitor.model import Entry, FetchOutcome, FetchResult
+from monitor.pipeline import ClaimedSource, PollWrite, decide_success, prepare_new
+from monitor.store import polls
+from monitor.store.engine import make_engine
+from monitor.store.migrate import upgrade
+from monitor.store.polls import story_lock_ids
+from monitor.stories import fingerprint
+from monitor.story_signature import signature
+from tests.test_poll_stories import PLEDGE_EN, PLEDGE_JA, TOPICS
+
+NOW = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
+SOURCES = (
+    Source(id="reuters", url="https://reuters.example/feed"),
+    Source(id="nhk", url="https://nhk.example/feed"),
+    Source(id="weather", url="https://weather.example/feed"),
+)
+
+
+def _decide(engine: sa.Engine, source_id: str, guid: str, title: str, text: str) -> PollWrite:
+    """One poll of ``source_id`` finding one new item, decided against the story index as it is now."""
+    src = next(s for s in SOURCES if s.id == source_id)
+    topics = TopicMatcher(TOPICS)
+    claim = polls.claim_sources(
+        engine,
+        owner=source_id,
+        now=NOW,
+        lease=timedelta(minutes=5),
+        source_ids=[src.id],
+        limit=1,
+        due_only=False,
+    )[0]
+    claim = ClaimedSource(**{**{f: getattr(claim, f) for f in claim.__slots__}, "baseline_done": True})  # type: ignore[attr-defined]
+    found = assign_identity([Entry(title, text, f"https://{source_id}.example/{guid}", guid, NOW)])
+    new = prepare_new(src, found, {}, topics)
+    stories = polls.story_lookup(engine, [n.probe for n in new.values()], since=NOW - timedelta(hours=72))
+    url = src.url
+    result = FetchResult(FetchOutcome.OK, url, url, 200, {}, b"", "x", None, None, 0, 0.0)
+    write = decide_success(
+        src,
+        claim,
+        result,
+        found,
+        {},
+        key_mode="guid",
+        stories=stories,
+        new=new,
+        topics=topics,
+        routes=(),
+        now=NOW,
+        rand=0.5,
+    )
+    return replace(write, stories_snapshot=stories.snapshot)  # as monitor.poll's decide() does
+
+
+def _story_of(engine: sa.Engine, guid: str) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(sa.text("SELECT story_id FROM item WHERE guid = :g"), {"g": guid}).scalar_one()
+        )
+
+
+def _waiting(engine: sa.Engine) -> int:
+    """Backends of this database waiting on a lock (row or advisory)."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+def _until(cond: object, what: str, limit_s: float = 30.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while not cond():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_reports_that_could_join_only_by_signature_share_a_story_lock() -> None:
+    """The lock ids of an English and a Japanese report of one pledge: no text key in common, a
+    signature part (the amount, the actors) in common; an unrelated report shares neither."""
+    en = story_lock_ids([fingerprint(*PLEDGE_EN)], [signature(*PLEDGE_EN)])
+    ja = story_lock_ids([fingerprint(*PLEDGE_JA)], [signature(*PLEDGE_JA)])
+    text_only = story_lock_ids([fingerprint(*PLEDGE_EN)]), story_lock_ids([fingerprint(*PLEDGE_JA)])
+    other = (
+        "Rain in Seattle",
+        "Rain is expected in Seattle on Wednesday with strong winds later in the day.",
+    )
+    unrelated = story_lock_ids([fingerprint(*other)], [signature(*other)])
+    assert not set(text_only[0]) & set(text_only[1])  # wording alone would not serialise them
+    assert set(en) & set(ja)
+    assert not set(en) & set(unrelated) and not set(ja) & set(unrelated)
+
+
+@pytest.mark.postgres
+def test_two_instances_deciding_one_event_at_once_make_one_story(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    holder = make_engine(pg_url)
+    try:
+        upgrade(engine)
+        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
+        # An unrelated stored item: instance A's commit will touch it (a gone-URL check), which is where
+        # the test holds A, inside its transaction, after its new item is written.
+        polls.commit_poll(
+            engine,
+            _decide(engine, "weather", "w1", "Rain in Tokyo", "Rain is expected in Tokyo with winds."),
+            now=NOW,
+            started_at=NOW,
+        )
+        parked = _story_of(engine, "w1")
+        write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
+        write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)
+        assert [w.story_id for w in (*write_a.items, *write_b.items)] == [None, None]  # both saw nothing
+        write_a = replace(write_a, gone_checked=(parked,))
+        errors: dict[str, BaseException | None] = {}
+
+        def commit(name: str, write: PollWrite) -> None:
+            try:
+                polls.commit_poll(engine, write, now=NOW, started_at=NOW)
+                errors[name] = None
+            except BaseException as e:
+                errors[name] = e
+
+        with holder.connect() as conn:
+            conn.execute(sa.text("SELECT id FROM item WHERE id = :i FOR UPDATE"), {"i": parked})
+            a = threading.Thread(target=commit, args=("a", write_a))
+            a.start()
+            _until(lambda: _waiting(holder) == 1, "instance A to be held inside its commit")
+            b = threading.Thread(target=commit, args=("b", write_b))
+            b.start()
+            # B either waits for A's story lock (fixed) or commits at once without seeing A (the race).
+            _until(lambda: _waiting(holder) == 2 or "b" in errors, "instance B to wait or to commit")
+            b_waited = "b" not in errors
+            conn.rollback()  # let A commit
+            a.join(30)
+            b.join(30)
+        assert errors["a"] is None
+        assert b_waited, f"instance B committed while A held an item of the same event, unseen: {errors}"
+        assert isinstance(errors["b"], StaleStories)
+        # B decides again, as the poll loop does, and now finds A's item.
+        assert polls.release_lease(engine, "nhk", write_b.token)
+        again = _decide(engine, "nhk", "ja", *PLEDGE_JA)
+        polls.commit_poll(engine, again, now=NOW, started_at=NOW)
+        assert _story_of(engine, "ja") == _story_of(engine, "en")
+    finally:
+        holder.dispose()
+        engine.dispose()
