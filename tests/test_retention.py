@@ -13,10 +13,13 @@ from typer.testing import CliRunner
 
 from monitor.cli import app as cli_app
 from monitor.config.schema import Retention
+from monitor.match.index_text import index_expr
+from monitor.match.query import parse_query
 from monitor.store.engine import make_engine, read_session, write_session
 from monitor.store.maintenance import claim_job, finish_job, prune
 from monitor.store.migrate import upgrade
 from monitor.store.models import ItemRow, OutboxRow, PollLogRow, RevisionRow
+from monitor.store.search_index import candidates
 from tests.support.httpserver import FeedServer
 from tests.test_poll import JAPAN, JAPAN_EDITED, POLAND, make_config, rss
 from tests.test_poll import make_app as make_app  # the fixture
@@ -110,3 +113,28 @@ def test_a_retention_horizon_must_be_a_duration(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_config(cfg)
     assert 'retention.poll_log: "forever" is not a duration' in str(e.value)
+
+
+def _index_hits(engine: sa.Engine, query: str) -> set[int]:
+    with engine.connect() as conn:
+        return {c.revision_id for batch in candidates(conn, index_expr(parse_query(query))) for c in batch}
+
+
+async def test_a_pruned_body_leaves_the_search_index_too(make_app: object) -> None:
+    first = ("2", "Japan – SM-6", "a possible Foreign Military Sale to Japan of SM-6 interceptors")
+    edited = ("2", "Japan – SM-6", "a possible Foreign Military Sale to Japan of SM-6 missiles")
+    with FeedServer() as server:
+        a, _ = make_app(make_config(server, "dsca"))  # type: ignore[operator]
+        server.set("/dsca.xml", rss(POLAND), etag='"1"')
+        await a.poll_pass()
+        for n, entry in enumerate((first, edited), start=2):
+            server.set("/dsca.xml", rss(POLAND, entry), etag=f'"{n}"')
+            await a.poll_pass()
+    engine = a.engine
+    assert len(_index_hits(engine, "interceptors")) == 1  # only the superseded revision said it
+    assert len(_index_hits(engine, "Japan")) == 2
+    counts = prune(engine, Retention(), now=datetime.now(UTC) + timedelta(days=365))
+    assert counts["revision_bodies"] == 1
+    assert _index_hits(engine, "interceptors") == set()  # what is not stored is not searchable
+    assert len(_index_hits(engine, "Japan")) == 2  # its title still is (the row and title stay)
+    assert len(_index_hits(engine, "missiles")) == 1  # the current revision untouched

@@ -9,7 +9,8 @@ writers are never held up by a year of history at once):
 
 - ``poll_log`` rows older than ``retention.poll_log``;
 - the text of superseded revisions fetched before ``retention.revision_bodies`` (the row, its title,
-  hash and mentions stay; an item's current revision is never touched: diffs need it);
+  hash and mentions stay; an item's current revision is never touched: diffs need it), and with it
+  that text's entry in the search index (``pressmon search`` no longer finds words only it held);
 - outbox rows in a final state (sent, failed, silenced) created before ``retention.deliveries``, the
   dedupe horizon: an alert key is remembered that long.
 
@@ -29,6 +30,7 @@ from sqlmodel import col, select
 from monitor.config.schema import Retention
 from monitor.store.engine import write_session
 from monitor.store.models import ItemRow, MaintenanceRow, OutboxRow, PollLogRow, RevisionRow
+from monitor.store.search_index import reindex_pruned
 
 __all__ = ["BATCH", "claim_job", "finish_job", "prune"]
 
@@ -89,6 +91,20 @@ def _batched(engine: sa.Engine, pick: sa.Select[Any], apply: Any) -> int:
             done += len(ids)
 
 
+def _prune_bodies(engine: sa.Engine, pick: Any) -> int:
+    """Empty the text of the revisions ``pick`` selects (id, title, text), index entry included."""
+    done = 0
+    while True:
+        with write_session(engine) as s:
+            rows = [(int(i), str(t), str(x)) for i, t, x in s.execute(pick.limit(BATCH)).all()]
+            if not rows:
+                return done
+            ids = [r[0] for r in rows]
+            reindex_pruned(s, rows)
+            s.execute(sa.update(RevisionRow).where(col(RevisionRow.id).in_(ids)).values(text=""))
+            done += len(rows)
+
+
 def prune(engine: sa.Engine, retention: Retention, *, now: datetime) -> dict[str, int]:
     """Prune what ``retention`` says is past its horizon; counts by kind."""
     polls = _batched(
@@ -97,7 +113,7 @@ def prune(engine: sa.Engine, retention: Retention, *, now: datetime) -> dict[str
         lambda ids: sa.delete(PollLogRow).where(col(PollLogRow.id).in_(ids)),
     )
     superseded = (
-        select(RevisionRow.id)
+        select(RevisionRow.id, RevisionRow.title, RevisionRow.text)
         .join(ItemRow, col(ItemRow.id) == col(RevisionRow.item_id))
         .where(
             col(RevisionRow.fetched_at) < now - retention.revision_bodies,
@@ -105,11 +121,7 @@ def prune(engine: sa.Engine, retention: Retention, *, now: datetime) -> dict[str
             col(RevisionRow.text) != "",
         )
     )
-    bodies = _batched(
-        engine,
-        superseded,
-        lambda ids: sa.update(RevisionRow).where(col(RevisionRow.id).in_(ids)).values(text=""),
-    )
+    bodies = _prune_bodies(engine, superseded)
     deliveries = _batched(
         engine,
         select(OutboxRow.id).where(

@@ -28,6 +28,7 @@ __all__ = [
     "drop_index",
     "index_revisions",
     "is_search_table",
+    "reindex_pruned",
 ]
 
 SEARCH_TABLES = ("revision_fts", "revision_search")  # FTS5 adds revision_fts_data, _idx, ... beside it
@@ -104,6 +105,36 @@ def index_revisions(bind: sa.Connection | Session, rows: Sequence[tuple[int, str
             "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :text), 'B'))"
         )
     bind.execute(stmt, params)
+
+
+def reindex_pruned(bind: sa.Connection | Session, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Forget the body of revisions ``(id, title, old_text)`` whose text retention is pruning, in the
+    caller's transaction: what is no longer stored is no longer searchable (nor kept in the index).
+
+    SQLite's contentless FTS5 table removes a row only when given the values it indexed (the ``'delete'``
+    command), so the old text comes in; the title is indexed again on its own."""
+    if not rows:
+        return
+    if _dialect(bind) == "sqlite":
+        bind.execute(
+            sa.text(
+                "INSERT INTO revision_fts(revision_fts, rowid, title, text) "
+                "VALUES ('delete', :id, :title, :text)"
+            ),
+            [{"id": i, "title": index_text(title), "text": index_text(text)} for i, title, text in rows],
+        )
+        bind.execute(
+            sa.text("INSERT INTO revision_fts(rowid, title, text) VALUES (:id, :title, '')"),
+            [{"id": i, "title": index_text(title)} for i, title, _ in rows],
+        )
+        return
+    bind.execute(
+        sa.text(
+            "UPDATE revision_search SET tsv = setweight(to_tsvector('simple', :title), 'A') "
+            "WHERE revision_id = :id"
+        ),
+        [{"id": i, "title": index_text(title)} for i, title, _ in rows],
+    )
 
 
 @dataclass(frozen=True, slots=True)
