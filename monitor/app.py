@@ -95,7 +95,12 @@ def build_notifiers(
                     )
                     continue
                 notifiers[name] = WebhookNotifier(
-                    name, url=receiver.url, secret=secret_value, renderer=renderer, template=receiver.template
+                    name,
+                    url=receiver.url,
+                    secret=secret_value,
+                    renderer=renderer,
+                    template=receiver.template,
+                    timezone=receiver.timezone,
                 )
             else:
                 problems.append(
@@ -141,7 +146,12 @@ def _slack(name: str, r: SlackReceiver, settings: Settings, template_dirs: Seque
         if url is None:
             raise ValueError(f"environment variable {r.url_env} (the Slack webhook URL) is not set")
         hook = SlackWebhookNotifier(
-            name, url=url, template=r.template, template_dirs=template_dirs, pace_s=r.pace_s
+            name,
+            url=url,
+            template=r.template,
+            template_dirs=template_dirs,
+            pace_s=r.pace_s,
+            timezone=r.timezone,
         )
         hook.check()
         return hook
@@ -156,6 +166,7 @@ def _slack(name: str, r: SlackReceiver, settings: Settings, template_dirs: Seque
         template_dirs=template_dirs,
         base_url=settings.slack_api_url,
         pace_s=r.pace_s,
+        timezone=r.timezone,
     )
     api.check()
     return api

@@ -67,14 +67,17 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
-        self._json.filters["json"] = _json_value
+        self._json.filters.update(json=_json_value, when=_when)
 
     def text(self, template: str, context: Mapping[str, Any]) -> str:
         return self._text.get_template(template).render(**context)
 
-    def json(self, template: str, context: Mapping[str, Any]) -> str:
-        """Render a JSON template; the context is also available whole as ``alert``."""
-        return self._json.get_template(template).render(alert=dict(context), **context)
+    def json(self, template: str, context: Mapping[str, Any], *, timezone: str = "UTC") -> str:
+        """Render a JSON template; the context is also available whole as ``alert``, and the receiver's
+        zone as ``timezone`` (used by the ``when`` filter)."""
+        return self._json.get_template(template).render(
+            alert=dict(context), **{"timezone": timezone, **context}
+        )
 
     def check(self, template: str) -> None:
         """Load (parse) a template now, so a broken one fails at start, not at the first alert."""

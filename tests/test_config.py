@@ -439,6 +439,22 @@ BROKEN = [
         ],
         id="multiple-problems-all-reported",
     ),
+    pytest.param(
+        """
+        sources:
+          - id: a
+            url: https://example.org/a.xml
+        topics: []
+        receivers:
+          slack: {kind: slack, channel: C0123ABCDEF, timezone: Asia/Tokio}
+          siem: {kind: webhook, url: "https://hooks.example.org/p", timezone: JST+9}
+        """,
+        [
+            'feeds.yaml:6 receivers.slack.timezone: "Asia/Tokio" is not a time zone; use e.g. Asia/Tokyo',
+            'feeds.yaml:7 receivers.siem.timezone: "JST+9" is not a time zone; use e.g. Asia/Tokyo',
+        ],
+        id="receiver-timezones",
+    ),
 ]
 
 

@@ -31,6 +31,7 @@ from monitor.settings import Settings
 from tests.support.fakeslack import TOKEN, FakeSlack
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.test_poll import FMS, JAPAN, JAPAN_EDITED, POLAND, rss
+from tests.test_slack import alert as slack_alert
 
 ALERT = {
     "alert_key": "new:dsca:abc",
@@ -230,3 +231,60 @@ def test_webhook_receiver_config(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     notifiers, problems = build_notifiers(Settings(), config)
     assert problems == [] and isinstance(notifiers["hook"], WebhookNotifier)
+
+
+async def test_slack_and_webhook_receivers_show_times_in_their_timezone(
+    server: FeedServer, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`timezone:` on Slack (API and incoming webhook) and webhook receivers, from the config to the wire:
+    people-facing times are in the zone; the webhook's raw `alert` times stay ISO 8601 in UTC."""
+    monkeypatch.setenv("TEST_SLACK_TOKEN", TOKEN)
+    monkeypatch.setenv("TEST_SLACK_HOOK", slack.webhook_url)
+    got = _recording(server, "/hook")
+    config = Config(
+        sources=(Source(id="s", url="https://example.org/x"),),
+        topics=(FMS,),
+        routes=(Route(to=("api", "hook", "siem")),),
+        receivers={
+            "api": SlackReceiver(
+                kind="slack", channel="C123", token_env="TEST_SLACK_TOKEN", pace_s=0, timezone="Asia/Tokyo"
+            ),
+            "hook": SlackReceiver(
+                kind="slack", mode="webhook", url_env="TEST_SLACK_HOOK", pace_s=0, timezone="Asia/Tokyo"
+            ),
+            "siem": WebhookReceiver(kind="webhook", url=server.url("/hook"), timezone="America/New_York"),
+            "utc": SlackReceiver(kind="slack", channel="C123", token_env="TEST_SLACK_TOKEN", pace_s=0),
+        },
+    )
+    notifiers, problems = build_notifiers(Settings(slack_api_url=slack.base_url), config)
+    assert problems == []
+    alert = slack_alert(published_at="2026-11-24T21:55:00+00:00", seen_at="2026-11-24T22:01:30.5+00:00")
+    for name in ("api", "hook", "siem", "utc"):
+        await notifiers[name].send(alert)
+    await notifiers["siem"].aclose()
+    api, hook, utc = slack.messages("C123")
+    for msg in (api, hook):
+        assert "published 2026-11-25 06:55 JST · first seen 2026-11-25 07:01 JST" in json.dumps(
+            msg.blocks, ensure_ascii=False
+        )
+    assert "published 2026-11-24 21:55 UTC · first seen 2026-11-24 22:01 UTC" in json.dumps(
+        utc.blocks, ensure_ascii=False
+    )
+    ((_, body),) = got
+    doc = json.loads(body)
+    assert (doc["timezone"], doc["published"], doc["seen"]) == (
+        "America/New_York",
+        "2026-11-24 16:55 EST",
+        "2026-11-24 17:01 EST",
+    )
+    assert doc["alert"]["seen_at"] == "2026-11-24T22:01:30.5+00:00" and "timezone" not in doc["alert"]
+
+
+async def test_webhook_body_without_times_has_null_people_times(server: FeedServer) -> None:
+    got = _recording(server, "/hook")
+    hook = _notifier(server, "/hook")
+    await hook.send(ALERT)
+    await hook.aclose()
+    ((_, body),) = got
+    doc = json.loads(body)
+    assert (doc["timezone"], doc["seen"], doc["published"]) == ("UTC", None, None)

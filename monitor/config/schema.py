@@ -375,6 +375,12 @@ class SlackReceiver(_Model):
     url_env: str | None = None  # name of the environment variable holding the webhook URL
     template: str = "slack_alert.json.j2"
     pace_s: float = Field(1.0, ge=0)  # at most one message per pace_s per channel
+    timezone: str = "UTC"  # times in alerts are shown in this IANA zone (Asia/Tokyo)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        return _check_tz(v)
 
     @model_validator(mode="after")
     def _mode_needs(self) -> SlackReceiver:
@@ -397,6 +403,13 @@ class WebhookReceiver(_Model):
     url: str
     secret_env: str | None = None
     template: str = "webhook.json.j2"
+    # The template's `when` filter and its `timezone` value use this IANA zone; raw ISO times stay UTC.
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        return _check_tz(v)
 
     @field_validator("url")
     @classmethod

@@ -239,11 +239,14 @@ def _parse_ts(value: Any) -> float | None:
 
 
 class _Rendering:
-    def __init__(self, receiver: str, template: str, template_dirs: Sequence[Path], prefix: str) -> None:
+    def __init__(
+        self, receiver: str, template: str, template_dirs: Sequence[Path], prefix: str, timezone: str
+    ) -> None:
         self._receiver = receiver
         self._template = template
         self._env = slack_environment(template_dirs)
         self._prefix = prefix
+        self._timezone = timezone
 
     def check(self) -> None:
         """Parse the template now, so a broken one fails at start, not at the first alert."""
@@ -251,7 +254,8 @@ class _Rendering:
 
     def render(self, alert: Mapping[str, Any]) -> SlackMessage:
         try:
-            return render_message(self._env, self._template, alert)
+            # The receiver's time zone reaches the template (the `when` filter) as `timezone`.
+            return render_message(self._env, self._template, {"timezone": self._timezone, **alert})
         except SlackTemplateError as e:
             raise SlackError(
                 self._receiver, "template_error", str(e), retryable=False, prefix=self._prefix
@@ -274,6 +278,7 @@ class SlackNotifier:
         template_dirs: Sequence[Path] = (),
         base_url: str | None = None,
         pace_s: float = 1.0,
+        timezone: str = "UTC",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         timeout_s: int = 30,
@@ -284,7 +289,7 @@ class SlackNotifier:
         self.name = name
         self.channel = channel
         self._channel_id: str | None = None  # learnt from Slack's answers
-        self._rendering = _Rendering(name, template, template_dirs, "slack")
+        self._rendering = _Rendering(name, template, template_dirs, "slack", timezone)
         self._client = AsyncWebClient(
             token=token,
             base_url=base_url or AsyncWebClient.BASE_URL,
@@ -460,13 +465,14 @@ class SlackWebhookNotifier:
         template: str = "slack_alert.json.j2",
         template_dirs: Sequence[Path] = (),
         pace_s: float = 1.0,
+        timezone: str = "UTC",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         timeout_s: int = 30,
         proxy: str | None = None,
     ) -> None:
         self.name = name
-        self._rendering = _Rendering(name, template, template_dirs, "slack-webhook")
+        self._rendering = _Rendering(name, template, template_dirs, "slack-webhook", timezone)
         self._client = AsyncWebhookClient(url=url, timeout=timeout_s, logger=_SDK_LOG, retry_handlers=[])
         self._client.proxy = proxy  # never from the environment
         # The URL is a secret: key the pace registry by its digest, and name it only by receiver.

@@ -48,6 +48,7 @@ class WebhookNotifier:
         client: httpx.AsyncClient | None = None,
         timeout_s: float = 15.0,
         clock: Callable[[], float] = time.time,
+        timezone: str = "UTC",
     ) -> None:
         self.name = name
         self._url = url
@@ -56,9 +57,11 @@ class WebhookNotifier:
         self._template = template
         self._client = client or httpx.AsyncClient(trust_env=False, timeout=timeout_s, follow_redirects=False)
         self._clock = clock
+        self._timezone = timezone
 
     def body(self, alert: Mapping[str, Any]) -> bytes:
-        text = self._renderer.json(self._template, alert)
+        # The receiver's time zone reaches the template (the `when` filter) as `timezone`.
+        text = self._renderer.json(self._template, alert, timezone=self._timezone)
         try:
             json.loads(text)
         except ValueError as e:
