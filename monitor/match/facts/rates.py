@@ -1,0 +1,70 @@
+"""Rates: percentages, with a ``tariff`` context when a tariff word is near (pure; see
+:mod:`monitor.match.facts`)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from monitor.match.facts.model import Norm, Rate, exact, normalise
+
+__all__ = ["extract_rates", "rates_in"]
+
+_RATE = re.compile(
+    r"(?<![A-Za-z0-9.,])(?=\d)(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
+    r"(?:\s?%|[\s-]?(?:percent|per\s+cent|pct)\b|\s?パーセント)",
+    re.IGNORECASE,
+)
+_TARIFF_WORD = re.compile(r"\btariff|\bdut(?:y|ies)\b|\blev(?:y|ies)\b|関税", re.IGNORECASE)
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
+_SENTENCE_END = re.compile(r"[。!?;！？\n]|\.(?=\s+[A-Z\"(]|\s*$)")
+_CONTEXT_WORDS = 6
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _window(s: str, start: int, end: int, words: float) -> str:
+    """The text around [start, end) up to ``words`` words each side, never crossing a sentence end."""
+    left = s[max(0, start - 200) : start]
+    ends = list(_SENTENCE_END.finditer(left))
+    if ends:
+        left = left[ends[-1].end() :]
+    right = s[end : end + 200]
+    stop = _SENTENCE_END.search(right)
+    if stop:
+        right = right[: stop.start()]
+
+    def take(tokens: list[re.Match[str]]) -> list[re.Match[str]]:
+        budget, kept = words, []
+        for t in tokens:
+            tok = t.group()
+            cost = 0.5 if _is_cjk(tok) else (1.0 if tok[0].isalnum() else 0.0)
+            if budget - cost < 0:
+                break
+            budget -= cost
+            kept.append(t)
+        return kept
+
+    before = take(list(reversed(list(_TOKEN.finditer(left)))))
+    after = take(list(_TOKEN.finditer(right)))
+    lpart = left[before[-1].start() :] if before else ""
+    rpart = right[: after[-1].end()] if after else ""
+    return lpart + " " + rpart
+
+
+def extract_rates(text: str) -> list[Rate]:
+    """Every percentage in ``text``, with ``context="tariff"`` near a tariff word (module docstring)."""
+    return rates_in(normalise(text))
+
+
+def rates_in(norm: Norm) -> list[Rate]:
+    rates: list[Rate] = []
+    for m in _RATE.finditer(norm.text):
+        window = _window(norm.text, m.start(), m.end(), _CONTEXT_WORDS)
+        context = "tariff" if _TARIFF_WORD.search(window) else None
+        start, end, raw = norm.slice(m.start(), m.end())
+        percent = exact(Decimal(m.group("num").replace(",", "")))
+        rates.append(Rate(percent, start, end, raw, context))
+    return rates
