@@ -59,7 +59,9 @@ DELIVERIES = Counter(
 )
 LEASE_TAKEOVERS = Counter(
     "pressmon_lease_takeovers",
-    "Sources claimed while another instance's lease on them had expired (it died or stalled).",
+    "Work claimed while another instance's lease on it had expired (it died or stalled), by kind of work:"
+    " source, delivery (an outbox row), job (a maintenance job).",
+    ["work"],
     registry=REGISTRY,
 )
 STAGE_SECONDS = Histogram(

@@ -15,6 +15,7 @@ from monitor.cli import app as cli_app
 from monitor.config.schema import Retention
 from monitor.match.index_text import index_expr
 from monitor.match.query import parse_query
+from monitor.metrics import REGISTRY
 from monitor.store.engine import make_engine, read_session, write_session
 from monitor.store.maintenance import claim_job, finish_job, prune
 from monitor.store.migrate import upgrade
@@ -48,11 +49,13 @@ def test_the_job_runs_on_one_instance_then_waits_a_day(engine: sa.Engine) -> Non
 def test_a_dead_runners_job_is_taken_over_after_its_lease_and_its_late_finish_refused(
     engine: sa.Engine,
 ) -> None:
+    taken = REGISTRY.get_sample_value("pressmon_lease_takeovers_total", {"work": "job"}) or 0.0
     dead = claim_job(engine, "retention", owner="a", now=NOW, lease=HOUR)
     assert dead is not None
     assert claim_job(engine, "retention", owner="b", now=NOW + HOUR / 2, lease=HOUR) is None
     live = claim_job(engine, "retention", owner="b", now=NOW + 2 * HOUR, lease=HOUR)
     assert live is not None
+    assert REGISTRY.get_sample_value("pressmon_lease_takeovers_total", {"work": "job"}) == taken + 1
     assert not finish_job(engine, "retention", dead, now=NOW, next_due=NOW, result={})
     assert finish_job(engine, "retention", live, now=NOW, next_due=NOW, result={})
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.errors import DeliveryError
+from monitor.metrics import REGISTRY
 from monitor.notify.console import ConsoleNotifier
 from monitor.notify.worker import deliver_due, retry_delay
 from monitor.render import Renderer
@@ -251,3 +252,21 @@ async def test_group_members_are_requeued_when_the_message_fails(engine: sa.Engi
         g["alert_key"] for m in slack.sent for g in m.get("grouped", [])
     ]
     assert sorted(sent_keys) == ["also-reported:y", "new:x"]  # each exactly once
+
+
+def _takeovers(work: str) -> float:
+    return REGISTRY.get_sample_value("pressmon_lease_takeovers_total", {"work": work}) or 0.0
+
+
+def test_a_dead_workers_rows_are_counted_as_taken_over_and_a_free_claim_is_not(engine: sa.Engine) -> None:
+    queue(engine, "a")
+    queue(engine, "b")
+    before = _takeovers("delivery")
+    (first,) = claim_deliveries(engine, owner="dead", now=T0, lease=LEASE, limit=1)  # a free row: no takeover
+    assert _takeovers("delivery") == before
+    assert mark_sending(engine, first)  # ... and the instance dies mid-send, its lease left on the row
+    assert claim_deliveries(engine, owner="live", now=T0 + LEASE / 2, lease=LEASE, limit=10) != []  # "b" only
+    assert _takeovers("delivery") == before
+    taken = claim_deliveries(engine, owner="live", now=T0 + 2 * LEASE, lease=LEASE, limit=10)
+    assert {d.alert_key for d in taken} == {first.alert_key, "b"}  # "b": its own expired lease, not counted
+    assert _takeovers("delivery") == before + 1

@@ -19,6 +19,7 @@ Items, withdrawal tombstones and stories are never pruned.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,11 +29,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from monitor.config.schema import Retention
+from monitor.metrics import LEASE_TAKEOVERS
 from monitor.store.engine import write_session
 from monitor.store.models import ItemRow, MaintenanceRow, OutboxRow, PollLogRow, RevisionRow
 from monitor.store.search_index import reindex_pruned
 
 __all__ = ["BATCH", "claim_job", "finish_job", "prune"]
+
+log = logging.getLogger(__name__)
 
 BATCH = 5000
 WAITING = ("pending", "retry", "sending", "ambiguous")
@@ -51,12 +55,22 @@ def claim_job(engine: sa.Engine, name: str, *, owner: str, now: datetime, lease:
             )
         )
         free = sa.or_(col(MaintenanceRow.lease_until).is_(None), col(MaintenanceRow.lease_until) < now)
+        held = s.execute(
+            select(MaintenanceRow.lease_owner, MaintenanceRow.lease_until).where(
+                col(MaintenanceRow.name) == name
+            )
+        ).first()
         res = s.execute(
             sa.update(MaintenanceRow)
             .where(col(MaintenanceRow.name) == name, col(MaintenanceRow.next_due) <= now, free)
             .values(lease_owner=owner, lease_token=token, lease_until=now + lease)
         )
-        return token if getattr(res, "rowcount", 0) == 1 else None
+        if getattr(res, "rowcount", 0) != 1:
+            return None
+    if held is not None and held[0] is not None:  # finish_job clears the lease: its runner died or stalled
+        LEASE_TAKEOVERS.labels(work="job").inc()
+        log.info("claim: job %s taken over from %s (lease expired %s)", name, held[0], held[1])
+    return token
 
 
 def finish_job(

@@ -13,6 +13,7 @@ a person dropped the row. ``silenced``: a silence covered it.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
+from monitor.metrics import LEASE_TAKEOVERS
 from monitor.store.engine import read_session, write_session
 from monitor.store.models import OutboxRow
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_UNCONFIRMED_SENDS",
@@ -183,7 +187,10 @@ def claim_deliveries(
     """Lease up to ``limit`` due rows (of one ``receiver``, or any), oldest due first."""
     token = str(uuid.uuid4())
     free = sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
-    pick = select(OutboxRow.id).where(_due(now), free)
+    # Picked (and locked) first, so a claim can tell when it takes over a row whose lease another
+    # instance let expire: every path that ends an attempt clears the lease, so a lease left on a due row
+    # means its holder died or stalled mid-send (pressmon_lease_takeovers{work="delivery"}, a log line).
+    pick = select(OutboxRow.id, OutboxRow.lease_owner, OutboxRow.lease_until).where(_due(now), free)
     if receiver is not None:
         pick = pick.where(col(OutboxRow.receiver) == receiver)
     pick = (
@@ -193,7 +200,7 @@ def claim_deliveries(
     )
     stmt = (
         sa.update(OutboxRow)
-        .where(col(OutboxRow.id).in_(pick.scalar_subquery()))
+        .where(col(OutboxRow.id).in_(sa.bindparam("picked", expanding=True)))
         .values(lease_owner=owner, lease_token=token, lease_until=now + lease)
         .returning(
             col(OutboxRow.id),
@@ -207,7 +214,12 @@ def claim_deliveries(
         )
     )
     with write_session(engine) as s:
-        rows = list(s.execute(stmt).all())
+        picked = list(s.execute(pick).all())
+        rows = list(s.execute(stmt, {"picked": [p[0] for p in picked]}).all()) if picked else []
+    for row_id, previous, until in picked:
+        if previous is not None and previous != owner:
+            LEASE_TAKEOVERS.labels(work="delivery").inc()
+            log.info("claim: outbox row %s taken over from %s (lease expired %s)", row_id, previous, until)
     return [
         ClaimedDelivery(
             id=r[0],

@@ -152,7 +152,7 @@ def claim_sources(
         ids = [r[0] for r in rows]
         for sid, previous, until in picked:
             if previous is not None and previous != owner:
-                LEASE_TAKEOVERS.inc()
+                LEASE_TAKEOVERS.labels(work="source").inc()
                 log.info("claim: %s taken over from %s (lease expired %s)", sid, previous, until)
         counts: dict[str, int] = {}
         if ids:
