@@ -387,24 +387,64 @@ class State:
             self.occ(t.spec, 1) for t in cn.right if 1 in t.fields
         )
 
-    def pairs(self, cn: CNear, f: int) -> list[Pair]:
-        """Every (left, right) pair of occurrences in field f (for evidence and explanations)."""
-        left = [(t, o) for t in cn.left if f in t.fields for o in self.occ(t.spec, f)]
-        if not left:
-            return []
-        right = [(t, o) for t in cn.right if f in t.fields for o in self.occ(t.spec, f)]
-        return [(lt, lo, rt, ro) for lt, lo in left for rt, ro in right]
+    def _partners(self, cn: CNear, f: int) -> list[tuple[CTerm, Occ, int, tuple[CTerm, Occ] | None]]:
+        """Each occurrence of either side in field f, in position order, with its side and its best
+        partners: the other side's occurrence before it that ends last and the first one after it. Every
+        other partner is at least as far away (distance only grows moving away), so a pair within the
+        distance exists for an occurrence iff one of these two is within it: linear in the occurrences."""
+        merged = sorted(
+            [(o, 0, i, t) for i, t in enumerate(cn.left) if f in t.fields for o in self.occ(t.spec, f)]
+            + [(o, 1, i, t) for i, t in enumerate(cn.right) if f in t.fields for o in self.occ(t.spec, f)],
+            key=lambda m: (m[0], m[1], m[2]),
+        )
+        before: list[tuple[CTerm, Occ] | None] = []
+        reach: list[tuple[CTerm, Occ] | None] = [None, None]
+        for o, side, _, t in merged:
+            before.append(reach[1 - side])
+            mine = reach[side]
+            if mine is None or o[1] > mine[1][1]:
+                reach[side] = (t, o)
+        out: list[tuple[CTerm, Occ, int, tuple[CTerm, Occ] | None]] = []
+        nxt: list[tuple[CTerm, Occ] | None] = [None, None]
+        after: list[tuple[CTerm, Occ] | None] = [None] * len(merged)
+        for k in range(len(merged) - 1, -1, -1):
+            o, side, _, t = merged[k]
+            after[k] = nxt[1 - side]
+            nxt[side] = (t, o)
+        for k, (o, side, _, t) in enumerate(merged):
+            out.append((t, o, side, before[k]))
+            out.append((t, o, side, after[k]))
+        return out
 
     def near_pairs(self, cn: CNear, f: int) -> list[Pair]:
-        """Every pair within the distance in field f (the evidence)."""
-        return [p for p in self.pairs(cn, f) if self.close(cn, f, p[1], p[3])]
+        """Pairs within the distance in field f, enough to cover every occurrence that is in one (the
+        evidence): each occurrence with its best partner on either side, never all pairs (a long text
+        dense in both sides' terms would make that quadratic in time and memory)."""
+        seen: set[tuple[int, int, int, int, int, int]] = set()
+        out: list[Pair] = []
+        for t, o, side, partner in self._partners(cn, f):
+            if partner is None:
+                continue
+            pt, po = partner
+            a, b = (o, po) if o <= po else (po, o)
+            if not self.close(cn, f, a, b):
+                continue
+            pair = (t, o, pt, po) if side == 0 else (pt, po, t, o)
+            key = (id(pair[0]), *pair[1], id(pair[2]), *pair[3])
+            if key not in seen:
+                seen.add(key)
+                out.append(pair)
+        return out
 
     def closest(self, cn: CNear, f: int) -> tuple[int, Occ, Occ] | None:
         """The closest pair (distance, left occurrence, right occurrence) in field f, for explanations."""
         best: tuple[int, Occ, Occ] | None = None
-        for _, lo, _, ro in self.pairs(cn, f):
+        for _, o, side, partner in self._partners(cn, f):
+            if partner is None:
+                continue
+            lo, ro = (o, partner[1]) if side == 0 else (partner[1], o)
             d = self.apart(cn, f, lo, ro)
-            if best is None or d < best[0]:
+            if best is None or d < best[0] or (d == best[0] and (lo, ro) < best[1:]):
                 best = (d, lo, ro)
         return best
 

@@ -20,8 +20,10 @@ Before feedparser:
    to characters XML forbids (``&#0;``) are dropped instead of failing the document.
 4. Refuse an HTML page (challenge, maintenance, login), unless its root is RSS, RDF or Atom:
    ``"not a feed: got an HTML page (<title>...</title>)"``.
-5. Cut the document after ``max_entries`` entries so a 10,000-item feed costs what 500 do, and cut
-   any run of text longer than ``4 * max_field_chars`` (a 5 MB description) to that length.
+5. Cut the document after ``max_entries`` entries so a 10,000-item feed costs what 500 do, cut
+   any run of text longer than ``4 * max_field_chars`` (a 5 MB description) to that length, and keep at
+   most 200 of each ``<category>``, ``<dc:subject>``, ``<link>``, ``<enclosure>`` per entry
+   (``xmlprep.cap_repeats``; 100,000 categories on one item cost minutes in either parser).
 
 Then the fast path: ``monitor.sources.fastfeed`` reads a well-formed RSS 2.0, RSS 1.0 or Atom 1.0 document
 of the common shape with lxml, giving exactly what feedparser would for the fields below (it uses
@@ -61,7 +63,7 @@ from monitor.model import Entry, Parsed
 from monitor.sources import fastfeed
 from monitor.sources.decode import decode_body
 from monitor.sources.jsondoc import load_json
-from monitor.sources.xmlprep import prepare_entities
+from monitor.sources.xmlprep import cap_repeats, prepare_entities
 from monitor.text import collapse_ws, strip_controls, strip_html
 
 __all__ = ["http_charset", "parse_feed", "read_feed"]
@@ -69,6 +71,7 @@ __all__ = ["http_charset", "parse_feed", "read_feed"]
 _MAX_TTL_MIN = 24 * 60
 
 _MAX_TAGS = 50
+_MAX_REPEATS = 200  # of each <category>, <link>, <enclosure> per entry, cut before parsing
 _MAX_TAG_CHARS = 200
 _MAX_LANG_CHARS = 35
 _HTML_HEAD_CHARS = 65_536
@@ -179,6 +182,7 @@ def read_feed(
     except ValueError as exc:
         raise ParseError(source_id, str(exc)) from None
     text = _cap_text_runs(_cap_entries(text, max_entries), max_field_chars * _RAW_FACTOR)
+    text = cap_repeats(text, _MAX_REPEATS)
     data = _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
 
     # No Content-Location on purpose: feedparser would resolve permalink GUIDs against it, making keys

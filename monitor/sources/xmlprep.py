@@ -13,6 +13,11 @@
   one bad reference no longer makes the whole document unreadable.
 
 CDATA sections are left alone.
+
+``cap_repeats(text, cap)``: an entry (and the feed's head) keeps at most ``cap`` of each repeatable
+element (``<category>``, ``<dc:subject>``, ``<link>``, ``<enclosure>``); the rest are cut out before any
+parser sees them. Both parsers deduplicate tags by scanning the tags kept so far, so 100,000 categories
+on one item would cost minutes (pressmon keeps 50 tags anyway).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import re
 from html.entities import name2codepoint
 
-__all__ = ["prepare_entities"]
+__all__ = ["cap_repeats", "prepare_entities"]
 
 _DOCTYPE = re.compile(
     r"""<!DOCTYPE\s+[^\s\[>]+(?:\s+(?:PUBLIC\s+(?:"[^"]*"|'[^']*')\s*(?:"[^"]*"|'[^']*')?"""
@@ -37,6 +42,14 @@ _NAMED = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _NUMERIC = re.compile(r"&#(?:[xX]([0-9A-Fa-f]+)|(\d+));")
 _XML_BUILTIN = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _MAX_REF_DIGITS = 8
+
+_REPEATABLE = ("category", "subject", "link", "enclosure")
+_REPEAT = re.compile(
+    r"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)(?=[\s/>])"
+    r"|<(?P<name>(?:[A-Za-z_][\w.-]*:)?(?P<local>category|subject|link|enclosure))(?=[\s/>])"
+    r"""(?:[^>"']|"[^"]*"|'[^']*')*?(?:/>|>(?:<!\[CDATA\[.*?\]\]>|[^<])*</(?P=name)\s*>)""",
+    re.DOTALL,
+)
 
 
 def _xml_char(cp: int) -> bool:
@@ -97,3 +110,25 @@ def prepare_entities(text: str) -> str:
         return text
     parts = _CDATA.split(text)
     return "".join(p if p.startswith("<![CDATA[") else _fix_refs(p, declared) for p in parts)
+
+
+def cap_repeats(text: str, cap: int) -> str:
+    """Keep at most ``cap`` of each repeatable element per entry (and in the feed's head). Linear."""
+    if sum(text.count(name) for name in _REPEATABLE) <= cap:
+        return text
+    parts: list[str] = []
+    counts: dict[str, int] = {}
+    start = 0
+    for m in _REPEAT.finditer(text):
+        local = m.group("local")
+        if local is None:  # a new entry starts
+            counts = {}
+            continue
+        n = counts[local] = counts.get(local, 0) + 1
+        if n > cap:
+            parts.append(text[start : m.start()])
+            start = m.end()
+    if not parts:
+        return text
+    parts.append(text[start:])
+    return "".join(parts)
