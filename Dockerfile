@@ -2,7 +2,14 @@
 # Run (see README "Container"):
 #   docker run -d --name pressmon -v pressmon-data:/data \
 #     -v "$PWD/feeds.yaml:/etc/pressmon/feeds.yaml:ro" --env-file pressmon.env pressmon
-FROM python:3.12-slim
+# Python 3.11: the version constraints.txt is frozen on (tests/test_image.py keeps the two in step).
+FROM python:3.11-slim
+
+# Time zones for zoneinfo (receivers', digests' and windows' `timezone:`): the slim image may lack the
+# system tz database and pressmon does not depend on the `tzdata` wheel, so install Debian's.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tzdata \
+    && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -20,7 +27,8 @@ COPY constraints.txt pyproject.toml README.md feeds.yaml ./
 COPY monitor ./monitor
 COPY migrations ./migrations
 COPY alerts ./alerts
-RUN pip install -c constraints.txt . && rm -rf /src
+RUN pip install -c constraints.txt . && rm -rf /src \
+    && python -c "from zoneinfo import ZoneInfo; ZoneInfo('Asia/Tokyo'); ZoneInfo('America/New_York')"
 
 RUN useradd --system --uid 10001 --home-dir /data pressmon \
     && mkdir -p /data /etc/pressmon \
