@@ -178,6 +178,9 @@ class PollWrite:
     withdrawn: tuple[int, ...] = ()  # ... and answered 404/410
     withdrawn_alerts: tuple[PlannedAlert, ...] = ()
     encoding: str | None = None  # the codec the body was read with (poll_log.encoding)
+    # Full texts not read (page failed, no main text, over full_text_max, deadline): the poll is ok and
+    # the summaries stand in, but its poll_log row says so (error_kind "full_text"; `pressmon sources`).
+    full_text_notes: tuple[str, ...] = ()
 
     @property
     def new_count(self) -> int:

@@ -285,7 +285,12 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                 every=every,
             )
         snapshot = stories.snapshot if check_stories and not baseline else None
-        return replace(write, stories_snapshot=snapshot, encoding=parsed.encoding)
+        return replace(
+            write,
+            stories_snapshot=snapshot,
+            encoding=parsed.encoding,
+            full_text_notes=tuple(text_notes) if write.status == "ok" else (),
+        )
 
     return decide
 

@@ -12,14 +12,17 @@ from typing import Any
 
 import pytest
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from monitor.app import App
+from monitor.cli import app as cli
 from monitor.config.kinds import JsonApi
 from monitor.config.loader import load_config
 from monitor.config.schema import Config, ConsoleReceiver, Route, Source, Topic
 from monitor.settings import Settings
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow
+from monitor.store.queries import source_overview
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 
 FMS_JA = Topic(id="fms-japan-ja", title="対日FMS", keywords=("対外有償軍事援助",), facts=("money",))
@@ -354,16 +357,35 @@ async def test_federal_register_full_text_from_raw_text_url_matches_and_extracts
     assert server.hits("/fr/text/2025-06789.txt") == 1
 
 
-async def test_full_text_failure_falls_back_to_the_summary_and_says_why(
-    server: FeedServer, make_app: Any, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("break_page", "named"),
+    [
+        pytest.param(lambda srv, path: srv.status(path, 503), "(http_status: HTTP 503", id="HTTP 503"),
+        pytest.param(lambda srv, path: srv.status(path, 500), "(http_status: HTTP 500", id="HTTP 500"),
+        pytest.param(lambda srv, path: srv.hang(path), "(timeout: ", id="timeout"),
+    ],
+)
+async def test_full_text_failure_falls_back_to_the_summary_and_is_recorded_on_the_source(
+    server: FeedServer,
+    make_app: Any,
+    caplog: pytest.LogCaptureFixture,
+    break_page: Callable[[FeedServer, str], None],
+    named: str,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The article page of a new item fails (an error status, or no answer within the source's timeout):
+    the summary stands in, the poll stays ok, and its poll_log row and `pressmon sources` name the error
+    until a later poll reads full texts again."""
     ctype = {"Content-Type": "application/json; charset=utf-8"}
     server.set("/fr/documents.json", json.dumps(fr_results(server, "2025-06512")).encode(), headers=ctype)
+    sid = "federal-register-arms-sales"
     app, _ = make_app(
-        like_shipped(server, "federal-register-arms-sales", "/fr/documents.json"), now=lambda: APRIL_14
+        like_shipped(server, sid, "/fr/documents.json", timeout=timedelta(seconds=1)), now=lambda: APRIL_14
     )
     await app.poll_pass()
-    server.status("/fr/text/2025-06789.txt", 503)
+    break_page(server, "/fr/text/2025-06789.txt")
     server.set(
         "/fr/documents.json",
         json.dumps(fr_results(server, "2025-06789", "2025-06512")).encode(),
@@ -373,11 +395,42 @@ async def test_full_text_failure_falls_back_to_the_summary_and_says_why(
         report = await app.poll_pass()
     assert [(r.status, r.new) for r in report.sources] == [("ok", 1)]
     assert facts(app, "fms-japan") == []  # the summary alone does not name Japan
-    assert (
-        "The Department of Defense is publishing the unclassified text"
-        in texts(app, "federal-register-arms-sales")[-1]
+    assert "The Department of Defense is publishing the unclassified text" in texts(app, sid)[-1]
+    assert "full text of " in caplog.text and named in caplog.text and "summary used" in caplog.text
+
+    with read_session(app.engine) as s:
+        last = s.exec(
+            select(PollLogRow).where(PollLogRow.source_id == sid).order_by(PollLogRow.id.desc())
+        ).first()  # type: ignore[union-attr]
+    assert last is not None and (last.status, last.error_kind) == ("ok", "full_text")
+    url = server.url("/fr/text/2025-06789.txt")
+    assert last.error is not None and last.error.startswith(f"full text of {url} not read {named}")
+    assert last.error.endswith("; summary used")
+    (overview,) = source_overview(app.engine)
+    assert (overview.error_streak, overview.last_error, overview.full_text_problem) == (0, None, last.error)
+    monkeypatch.setenv("PRESSMON_DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)  # no feeds.yaml: the table shows what the database knows
+    shown = CliRunner().invoke(cli, ["sources", "--json"])
+    assert shown.exit_code == 0, shown.output
+    ((state, problem),) = [(r["state"], r["full_text_problem"]) for r in json.loads(shown.stdout)]
+    assert (state, problem) == ("ok", last.error)
+    assert last.error in CliRunner().invoke(cli, ["sources"]).stdout.replace("\n", "")
+
+    # Polls with nothing new keep showing it; a poll that reads its full texts clears it.
+    await app.poll_pass()
+    assert source_overview(app.engine)[0].full_text_problem == last.error
+    server.set("/fr/text/2025-06789.txt", b"x", headers={"Content-Type": "text/plain"})  # answers again
+    server.set(
+        "/fr/text/2025-06512.txt",
+        (FIXTURES / "fr_2025-06789.txt").read_bytes(),
+        headers={"Content-Type": "text/html"},
     )
-    assert "full text of " in caplog.text and "HTTP 503" in caplog.text and "summary used" in caplog.text
+    revised = fr_results(server, "2025-06789", "2025-06512")
+    revised["results"][1]["abstract"] += " Corrected."
+    server.set("/fr/documents.json", json.dumps(revised).encode(), headers=ctype)
+    report = await app.poll_pass()
+    assert [(r.status, r.revised) for r in report.sources] == [("ok", 1)]
+    assert source_overview(app.engine)[0].full_text_problem is None
 
 
 def _by_page(*pages: dict[str, Any]) -> Callable[[FeedRequestHandler], None]:

@@ -88,6 +88,7 @@ def sources(
                     "items": r.items,
                     "encoding": r.encoding,
                     "last_error": r.last_error,
+                    "full_text_problem": r.full_text_problem,
                 }
                 for r in rows
             ]
@@ -104,6 +105,7 @@ def sources(
                     "items": 0,
                     "encoding": None,
                     "last_error": None,
+                    "full_text_problem": None,
                 }
                 for sid in sorted(configured - polled)
             ]
@@ -112,7 +114,8 @@ def sources(
     cut = not wide and output.stdout_is_terminal
 
     def error(r: SourceOverview) -> str:
-        text = r.pause_reason if r.paused_at is not None else r.last_error
+        # An ok source that could not read some full texts says so here too (its summaries stood in).
+        text = r.pause_reason if r.paused_at is not None else (r.last_error or r.full_text_problem)
         text = text or ""
         return text[: ERROR_WIDTH - 1] + "…" if cut and len(text) > ERROR_WIDTH else text
 

@@ -650,8 +650,9 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
                 entries=write.entries,
                 new_count=write.new_count,
                 revised_count=write.revised_count,
-                error_kind=u.error_kind,
-                error=u.error,
+                # An ok poll whose full texts were not all read says so, without failing the source.
+                error_kind=u.error_kind or ("full_text" if write.full_text_notes else None),
+                error=u.error or ("; ".join(write.full_text_notes) or None),
                 encoding=write.encoding,
             )
         )

@@ -25,6 +25,8 @@ class SourceOverview:
     encoding: str | None = None  # the codec the latest fetch with a body was read with
     paused_at: datetime | None = None  # `pressmon sources pause`
     pause_reason: str | None = None
+    # What the last poll that read full texts could not read ("full text of URL not read (...)"), or None.
+    full_text_problem: str | None = None
 
 
 def source_overview(engine: sa.Engine) -> list[SourceOverview]:
@@ -40,8 +42,26 @@ def source_overview(engine: sa.Engine) -> list[SourceOverview]:
         .group_by(col(PollLogRow.source_id))
     )
     encodings = select(PollLogRow.source_id, PollLogRow.encoding).where(col(PollLogRow.id).in_(latest))
+    # The last ok poll that had full texts to read (new or revised items) or failed to read them: a
+    # full-text problem stays shown until a later poll reads full texts again.
+    reading = (
+        select(func.max(col(PollLogRow.id)))
+        .where(
+            col(PollLogRow.status) == "ok",
+            sa.or_(
+                col(PollLogRow.error_kind) == "full_text",
+                col(PollLogRow.new_count) > 0,
+                col(PollLogRow.revised_count) > 0,
+            ),
+        )
+        .group_by(col(PollLogRow.source_id))
+    )
+    full_text = select(PollLogRow.source_id, PollLogRow.error).where(
+        col(PollLogRow.id).in_(reading), col(PollLogRow.error_kind) == "full_text"
+    )
     with read_session(engine) as s:
         used = {sid: enc for sid, enc in s.exec(encodings).all()}
+        unread = {sid: error for sid, error in s.exec(full_text).all()}
         return [
             SourceOverview(
                 r.id,
@@ -53,6 +73,7 @@ def source_overview(engine: sa.Engine) -> list[SourceOverview]:
                 used.get(r.id),
                 r.paused_at,
                 r.pause_reason,
+                unread.get(r.id),
             )
             for r, n in s.exec(q).all()
         ]
