@@ -431,3 +431,26 @@ def test_matcher_agrees_with_the_naive_evaluator() -> None:
         for topic in topics:
             assert fast.explain(doc, topic.id).matched == (topic.id in ids)
     assert fired > 500  # the generator exercises real matches, not only misses
+
+
+def test_near_miss_prefilter_never_drops_a_near_miss() -> None:
+    """The prefilter on near misses (a clause no relaxation opens) is exact on every corpus text, with and
+    without the source implying each concept: the same reasons as evaluating every topic in full."""
+    from bench.relevance import DEFAULT_CORPUS, DEFAULT_FEEDS, load_corpus
+    from monitor.config.loader import load_config
+    from monitor.match.topics import concept_defs, topic_query
+
+    config = load_config(DEFAULT_FEEDS)
+    defs = concept_defs(config.concepts)
+    matcher = Matcher([TopicQuery(t.id, t.title or t.id, topic_query(t, defs)) for t in config.topics])
+    full = Matcher([TopicQuery(t.id, t.title or t.id, topic_query(t, defs)) for t in config.topics])
+    full._open_bits = lambda _st: -1  # type: ignore[method-assign]  # every clause "opens": no prefilter
+    ids = list(matcher.topic_ids)
+    seen = 0
+    for e in load_corpus(DEFAULT_CORPUS):
+        for implies in (frozenset(), frozenset({"japan"}), frozenset({"us"})):
+            doc = Doc(e.title, e.text, e.source, (), e.lang, implies)
+            expected = full.near_misses(doc, ids)
+            assert matcher.near_misses(doc, ids) == expected, e.id
+            seen += bool(expected)
+    assert seen > 50  # the corpus has near misses of both kinds to compare

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Literal
 
@@ -177,9 +177,7 @@ class CNear(CNode):
     def ev(self, st: State) -> bool:
         li, ri = self.implied(st)
         if li or ri:
-            return (li and ri) or any(
-                st.occ(t.spec, f) for t in (self.left if ri else self.right) for f in t.fields
-            )
+            return (li and ri) or any(st.side(self, f, 0 if ri else 1) for f in BOTH)
         return any(st.near_within(self, f) for f in self.fields) or (self.cross and st.across(self))
 
 
@@ -242,7 +240,18 @@ Pair = tuple[CTerm, Occ, CTerm, Occ]
 class State:
     """Everything computed for one document, lazily and at most once."""
 
-    __slots__ = ("_meta", "concepts", "doc", "fields", "hits", "occs", "present", "sentences", "tokens")
+    __slots__ = (
+        "_meta",
+        "concepts",
+        "doc",
+        "fields",
+        "hits",
+        "occs",
+        "present",
+        "sentences",
+        "sides",
+        "tokens",
+    )
 
     def __init__(
         self, doc: Doc, fields: tuple[Folded, Folded], hits: tuple[list[tuple[int, int]], ...]
@@ -252,10 +261,34 @@ class State:
         self.hits = hits  # per field: (end index, key id) from the automaton, unverified
         self.present = (set(map(_second, hits[0])), set(map(_second, hits[1])))
         self.occs: dict[int, list[Occ]] = {}
+        self.sides: dict[tuple[int, int, int], list[Occ]] = {}  # (NEAR node, field, side) -> occurrences
         self.tokens: list[Tokens | None] = [None, None]
         self.sentences: list[list[int] | None] = [None, None]
         self.concepts: dict[int, bool] = {}
         self._meta: dict[str, tuple[str, ...]] | None = None
+
+    def assuming(self, implies: frozenset[str]) -> State:
+        """The same document as if its source implied ``implies``: what does not depend on implied
+        concepts (occurrences, tokens, sentences, NEAR sides) is shared, not computed again."""
+        new = State.__new__(State)
+        new.doc = replace(self.doc, implies=implies)
+        new.fields, new.hits, new.present = self.fields, self.hits, self.present
+        new.occs, new.sides, new.tokens, new.sentences = self.occs, self.sides, self.tokens, self.sentences
+        new.concepts = {}
+        new._meta = None
+        return new
+
+    def side(self, cn: CNear, f: int, which: int) -> list[Occ]:
+        """Every occurrence of a NEAR's left (0) or right (1) operand in field f, in term order; terms whose
+        literal the automaton did not see in f are skipped without a lookup (a concept has hundreds)."""
+        ck = (id(cn), f, which)
+        found = self.sides.get(ck)
+        if found is None:
+            present = self.present[f]
+            terms = cn.right if which else cn.left
+            found = [o for t in terms if t.spec.key in present and f in t.fields for o in self.occ(t.spec, f)]
+            self.sides[ck] = found
+        return found
 
     def meta(self, field: str) -> tuple[str, ...]:
         """The document's folded source / tags / lang values, and the concepts its source implies."""
@@ -364,10 +397,10 @@ class State:
 
     def near_within(self, cn: CNear, f: int) -> bool:
         """Some left and right occurrence in field f within the distance: one sweep in position order."""
-        left = [o for t in cn.left if f in t.fields for o in self.occ(t.spec, f)]
+        left = self.side(cn, f, 0)
         if not left:
             return False
-        right = [o for t in cn.right if f in t.fields for o in self.occ(t.spec, f)]
+        right = self.side(cn, f, 1)
         if not right:
             return False
         merged = sorted([(o, 0) for o in left] + [(o, 1) for o in right])
@@ -383,9 +416,7 @@ class State:
 
     def across(self, cn: CNear) -> bool:
         """The left operand in the title and the right one in the text (the headline as subject)."""
-        return any(self.occ(t.spec, 0) for t in cn.left if 0 in t.fields) and any(
-            self.occ(t.spec, 1) for t in cn.right if 1 in t.fields
-        )
+        return bool(self.side(cn, 0, 0)) and bool(self.side(cn, 1, 1))
 
     def _partners(self, cn: CNear, f: int) -> list[tuple[CTerm, Occ, int, tuple[CTerm, Occ] | None]]:
         """Each occurrence of either side in field f, in position order, with its side and its best

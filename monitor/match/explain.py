@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.match.evaluate import CAnd, CConcept, CMeta, CNear, CNode, CNot, COr, CTerm, Occ, State
+from monitor.match.evaluate import BOTH, CAnd, CConcept, CMeta, CNear, CNode, CNot, COr, CTerm, Occ, State
 from monitor.match.query import TEXT_FIELDS, Ref, Term, show_term, unparse
 from monitor.model import MatchedTerm
 
@@ -236,9 +236,7 @@ def _loose(cn: CNode, st: State, *, positive: bool) -> bool:
         if not positive:
             return cn.ev(st)
         li, ri = cn.implied(st)
-        return (li or any(st.occ(t.spec, f) for t in cn.left for f in t.fields)) and (
-            ri or any(st.occ(t.spec, f) for t in cn.right for f in t.fields)
-        )
+        return (li or any(st.side(cn, f, 0) for f in BOTH)) and (ri or any(st.side(cn, f, 1) for f in BOTH))
     if isinstance(cn, CNot):
         return not _loose(cn.child, st, positive=not positive)
     if isinstance(cn, CConcept):

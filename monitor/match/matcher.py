@@ -28,8 +28,7 @@ Spans in :class:`~monitor.model.MatchedTerm` are offsets into the ORIGINAL title
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
 
 import ahocorasick
 
@@ -38,7 +37,7 @@ from monitor.match.doc import Doc, TopicQuery
 from monitor.match.evaluate import BOTH, State, meta_true
 from monitor.match.explain import Explanation, closest, loosely, matched_terms, why, why_not
 from monitor.match.fold import fold_with_offsets
-from monitor.match.query import And, Concept, Near, Node, Not, Or
+from monitor.match.query import And, Concept, Meta, Near, Node, Not, Or
 from monitor.match.snippet import snippet
 from monitor.model import Mention
 
@@ -98,6 +97,15 @@ class Matcher:
         )
         self._by_id = {t.id: t for t in self._topics}
         self._topic_concepts = {t.id: _positive_concepts(t.query) for t in topics}
+        # The clause bits a topic's own concepts open when assumed (as if the source implied them): with
+        # them, a topic whose other clauses are all open is the only kind that can be a near miss.
+        metas = dict(comp.metas)
+        self._assumable = {
+            t.id: sum_bits(
+                gate_bits.get(metas[m], 0) for m in metas if _implies_one_of(m, self._topic_concepts[t.id])
+            )
+            for t in topics
+        }
         self._ac_all = self._automaton(list(self._keys))
         self._ac_ascii = self._automaton([k for k in self._keys if k.isascii()])
 
@@ -152,6 +160,17 @@ class Matcher:
                 out.append(t)
         return out
 
+    def _open_bits(self, st: State) -> int:
+        """Every clause bit the document's key hits and metadata open (the prefilter's view, eagerly)."""
+        bits = 0
+        for present, by_key in zip(st.present, self._key_gates, strict=True):
+            for key in present:
+                bits |= by_key.get(key, _NO_GATE)[0]
+        for m, gate in self._meta_gates:
+            if meta_true(m, st):
+                bits |= self._gate_bits[gate]
+        return bits
+
     def candidates(self, doc: Doc) -> list[str]:
         """Topic ids that pass the prefilter (a superset of the matches); for tests and profiling."""
         return [t.id for t in self._candidates(self._state(doc))]
@@ -195,8 +214,13 @@ class Matcher:
         """
         st = self._state(doc)
         out: dict[str, str] = {}
+        opened = -1  # the clause bits the document opens (keys and metadata), computed when first needed
         for topic_id in topic_ids:
             topic = self._by_id[topic_id]
+            if opened < 0:
+                opened = self._open_bits(st)
+            if topic.mask & ~(opened | self._assumable[topic_id]):
+                continue  # a clause no relaxation opens: neither kind of near miss can hold (the prefilter)
             if topic.root.ev(st):
                 continue
             if loosely(topic.root, st):
@@ -205,11 +229,22 @@ class Matcher:
             for name in self._topic_concepts[topic_id]:
                 if name in doc.implies:
                     continue
-                assumed = State(replace(doc, implies=doc.implies | {name}), st.fields, st.hits)
+                assumed = st.assuming(doc.implies | {name})
                 if topic.root.ev(assumed):
                     out[topic_id] = f"no @{name}; the rest of the topic holds"
                     break
         return out
+
+
+def sum_bits(bits: Iterable[int]) -> int:
+    out = 0
+    for b in bits:
+        out |= b
+    return out
+
+
+def _implies_one_of(m: Meta, names: Sequence[str]) -> bool:
+    return m.field == "implies" and m.value in names
 
 
 def _positive_concepts(node: Node) -> tuple[str, ...]:
