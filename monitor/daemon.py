@@ -52,6 +52,7 @@ class Daemon:
         cap = app.settings.db_backoff_max_seconds
         # Each loop's last tick (``/healthz``) and its database-outage backoff (RELIABILITY 31).
         self._maintaining: asyncio.Task[None] | None = None
+        self._digesting: asyncio.Task[None] | None = None
         self.loops = {
             name: LoopState(name, cap_s=cap) for name in ("polls", "deliveries", "digests", "maintenance")
         }
@@ -186,10 +187,18 @@ class Daemon:
             log.debug("daemon: heartbeat not written: %s", e)
 
     async def tick_digests(self) -> None:
+        """Digests due, in a task of their own, drained on SIGTERM like polls and sends: a scheduler job
+        cancelled mid-send would print APScheduler's traceback. A digest still sending when the drain
+        ends is cancelled; its run stays ``sending`` (unconfirmed) and is resent with the same
+        Message-ID after its lease (``monitor.notify.digest_run``)."""
         if not self.loops["digests"].tick(time.monotonic()) or self.stopping.is_set():
             return
         if not self.app.config.digests:
             return
+        if self._digesting is None or self._digesting.done():
+            self._digesting = asyncio.create_task(self._digest())
+
+    async def _digest(self) -> None:
         try:
             report = await self.app.run_digests()
         except Exception as e:
@@ -309,7 +318,7 @@ class Daemon:
 
     async def _drain(self) -> None:
         pending: set[asyncio.Task[object]] = set(self._polls)
-        tasks = (self._scanning, self._maintaining, *self._lanes.values())
+        tasks = (self._scanning, self._maintaining, self._digesting, *self._lanes.values())
         pending.update(t for t in tasks if t is not None and not t.done())
         if not pending:
             return

@@ -7,16 +7,20 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
+from monitor.notify.digest import message_id_for
+from monitor.store.digests import ensure_run
 from monitor.store.engine import make_engine, read_session
-from monitor.store.models import ItemRow, OutboxRow, SourceRow
+from monitor.store.models import DigestRunRow, ItemRow, OutboxRow, SourceRow
 from tests.support.daemon import Daemon, pressmon_argv
 from tests.support.env import pressmon_env
 from tests.support.httpserver import FeedRequestHandler, FeedServer
+from tests.support.smtpserver import SmtpServer
 from tests.test_poll import JAPAN, POLAND, rss
 
 pytestmark = pytest.mark.slow
@@ -276,3 +280,79 @@ def test_sigterm_with_a_send_in_flight_finishes_it_and_restart_sends_nothing_twi
         assert slack.posts == 3 and len(slack.messages("C123")) == 3
     finally:
         slack.stop()
+
+
+DIGEST_CONFIG = (
+    CONFIG
+    + """
+digests:
+  desk: {{to: [desk@pressmon.test], at: "{at}", timezone: UTC}}
+smtp: {{host: 127.0.0.1, port: {port}, starttls: false, sender: pressmon@pressmon.test, timeout: 30s}}
+"""
+)
+
+
+def _runs(db_url: str) -> list[tuple[str, int]]:
+    engine = make_engine(db_url)
+    try:
+        with read_session(engine) as s:
+            return [
+                (r.state, r.unconfirmed) for r in s.exec(select(DigestRunRow).order_by(col(DigestRunRow.id)))
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_sigterm_mid_digest_exits_cleanly_and_the_run_is_resent_once(
+    server: FeedServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    """SIGTERM while a digest waits for the SMTP server's answer: the daemon drains, then cancels it,
+    exits 0 with no traceback; the run stays unconfirmed (``sending``) and the next daemon sends it again
+    with the same Message-ID (RELIABILITY G2: at most one duplicate, recognisable)."""
+    now = datetime.now(UTC)
+    with SmtpServer() as smtp:
+        cfg = tmp_path / "feeds.yaml"
+        # The scheduled period ended two hours ago (empty); the run queued below holds the statement.
+        cfg.write_text(
+            DIGEST_CONFIG.format(
+                url=server.url("/dsca.xml"), at=(now - timedelta(hours=2)).strftime("%H:%M"), port=smtp.port
+            )
+        )
+        env = _env(sqlite_url)
+        for items in ((POLAND,), (POLAND, JAPAN)):  # a baseline, then a statement for the digest
+            server.set("/dsca.xml", rss(*items))
+            done = subprocess.run(
+                pressmon_argv("poll", "--once", "-c", str(cfg)), env=env, capture_output=True, timeout=60
+            )
+            assert done.returncode == 0, done.stderr.decode()
+        engine = make_engine(sqlite_url)
+        start = datetime.now(UTC) - timedelta(hours=1)
+        ensure_run(  # as `pressmon digest send desk --now --since 1h` queues it
+            engine,
+            digest_id="desk",
+            start=start,
+            end=datetime.now(UTC),
+            message_id=message_id_for("desk", start, "pressmon.test"),
+            now=datetime.now(UTC),
+        )
+        engine.dispose()
+
+        smtp.hold_after_data(1, seconds=60)  # the message is queued; the answer never comes in time
+        daemon = Daemon(cfg, env, tmp_path, "first")
+        try:
+            _wait(lambda: len(smtp.envelopes) == 1, 30, "the digest to reach the SMTP server")
+        finally:
+            rc = daemon.stop(signal.SIGTERM)
+        assert rc == 0, daemon.stderr
+        assert "Traceback" not in daemon.stderr + daemon.stdout, daemon.stderr
+        assert "raised an exception" not in daemon.stderr
+        assert ("sending", 0) in _runs(sqlite_url)  # unconfirmed: in doubt, not lost
+
+        daemon = Daemon(cfg, env, tmp_path, "second")
+        try:
+            _wait(lambda: ("sent", 0) in _runs(sqlite_url) or ("sent", 1) in _runs(sqlite_url), 30, "resend")
+        finally:
+            assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
+        assert "Traceback" not in daemon.stderr, daemon.stderr
+        first, second = smtp.messages()
+        assert first["Message-ID"] == second["Message-ID"]
