@@ -37,13 +37,14 @@ from monitor.notify.slack import SlackNotifier, SlackWebhookNotifier
 from monitor.notify.webhook import WebhookNotifier
 from monitor.notify.worker import DeliveryReport, Outcome, deliver_due, deliver_receiver
 from monitor.pipeline import ClaimedSource
-from monitor.poll import PollContext, SourceReport, poll_source
+from monitor.poll import STORY_WINDOW, PollContext, SourceReport, poll_source
 from monitor.render import Renderer
 from monitor.settings import Settings, db_timeouts, secret
 from monitor.store import maintenance, polls
 from monitor.store.engine import DaemonLock, make_engine, schema_lock, sqlite_path
 from monitor.store.migrate import upgrade
 from monitor.store.outbox import due_receivers, release_delivery_leases
+from monitor.store.story_backfill import backfill_story_index
 from monitor.watch import Watch
 
 __all__ = ["App", "PassReport"]
@@ -320,6 +321,13 @@ class App:
                 upgrade(self.engine, connection=conn, locked=True)
                 stage = "prepare"
                 polls.sync_sources(self.engine, self.config.sources, now=self.now())
+                # Items stored before the story index existed, still within the window: index them so
+                # the next reports find their stories (a no-op once done).
+                backfill_story_index(
+                    self.engine,
+                    since=self.now() - STORY_WINDOW,
+                    primary_sources={s.id for s in self.config.sources if s.is_primary},
+                )
             if self._lock is not None:
                 # We hold the one-daemon lock: any lease in the file belongs to a dead predecessor.
                 polls.release_leases(self.engine)

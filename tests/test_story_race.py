@@ -42,23 +42,25 @@ SOURCES = (
 )
 
 
-def _decide(engine: sa.Engine, source_id: str, guid: str, title: str, text: str) -> PollWrite:
+def _decide(
+    engine: sa.Engine, source_id: str, guid: str, title: str, text: str, *, now: datetime = NOW
+) -> PollWrite:
     """One poll of ``source_id`` finding one new item, decided against the story index as it is now."""
     src = next(s for s in SOURCES if s.id == source_id)
     topics = TopicMatcher(TOPICS)
     claim = polls.claim_sources(
         engine,
         owner=source_id,
-        now=NOW,
+        now=now,
         lease=timedelta(minutes=5),
         source_ids=[src.id],
         limit=1,
         due_only=False,
     )[0]
     claim = ClaimedSource(**{**{f: getattr(claim, f) for f in claim.__slots__}, "baseline_done": True})  # type: ignore[attr-defined]
-    found = assign_identity([Entry(title, text, f"https://{source_id}.example/{guid}", guid, NOW)])
+    found = assign_identity([Entry(title, text, f"https://{source_id}.example/{guid}", guid, now)])
     new = prepare_new(src, found, {}, topics)
-    stories = polls.story_lookup(engine, [n.probe for n in new.values()], since=NOW - timedelta(hours=72))
+    stories = polls.story_lookup(engine, [n.probe for n in new.values()], since=now - timedelta(hours=72))
     url = src.url
     result = FetchResult(FetchOutcome.OK, url, url, 200, {}, b"", "x", None, None, 0, 0.0)
     write = decide_success(
@@ -72,7 +74,7 @@ def _decide(engine: sa.Engine, source_id: str, guid: str, title: str, text: str)
         new=new,
         topics=topics,
         routes=(),
-        now=NOW,
+        now=now,
         rand=0.5,
     )
     return replace(write, stories_snapshot=stories.snapshot)  # as monitor.poll's decide() does
