@@ -27,15 +27,19 @@ it: "also reported by"), otherwise it starts one.
     1. Only candidates first seen within ``window`` (72 h) of ``seen_at``, either side, count; and, when
        both sources give a publication time, published within it too.
     2. **Veto**: a story any of whose candidates reports a differing fact (``story_signature.veto``: FMS
-       purchaser, transmittal, system or value; amount in the same currency; tariff rate; effective date;
-       a disjoint set of products or countries; another weapon designator) is never joined.
+       purchaser, transmittal, system or value; a document, docket or case number; a quantity of one
+       system; a share of GDP; amount in the same currency; tariff rate; effective date; another weapon
+       designator; between templated texts, a disjoint set of products, countries or places, or another
+       company) is never joined.
     3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
        wire quoting it). A short text (a headline-only item) joins on its headline (title similarity
        >= 0.5) only when the signatures share a topic and agree on at least one informative part.
     4. **Signature** (another source, a topic or subject shared): the shared parts' weight, each part
        weighted by its kind and by how rare it is among the window's stories (``rarity``: stories in the
        window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and
-       ``min_coverage`` of the lighter side's total, with at least ``min_parts`` distinct kinds shared.
+       ``min_coverage`` of the lighter side's total, with at least ``min_parts`` distinct kinds shared,
+       one of them saying which event rather than which topic (not a country, product, rate or a
+       programme's background figure such as Japan's $550 billion: ``_specific``).
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -58,7 +62,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from monitor.story_signature import EMPTY, Signature, veto
+from monitor.story_signature import BACKGROUND, EMPTY, Signature, veto
 from monitor.text import normalise_for_hash
 
 __all__ = [
@@ -244,8 +248,9 @@ class StoryRules:
 
 # Weight of one shared part by kind, before rarity. "subject", "rate" and "fms_value" only veto or gate.
 KIND_WEIGHT: Mapping[str, float] = {
-    "purchaser": 1.5, "transmittal": 3.0, "designator": 2.0, "system": 0.7, "money": 2.0, "tariff": 1.2,
-    "date": 1.5, "country": 0.6, "product": 1.0, "actor": 1.0, "action": 1.0, "place": 1.0,
+    "purchaser": 1.5, "transmittal": 3.0, "doc": 3.0, "designator": 2.0, "qty": 1.5, "system": 0.7,
+    "money": 2.0, "tariff": 1.2, "gdp": 1.5, "date": 1.5, "country": 0.6, "product": 1.0, "actor": 1.0,
+    "action": 1.0, "place": 1.0,
 }  # fmt: skip
 
 
@@ -257,10 +262,17 @@ GENERIC_KINDS = frozenset({"country", "product", "tariff", "rate", "subject"})
 
 
 def _specific(shared: Sequence[str]) -> bool:
-    kinds = {x.split(":", 1)[0] for x in shared}
+    """Whether shared parts say which event: a part of a specific kind that is not a programme's background
+    figure (``story_signature.BACKGROUND``), or a tariff rate other than the background one together with
+    a product or a country other than Japan (a 25% duty on chips; a deal with Vietnam at 20%)."""
+    kinds = {x.split(":", 1)[0] for x in shared if x not in BACKGROUND}
     if kinds - GENERIC_KINDS:
         return True
-    return "tariff" in kinds and any(x.startswith("country:") and x != "country:japan" for x in shared)
+    if any(x.startswith("tariff:") for x in shared):
+        if any(x.startswith("country:") and x != "country:japan" for x in shared):
+            return True
+        return "tariff" in kinds and any(x.startswith("product:") for x in shared)
+    return False
 
 
 def _weight(part: str, rarity: Mapping[str, int], rules: StoryRules) -> float:

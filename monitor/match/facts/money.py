@@ -23,6 +23,8 @@ _SCALES: Mapping[str, int] = {
     "b": 10**9,
     "bn": 10**9,
     "bln": 10**9,
+    "bil": 10**9,
+    "mil": 10**6,
     "trillion": 10**12,
     "t": 10**12,
     "tn": 10**12,
@@ -69,11 +71,11 @@ _MONEY_EN = re.compile(
         (?P<pre>U\.?S\.?\s?\$|AU\$|CA\$|HK\$|NZ\$|[ACS]\$|\$|¥|€|£
             |(?:USD|JPY|EUR|GBP|CNY|KRW|AUD|CAD)(?=\s?\d))
         \s?(?P<num>{_NUM})
-        (?:[\s-]?(?P<abbr>(?i:trn|tn|bln|bn|mln|mn))\b|(?P<letter>[tbmkTBMK])\b
+        (?:[\s-]?(?P<abbr>(?i:trn|tn|bln|bil|bn|mln|mil|mn))\b|(?P<letter>[tbmkTBMK])\b
             |[\s-]+(?P<word>(?i:trillion|billion|million|thousand))\b)?
     |
-        (?P<num2>{_NUM})(?:[\s-]+(?P<word2>(?i:trillion|billion|million|thousand)))?
-        \s+(?:U\.?S\.?\s+)?(?P<suf>(?i:dollars?|yen|euros?)|USD|JPY|EUR)\b
+        (?P<num2>{_NUM})(?:[\s-]*(?P<word2>(?i:trillion|billion|million|thousand|trn|tn|bln|bn|mln|mn)))?
+        [\s-]+(?:U\.?S\.?\s+)?(?P<suf>(?i:dollars?|yen|euros?)|USD|JPY|EUR)\b
     )
     """,
     re.VERBOSE,
@@ -85,8 +87,10 @@ _KANJI_DIGITS: Mapping[str, int] = {
 _SMALL_UNITS: Mapping[str, int] = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS: Mapping[str, int] = {"万": 10**4, "億": 10**8, "兆": 10**12}
 _JNUM = r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?[千百十]?|[〇零一二三四五六七八九十百千]+)"
+# After a small unit, more digits: 5千500億 (5,500 億).
+_JCONT = r"(?:(?<=[千百十])\d+(?:\.\d+)?[千百十]?)"
 _MONEY_JA = re.compile(
-    rf"(?<![0-9.,])(?=[\d〇零一二三四五六七八九十百千])(?P<num>{_JNUM}(?:[万億兆]{_JNUM}?)*)"
+    rf"(?<![0-9.,])(?=[\d〇零一二三四五六七八九十百千])(?P<num>{_JNUM}{_JCONT}{{0,3}}(?:[万億兆](?:{_JNUM}{_JCONT}{{0,3}})?){{0,3}})"
     r"\s?(?P<cur>米ドル|ドル|円|ユーロ|ポンド|人民元)"
 )
 _JA_CURRENCY: Mapping[str, str] = {

@@ -11,10 +11,27 @@ from monitor.match.facts.model import Norm, Rate, exact, normalise
 __all__ = ["extract_rates", "rates_in"]
 
 _RATE = re.compile(
-    r"(?<![A-Za-z0-9.,])(?=\d)(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
+    r"(?<![A-Za-z0-9.,〇一二三四五六七八九十])(?=[\d〇一二三四五六七八九十])"
+    r"(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[〇一二三四五六七八九十]{1,3}(?:・[〇一二三四五六七八九]+)?)"
     r"(?:\s?%|[\s-]?(?:percent|per\s+cent|pct)\b|\s?パーセント)",
     re.IGNORECASE,
 )
+_KANJI = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _kanji_percent(s: str) -> Decimal | None:
+    """十五 -> 15, 二十 -> 20, 三・五 -> 3.5 (a percentage written in kanji numerals)."""
+    whole, _, frac = s.partition("・")
+    if "十" in whole:
+        tens, _, ones = whole.partition("十")
+        value = (_KANJI.get(tens, 1) if tens else 1) * 10 + (_KANJI[ones] if ones else 0)
+    elif len(whole) == 1:
+        value = _KANJI[whole]
+    else:
+        return None
+    return Decimal(f"{value}.{''.join(str(_KANJI[c]) for c in frac)}") if frac else Decimal(value)
+
+
 _TARIFF_WORD = re.compile(r"\btariff|\bdut(?:y|ies)\b|\blev(?:y|ies)\b|関税", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 _SENTENCE_END = re.compile(r"[。!?;！？\n]|\.(?=\s+[A-Z\"(]|\s*$)")
@@ -65,6 +82,10 @@ def rates_in(norm: Norm) -> list[Rate]:
         window = _window(norm.text, m.start(), m.end(), _CONTEXT_WORDS)
         context = "tariff" if _TARIFF_WORD.search(window) else None
         start, end, raw = norm.slice(m.start(), m.end())
-        percent = exact(Decimal(m.group("num").replace(",", "")))
+        num = m.group("num")
+        value = Decimal(num.replace(",", "")) if num[0].isdigit() else _kanji_percent(num)
+        if value is None:
+            continue
+        percent = exact(value)
         rates.append(Rate(percent, start, end, raw, context))
     return rates

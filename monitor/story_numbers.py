@@ -1,0 +1,118 @@
+"""Specific numbers an item states, as signature parts that veto a join when they conflict. Pure.
+
+Templated notices share nearly all their words and differ in a number: the arms-sale transmittal, the
+Federal Register document or docket, the CBP message, the DOE order, the antidumping case, how many of a
+system are sold, the share of GDP a defence target names. Two items stating different numbers of one
+family are different events (``monitor.story_signature.veto``); the same number is strong evidence that
+they are one.
+
+Parts (``kind:value``), read from NFKC text:
+  ``transmittal``  ``Transmittal No. 25-45`` -> ``transmittal:25-45`` (anywhere, not only in a parsed notice)
+  ``doc``          ``doc:frdoc:2025-12345`` (FR Doc.), ``doc:docket:USTR-2025-0012`` (a docket id, with
+                   or without the word), ``doc:csms:66421187``, ``doc:order:5378`` (a DOE order),
+                   ``doc:case:A-588-875`` (an AD/CVD case), ``doc:rin:0694-AJ80``
+  ``qty``          a quantity of one designated system: ``200 Tomahawk`` / ``トマホーク200発`` ->
+                   ``qty:BGM-109:200`` (numbers written as words or in parentheses, as notices do, too)
+  ``gdp``          a share of GDP: ``2% of GDP`` / ``GDP比2％`` -> ``gdp:2``
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["number_parts", "quantity_parts"]
+
+_TRANSMITTAL = re.compile(
+    r"transmittal\s*(?:no\.?|number|#)?\s*:?\s*(\d{2})-(\d{1,3})(?![\d-])", re.IGNORECASE
+)
+_DOCS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("frdoc", re.compile(r"FR\s+Doc\.?\s*(?:No\.?\s*)?(\d{4}-\d{4,6})", re.IGNORECASE)),
+    (
+        "docket",
+        re.compile(
+            r"(?<![A-Za-z0-9-])((?:USTR|BIS|ITA|DOC|DOE|FE|CBP|OFAC|DOS|DOD|EPA|FDA)-\d{4}-\d{3,5})(?![\d])"
+        ),
+    ),
+    ("csms", re.compile(r"CSMS\s*(?:#|No\.?|Number)?\s*:?\s*(\d{6,10})", re.IGNORECASE)),
+    ("order", re.compile(r"(?:DOE(?:/FE)?|FE)\s+Order\s+(?:No\.?\s*)?(\d{3,5})", re.IGNORECASE)),
+    ("case", re.compile(r"(?<![A-Za-z0-9-])([ACR]-\d{3}-\d{3})(?![\d-])")),
+    ("rin", re.compile(r"RIN\s+(\d{4}-[A-Z]{2}\d{2})")),
+)
+_GDP = (
+    re.compile(
+        r"(?:GDP|国内総生産)\s*(?:比|の)?\s*(?:で|約|of)?\s*(\d+(?:\.\d+)?)\s?(?:%|パーセント)", re.IGNORECASE
+    ),
+    re.compile(
+        r"(\d+(?:\.\d+)?)\s?(?:%|percent|per\s+cent)\s+(?:of\s+)?(?:its\s+|the\s+|their\s+|Japan's\s+)?"
+        r"(?:GDP|gross\s+domestic\s+product)",
+        re.IGNORECASE,
+    ),
+)
+_WORDS: Mapping[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "hundred": 100,
+}  # fmt: skip
+# Before a system's name: "200 Tomahawk", "up to four hundred (400) Tomahawk Block V", "150 more AMRAAMs".
+_QTY_BEFORE = re.compile(
+    r"(?:(\d{1,3}(?:,\d{3})*|\d+)\)?|\b((?:[a-z]+[\s-])?(?:hundred|[a-z]+)))\s+"
+    r"(?:(?:more|additional|new|of\s+the|[A-Z][\w-]*)\s+){0,3}$"
+)
+# After a Japanese name: "トマホーク200発", "最大400発".
+_QTY_AFTER = re.compile(r"^\s*(?:最大|約|計|合計)?\s*(\d{1,3}(?:,\d{3})*|\d+)\s*(?:発|基|機|両|セット|門|隻)")
+
+
+def _int(num: str | None) -> int | None:
+    if not num:
+        return None
+    try:
+        return int(Decimal(num.replace(",", "")))
+    except InvalidOperation:
+        return None
+
+
+def _words(s: str | None) -> int | None:
+    if not s:
+        return None
+    total = 0
+    for w in re.split(r"[\s-]+", s.casefold()):
+        if w == "hundred":
+            total = max(total, 1) * 100
+        elif w in _WORDS:
+            total += _WORDS[w]
+        else:
+            return None
+    return total or None
+
+
+def number_parts(text: str) -> set[str]:
+    """Transmittal, document, GDP-share parts of an NFKC ``text``."""
+    out: set[str] = set()
+    for m in _TRANSMITTAL.finditer(text):
+        out.add(f"transmittal:{int(m.group(1)):02d}-{int(m.group(2))}")
+    for family, rx in _DOCS:
+        out.update(f"doc:{family}:{m.group(1).upper()}" for m in rx.finditer(text))
+    for rx in _GDP:
+        for m in rx.finditer(text):
+            out.add(f"gdp:{format(Decimal(m.group(1)).normalize(), 'f')}")
+    return out
+
+
+def quantity_parts(text: str, spans: Iterable[tuple[str, int, int]]) -> set[str]:
+    """``qty:<designator>:<n>`` for each designator span ``(designator, start, end)`` of ``text`` that a
+    count stands right before (English) or right after (Japanese)."""
+    out: set[str] = set()
+    for designator, start, end in spans:
+        before = text[max(0, start - 48) : start]
+        n: int | None = None
+        m = _QTY_BEFORE.search(before)
+        if m:
+            n = _int(m.group(1)) if m.group(1) else _words(m.group(2))
+        if n is None:
+            after = _QTY_AFTER.match(text[end : end + 16])
+            n = _int(after.group(1)) if after else None
+        if n is not None and 1 <= n <= 100_000 and not 1900 <= n <= 2100:
+            out.add(f"qty:{designator}:{n}")
+    return out

@@ -1,0 +1,238 @@
+"""Numbers in event signatures: amounts and rates read alike across notations and scripts, and items that
+state conflicting specific numbers (transmittals, documents, quantities, GDP shares, purchasers, products,
+places, companies) never join however similar their wording. Tables; each row can fail on its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.story_signature import signature, veto
+
+NOTATIONS = {
+    # text: the money / tariff parts it must give (exactly)
+    "Japan pledged $550bn.": {"money:USD:5.5e+11"},
+    "Japan pledged $550 billion.": {"money:USD:5.5e+11"},
+    "Japan pledged US$550 billion.": {"money:USD:5.5e+11"},
+    "Japan pledged USD 550 billion.": {"money:USD:5.5e+11"},
+    "Japan pledged 550 billion dollars.": {"money:USD:5.5e+11"},
+    "Japan pledged 550 billion U.S. dollars.": {"money:USD:5.5e+11"},
+    "Japan pledged $550 bil. in investment.": {"money:USD:5.5e+11"},
+    "a 550bn-dollar pledge": {"money:USD:5.5e+11"},
+    "a $0.55 trillion pledge": {"money:USD:5.5e+11"},
+    "日本は5500億ドルを投資": {"money:USD:5.5e+11"},
+    "日本は5,500億ドルを投資": {"money:USD:5.5e+11"},
+    "日本は５５００億ドルを投資": {"money:USD:5.5e+11"},
+    "日本は5500億米ドルを投資": {"money:USD:5.5e+11"},
+    "日本は5千500億ドルを投資": {"money:USD:5.5e+11"},
+    "日本は5500億㌦を投資": {"money:USD:5.5e+11"},
+    "日本は5500億ドル（約80兆円）を投資": {"money:USD:5.5e+11", "money:JPY:8.0e+13"},
+    "¥80 trillion": {"money:JPY:8.0e+13"},
+    "80 trillion yen": {"money:JPY:8.0e+13"},
+    "$1.02 trillion": {"money:USD:1.0e+12"},
+    "1兆200億ドル": {"money:USD:1.0e+12"},
+    "3億8700万ドル": {"money:USD:3.9e+08"},
+    "$387 million": {"money:USD:3.9e+08"},
+    "a tariff of 15%": {"tariff:15"},
+    "a tariff of 15％": {"tariff:15"},
+    "a tariff of 15 percent": {"tariff:15"},
+    "a tariff of 15 per cent": {"tariff:15"},
+    "a 15-percent tariff": {"tariff:15"},
+    "関税は15％": {"tariff:15"},
+    "関税は１５％": {"tariff:15"},
+    "関税は15パーセント": {"tariff:15"},
+    "関税は十五％": {"tariff:15"},
+    "関税は二十五％": {"tariff:25"},
+    "a tariff of 15.0%": {"tariff:15"},
+    "a price of $12 a barrel": set(),  # per-unit figures are not what a report is about
+}
+
+
+@pytest.mark.parametrize("text", NOTATIONS)
+def test_amounts_and_rates_read_alike_across_notations(text: str) -> None:
+    parts = {p for p in signature("", text).parts if p.split(":", 1)[0] in ("money", "tariff")}
+    assert parts == NOTATIONS[text]
+
+
+NUMBERS = {
+    # text: number parts it must give (transmittal, doc, qty, gdp)
+    "Transmittal No. 25-45.": {"transmittal:25-45"},
+    "under transmittal 26-041": {"transmittal:26-41"},
+    "[FR Doc. 2025-14231 Filed 7-28-25]": {"doc:frdoc:2025-14231"},
+    "Docket No. USTR-2025-0012": {"doc:docket:USTR-2025-0012"},
+    "comments on BIS-2025-0023 are due": {"doc:docket:BIS-2025-0023"},
+    "CSMS # 66421187 - GUIDANCE": {"doc:csms:66421187"},
+    "DOE/FE Order No. 5378 authorises exports": {"doc:order:5378"},
+    "antidumping case A-588-875": {"doc:case:A-588-875"},
+    "up to four hundred (400) Tomahawk Block V missiles": {"qty:BGM-109:400"},
+    "the sale of 200 more Tomahawks": {"qty:BGM-109:200"},
+    "150 AIM-120D-3 missiles": {"qty:AIM-120:150"},
+    "トマホーク最大400発の売却": {"qty:BGM-109:400"},
+    "raise defense spending to 2% of GDP": {"gdp:2"},
+    "防衛費をGDP比3.5％に": {"gdp:3.5"},
+    "the G7 summit in 2026": set(),  # G7 is not a weapon, 2026 not a count
+}
+
+
+@pytest.mark.parametrize("text", NUMBERS)
+def test_specific_numbers_are_read(text: str) -> None:
+    kinds = ("transmittal", "doc", "qty", "gdp")
+    parts = {p for p in signature("", text).parts if p.split(":", 1)[0] in kinds}
+    assert parts == NUMBERS[text]
+
+
+DSCA = (
+    "The State Department has made a determination approving a possible Foreign Military Sale to the "
+    "Government of {c} of {q} {s} and related equipment for an estimated cost of ${v} million. "
+    "Transmittal No. {t}."
+)
+GLENFARNE = "Glenfarne and {f} Sign Letter of Intent for Alaska LNG Offtake of 1 million tonnes a year."
+SPA = "{f} signs a 20-year LNG sale and purchase agreement with JERA for supply from {p}."
+T232 = "The President imposed a 25% tariff under Section 232 on imports of {p}, effective November 1."
+
+VETO = {
+    # name: ((title, text), (title, text), templated, reason the veto gives or None)
+    "another transmittal": (
+        ("", DSCA.format(c="Japan", q="150", s="AIM-120D missiles", v="387", t="26-81")),
+        ("", DSCA.format(c="Japan", q="150", s="AIM-120D missiles", v="387", t="26-82")),
+        True,
+        "transmittal differs",
+    ),
+    "same notice, reworded": (
+        ("", DSCA.format(c="Japan", q="150", s="AIM-120D missiles", v="387", t="26-81")),
+        ("US OKs AMRAAM sale", "Japan may buy 150 AMRAAMs worth $387 million under Transmittal No. 26-81."),
+        False,
+        None,
+    ),
+    "another purchaser": (
+        ("", DSCA.format(c="Japan", q="150", s="AIM-120D missiles", v="387", t="26-81")),
+        ("", DSCA.format(c="Poland", q="150", s="AIM-120D missiles", v="387", t="26-81")),
+        True,
+        "purchaser differs",
+    ),
+    "another quantity of one system": (
+        ("", "The sale covers 200 Tomahawk Block V missiles."),
+        ("", "米国務省はトマホーク400発の売却を承認した。"),
+        False,
+        "quantity differs",
+    ),
+    "one quantity in words and in digits": (
+        ("", "Up to four hundred (400) Tomahawk Block V All Up Rounds."),
+        ("", "米国務省はトマホーク400発の売却を承認した。"),
+        False,
+        None,
+    ),
+    "another FR document": (
+        ("", "[FR Doc. 2025-14231 Filed 7-28-25] Implementation of the Japan agreement."),
+        ("", "[FR Doc. 2025-14299 Filed 7-29-25] Implementation of the Japan agreement."),
+        True,
+        "document differs",
+    ),
+    "another docket": (
+        ("", "Comments are due on docket USTR-2025-0012 on Japan."),
+        ("", "Comments are due on docket USTR-2025-0019 on Japan."),
+        True,
+        "document differs",
+    ),
+    "another CBP message": (
+        ("", "CSMS # 66421187 - GUIDANCE: refunds of duties on passenger vehicles from Japan."),
+        ("", "CSMS # 66421190 - GUIDANCE: refunds of duties on passenger vehicles from Japan."),
+        True,
+        "document differs",
+    ),
+    "another GDP share": (
+        ("", "Takaichi pledged defense spending of 2% of GDP this fiscal year."),
+        ("", "自民党の調査会は防衛費をGDP比3.5％に引き上げるよう提言する。"),
+        False,
+        "gdp differs",
+    ),
+    "another Section 232 product": (
+        ("", T232.format(p="heavy-duty trucks")),
+        ("", T232.format(p="upholstered furniture and kitchen cabinets")),
+        True,
+        "product differs",
+    ),
+    "another company, one template": (
+        ("", GLENFARNE.format(f="JERA")),
+        ("", GLENFARNE.format(f="Tokyo Gas")),
+        True,
+        "company differs",
+    ),
+    "another place, one template": (
+        ("", SPA.format(f="NextDecade", p="Rio Grande LNG in Texas")),
+        ("", SPA.format(f="NextDecade", p="CP2 LNG in Louisiana")),
+        True,
+        "place differs",
+    ),
+    "another tariff rate, across scripts": (
+        ("", "The tariff on Japanese cars is 15%."),
+        ("", "日本車への関税は25％となる。"),
+        False,
+        "tariff differs",
+    ),
+    "another amount": (
+        ("", "Japan will invest $550 billion in the US."),
+        ("", "Korea will invest $350 billion in the US."),
+        False,
+        "amounts differ",
+    ),
+    "one amount in two scripts": (
+        ("", "Japan will invest $550 billion in the US."),
+        ("", "日本は米国に5500億ドルを投資する。"),
+        False,
+        None,
+    ),
+    "a report naming the platform of the notice's missile, one amount": (
+        ("", DSCA.format(c="Japan", q="150", s="AIM-120D missiles", v="387", t="26-81")),
+        ("", "米国務省はF35戦闘機に搭載する空対空ミサイルを3億8700万ドルで日本に売却することを承認した。"),
+        False,
+        None,
+    ),
+    "another weapon": (
+        ("", "The US approved selling Japan SM-6 missiles."),
+        ("", "The US approved selling Japan Tomahawk missiles."),
+        False,
+        "designator differs",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", VETO)
+def test_conflicting_numbers_veto_a_join(name: str) -> None:
+    a, b, templated, reason = VETO[name]
+    why = veto(signature(*a), signature(*b), templated=templated)
+    if reason is None:
+        assert why is None
+    else:
+        assert why is not None and why.startswith(reason), why
+        # symmetric
+        assert veto(signature(*b), signature(*a), templated=templated) is not None
+
+
+BILINGUAL = {
+    # English, Japanese: a concept both must carry
+    "actor:wright": ("U.S. Energy Secretary Chris Wright signed", "ライト米エネルギー長官が署名した"),
+    "actor:muto": ("industry minister Yoji Muto", "武藤経済産業大臣"),
+    "actor:doe": ("the Department of Energy approved", "米エネルギー省が承認した"),
+    "actor:tokyogas": ("Tokyo Gas signed", "東京ガスが署名"),
+    "actor:cbp": ("U.S. Customs and Border Protection said", "米税関・国境警備局は"),
+    "action:refund": ("refunds of overpaid duties", "過払い分を還付"),
+    "action:coproduction": ("agree to co-produce AMRAAM", "日本で共同生産"),
+    "action:loi": ("a letter of intent", "基本合意"),
+    "action:policy-speech": ("in his policy speech", "所信表明演説で"),
+    "action:security-documents": ("revise three security documents", "安保3文書を改定"),
+    "action:defense-spending": ("defense spending", "防衛費"),
+    "action:budget-request": ("budget request", "概算要求"),
+    "action:export-authorization": ("non-FTA export authorization", "輸出許可"),
+    "action:investment-committee": ("the consultation committee", "協議委員会"),
+    "product:semiconductors": ("a chip tariff", "半導体関税"),
+    "product:nuclear": ("small modular reactors", "小型原発"),
+    "designator:AIM-120": ("AMRAAMs", "中距離空対空ミサイル"),
+    "designator:MQ-9": ("MQ-9B SeaGuardian drones", "シーガーディアン"),
+}
+
+
+@pytest.mark.parametrize("concept", BILINGUAL)
+def test_english_and_japanese_spellings_give_one_part(concept: str) -> None:
+    en, ja = BILINGUAL[concept]
+    assert concept in signature("", en).parts
+    assert concept in signature("", ja).parts
