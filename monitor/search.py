@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.match.concepts import ConceptDef, resolve
+from monitor.match.doc import SourceContext
 from monitor.match.index_text import index_expr
 from monitor.match.matcher import Doc, Matcher, TopicQuery
 from monitor.match.query import Node, parse_query
@@ -128,25 +129,34 @@ def search(
     limit: int = 20,
     all_revisions: bool = False,
     concepts: Mapping[str, ConceptDef] | None = None,
+    source_context: Mapping[str, SourceContext] | None = None,
 ) -> SearchResult:
     """Revisions matching ``query``, newest first; one per item (its newest matching revision) unless
     ``all_revisions``. ``concepts``: the definitions ``@name`` resolves to (``concept_defs`` of the
-    config). Raises ``QuerySyntaxError`` for a query that does not parse, ``ConceptError`` for an
-    unknown ``@name``."""
+    config). ``source_context``: per configured source id, its tags and implied concepts, so a stored
+    item matches as the daemon matched it (a MOFA readout satisfies ``@japan`` without writing 日本);
+    a source no longer configured has neither. Raises ``QuerySyntaxError`` for a query that does not
+    parse, ``ConceptError`` for an unknown ``@name``."""
     node = resolve(parse_query(query) if isinstance(query, str) else query, concepts or {})
     matcher = Matcher([TopicQuery("search", "search", node)])
+    context = dict(source_context or {})
+    searched = set(sources) if sources else set(context)
+    implied = frozenset(n for sid in searched if sid in context for n in context[sid].implies)
+    none = SourceContext()
     hits: list[Hit] = []
     seen: set[int] = set()
     scanned = 0
     with engine.connect() as conn:
         for batch in candidates(
-            conn, index_expr(node), since=since, until=until, sources=sources, topic=topic, lang=lang
+            conn, index_expr(node, implied), since=since, until=until, sources=sources, topic=topic, lang=lang
         ):
             for c in batch:
                 scanned += 1
                 if not all_revisions and c.item_id in seen:
                     continue
-                found = matcher.match(Doc(title=c.title, text=c.text, source=c.source_id, lang=c.lang))
+                ctx = context.get(c.source_id, none)
+                doc = Doc(c.title, c.text, c.source_id, ctx.tags, c.lang, ctx.implies)
+                found = matcher.match(doc)
                 if not found:
                     continue
                 seen.add(c.item_id)

@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from monitor.config.schema import Concept, Topic
+from monitor.match.doc import SourceContext
 from monitor.match.facts import describe_facts
 from monitor.match.topics import TopicMatcher
 from monitor.model import MatchedTerm
@@ -124,15 +125,24 @@ def samples_from_feed(path: Path) -> list[Sample]:
     return [Sample(f"{path.name} #{i + 1}", e.title, e.text, lang=e.lang) for i, e in enumerate(entries)]
 
 
-def samples_from_history(engine: sa.Engine, *, since: datetime, limit: int = 5000) -> list[Sample]:
-    """Stored revisions fetched since ``since``, newest first."""
+def samples_from_history(
+    engine: sa.Engine,
+    *,
+    since: datetime,
+    limit: int = 5000,
+    source_context: Mapping[str, SourceContext] | None = None,
+) -> list[Sample]:
+    """Stored revisions fetched since ``since``, newest first. ``source_context``: per configured
+    source, the tags and implied concepts its items are matched with (as the daemon matched them)."""
     from sqlmodel import col, select
 
     from monitor.store.engine import read_session
     from monitor.store.models import ItemRow, RevisionRow
 
+    context = source_context or {}
+    none = SourceContext()
     q = (
-        select(RevisionRow, ItemRow.source_id)
+        select(RevisionRow, ItemRow.source_id, ItemRow.lang)
         .join(ItemRow, col(ItemRow.id) == col(RevisionRow.item_id))
         .where(col(RevisionRow.fetched_at) >= since)
         .order_by(col(RevisionRow.fetched_at).desc())
@@ -140,6 +150,14 @@ def samples_from_history(engine: sa.Engine, *, since: datetime, limit: int = 500
     )
     with read_session(engine) as s:
         return [
-            Sample(f"{source} item {rev.item_id} r{rev.seq}", rev.title, rev.text, source=source)
-            for rev, source in s.exec(q).all()
+            Sample(
+                f"{source} item {rev.item_id} r{rev.seq}",
+                rev.title,
+                rev.text,
+                source=source,
+                tags=context.get(source, none).tags,
+                lang=lang,
+                implies=tuple(sorted(context.get(source, none).implies)),
+            )
+            for rev, source, lang in s.exec(q).all()
         ]

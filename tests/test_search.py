@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from monitor.match.concepts import ConceptDef, parse_concept, resolve
+from monitor.match.doc import SourceContext
 from monitor.match.index_text import fts5_query, index_expr, index_text, tsquery
 from monitor.match.query import parse_query
 from monitor.search import make_snippet, search
@@ -124,3 +126,46 @@ async def test_backfill_indexes_existing_revisions(demo_engine: sa.Engine) -> No
         assert backfill(conn) > 20
         assert backfill(conn) == 0  # everything indexed: nothing twice
     assert search(demo_engine, "関税").hits
+
+
+def _jp() -> dict[str, ConceptDef]:
+    return {"jp": parse_concept("jp", "日本 OR Japan")}
+
+
+@pytest.mark.parametrize(
+    ("query", "implied", "fts5"),
+    [
+        ("@jp AND 防災", frozenset(), '(("日本" OR "japan") AND "防災")'),
+        ("@jp AND 防災", frozenset({"jp"}), '"防災"'),
+        ("@jp SENT 防災", frozenset({"jp"}), '"防災"'),
+        ("@jp SENT 防災", frozenset({"other"}), '(("日本" OR "japan") AND "防災")'),
+    ],
+)
+def test_an_implied_concept_is_no_index_filter(query: str, implied: frozenset[str], fts5: str) -> None:
+    e = index_expr(resolve(parse_query(query), _jp()), implied)
+    assert e is not None and fts5_query(e) == fts5
+
+
+async def test_search_honours_what_a_source_implies_and_its_tags(demo_engine: sa.Engine) -> None:
+    """A Kantei item never writes 日本; as an item of a source that implies @jp it satisfies it, in an AND
+    and as a SENT side (the index must not filter it out first), as the daemon would match it."""
+    ctx = {"kantei": SourceContext(tags=("jp-gov",), implies=frozenset({"jp"}))}
+    for q in ("@jp AND 防災", "@jp SENT 防災"):
+        assert not search(demo_engine, q, concepts=_jp()).hits, q
+        hits = search(demo_engine, q, concepts=_jp(), source_context=ctx).hits
+        assert [h.source_id for h in hits] == ["kantei"] and "防災" in hits[0].title.text, q
+        # Searching only other sources: nothing is implied there.
+        assert not search(demo_engine, q, concepts=_jp(), source_context=ctx, sources=["mofa"]).hits
+    assert not search(demo_engine, "tag:jp-gov AND 防災").hits
+    assert search(demo_engine, "tag:jp-gov AND 防災", source_context=ctx).hits
+
+
+async def test_topics_test_history_samples_carry_source_context(demo_engine: sa.Engine) -> None:
+    from monitor.topics_test import samples_from_history
+
+    ctx = {"kantei": SourceContext(tags=("jp-gov",), implies=frozenset({"jp"}))}
+    since = datetime.now(UTC) - timedelta(days=30)
+    samples = samples_from_history(demo_engine, since=since, source_context=ctx)
+    kantei = [s for s in samples if s.source == "kantei"]
+    assert kantei and all(s.implies == ("jp",) and s.tags == ("jp-gov",) and s.lang == "ja" for s in kantei)
+    assert all(not s.implies for s in samples if s.source != "kantei")

@@ -92,10 +92,16 @@ def search(
         raise Failure("search", f"query: {e} (column {e.column})", "see README, The query language") from None
     start, end = _when(since, "--since", now), _when(until, "--until", now)
     concepts = None
-    if "@" in query:  # @name: the concepts of the default feeds.yaml
+    context = None
+    if "@" in query or "tag:" in query.casefold():
+        # @name: the concepts of the default feeds.yaml; each stored item is matched with its source's
+        # tags and implied concepts (a MOFA readout satisfies @japan), as the daemon matched it.
+        from monitor.match.doc import source_contexts
         from monitor.match.topics import concept_defs
 
-        concepts = concept_defs(load(None).concepts)
+        cfg = load(None)
+        concepts = concept_defs(cfg.concepts)
+        context = source_contexts(cfg.sources)
     from monitor.match.concepts import ConceptError
 
     with database() as engine:
@@ -111,6 +117,7 @@ def search(
                 limit=limit,
                 all_revisions=all_revisions,
                 concepts=concepts,
+                source_context=context,
             )
         except ConceptError as e:
             raise Failure("search", f"query: {e}", "concepts are defined in feeds.yaml (concepts:)") from None

@@ -97,8 +97,14 @@ def topics_test(
             first, _, rest = body.partition("\n")
             samples.append(Sample(file.name, title or first.strip(), rest if not title else body, **meta))
     if since_at is not None:
+        from monitor.match.doc import source_contexts
+
+        if cfg is None:  # stored items are matched with their sources' tags and implied concepts
+            cfg = load(config)
         with database() as engine:
-            history = samples_from_history(engine, since=since_at)
+            history = samples_from_history(
+                engine, since=since_at, source_context=source_contexts(cfg.sources)
+            )
         if not history:
             output.note(
                 "pressmon: topics test: --since: no stored statements since "

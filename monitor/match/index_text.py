@@ -101,34 +101,41 @@ def _term(t: Term) -> IndexExpr | None:
     return IndexTerm(tuple(toks), prefix=t.prefix and not last_cjk, field=t.field)
 
 
-def index_expr(node: Node) -> IndexExpr | None:
+def index_expr(node: Node, implied: frozenset[str] = frozenset()) -> IndexExpr | None:
     """The part of a query the index can check; ``None`` means "any document" (no index filter).
 
     Terms, phrases and prefixes map directly; AND and OR map to AND and OR of their mappable parts;
     ``NOT`` and the scopes map to "any"; ``a NEAR b`` to ``a AND b``. Unknown node kinds (extensions of
-    the query language) map to "any": the matcher checks them on the candidates.
+    the query language) map to "any": the matcher checks them on the candidates. ``implied``: the
+    concepts some searched source implies; such a concept (and a NEAR/SENT side standing for one) maps
+    to "any", since that source's items satisfy it without any of its words.
     """
     if isinstance(node, Term):
         return _term(node)
     if isinstance(node, And):
-        kids = [e for e in (index_expr(c) for c in node.children) if e is not None]
+        kids = [e for e in (index_expr(c, implied) for c in node.children) if e is not None]
         if not kids:
             return None
         return kids[0] if len(kids) == 1 else IndexAnd(tuple(kids))
     if isinstance(node, Or):
         ors: list[IndexExpr] = []
         for c in node.children:
-            e = index_expr(c)
+            e = index_expr(c, implied)
             if e is None:
                 return None
             ors.append(e)
         return ors[0] if len(ors) == 1 else IndexOr(tuple(ors))
-    if isinstance(node, Concept):  # search documents carry no implied concepts: the body must hold
-        return index_expr(node.body)
+    if isinstance(node, Concept):
+        return None if node.name in implied else index_expr(node.body, implied)
     if isinstance(node, Near):
         if not node.left or not node.right:  # an unresolved @concept side
             return None
-        sides = [index_expr(Or(side) if len(side) > 1 else side[0]) for side in (node.left, node.right)]
+        sides = [
+            None
+            if implied.intersection(names)
+            else index_expr(Or(side) if len(side) > 1 else side[0], implied)
+            for side, names in ((node.left, node.left_implied), (node.right, node.right_implied))
+        ]
         kept = [s for s in sides if s is not None]
         if not kept:
             return None
