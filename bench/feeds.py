@@ -155,6 +155,16 @@ class _State:
         )
 
 
+FEEDS_PER_HOST = 20  # the corpus spreads over loopback addresses: one per 20 feeds, like press offices
+
+
+def loopback_hosts(sources: int, per_host: int = FEEDS_PER_HOST) -> list[str]:
+    """The loopback addresses the feeds are served from (127.0.0.1 first): each one a "host" for
+    pressmon's per-host politeness, so the defaults apply as they would to many sites."""
+    count = max(1, -(-sources // per_host))
+    return ["127.0.0.1", *(f"127.0.{1 + k // 250}.{1 + k % 250}" for k in range(count - 1))]
+
+
 async def _serve(n: int, items: int, hot_from: int, conn: Connection) -> None:
     state = _State(n, items, hot_from)
     missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
@@ -193,12 +203,18 @@ async def _serve(n: int, items: int, hot_from: int, conn: Connection) -> None:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=4096)
-    conn.send(server.sockets[0].getsockname()[1])
+    hosts = loopback_hosts(n)
+    server = await asyncio.start_server(handle, hosts[0], 0, backlog=4096)
+    port = server.sockets[0].getsockname()[1]
+    servers = [server]
+    for host in hosts[1:]:  # the same port on every address
+        servers.append(await asyncio.start_server(handle, host, port, backlog=4096))
+    conn.send(port)
     parent = os.getppid()
-    async with server:
-        while os.getppid() == parent:  # the bench died without stopping us: stop too  # noqa: ASYNC110
-            await asyncio.sleep(1)
+    while os.getppid() == parent:  # the bench died without stopping us: stop too  # noqa: ASYNC110
+        await asyncio.sleep(1)
+    for s in servers:
+        s.close()
 
 
 def _serve_process(n: int, items: int, hot_from: int, conn: Connection) -> None:
@@ -214,6 +230,7 @@ class FeedServer:
         self._parent, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve_process, args=(sources, items, hot_from, child), daemon=True)
         self.port = 0
+        self.hosts = loopback_hosts(sources)
 
     def __enter__(self) -> FeedServer:
         self._proc.start()
@@ -236,7 +253,8 @@ class FeedServer:
         return [self.url(i) for i in range(self.sources)]
 
     def url(self, i: int) -> str:
-        return f"http://127.0.0.1:{self.port}/feeds/{i}.xml"
+        """Feed ``i``, on loopback host ``i // FEEDS_PER_HOST``."""
+        return f"http://{self.hosts[i // FEEDS_PER_HOST]}:{self.port}/feeds/{i}.xml"
 
     def _get(self, target: str) -> object:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{target}", timeout=30) as r:

@@ -46,8 +46,12 @@ from monitor.settings import Settings
 
 
 def open_app(db: Path, cfg: Path, concurrency: int, transport: httpx.AsyncBaseTransport | None = None) -> App:
+    # No per-host spacing in process: these rows compare throughput with raw clients that have none.
     settings = Settings(
-        database_url=f"sqlite:///{db}", allow_private_networks=True, max_concurrent_fetches=concurrency
+        database_url=f"sqlite:///{db}",
+        allow_private_networks=True,
+        max_concurrent_fetches=concurrency,
+        per_host_spacing_seconds=0,
     )
     app = App.build(settings, load_config(cfg), stream=io.StringIO(), transport=transport)
     app.prepare_database(exclusive=False)
