@@ -27,6 +27,7 @@ from monitor.errors import ConfigError, StoreError
 from monitor.fault import one_line
 from monitor.fetch import make_client
 from monitor.hosts import HostGate
+from monitor.leases import LeaseKeeper
 from monitor.match.topics import TopicMatcher
 from monitor.metrics import ITEMS, POLLS
 from monitor.notify import Notifier
@@ -214,6 +215,10 @@ class App:
         # what the daemon subtracts before claiming more (claimed sources never queue past their lease).
         self.fetch_slots = asyncio.Semaphore(settings.max_concurrent_fetches)
         self.polls_in_flight = 0
+        # Every lease this instance holds, renewed together (one transaction every lease/3).
+        self.leases = LeaseKeeper(engine, lease=self.lease, now=now)
+        # Called as each poll ends (its slot is free again): the daemon's claim loop claims more.
+        self.on_poll_done: Callable[[SourceReport], None] | None = None
         self._prepared = False
         self._stream = stream
         self._template_dirs = tuple(template_dirs)
@@ -351,6 +356,7 @@ class App:
 
     async def aclose(self) -> None:
         """Release what we hold. Never raises: a failure here must not hide the one that stopped us."""
+        await self.leases.aclose()
         await self.client.aclose()
         if self._prepared:  # at a failed start there is nothing of ours to release
             try:
@@ -374,18 +380,10 @@ class App:
     def enabled_source_ids(self) -> list[str]:
         return [s.id for s in self.config.sources if s.enabled]
 
-    async def claim_and_poll(
-        self,
-        source_ids: Sequence[str],
-        *,
-        due_only: bool,
-        limit: int,
-        on_claimed: Callable[[int], None] | None = None,
-        on_done: Callable[[SourceReport], None] | None = None,
-    ) -> PassReport:
-        """Claim up to ``limit`` of ``source_ids`` and poll them. ``on_claimed(n)`` and ``on_done(report)``
-        let a caller show progress (``poll --once`` on a terminal)."""
-        self.polls_in_flight += limit  # reserved while claiming, so overlapping ticks cannot over-claim
+    async def claim(self, source_ids: Sequence[str], *, due_only: bool, limit: int) -> list[ClaimedSource]:
+        """Lease up to ``limit`` of ``source_ids`` (due ones only, with ``due_only``); each claimed source
+        counts in ``polls_in_flight`` until its poll ends, and its lease is kept by ``self.leases``."""
+        self.polls_in_flight += limit  # reserved while claiming, so overlapping claims cannot over-claim
         try:
             claims = await asyncio.to_thread(
                 polls.claim_sources,
@@ -399,12 +397,20 @@ class App:
             )
         finally:
             self.polls_in_flight -= limit
-        report = PassReport()
         self.polls_in_flight += len(claims)
-        if on_claimed is not None:
-            on_claimed(len(claims))
+        self.leases.hold(claims)
+        return claims
+
+    async def poll_claimed(
+        self,
+        claims: Sequence[ClaimedSource],
+        *,
+        on_done: Callable[[SourceReport], None] | None = None,
+    ) -> PassReport:
+        """Poll claimed sources, at most ``max_concurrent_fetches`` at once across every caller."""
 
         async def one(claim: ClaimedSource) -> SourceReport:
+            done: SourceReport | None = None
             try:
                 async with self.fetch_slots:  # one semaphore for every pass: it counts fetches
                     done = await poll_source(self.poll_ctx, claim)
@@ -413,8 +419,11 @@ class App:
                 return done
             finally:
                 self.polls_in_flight -= 1
+                self.leases.drop(claim.source_id, claim.token)
+                if done is not None and self.on_poll_done is not None:
+                    self.on_poll_done(done)
 
-        report.sources = list(await asyncio.gather(*(one(c) for c in claims)))
+        report = PassReport(sources=list(await asyncio.gather(*(one(c) for c in claims))))
         for r in report.sources:
             POLLS.labels(outcome=r.status).inc()
             if r.new:
@@ -424,9 +433,27 @@ class App:
         refused = [r for r in report.sources if r.error_kind == "store"]
         if refused:
             self.watch.store_failed(refused[0].error or "store error", self.now())
-        else:  # the claim was a write, and every commit went in
+        elif report.sources:  # the claim was a write, and every commit went in
             self.watch.store_ok(self.now())
         return report
+
+    async def claim_and_poll(
+        self,
+        source_ids: Sequence[str],
+        *,
+        due_only: bool,
+        limit: int,
+        on_claimed: Callable[[int], None] | None = None,
+        on_done: Callable[[SourceReport], None] | None = None,
+    ) -> PassReport:
+        """Claim up to ``limit`` of ``source_ids`` and poll them. ``on_claimed(n)`` and ``on_done(report)``
+        let a caller show progress (``poll --once`` on a terminal)."""
+        claims = await self.claim(source_ids, due_only=due_only, limit=limit)
+        if on_claimed is not None:
+            on_claimed(len(claims))
+        if not claims:
+            self.watch.store_ok(self.now())  # the claim was a write, and it went in
+        return await self.poll_claimed(claims, on_done=on_done)
 
     async def poll_pass(
         self,

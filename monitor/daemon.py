@@ -1,10 +1,12 @@
 """The daemon: APScheduler is the local clock, the database is the coordinator (DESIGN "Scale").
 
 SIGHUP reloads feeds.yaml (build, then swap; a broken file is refused and the old config keeps
-running). Interval jobs tick: the claim loop (lease due sources, poll each in its own task, bounded by
-``max_concurrent_fetches``) and the delivery loop (one lane per receiver with due rows, at most
+running). The claim loop keeps ``max_concurrent_fetches`` polls in flight: it leases due sources in
+batches as slots free up and sleeps until the next one falls due (leases renewed together by
+``monitor.leases``). Interval jobs tick the delivery loop (one lane per receiver with due rows, at most
 ``max_parallel_receivers`` at once: a slow receiver holds up only its own lane). SIGTERM/SIGINT stop
-the ticks, let in-flight polls and sends finish within ``drain_seconds``, release leases, and return (exit 0).
+the claims and ticks, let in-flight polls and sends finish within ``drain_seconds``, release leases, and
+return (exit 0).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from monitor.errors import PressmonError
 from monitor.fault import one_line
 from monitor.metrics import DELIVERIES
 from monitor.notify.worker import Outcome
+from monitor.poll import SourceReport
+from monitor.store.leases import next_due_at
 from monitor.watch import Heartbeat, heartbeat_path
 
 __all__ = ["Daemon"]
@@ -45,6 +49,11 @@ class Daemon:
         self._reload_config = reload_config
         self.stopping = asyncio.Event()
         self._polls: set[asyncio.Task[object]] = set()
+        # The claim loop: when the next claim makes sense (monotonic), and what wakes it early.
+        self._claim_at = 0.0
+        self._wake = asyncio.Event()
+        self._claiming: asyncio.Task[None] | None = None
+        app.on_poll_done = self._on_poll_done
         self._scanning: asyncio.Task[object] | None = None
         self._lanes: dict[str, asyncio.Task[object]] = {}
         self._watching: asyncio.Task[None] | None = None
@@ -78,23 +87,75 @@ class Daemon:
         if line:
             log.info("%s", line)
 
+    def _on_poll_done(self, report: SourceReport) -> None:
+        """A poll ended: its fetch slot is free, and its source is due again at ``report.next_due``."""
+        if report.next_due is not None:
+            due_in = (report.next_due - self.app.now()).total_seconds()
+            self._claim_at = min(self._claim_at, time.monotonic() + max(0.0, due_in))
+        if report.alerts:  # queued with its items: deliver now, not when the whole batch is done
+            asyncio.get_running_loop().call_soon(self._kick_delivery)
+        self._wake.set()
+
+    def _wake_claims(self) -> None:
+        """Claim at once (a reload changed the sources; a stop ends the loop)."""
+        self._claim_at = 0.0
+        self._wake.set()
+
     async def tick_polls(self) -> None:
-        if not self.loops["polls"].tick(time.monotonic()) or self.stopping.is_set():
+        """One claim batch: lease as many due sources as there are free fetch slots and start polling
+        them in one task. If fewer were due than there was room for, the next claim waits until the
+        earliest next one falls due (``_claim_at``), or a poll ends with its source due sooner."""
+        mono = time.monotonic()
+        if not self.loops["polls"].tick(mono) or self.stopping.is_set():
             return
-        # Counted in sources (fetches), not passes: a pass claims only what the limit leaves.
+        # Counted in sources (fetches): a batch claims only what the limit leaves.
         room = self.app.settings.max_concurrent_fetches - self.app.polls_in_flight
         if room <= 0:
             return
+        ids = self.app.enabled_source_ids()
         try:
-            task: asyncio.Task[object] = asyncio.create_task(
-                self.app.claim_and_poll(self.app.enabled_source_ids(), due_only=True, limit=room)
-            )
-        except Exception:  # pragma: no cover - defensive: a tick must never kill the scheduler
-            log.exception("daemon: claim tick failed")
+            claims = await self.app.claim(ids, due_only=True, limit=room)
+            due = None
+            if len(claims) < room:  # nothing more due now: when is the next one?
+                due = await asyncio.to_thread(next_due_at, self.app.engine, ids, now=self.app.now())
+        except Exception as e:
+            self._loop_failed("polls", e)
             return
+        self._loop_ok("polls", mono)
+        if len(claims) < room:
+            wait = self.app.settings.tick_seconds
+            if due is not None:
+                wait = min(wait, max(0.0, (due - self.app.now()).total_seconds()))
+            self._claim_at = time.monotonic() + wait
+        if not claims:
+            self.app.watch.store_ok(self.app.now())  # the claim was a write, and it went in
+            return
+        task: asyncio.Task[object] = asyncio.create_task(self.app.poll_claimed(claims))
         self._polls.add(task)
-        started = time.monotonic()
-        task.add_done_callback(lambda t: self._poll_done(t, started))
+        task.add_done_callback(lambda t: self._poll_done(t, mono))
+
+    async def _claim_loop(self) -> None:
+        """Keep ``max_concurrent_fetches`` polls in flight: claim a batch whenever slots are free and
+        something is due; otherwise sleep until a poll ends, the next source falls due, a reload or a
+        stop (at most ``tick_seconds``, so ``/healthz`` sees the loop tick and leases taken over from a
+        dead instance are found). During a database outage the claims back off (RELIABILITY 31)."""
+        tick = self.app.settings.tick_seconds
+        while not self.stopping.is_set():
+            self._wake.clear()
+            mono = time.monotonic()
+            room = self.app.settings.max_concurrent_fetches - self.app.polls_in_flight
+            retry_at = self.loops["polls"].retry_at
+            if room > 0 and mono >= self._claim_at and mono >= retry_at:
+                try:
+                    await self.tick_polls()
+                except Exception:  # pragma: no cover - defensive: the loop must never die
+                    log.exception("daemon: claim failed")
+                    self._claim_at = time.monotonic() + tick
+                continue
+            self.loops["polls"].tick(mono)  # idle or full: still alive for /healthz
+            wait = tick if room <= 0 else max(self._claim_at, retry_at) - mono
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), min(tick, max(0.001, wait)))
 
     def _poll_done(self, task: asyncio.Task[object], started: float | None = None) -> None:
         self._polls.discard(task)
@@ -235,9 +296,6 @@ class Daemon:
         scheduler = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
         scheduler.add_job(
-            self.tick_polls, "interval", seconds=tick, next_run_time=now, max_instances=1, coalesce=True
-        )
-        scheduler.add_job(
             self.tick_deliver, "interval", seconds=tick, next_run_time=now, max_instances=1, coalesce=True
         )
         scheduler.add_job(
@@ -274,6 +332,7 @@ class Daemon:
             except (OSError, ValueError) as e:
                 raise PressmonError(f"http: cannot listen on {self.app.settings.http_listen}: {e}") from None
         scheduler.start()
+        self._claiming = asyncio.create_task(self._claim_loop())
         log.info(
             "daemon: started as %s; %d sources; tick %ss",
             self.app.owner,
@@ -284,6 +343,9 @@ class Daemon:
             await self.stopping.wait()
         finally:
             scheduler.shutdown(wait=False)
+            self._wake.set()
+            if self._claiming is not None:  # ends after the claim in hand (its polls are drained below)
+                await asyncio.gather(self._claiming, return_exceptions=True)
             if ops is not None:
                 await ops.stop()
             await self._drain()
@@ -305,6 +367,7 @@ class Daemon:
         except PressmonError as e:
             log.error("daemon: reload refused, still running the previous config:\n%s", e)
             return
+        self._wake_claims()
         log.info(
             "daemon: reloaded: %d sources, %d topics, %d receivers",
             len(config.sources),
@@ -315,6 +378,7 @@ class Daemon:
     def _on_signal(self, sig: signal.Signals) -> None:
         log.info("daemon: %s received; draining in-flight work", sig.name)
         self.stopping.set()
+        self._wake.set()
 
     async def _drain(self) -> None:
         pending: set[asyncio.Task[object]] = set(self._polls)

@@ -1,15 +1,15 @@
 """Poll one claimed source, top to bottom: fetch -> parse -> identity -> load stored -> decide -> commit.
 
 The only function here with side effects in the middle of the pipeline; every decision is made by the
-pure stages in ``monitor.pipeline``. The fetch runs outside any transaction while a heartbeat keeps the
-lease; the commit is one fenced transaction. A failure at any step commits only the source's schedule
-and error, so a broken feed never changes stored items (RELIABILITY G4).
+pure stages in ``monitor.pipeline``. The fetch runs outside any transaction while the instance's lease
+keeper (``monitor.leases``) renews every lease it holds; the commit is one fenced transaction. A failure
+at any step commits only the source's schedule and error, so a broken feed never changes stored items
+(RELIABILITY G4).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -84,6 +84,7 @@ class SourceReport:
     baseline: bool = False
     error_kind: str | None = None  # for errors this pass found: "store" when the database refused
     unrecorded: bool = False  # the error could not even be recorded (the database refuses writes)
+    next_due: datetime | None = None  # when the source is due again, as committed (the claim loop wakes)
 
     @property
     def failed(self) -> bool:
@@ -100,23 +101,6 @@ def _policy(src: Source, allow_private: bool) -> FetchPolicy:
         max_decoded_bytes=src.max_bytes,
         allow_private=allow_private,
     )
-
-
-async def _heartbeat(ctx: PollContext, claim: ClaimedSource) -> None:
-    interval = ctx.lease.total_seconds() / 3
-    while True:
-        await asyncio.sleep(interval)
-        until = ctx.now() + ctx.lease
-        try:
-            held = await asyncio.to_thread(
-                polls.heartbeat, ctx.engine, claim.source_id, claim.token, until=until
-            )
-        except Exception as e:  # the database refused: the commit will find out; this poll goes on
-            log.warning("poll: %s: lease heartbeat failed: %s", claim.source_id, one_line(e))
-            continue
-        if not held:
-            log.warning("poll: %s: lease lost during fetch", claim.source_id)
-            return
 
 
 Decide = Callable[..., Awaitable[PollWrite]]
@@ -335,12 +319,13 @@ async def record_fault(
     if write.source.error_streak == 1:  # once per streak, like every source error (RELIABILITY 8)
         log.error("poll: %s: %s; recorded, backing off", claim.source_id, error)
     log.debug("poll: %s: %s", claim.source_id, kind, exc_info=exc)
-    return SourceReport(claim.source_id, "error", error=error, error_kind=kind)
+    return SourceReport(
+        claim.source_id, "error", error=error, error_kind=kind, next_due=write.source.next_due
+    )
 
 
 async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> SourceReport:
     src = ctx.config.source(claim.source_id)
-    beat = asyncio.create_task(_heartbeat(ctx, claim))
     try:
         outcome = await _decide(ctx, src, claim)
         # Two sources polled at once may carry the same story: a commit that finds items stored since
@@ -367,10 +352,6 @@ async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> So
     except LeaseLost as e:
         log.error("%s", e)
         return SourceReport(src.id, "lease-lost", error=str(e))
-    finally:
-        beat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beat
     for w in write.items:
         for m in w.mentions:
             MENTIONS.labels(topic=m.topic_id).inc()
@@ -380,7 +361,7 @@ async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> So
         # Logged once per streak, not once per poll (RELIABILITY case 8).
         if write.source.error_streak == 1:
             log.warning("%s", write.source.error)
-        return SourceReport(src.id, "error", error=write.source.error)
+        return SourceReport(src.id, "error", error=write.source.error, next_due=write.source.next_due)
     if claim.error_streak > 0:
         log.info("poll: %s: recovered after %d failed polls", src.id, claim.error_streak)
     return SourceReport(
@@ -390,4 +371,5 @@ async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> So
         revised=write.revised_count,
         alerts=write.alert_count,
         baseline=not claim.baseline_done and write.status == "ok",
+        next_due=write.source.next_due,
     )
