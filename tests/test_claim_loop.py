@@ -57,8 +57,8 @@ def _app(db_url: str, config: Config, *, fetches: int) -> App:
     return app
 
 
-async def _until(check: object, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+async def _until(check: object, what: str, within: float = 60) -> None:
+    deadline = time.monotonic() + within
     while not check():  # type: ignore[operator]
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.02)
@@ -190,7 +190,9 @@ def test_next_due_at_is_the_earliest_claimable_time(db_url: str) -> None:
             s.execute(
                 sa.update(SourceRow)
                 .where(c.id == "leased")
-                .values(next_due=now, lease_token="t", lease_owner="x", lease_until=now + timedelta(minutes=3))
+                .values(
+                    next_due=now, lease_token="t", lease_owner="x", lease_until=now + timedelta(minutes=3)
+                )
             )
             s.execute(sa.update(SourceRow).where(c.id == "paused").values(next_due=now, paused_at=now))
         assert next_due_at(engine, ids, now=now) == now + timedelta(minutes=3)  # the lease's end
