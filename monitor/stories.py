@@ -39,7 +39,9 @@ it: "also reported by"), otherwise it starts one.
        window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and
        ``min_coverage`` of the lighter side's total, with at least ``min_parts`` distinct kinds shared,
        one of them saying which event rather than which topic (not a country, product, rate or a
-       programme's background figure such as Japan's $550 billion: ``_specific``).
+       programme's background figure such as Japan's $550 billion: ``_specific``). An amount in yen
+       counts as shared with the same amount in dollars at 100 to 180 yen to the dollar (a Japanese
+       report giving only yen).
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -249,8 +251,8 @@ class StoryRules:
 # Weight of one shared part by kind, before rarity. "subject", "rate" and "fms_value" only veto or gate.
 KIND_WEIGHT: Mapping[str, float] = {
     "purchaser": 1.5, "transmittal": 3.0, "doc": 3.0, "designator": 2.0, "qty": 1.5, "system": 0.7,
-    "money": 2.0, "tariff": 1.2, "gdp": 1.5, "date": 1.5, "country": 0.6, "product": 1.0, "actor": 1.0,
-    "action": 1.0, "place": 1.0,
+    "money": 2.0, "tariff": 1.2, "gdp": 1.5, "pct": 1.5, "date": 1.5, "country": 0.6, "product": 1.0,
+    "actor": 1.0, "action": 1.0, "place": 1.0,
 }  # fmt: skip
 
 
@@ -258,7 +260,7 @@ KIND_WEIGHT: Mapping[str, float] = {
 # joins by signature, however rare they are in the window (a Japan tariff notice and Japan LNG news of
 # the same day share all three) -- except a tariff rate together with a country other than Japan (a deal
 # with Vietnam at 20%): Japan is in nearly everything pressmon watches, and its rates recur all year.
-GENERIC_KINDS = frozenset({"country", "product", "tariff", "rate", "subject"})
+GENERIC_KINDS = frozenset({"country", "product", "tariff", "rate", "subject", "gdp"})
 
 
 def _specific(shared: Sequence[str]) -> bool:
@@ -299,6 +301,33 @@ class _Scored:
         return (not self.by_text, -self.score, c.first_seen_at, c.story_id)
 
 
+YEN_PER_DOLLAR = (100.0, 180.0)  # a band wide enough for years of exchange rates, narrow enough to mean it
+
+
+def _same_amount_in_yen_and_dollars(p: Signature, c: Signature) -> frozenset[str]:
+    """The probe's amounts that the candidate states in the other of yen and dollars (a Japanese report
+    giving only 3,300億円 for a $2.2 billion sale)."""
+
+    def amounts(sig: Signature) -> list[tuple[str, str, float]]:
+        out = []
+        for x in sig.kind("money"):
+            _, cur, amount = x.split(":", 2)
+            if cur in ("JPY", "USD"):
+                out.append((x, cur, float(amount)))
+        return out
+
+    theirs = amounts(c)
+    found = set()
+    for part, cur, amount in amounts(p):
+        for _, cur2, amount2 in theirs:
+            if cur2 == cur or part in c.parts:
+                continue
+            yen, usd = (amount, amount2) if cur == "JPY" else (amount2, amount)
+            if usd > 0 and YEN_PER_DOLLAR[0] <= yen / usd <= YEN_PER_DOLLAR[1]:
+                found.add(part)
+    return frozenset(found)
+
+
 def _signature_score(
     p: Signature, c: Signature, rarity: Mapping[str, int], rules: StoryRules, *, short: bool = False
 ) -> tuple[float, float, int, list[str]]:
@@ -312,7 +341,8 @@ def _signature_score(
     def w_of(x: str) -> float:
         return _weight(x, rarity, rules)
 
-    shared = sorted((x for x in p.parts & c.parts if w_of(x) > 0), key=lambda x: (-w_of(x), x))
+    both = p.parts & c.parts | _same_amount_in_yen_and_dollars(p, c)
+    shared = sorted((x for x in both if w_of(x) > 0), key=lambda x: (-w_of(x), x))
     w = sum(w_of(x) for x in shared)
     kinds_p = {x.split(":", 1)[0] for x in p.parts}
     kinds_c = {x.split(":", 1)[0] for x in c.parts}
@@ -322,7 +352,7 @@ def _signature_score(
         whole = sum(w_of(x) for x in p.parts)
         cover = w / whole if whole > 0 else 0.0
     else:
-        cover = w / math.sqrt(wp * wc) if wp > 0 and wc > 0 else 0.0
+        cover = min(1.0, w / math.sqrt(wp * wc)) if wp > 0 and wc > 0 else 0.0
     return w, cover, len(shared), shared
 
 

@@ -13,7 +13,8 @@ Parts (``kind``):
                   ``1兆ドル`` agree; ``$550bn``, ``550 billion dollars``, ``$550 bil.``, ``5,500億ドル``,
                   ``5千500億ドル`` are one); FMS total values included.
   ``tariff``      a rate with a tariff word nearby (``tariff:15``; ``15%``, ``15 percent``, ``15％``,
-                  ``十五％`` alike); ``rate`` any other rate.
+                  ``十五％`` alike); ``rate`` any other rate, and ``pct`` too when it is a release's own
+                  figure (three digits or more with a decimal, ``13.8%``) rather than a target (2%, 3.5%).
   ``purchaser``, ``system``   FMS notice fields (system: its significant tokens).
   ``transmittal``, ``doc``, ``qty``, ``gdp``   specific numbers (``monitor.story_numbers``): an arms-sale
                   transmittal, an FR document, docket, CBP message, DOE order or trade case, how many of
@@ -193,6 +194,8 @@ def signature(title: str, text: str, *, topics: Iterable[str] = ()) -> Signature
     for r in facts.get("rates") or ():
         pct = format(Decimal(str(r["percent"])).normalize(), "f")
         parts.add(f"{'tariff' if r.get('context') == 'tariff' else 'rate'}:{pct}")
+        if "." in pct and len(pct) >= 4 and r.get("context") != "tariff":
+            parts.add(f"pct:{pct}")  # 13.8%: a figure of one release, not a target (2%, 3.5%)
     for d in facts.get("dates") or ():
         parts.add(f"date:{d['date']}")
     fms = facts.get("fms")
@@ -265,8 +268,15 @@ def _by_family(sig: Signature, kind: str) -> dict[str, set[str]]:
 
 
 def _numbers_conflict(a: Signature, b: Signature) -> str | None:
-    """Documents of one family, or counts of one system, stated by both and all different."""
+    """Documents of one family, or counts of one system, stated by both and all different. A count is
+    not compared when both state one transmittal, document or amount: a report of the second sale that
+    recalls the first one's count is still that sale."""
+    same = bool(
+        a.parts & b.parts & {p for p in a.parts if p.split(":", 1)[0] in ("transmittal", "doc", "money")}
+    )
     for kind, what in (("doc", "document"), ("qty", "quantity")):
+        if kind == "qty" and same:
+            continue
         fa, fb = _by_family(a, kind), _by_family(b, kind)
         for family in sorted(fa.keys() & fb.keys()):
             if not fa[family] & fb[family]:

@@ -236,3 +236,21 @@ def test_english_and_japanese_spellings_give_one_part(concept: str) -> None:
     en, ja = BILINGUAL[concept]
     assert concept in signature("", en).parts
     assert concept in signature("", ja).parts
+
+
+YEN_DOLLARS = {
+    # (yen text, dollar text): the yen amount counts as shared with the dollar one
+    ("総額3300億円の売却", "a sale worth $2.19 billion"): True,  # 150 yen to the dollar
+    ("総額3300億円の売却", "a sale worth $2.19 billion, or 330 billion yen"): False,  # stated alike already
+    ("総額3300億円の売却", "a sale worth $22 billion"): False,  # 15 yen to the dollar: another amount
+    ("総額3300億円の売却", "a sale worth $1.2 billion"): False,  # 275 yen to the dollar
+    ("約80兆円の投資", "a $550 billion investment"): True,
+}
+
+
+@pytest.mark.parametrize("pair", YEN_DOLLARS)
+def test_an_amount_in_yen_is_the_same_amount_in_dollars_at_a_plausible_rate(pair: tuple[str, str]) -> None:
+    from monitor.stories import _same_amount_in_yen_and_dollars
+
+    yen, usd = (signature("", t) for t in pair)
+    assert bool(_same_amount_in_yen_and_dollars(yen, usd)) is YEN_DOLLARS[pair]
