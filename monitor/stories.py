@@ -246,6 +246,9 @@ class StoryRules:
     templated_similarity: float = 0.10  # texts this similar share a template: products/countries veto
     near: timedelta = timedelta(hours=24)  # beyond this, a signature join needs late_coverage
     late_coverage: float = 0.85
+    strong_weight: float = 7.0  # this much shared weight, in strong_parts event parts (not background):
+    strong_parts: int = 3
+    strong_coverage: float = 0.45  # ... needs only this coverage
 
 
 # Weight of one shared part by kind, before rarity. "subject", "rate" and "fms_value" only veto or gate.
@@ -275,6 +278,11 @@ def _specific(shared: Sequence[str]) -> bool:
             return True
         return "tariff" in kinds and any(x.startswith("product:") for x in shared)
     return False
+
+
+def _event_parts(shared: Sequence[str]) -> int:
+    """How many shared parts say which event (not of a generic kind, not a background figure)."""
+    return sum(1 for x in shared if x not in BACKGROUND and x.split(":", 1)[0] not in GENERIC_KINDS)
 
 
 def _weight(part: str, rarity: Mapping[str, int], rules: StoryRules) -> float:
@@ -380,7 +388,10 @@ def _score(
         if title >= rules.min_stub_title and shared and not veto(ps, cs, templated=True):
             why = f"headline similarity {title:.2f}; signature agrees: {what}"
             return _Scored(c, True, title, why, "same headline as"), ""
-    needed = rules.min_coverage if _gap(probe, c, seen_at) <= rules.near else rules.late_coverage
+    near = _gap(probe, c, seen_at) <= rules.near
+    needed = rules.min_coverage if near else rules.late_coverage
+    if near and w >= rules.strong_weight and _event_parts(shared) >= rules.strong_parts:
+        needed = rules.strong_coverage  # several rare event facts in common: the rest is each side's detail
     floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight
     if w >= floor and cover >= needed and kinds >= rules.min_parts and _specific(shared):
         why = f"shares {what}; weight {w:.1f}, coverage {cover:.2f}"

@@ -121,6 +121,7 @@ _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 
 
 _NOT_AFTER: Mapping[str, str] = {"korea": "north ", "korean": "north "}  # "North Korea" is not Korea
+_NOT_BEFORE: Mapping[str, str] = {"インド": "ネシア", "チリ": "ー"}  # Indonesia is not India
 
 
 def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
@@ -133,7 +134,8 @@ def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern
                 guard = f"(?<!{re.escape(_NOT_AFTER[s])})" if s in _NOT_AFTER else ""
                 alts.append(r"(?<![a-z0-9])" + guard + re.escape(s.casefold()) + r"(?![a-z0-9])")
             else:
-                alts.append(re.escape(s.casefold()))
+                guard = f"(?!{re.escape(_NOT_BEFORE[s])})" if s in _NOT_BEFORE else ""
+                alts.append(re.escape(s.casefold()) + guard)
         out.append((concept, re.compile("|".join(alts))))
     return out
 

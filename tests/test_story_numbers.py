@@ -254,3 +254,19 @@ def test_an_amount_in_yen_is_the_same_amount_in_dollars_at_a_plausible_rate(pair
 
     yen, usd = (signature("", t) for t in pair)
     assert bool(_same_amount_in_yen_and_dollars(yen, usd)) is YEN_DOLLARS[pair]
+
+
+COUNTRIES = {
+    # text: the country parts it must give (exactly)
+    "インドネシアとの合意": {"country:indonesia"},  # not India as well
+    "インドとの合意": {"country:india"},
+    "the sale to Kuwait": {"country:kuwait"},
+    "クウェートへの売却": {"country:kuwait"},
+    "North Korea fired a missile": {"country:northkorea"},
+    "Seoul and Tokyo": {"country:korea", "country:japan"},
+}
+
+
+@pytest.mark.parametrize("text", COUNTRIES)
+def test_countries_in_both_languages(text: str) -> None:
+    assert signature("", text).kind("country") == COUNTRIES[text]
