@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.config.schema import Topic
-from monitor.match.snippet import snippet
+from monitor.match.snippet import lead_start, snippet
 from monitor.match.topics import TopicMatcher, keywords_query
 
 TOPICS = TopicMatcher(
@@ -80,6 +80,54 @@ def test_snippet(text: str, spans: list[tuple[int, int]], expected: str | None) 
         assert got == expected
     else:
         assert "TARGET" in got and got.startswith("…") and got.endswith("…") and len(got) <= 102
+
+
+_HEADER = "Briefings & StatementsJoint Statement on U.S.-Japan Investment The White House November 24, 2026"
+_BODY = (
+    "The United States of America and Japan today reaffirm their alliance and announce a new era of "
+    "economic partnership, with Japan investing $1 trillion in the United States."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "body_starts"),
+    [
+        pytest.param(_BODY, "", _BODY[:30], id="prose from the first word"),
+        pytest.param(
+            f"{_HEADER} {_HEADER} {_HEADER} Briefings & Statements The White House November 24, 2026 {_BODY}",
+            "",
+            _BODY[:30],
+            id="a header three times, then a shortened copy (glued words too)",
+        ),
+        pytest.param(f"{_HEADER} {_HEADER} {_BODY}", "", _BODY[:30], id="a header twice"),
+        pytest.param(
+            f"Japan buys SM-6. {_BODY}", "Japan buys SM-6.", _BODY[:30], id="the title echoed first"
+        ),
+        pytest.param(
+            "Japan and the United States agree. The United States and Japan will meet. "
+            "The United States and Japan will meet again in Tokyo, officials said on Tuesday in Washington.",
+            "",
+            "Japan and the United States",
+            id="a phrase repeated in prose is not a header",
+        ),
+        pytest.param("word " * 200, "", "word word", id="one word repeated is not a header"),
+        pytest.param(f"{_HEADER} {_HEADER} short body", "", "Briefings", id="no body left: nothing cut"),
+        pytest.param(
+            "日米首脳会談を行いました。" * 3 + "両首脳は共同声明を歓迎しました。", "", "日米", id="Japanese"
+        ),
+    ],
+)
+def test_lead_start_skips_chrome_not_prose(text: str, title: str, body_starts: str) -> None:
+    assert text[lead_start(text, title) :].startswith(body_starts)
+
+
+def test_snippet_starts_at_the_body_and_skips_matches_in_the_header() -> None:
+    text = f"{_HEADER} {_HEADER} {_HEADER} {_BODY}"
+    in_header = text.index("Japan")
+    in_body = text.index("Japan investing")
+    got = snippet(text, [(in_header, in_header + 5), (in_body, in_body + 5)], width=120)
+    assert "Japan investing" in got and "Briefings" not in got
+    assert snippet(text, [(in_header, in_header + 5)], width=120).startswith("…The United States of America")
 
 
 @pytest.mark.parametrize(

@@ -190,7 +190,9 @@ class Matcher:
             if topic.root.ev(st):
                 terms = matched_terms(topic.root, st)
                 spans = [(t.start, t.end) for t in terms if t.field == "text"]
-                out.append(Mention(topic_id=topic.id, terms=terms, snippet=snippet(doc.text, spans)))
+                out.append(
+                    Mention(topic_id=topic.id, terms=terms, snippet=snippet(doc.text, spans, title=doc.title))
+                )
         return out
 
     def explain(self, doc: Doc, topic_id: str) -> Explanation:

@@ -1,25 +1,87 @@
-"""Snippets: a window of text around the first match, cut at word boundaries (pure)."""
+"""Snippets: a window of text around the first match, cut at word boundaries (pure).
+
+A snippet is read in a Slack line or a digest, so it starts where the statement does. Many pages and
+scraped feeds open with their chrome: the headline echoed, a section name, the site's name and a date,
+sometimes the whole header several times over ("Briefings & Statements Joint Statement on ... The White
+House November 24, 2026" three times before the first sentence). :func:`lead_start` finds where the body
+begins: after a title the text opens with, and after a header repeated back to back (with a shortened
+copy of it after the copies: the header's words in order, some left out). Matches inside that header
+are skipped for the window; the stored text is never changed (its hash and diffs stay as they were).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-__all__ = ["SNIPPET_CHARS", "snippet"]
+__all__ = ["SNIPPET_CHARS", "lead_start", "snippet"]
 
 SNIPPET_CHARS = 240
+HEAD_WORDS = 160  # the opening looked at for a repeated header
+MIN_HEADER_WORDS = 4  # a header repeated back to back has at least this many (distinct) words
+MIN_BODY = 80  # characters the body must still have after a cut (else nothing is cut)
+_LEAD_PUNCT = frozenset(" \t\r\n—–-|·:;,.")
+
+_WORD_RE = re.compile(r"\S+")
 
 
-def snippet(text: str, spans: Sequence[tuple[int, int]], *, width: int = SNIPPET_CHARS) -> str:
-    """A window of ``text`` around the first span, cut at word boundaries, with ``…`` where cut."""
+def _same_word(word: str, header_word: str) -> bool:
+    """``word`` is ``header_word``, or a part of it glued to a neighbour in the header ("StatementsS.")."""
+    return word == header_word or (
+        len(word) >= 3 and (header_word.startswith(word) or header_word.endswith(word))
+    )
+
+
+def lead_start(text: str, title: str = "") -> int:
+    """Where the body of ``text`` begins (0 when it opens with prose)."""
+    words = [(m.end(), m.group().casefold()) for m in _WORD_RE.finditer(text)][:HEAD_WORDS]
+    ws = [w for _, w in words]
+    skip = 0  # words of header
+    for p in range(MIN_HEADER_WORDS, len(ws) // 2 + 1):
+        head = ws[:p]
+        if ws[p : 2 * p] != head or len(set(head)) < MIN_HEADER_WORDS:
+            continue
+        copies = 2
+        while ws[copies * p : (copies + 1) * p] == head:
+            copies += 1
+        skip = i = copies * p
+        j = 0
+        while i < len(ws):  # then a shortened copy: the header's words in order, some left out, ...
+            k = next((k for k in range(j, p) if _same_word(ws[i], head[k])), -1)
+            if k < 0:
+                break
+            i, j = i + 1, k + 1
+            if j == p:  # ... that ends as the header does (its date, say): else it is the body
+                skip = i
+                break
+        break
+    cut = words[skip - 1][0] if skip else 0
+    t = title.strip()
+    if t and text.startswith(t):
+        cut = max(cut, len(t))
+    if len(text) - cut < MIN_BODY:
+        return 0
+    while cut < len(text) and text[cut] in _LEAD_PUNCT:
+        cut += 1
+    return cut
+
+
+def snippet(
+    text: str, spans: Sequence[tuple[int, int]], *, width: int = SNIPPET_CHARS, title: str = ""
+) -> str:
+    """A window of ``text`` around the first span in its body (see :func:`lead_start`), cut at word
+    boundaries, with ``…`` where cut; the body's opening when no span falls in it."""
     if not text:
         return ""
-    if not spans:
-        start = 0
+    lead = lead_start(text, title)
+    body_spans = [s for s, _ in spans if s >= lead]
+    if not body_spans:
+        start = lead
     else:
-        first = min(s for s, _ in spans)
-        start = max(0, first - width // 3)
-        if start > 0:
-            space = text.rfind(" ", 0, start)
+        first = min(body_spans)
+        start = max(lead, first - width // 3)
+        if start > lead:
+            space = text.rfind(" ", lead, start)
             start = space + 1 if space != -1 and start - space < 30 else start
     end = min(len(text), start + width)
     if end < len(text):
