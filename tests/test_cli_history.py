@@ -89,6 +89,19 @@ def test_replay_prints_exactly_the_alerts_the_demo_printed(env: Path, demo: tupl
     assert [a["source_id"] for a in fms] == ["dsca"]
 
 
+def test_a_since_past_the_newest_revision_says_how_old_it_is_and_what_to_pass(env: Path) -> None:
+    """The demo runs on a fixed clock (2026-11-25): `--since 1d` on its database finds nothing, and says
+    what would."""
+    for command in (
+        ["replay", "--since", "1d"],
+        ["backtest", "-c", str(env / "feeds.yaml"), "--since", "1d"],
+    ):
+        r = runner.invoke(app, command)
+        assert r.exit_code == 0, r.output
+        assert "the newest revision is from 2026-11-25" in r.stderr and "try --since 2026-11-25" in r.stderr
+    assert "try --since" not in runner.invoke(app, ["replay", "--since", SINCE]).stderr
+
+
 def test_replay_send_needs_confirmation_and_never_touches_the_originals(env: Path) -> None:
     r = runner.invoke(app, ["replay", "--since", SINCE, "-t", "fms-japan", "--send"], input="n\n")
     assert r.exit_code != 0

@@ -40,6 +40,31 @@ def _count(engine: Any, since: datetime, until: datetime | None) -> int:
         return int(conn.execute(sa.text(sql).bindparams(*binds), params).scalar() or 0)
 
 
+def _nothing_since(engine: Any, since: datetime, *, now: datetime, command: str) -> None:
+    """When no revision was fetched since ``since`` but older ones are stored, say how old the newest is
+    and what --since would reach it (a database copied from elsewhere, or the demo's fixed clock)."""
+    import sqlalchemy as sa
+
+    from monitor.store.models import RevisionRow
+
+    with engine.connect() as conn:
+        newest = conn.execute(sa.select(sa.func.max(RevisionRow.fetched_at))).scalar()
+    if newest is None:
+        output.note(f"{command}: the database holds no revisions yet; run the daemon (pressmon run) first")
+        return
+    if isinstance(newest, str):  # SQLite without the column's type processing
+        newest = datetime.fromisoformat(newest)
+    if newest.tzinfo is None:
+        newest = newest.replace(tzinfo=UTC)
+    if newest < since:
+        days = max(1, (now - newest).days)
+        output.note(
+            f"{command}: nothing fetched since {since:%Y-%m-%d %H:%M} UTC; the newest revision is from "
+            f"{newest:%Y-%m-%d %H:%M} UTC ({days} day{'s' if days != 1 else ''} ago): "
+            f"try --since {newest:%Y-%m-%d}"
+        )
+
+
 def _check_ids(kind: str, wanted: list[str] | None, known: set[str]) -> list[str]:
     unknown = [w for w in wanted or [] if w not in known]
     if unknown:
@@ -109,6 +134,8 @@ def replay(
                 if to in receivers and r.alert.receiver != to:
                     continue
                 alerts.append((r, mark(r.alert, run)))
+        if total == 0:
+            _nothing_since(engine, start, now=now, command="replay")
         if send:
             _send(engine, cfg, [m for _, m in alerts], yes=yes)
             return
@@ -237,6 +264,8 @@ def backtest(
         marks = load_labels(labels)
     with database() as engine:
         total = _count(engine, start, end)
+        if total == 0:
+            _nothing_since(engine, start, now=datetime.now(UTC), command="backtest")
         with output.progress("backtesting", total=2 * total) as advance:
             done = 0
 
