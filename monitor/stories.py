@@ -41,7 +41,8 @@ it: "also reported by"), otherwise it starts one.
        one of them saying which event rather than which topic (not a country, product, rate or a
        programme's background figure such as Japan's $550 billion: ``_specific``). An amount in yen
        counts as shared with the same amount in dollars at 100 to 180 yen to the dollar (a Japanese
-       report giving only yen).
+       report giving only yen). Several rare event facts in common (``strong_weight`` in ``strong_parts``
+       event parts) need only ``strong_coverage``: each side's other detail does not outweigh them.
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and

@@ -25,6 +25,8 @@ Parts (``kind``):
                   (``monitor.story_terms.TERMS``: English and Japanese spellings of one concept give one
                   part; the United States is left out: it is in everything).
   ``subject``     fms / tariff / investment: a coarse topic for items no configured topic matched.
+  ``hproduct``, ``hcountry``   the products and countries the headline names (veto only: a proclamation
+                  on copper that recalls the steel tariffs still leads with copper).
 
 :func:`veto` says why two signatures cannot be one event however similar their texts: a different
 purchaser, transmittal, FR document, docket, CBP message, order or case number, quantity of one system,
@@ -60,8 +62,8 @@ _EXCLUSIVE = ("purchaser", "transmittal", "fms_value", "gdp")
 # templated texts (text similar enough to share a template: a news report naming one more country is not
 # another event, a notice for another country is).
 _DISJOINT = ("tariff", "date", "designator")
-_DISJOINT_TEMPLATED = ("product", "country", "place")
-_NOT_INDEXED = ("rate", "subject", "fms_value")
+_DISJOINT_TEMPLATED = ("product", "country", "place", "hproduct", "hcountry")
+_NOT_INDEXED = ("rate", "subject", "fms_value", "hproduct", "hcountry")
 _SYSTEM_STOP = frozenset(
     [
         "and",
@@ -217,6 +219,12 @@ def signature(title: str, text: str, *, topics: Iterable[str] = ()) -> Signature
         if d not in _NOT_DESIGNATORS:
             spans.append((d, m.start(), m.end()))
     folded = nfkc.casefold()
+    # What the headline is about (its products and countries): a notice that mentions earlier actions
+    # (steel, aluminium) or another country's deal in passing still leads with its own.
+    head = unicodedata.normalize("NFKC", title).casefold()
+    for concept, rx in _TERMS:
+        if concept.startswith(("product:", "country:")) and rx.search(head):
+            parts.add("h" + concept)  # hproduct:copper, hcountry:korea
     for concept, rx in _TERMS:
         found = list(rx.finditer(folded))
         if found:

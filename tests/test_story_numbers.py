@@ -163,6 +163,21 @@ VETO = {
         True,
         "place differs",
     ),
+    "another product in the headline, earlier actions recalled": (
+        ("Adjusting Imports of Copper into the United States", T232.format(p="copper, as for steel")),
+        ("Adjusting Imports of Timber and Lumber", T232.format(p="timber and lumber, as for steel")),
+        True,
+        "hproduct differs",
+    ),
+    "another country's fact sheet that recalls Japan's": (
+        (
+            "Fact Sheet: Trade Agreement with the Republic of Korea",
+            "A deal like the one with Japan: 15% tariff.",
+        ),
+        ("Fact Sheet: Trade Agreement with Japan", "The deal sets a 15% tariff on Japanese goods."),
+        True,
+        "hcountry differs",
+    ),
     "another tariff rate, across scripts": (
         ("", "The tariff on Japanese cars is 15%."),
         ("", "日本車への関税は25％となる。"),
