@@ -20,7 +20,8 @@ Contract of :func:`fetch`:
   changes between check and connect (rebinding) cannot send the request elsewhere. ``policy.resolver``
   replaces the system resolver for the check (tests inject one).
 
-The helpers :func:`parse_retry_after`, :func:`cache_hint_s` and :func:`is_blocked_address` are pure.
+The helpers :func:`parse_retry_after`, :func:`cache_hint_s` (``monitor.http_hints``) and
+:func:`is_blocked_address` (``monitor.addresses``, the address policy) are pure; re-exported here.
 """
 
 from __future__ import annotations
@@ -29,21 +30,21 @@ import asyncio
 import contextlib
 import functools
 import hashlib
-import ipaddress
 import socket
 import ssl
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 import httpcore
 import httpx
 
+from monitor.addresses import address_refused, ip_literal, is_blocked_address, refused
 from monitor.errors import FetchError, FetchErrorKind
+from monitor.http_hints import cache_hint_s, parse_retry_after
 from monitor.model import FetchOutcome, FetchResult
 from monitor.pinning import PinnedBackend, pin
 
@@ -59,17 +60,11 @@ __all__ = [
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SCHEMES = frozenset({"http", "https"})
-_MAX_CACHE_HINT_S = 24 * 3600.0
 _INFLATE_STEP = 64 * 1024
 # A body we do not use (a 304's, an error page, a redirect's) is read up to this much, within this long,
 # so its connection goes back to the pool; a larger or slower one is closed as before.
 _DRAIN_BYTES = 64 * 1024
 _DRAIN_S = 1.0
-# Blocked even when private addresses are allowed: cloud instance-metadata endpoints outside link-local.
-_METADATA = frozenset({ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")})
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
@@ -99,6 +94,14 @@ def make_client(
             http2=False,
         )
         # httpx has no parameter for httpcore's network backend: same pool as httpx builds, one backend more.
+        # That pool is an attribute httpx does not document, so check it is where it has been in every
+        # release since 0.18 (pyproject bounds httpx below 1.0): without it the connection would go to
+        # whatever DNS says at connect time, so refuse to run rather than silently lose the pinning.
+        if not isinstance(getattr(pinned, "_pool", None), httpcore.AsyncConnectionPool):
+            raise RuntimeError(
+                f"fetch: httpx {httpx.__version__} builds its transport without the connection pool pressmon "
+                "pins addresses in; install the httpx version in constraints.txt"
+            )
         pinned._pool = httpcore.AsyncConnectionPool(
             ssl_context=_tls_context(),
             max_connections=max_connections,
@@ -127,119 +130,6 @@ def _tls_context() -> ssl.SSLContext:
 
 
 # --- pure helpers -------------------------------------------------------------------------------
-
-
-def parse_retry_after(value: str | None, *, now: datetime, max_s: float = 6 * 3600) -> float | None:
-    """Retry-After as seconds from ``now``: delay-seconds or an HTTP-date, clamped to [0, max_s].
-
-    Anything unparseable (including negative numbers) is None.
-    """
-    if value is None or not (text := value.strip()):
-        return None
-    if text.replace(".", "", 1).isdigit() and text.isascii():
-        seconds = float(text)
-    else:
-        when = _http_date(text)
-        if when is None:
-            return None
-        seconds = (when - _aware(now)).total_seconds()
-    return min(max(seconds, 0.0), max_s)
-
-
-def cache_hint_s(headers: Mapping[str, str], *, now: datetime) -> float | None:
-    """Freshness the server declares, in seconds clamped to [0, 24h]; None when it declares none.
-
-    ``Cache-Control: max-age`` wins over ``Expires`` (RFC 9111). Expires is measured from the response's
-    Date when present (immune to clock skew), else from ``now``; an invalid Expires means already stale.
-    """
-    lower = {k.lower(): v for k, v in headers.items()}
-    for directive in lower.get("cache-control", "").split(","):
-        name, _, arg = directive.partition("=")
-        if name.strip().lower() == "max-age":
-            arg = arg.strip().strip('"')
-            return _clamp_hint(float(arg) if arg.isascii() and arg.isdigit() else 0.0)
-    if (expires := lower.get("expires")) is None:
-        return None
-    when = _http_date(expires)
-    if when is None:
-        return 0.0
-    date = _http_date(lower.get("date", "")) or _aware(now)
-    return _clamp_hint((when - date).total_seconds())
-
-
-def is_blocked_address(ip: str) -> bool:
-    """True unless ``ip`` is plain global unicast (embedded IPv4 in mapped/6to4/NAT64 forms judged too).
-
-    Unparseable input is blocked.
-    """
-    addr = _parse_ip(ip)
-    return addr is None or not addr.is_global or _always_blocked(addr) or addr.is_private
-
-
-def address_refused(ip: str, *, allow_private: bool) -> bool:
-    """Whether a fetch would refuse ``ip`` under this policy (``config check`` asks before ``poll`` does)."""
-    return _refused(ip, allow_private=allow_private)
-
-
-def _refused(ip: str, *, allow_private: bool) -> bool:
-    if not allow_private:
-        return is_blocked_address(ip)
-    addr = _parse_ip(ip)
-    return addr is None or _always_blocked(addr)
-
-
-def _always_blocked(addr: _Address) -> bool:
-    return (
-        addr.is_link_local
-        or addr.is_multicast
-        or addr.is_unspecified
-        or addr.is_reserved
-        or addr in _METADATA
-    )
-
-
-def _parse_ip(ip: str) -> _Address | None:
-    """Parse an address; IPv6 forms that embed an IPv4 address are reduced to it."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    if isinstance(addr, ipaddress.IPv6Address):
-        if addr.ipv4_mapped is not None:
-            return addr.ipv4_mapped
-        if addr.sixtofour is not None:
-            return addr.sixtofour
-        if addr in _NAT64:
-            return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
-    return addr
-
-
-def _ip_literal(host: str) -> str | None:
-    """The address a host names literally, including legacy IPv4 forms (0x7f000001, 2130706433, 127.1)."""
-    host = host.strip("[]")
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    try:
-        return socket.inet_ntoa(socket.inet_aton(host))
-    except OSError:
-        return None
-
-
-def _http_date(text: str) -> datetime | None:
-    try:
-        return _aware(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _clamp_hint(seconds: float) -> float:
-    return min(max(seconds, 0.0), _MAX_CACHE_HINT_S)
 
 
 def _secs(seconds: float) -> str:
@@ -454,7 +344,7 @@ async def _check_target(source_id: str, url: httpx.URL, policy: FetchPolicy, *, 
         what = f"redirect to {url.scheme!r} URL" if redirected else f"{url.scheme!r} URL"
         raise FetchError(source_id, kind, f"refused {what}: only http/https with a host")
     host = url.raw_host.decode("ascii")
-    literal = _ip_literal(host)
+    literal = ip_literal(host)
     port = url.port or _default_port(url)
     if literal:
         addresses = [literal]
@@ -463,7 +353,7 @@ async def _check_target(source_id: str, url: httpx.URL, policy: FetchPolicy, *, 
     else:
         addresses = await _resolve(source_id, host, port)
     for ip in addresses:
-        if _refused(ip, allow_private=policy.allow_private):
+        if refused(ip, allow_private=policy.allow_private):
             raise FetchError(source_id, FetchErrorKind.BLOCKED, f"refused address {ip} for host {url.host}")
     return addresses[0]
 

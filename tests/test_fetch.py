@@ -788,6 +788,19 @@ async def test_redirect_bodies_are_drained_so_the_connection_is_reused(
 # --- case 42: DNS rebinding: the connection goes to the address that passed the check ----------------
 
 
+def test_an_httpx_without_the_pool_pressmon_pins_in_is_refused_not_run_unpinned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Reshaped(httpx.AsyncHTTPTransport):  # a future httpx that keeps its pool elsewhere
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(**kwargs)  # type: ignore[arg-type]
+            del self._pool
+
+    monkeypatch.setattr(httpx, "AsyncHTTPTransport", Reshaped)
+    with pytest.raises(RuntimeError, match="pins addresses in"):
+        make_client()
+
+
 def answering(*addresses: str) -> Callable[[str, int], Awaitable[list[str]]]:
     async def resolver(host: str, port: int) -> list[str]:
         return list(addresses)
