@@ -35,7 +35,7 @@ import sqlalchemy as sa
 
 from monitor.fault import one_line
 from monitor.notify import Notifier
-from monitor.notify.worker import Outcome
+from monitor.notify.worker import Outcome, operator_outbox_rows
 from monitor.store.engine import sqlite_path, write_session
 from monitor.store.outbox import insert_outbox_rows, oldest_due
 
@@ -79,21 +79,7 @@ def operator_alert_rows(
         "attempts": 0,
         "seen_at": now.isoformat(),
     }
-    return [
-        {
-            "alert_key": payload["alert_key"],
-            "receiver": op,
-            "kind": "operator",
-            "mention_id": None,
-            "payload": payload,
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for op in operators
-        if op != avoid
-    ]
+    return operator_outbox_rows(payload, [op for op in operators if op != avoid], now)
 
 
 class Watch:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.demo.run import run_demo
+from tests.support.env import use_cli_env
 from tests.support.httpserver import FeedServer
 from tests.test_poll import JAPAN, POLAND, rss
 
@@ -35,10 +36,7 @@ routes:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
-    monkeypatch.setenv("PRESSMON_ALLOW_PRIVATE_NETWORKS", "true")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return use_cli_env(monkeypatch, tmp_path)
 
 
 def test_poll_once_exit_code_says_whether_a_source_failed(env: Path) -> None:

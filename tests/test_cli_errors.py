@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.cli.errors import ExitCode
+from tests.support.env import use_cli_env
 
 runner = CliRunner()
 
@@ -65,10 +66,7 @@ DB_COMMANDS = {
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
-    monkeypatch.delenv("PRESSMON_CONFIG_FILE", raising=False)
-    monkeypatch.delenv("PRESSMON_TEMPLATE_DIR", raising=False)
-    monkeypatch.chdir(tmp_path)
+    use_cli_env(monkeypatch, tmp_path, allow_private_networks=False)
     (tmp_path / "feeds.yaml").write_text(CONFIG)
     (tmp_path / "a-dir").mkdir()
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")

@@ -17,6 +17,7 @@ from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
 from monitor.store.queries import set_paused
 from tests.support.daemon import pressmon_argv
+from tests.support.env import use_cli_env
 from tests.support.httpserver import FeedServer
 from tests.test_poll import JAPAN, POLAND, rss
 
@@ -42,10 +43,7 @@ routes:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
-    monkeypatch.setenv("PRESSMON_ALLOW_PRIVATE_NETWORKS", "true")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return use_cli_env(monkeypatch, tmp_path)
 
 
 def test_table_full_ids_wide_json_and_pause(env: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from tests.support.env import use_cli_env
 from tests.support.fakeslack import TOKEN, FakeSlack
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.test_poll import JAPAN, POLAND, rss
@@ -36,12 +37,7 @@ routes:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
-    monkeypatch.setenv("PRESSMON_ALLOW_PRIVATE_NETWORKS", "true")
-    monkeypatch.setenv("T_TOKEN", TOKEN)
-    monkeypatch.setenv("HOOK_SECRET", "s3cret")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return use_cli_env(monkeypatch, tmp_path, T_TOKEN=TOKEN, HOOK_SECRET="s3cret")
 
 
 def test_notify_test_slack_and_webhook(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,7 @@ from monitor.settings import Settings
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow
 from monitor.store.queries import source_overview
+from tests.support.env import use_cli_env
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 
 FMS_JA = Topic(id="fms-japan-ja", title="対日FMS", keywords=("対外有償軍事援助",), facts=("money",))
@@ -408,8 +409,7 @@ async def test_full_text_failure_falls_back_to_the_summary_and_is_recorded_on_th
     assert last.error.endswith("; summary used")
     (overview,) = source_overview(app.engine)
     assert (overview.error_streak, overview.last_error, overview.full_text_problem) == (0, None, last.error)
-    monkeypatch.setenv("PRESSMON_DATABASE_URL", db_url)
-    monkeypatch.chdir(tmp_path)  # no feeds.yaml: the table shows what the database knows
+    use_cli_env(monkeypatch, tmp_path, db_url=db_url)  # no feeds.yaml: the table shows the database's
     shown = CliRunner().invoke(cli, ["sources", "--json"])
     assert shown.exit_code == 0, shown.output
     ((state, problem),) = [(r["state"], r["full_text_problem"]) for r in json.loads(shown.stdout)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from monitor.config.schema import Concept, Topic
 from monitor.match.concepts import ConceptDef, parse_concept, resolve
@@ -77,6 +78,16 @@ class _Rules:
     facts: frozenset[str]
     where: Predicate | None
 
+    def extract(self, title: str, text: str) -> dict[str, Any]:
+        """The fact kinds this topic asks for (``facts`` and what ``where`` reads), from one document."""
+        return extract_facts(title, text, sorted(self.facts))
+
+
+def _doc(
+    title: str, text: str, source: str, tags: Sequence[str], lang: str | None, implies: Sequence[str]
+) -> Doc:
+    return Doc(title, text, source, tuple(tags), lang, frozenset(implies))
+
 
 class TopicMatcher:
     """Every configured topic, compiled once; ``match`` runs them all over one document."""
@@ -101,14 +112,14 @@ class TopicMatcher:
         lang: str | None = None,
         implies: Sequence[str] = (),
     ) -> list[Mention]:
-        doc = Doc(title, text, source, tuple(tags), lang, frozenset(implies))
+        doc = _doc(title, text, source, tags, lang, implies)
         out: list[Mention] = []
         for m in self._matcher.match(doc):
             rules = self._rules[m.topic_id]
             if not rules.facts:
                 out.append(m)
                 continue
-            facts = extract_facts(title, text, sorted(rules.facts))
+            facts = rules.extract(title, text)
             if rules.where is not None and not rules.where(facts):
                 continue
             out.append(replace(m, facts=facts))
@@ -126,12 +137,12 @@ class TopicMatcher:
         implies: Sequence[str] = (),
     ) -> tuple[Explanation, str | None]:
         """Why a topic matched or not, and (when the query matched) what ``where`` said."""
-        doc = Doc(title, text, source, tuple(tags), lang, frozenset(implies))
+        doc = _doc(title, text, source, tags, lang, implies)
         why = self._matcher.explain(doc, topic_id)
         rules = self._rules[topic_id]
         if not why.matched or rules.where is None:
             return why, None
-        facts = extract_facts(title, text, sorted(rules.facts))
+        facts = rules.extract(title, text)
         verdict = "where holds" if rules.where(facts) else "where fails: " + rules.where.explain(facts)
         return why, verdict
 
@@ -148,7 +159,7 @@ class TopicMatcher:
     ) -> list[NearMiss]:
         """Topics the item almost matched (``matched``: the ids that did match, skipped): the query held
         but ``where`` failed, the terms were too far apart, or one concept was missing."""
-        doc = Doc(title, text, source, tuple(tags), lang, frozenset(implies))
+        doc = _doc(title, text, source, tags, lang, implies)
         out: list[NearMiss] = []
         held = set(self._matcher.match_ids(doc))
         rest = [t for t in self._matcher.topic_ids if t not in held and t not in matched]
@@ -158,7 +169,7 @@ class TopicMatcher:
                 continue
             rules = self._rules[topic_id]
             if topic_id in held and rules.where is not None:
-                facts = extract_facts(title, text, sorted(rules.facts))
+                facts = rules.extract(title, text)
                 if not rules.where(facts):
                     out.append(NearMiss(topic_id, "where fails: " + rules.where.explain(facts)))
             elif topic_id in reasons:

@@ -49,7 +49,7 @@ from monitor.store.outbox import (
 )
 from monitor.store.silences import active_silences
 
-__all__ = ["DeliveryReport", "deliver_due", "deliver_receiver", "retry_delay"]
+__all__ = ["DeliveryReport", "deliver_due", "deliver_receiver", "operator_outbox_rows", "retry_delay"]
 
 log = logging.getLogger("pressmon.deliver")
 
@@ -140,6 +140,16 @@ def operator_rows(
         "attempts": d.attempts,
         "seen_at": now.isoformat(),
     }
+    if d.kind == "operator":
+        return []
+    return operator_outbox_rows(payload, [op for op in operators if op != d.receiver], now)
+
+
+def operator_outbox_rows(
+    payload: dict[str, Any], receivers: Sequence[str], now: datetime
+) -> list[dict[str, Any]]:
+    """One pending outbox row per receiver for the operator alert ``payload`` (``kind: operator``), due
+    now: for failed deliveries here, and for the watch's alerts (``monitor.watch``)."""
     return [
         {
             "alert_key": payload["alert_key"],
@@ -152,8 +162,7 @@ def operator_rows(
             "next_attempt_at": now,
             "created_at": now,
         }
-        for op in operators
-        if op != d.receiver and d.kind != "operator"
+        for op in receivers
     ]
 
 
