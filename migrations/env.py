@@ -3,6 +3,10 @@ when run by hand with ``alembic``, from PRESSMON_DATABASE_URL via ``monitor.sett
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -51,13 +55,42 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     engine = make_engine(_url())
-    with engine.connect() as conn:
+    with engine.connect() as conn, _sqlite_foreign_keys_off(conn):
         context.configure(
             connection=conn, target_metadata=target_metadata, render_as_batch=True, include_name=include_name
         )
         with context.begin_transaction():
             context.run_migrations()
+            _check_foreign_keys(conn)
     engine.dispose()
+
+
+@contextlib.contextmanager
+def _sqlite_foreign_keys_off(conn: sa.Connection) -> Iterator[None]:
+    """SQLite alters most things in batch mode: copy the table, drop it, rename the copy. Dropping a
+    table that other rows reference fails while foreign keys are enforced (0007's downgrade did), so they
+    are off for the migration run: set on the driver's connection before the transaction begins (the
+    pragma is a no-op inside one), checked before commit (:func:`_check_foreign_keys`), and on again
+    before the connection goes back to the pool."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(conn: sa.Connection) -> None:
+    """With enforcement off, a migration must still leave every reference intact: else roll back."""
+    if conn.dialect.name != "sqlite":
+        return
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"migration left {len(broken)} broken foreign keys, e.g. {tuple(broken[0])}")
 
 
 if context.is_offline_mode():

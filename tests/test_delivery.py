@@ -25,6 +25,8 @@ from monitor.config.schema import (
     WebhookReceiver,
 )
 from monitor.errors import ConfigError, DeliveryError
+from monitor.notify.console import ConsoleNotifier
+from monitor.notify.samples import sample_alert
 from monitor.notify.webhook import WebhookNotifier, sign
 from monitor.render import Renderer
 from monitor.settings import Settings
@@ -288,3 +290,18 @@ async def test_webhook_body_without_times_has_null_people_times(server: FeedServ
     ((_, body),) = got
     doc = json.loads(body)
     assert (doc["timezone"], doc["seen"], doc["published"]) == ("UTC", None, None)
+
+
+async def test_console_prints_no_empty_quotes_for_a_title_only_item() -> None:
+    """An item with no text has an empty snippet: the console prints no `“”` line for it."""
+
+    async def printed(alert: dict[str, Any]) -> str:
+        out = io.StringIO()
+        await ConsoleNotifier("console", Renderer(), template="console.txt.j2", stream=out).send(alert)
+        return out.getvalue()
+
+    with_text = sample_alert()
+    assert with_text["snippet"] and f"“{with_text['snippet']}”" in await printed(with_text)
+    title_only = {**sample_alert(), "snippet": ""}
+    text = await printed(title_only)
+    assert "“" not in text and "”" not in text and title_only["title"] in text

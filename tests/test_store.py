@@ -108,3 +108,34 @@ def test_not_due_sources_are_not_claimed(engine: sa.Engine) -> None:
         engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1, due_only=False
     )
     assert [x.source_id for x in forced] == ["s1"]
+
+
+def test_downgrade_past_0007_and_back_keeps_the_data(db_url: str) -> None:
+    """SQLite cannot drop a column in place: the batch downgrade of 0007 copies `source`, drops it and
+    renames the copy. With foreign keys enforced that drop failed as soon as an item referenced a source;
+    the data must come through the round trip whole."""
+    e = make_engine(db_url)
+    upgrade(e)
+    polls.sync_sources(e, SOURCES[:2], now=NOW)
+    with e.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO item (source_id, item_key, key_kind, title, first_seen_at, last_seen_at, "
+                "revision_count, content_hash) VALUES ('s0', 'k1', 'guid', 'Japan – SM-6', :t, :t, 1, 'h')"
+            ),
+            {"t": NOW},
+        )
+        conn.execute(
+            sa.text("UPDATE source SET paused_at = :t, pause_reason = 'noisy' WHERE id = 's1'"), {"t": NOW}
+        )
+    downgrade(e, "0006_search_index")
+    assert current_revision(e) == "0006_search_index"
+    assert "paused_at" not in {c["name"] for c in sa.inspect(e).get_columns("source")}
+    upgrade(e)
+    assert current_revision(e) == head_revision(e.url.render_as_string(hide_password=False))
+    with e.connect() as conn:
+        assert conn.execute(sa.text("SELECT id FROM source ORDER BY id")).scalars().all() == ["s0", "s1"]
+        assert conn.execute(sa.text("SELECT source_id, title FROM item")).all() == [("s0", "Japan – SM-6")]
+        if e.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    e.dispose()
