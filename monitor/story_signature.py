@@ -113,12 +113,15 @@ _NOT_DESIGNATORS = frozenset(
         "H-2",
     }
 )
-# Figures that name a programme rather than an event (Japan's $550 billion, about 80 trillion yen, and the
-# deal's 15% tariff): they are in every follow-up for months, so like a country they say which topic, not
-# which event (see monitor.stories.GENERIC_KINDS).
+# Parts that name a programme rather than an event (Japan's $550 billion, about 80 trillion yen, the
+# deal's 15% tariff, Section 232, reciprocal tariffs, defence spending): they are in every follow-up for
+# months, so like a country they say which topic, not which event (see monitor.stories.GENERIC_KINDS).
 BACKGROUND = frozenset(
-    {"money:USD:5.5e+11", "money:JPY:8.0e+13", "money:JPY:8.1e+13", "tariff:15", "rate:15"}
-)
+    {
+        "money:USD:5.5e+11", "money:JPY:8.0e+13", "money:JPY:8.1e+13", "tariff:15", "rate:15", "action:232",
+        "action:reciprocal", "action:defense-spending",
+    }
+)  # fmt: skip
 _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 
 
