@@ -177,3 +177,24 @@ def test_two_instances_deciding_one_event_at_once_make_one_story(pg_url: str) ->
     finally:
         holder.dispose()
         engine.dispose()
+
+
+def test_only_an_item_that_could_have_been_a_candidate_makes_a_commit_decide_again(db_url: str) -> None:
+    """Items stored after a write read its story candidates make it decide again only when they share a
+    story-index key with what it adds (they could have been candidates); unrelated news does not (a burst
+    of polls in one pass no longer re-decides every commit after the first)."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
+        write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
+        write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)
+        weather = _decide(
+            engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle with winds."
+        )
+        polls.commit_poll(engine, weather, now=NOW, started_at=NOW)  # unrelated, stored since A read
+        polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)  # no re-decision for it
+        with pytest.raises(StaleStories):  # A's item, of the same event, was stored since B read
+            polls.commit_poll(engine, write_b, now=NOW, started_at=NOW)
+    finally:
+        engine.dispose()

@@ -63,6 +63,33 @@ STORY_LOCK_KEY = 0x70726573  # "pres": the advisory lock that serialises item-ad
 MAX_STORY_LOCKS = 1024  # a commit adding more keys than this takes the one global lock instead
 
 
+def _stories_changed(s: Session, write: PollWrite) -> bool:
+    """Whether an item stored since this write's story candidates were read could have been one of them:
+    it shares a story-index key with an item this write adds (candidates are only ever found through a
+    shared key). Items of unrelated stories stored meanwhile do not make the write decide again; an added
+    item without a sketch, or more keys than a lookup takes, falls back to "anything stored since"."""
+    from monitor.story_index import item_keys
+
+    snapshot = write.stories_snapshot or 0
+    keys: set[int] = set()
+    for w in write.items:
+        if w.item_id is not None:
+            continue
+        if w.fingerprint is None:
+            keys = set()
+            break
+        keys.update(item_keys(w.fingerprint, w.signature or Signature.from_json(None)))
+    if not keys or len(keys) > MAX_STORY_LOCKS:
+        return (s.exec(select(func.max(ItemRow.id))).one() or 0) > snapshot
+    k = StoryKeyRow.__table__.c  # type: ignore[attr-defined]
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 500):
+        q = sa.select(k.item_id).where(k.item_id > snapshot, k.key.in_(ordered[i : i + 500])).limit(1)
+        if s.execute(q).first() is not None:
+            return True
+    return False
+
+
 def story_lock_ids(
     fingerprints: Sequence[bytes | None], signatures: Sequence[Signature | None] = ()
 ) -> list[int]:
@@ -613,8 +640,7 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
                     if is_lock_timeout(e):
                         raise StoryLockBusy(write.source_id) from e
                     raise
-            newest = s.exec(select(func.max(ItemRow.id))).one() or 0
-            if newest > write.stories_snapshot:
+            if _stories_changed(s, write):
                 raise StaleStories(write.source_id)
         _write_items(s, write, now=now)
         _insert_outbox(s, [(a, None) for a in (*write.source_alerts, *write.withdrawn_alerts)], now=now)
