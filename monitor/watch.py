@@ -35,7 +35,8 @@ import sqlalchemy as sa
 
 from monitor.fault import one_line
 from monitor.notify import Notifier
-from monitor.notify.worker import Outcome, operator_outbox_rows
+from monitor.notify.operator import operator_alert_rows
+from monitor.notify.worker import Outcome
 from monitor.store.engine import sqlite_path, write_session
 from monitor.store.outbox import insert_outbox_rows, oldest_due
 
@@ -51,35 +52,6 @@ class _Streak:
     error: str
     alerted: bool = False
     quiet: bool = False  # its start and end are logged by someone else
-
-
-def operator_alert_rows(
-    reason: str,
-    key: str,
-    *,
-    title: str,
-    error: str,
-    operators: Sequence[str],
-    now: datetime,
-    avoid: str | None = None,
-    receiver: str = "",
-) -> list[dict[str, Any]]:
-    """Outbox rows for one operator alert (``kind: operator``) to every operator receiver but ``avoid``."""
-    payload = {
-        "alert_key": f"operator:{key}",
-        "kind": "operator",
-        "reason": reason,
-        "receiver": receiver,
-        "failed_alert_key": "",
-        "title": title,
-        "source_id": "",
-        "source_title": "pressmon",
-        "url": None,
-        "error": error,
-        "attempts": 0,
-        "seen_at": now.isoformat(),
-    }
-    return operator_outbox_rows(payload, [op for op in operators if op != avoid], now)
 
 
 class Watch:

@@ -24,12 +24,13 @@ from monitor.config.schema import Config, Digest
 from monitor.errors import DeliveryError
 from monitor.notify.digest import build_message, digest_context, message_id_for, render_digest
 from monitor.notify.email import SmtpSettings, send_email
+from monitor.notify.operator import operator_alert_rows
 from monitor.notify.worker import retry_delay
 from monitor.schedule import digest_period
 from monitor.store.digests import ClaimedRun, claim_runs, collect_mentions, ensure_run, record_run
 from monitor.store.misses import collect_near_misses
 from monitor.store.outbox import MAX_UNCONFIRMED_SENDS
-from monitor.watch import operator_alert_rows, queue_rows
+from monitor.watch import queue_rows
 
 __all__ = ["DigestReport", "DigestRunner"]
 

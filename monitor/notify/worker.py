@@ -34,6 +34,7 @@ from monitor import failpoints
 from monitor.errors import DeliveryError
 from monitor.logjson import log_context
 from monitor.notify import Notifier, Reconciler
+from monitor.notify.operator import operator_rows
 from monitor.silence import Silence, covering
 from monitor.store.outbox import (
     MAX_UNCONFIRMED_SENDS,
@@ -49,7 +50,7 @@ from monitor.store.outbox import (
 )
 from monitor.store.silences import active_silences
 
-__all__ = ["DeliveryReport", "deliver_due", "deliver_receiver", "operator_outbox_rows", "retry_delay"]
+__all__ = ["DeliveryReport", "deliver_due", "deliver_receiver", "retry_delay"]
 
 log = logging.getLogger("pressmon.deliver")
 
@@ -114,56 +115,6 @@ async def _within(receiver: str, deadline_s: float, call: Awaitable[T]) -> T:
         raise DeliveryError(
             receiver, f"no answer within {deadline_s:g}s (total deadline)", retryable=True, ambiguous=True
         ) from None
-
-
-def operator_rows(
-    d: ClaimedDelivery,
-    error: str,
-    operators: Sequence[str],
-    now: datetime,
-    *,
-    reason: str = "delivery-failed",
-) -> list[dict[str, Any]]:
-    """Outbox rows telling the operator receivers that ``d`` failed permanently, or was left ambiguous
-    (never to the receiver that failed, so a broken receiver cannot loop)."""
-    payload = {
-        "alert_key": f"operator:{d.alert_key}:{d.receiver}",
-        "kind": "operator",
-        "reason": reason,
-        "receiver": d.receiver,
-        "failed_alert_key": d.alert_key,
-        "title": str(d.payload.get("title") or d.payload.get("source_title") or d.alert_key),
-        "source_id": str(d.payload.get("source_id", "")),
-        "source_title": str(d.payload.get("source_title", "")),
-        "url": d.payload.get("url"),
-        "error": error,
-        "attempts": d.attempts,
-        "seen_at": now.isoformat(),
-    }
-    if d.kind == "operator":
-        return []
-    return operator_outbox_rows(payload, [op for op in operators if op != d.receiver], now)
-
-
-def operator_outbox_rows(
-    payload: dict[str, Any], receivers: Sequence[str], now: datetime
-) -> list[dict[str, Any]]:
-    """One pending outbox row per receiver for the operator alert ``payload`` (``kind: operator``), due
-    now: for failed deliveries here, and for the watch's alerts (``monitor.watch``)."""
-    return [
-        {
-            "alert_key": payload["alert_key"],
-            "receiver": op,
-            "kind": "operator",
-            "mention_id": None,
-            "payload": payload,
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for op in receivers
-    ]
 
 
 async def _release(engine: sa.Engine, siblings: Sequence[ClaimedDelivery], now: datetime) -> None:
