@@ -285,3 +285,20 @@ COUNTRIES = {
 @pytest.mark.parametrize("text", COUNTRIES)
 def test_countries_in_both_languages(text: str) -> None:
     assert signature("", text).kind("country") == COUNTRIES[text]
+
+
+MORE_BILINGUAL = {
+    "actor:ccs": ("the chief cabinet secretary said", "官房長官は記者会見で"),
+    "actor:boj": ("the Bank of Japan", "日銀は"),
+    "actor:whitehouse": ("the White House said", "ホワイトハウスは"),
+    "product:chiptools": ("semiconductor manufacturing equipment", "半導体製造装置"),
+    "designator:FGM-148": ("Javelin missiles", "ジャベリン"),
+    "action:export-controls": ("export controls on chips", "輸出規制"),
+    "action:trade-deal": ("the trade deal", "関税合意"),
+}
+
+
+@pytest.mark.parametrize("concept", MORE_BILINGUAL)
+def test_more_terms_in_both_languages(concept: str) -> None:
+    en, ja = MORE_BILINGUAL[concept]
+    assert concept in signature("", en).parts and concept in signature("", ja).parts
