@@ -1,9 +1,13 @@
 """Ingest benchmark: entries/s end to end for a first poll and for a second poll where every entry is new
 (a burst of news), against feedparser alone parsing the same bytes, same run.
 
-Run ``.venv/bin/python bench/ingest.py [--quick] [--sources 100] [--items 10] [--concurrency 10]``.
-~5% of entries match a topic. "End to end" is ``poll_pass`` in process: fetch, decode, parse, identity,
-match, stories, diff, and the commit (items, mentions, queued alerts) on a fresh SQLite file.
+Run ``.venv/bin/python bench/ingest.py [--quick] [--sources 100] [--items 10] [--concurrency 10]
+[--workers N]``. ~5% of entries match a topic. "End to end" is ``poll_pass`` in process: fetch, decode,
+parse, identity, match, stories, diff, and the commit (items, mentions, queued alerts) on a fresh SQLite
+file. Both polls run twice, each time on a fresh database: with the CPU stages in worker processes (the
+default, ``PRESSMON_PARSE_WORKERS``) and in process (``--workers 0``: threads, as before the pool). All
+feeds are served from one loopback host standing for many sites, so the per-host gate is opened
+(``per_host_concurrency`` = in flight, no spacing).
 Read the ratios, not the seconds: the machine is shared. See bench/README.md.
 """
 
@@ -73,44 +77,64 @@ async def poll(app: App) -> tuple[float, dict[str, int], int]:
     return seconds, out, sum(s.new for s in report.sources)
 
 
+async def _two_polls(
+    args: argparse.Namespace,
+    feeds: FeedServer,
+    tmp: str,
+    workers: int | None,
+    rows: list[Row],
+    notes: list[str],
+) -> list[bytes]:
+    cfg = write_config(Path(tmp) / "feeds.yaml", feeds.urls)
+    db = Path(tmp) / f"bench-{workers}.db"
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        allow_private_networks=True,
+        max_concurrent_fetches=args.concurrency,
+        per_host_concurrency=args.concurrency,
+        per_host_spacing_seconds=0,
+        parse_workers=workers,
+    )
+    app = App.build(settings, load_config(cfg), stream=io.StringIO())
+    app.prepare_database(exclusive=False)
+    mode = f"{app.cpu.size} workers" if app.cpu.size else "in process"
+    bodies: list[bytes] = []
+    try:
+        for i, label in enumerate(("first poll (baseline, stored)", "second poll, every entry new")):
+            if i:
+                feeds.advance(args.items)  # every feed: `items` new entries, none of the old ones
+            bodies = fetch_all(feeds.urls)
+            fp_rate, fp_entries = feedparser_rate(bodies)
+            seconds, status, new = await poll(app)
+            rate = new / seconds
+            rows.append(
+                Row(f"{label}, {mode}", rate, fp_rate, "entries/s", ">= 10x, 10,000/s",
+                    rate >= 10 * fp_rate and rate >= 10_000, "feedparser.parse alone, same bytes")
+            )  # fmt: skip
+            notes.append(
+                f"{label}, {mode}: {new} new entries of {fp_entries} in {seconds:.1f} s; statuses {status}"
+            )
+    finally:
+        await app.aclose()
+    feeds.advance(args.items)  # the next mode starts from entries no database has seen
+    return bodies
+
+
 async def measure(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     notes: list[str] = []
     with FeedServer(args.sources, args.items) as feeds, tempfile.TemporaryDirectory() as tmp:
-        cfg = write_config(Path(tmp) / "feeds.yaml", feeds.urls)
-        settings = Settings(
-            database_url=f"sqlite:///{tmp}/bench.db",
-            allow_private_networks=True,
-            max_concurrent_fetches=args.concurrency,
-        )
-        app = App.build(settings, load_config(cfg), stream=io.StringIO())
-        app.prepare_database(exclusive=False)
-        try:
-            for label in ("first poll (baseline, stored)", "second poll, every entry new"):
-                if rows:
-                    feeds.advance(args.items)  # every feed: `items` new entries, none of the old ones
-                bodies = fetch_all(feeds.urls)
-                fp_rate, fp_entries = feedparser_rate(bodies)
-                seconds, status, new = await poll(app)
-                rate = new / seconds
-                rows.append(
-                    Row(label, rate, fp_rate, "entries/s", ">= 10x, 10,000/s",
-                        rate >= 10 * fp_rate and rate >= 10_000, "feedparser.parse alone, same bytes")
-                )  # fmt: skip
-                notes.append(
-                    f"{label}: {new} new entries of {fp_entries} in {seconds:.1f} s; statuses {status}"
-                )
-            # The parse stage alone, both paths, on the bytes of the last poll.
-            fp_rate, _ = feedparser_rate(bodies)
-            fast_rate = fastfeed_rate(bodies)
-            rows.append(Row("parser alone, fastfeed.read (lxml)", fast_rate, fp_rate, "entries/s", "", None,
+        for workers in (args.workers, 0):
+            bodies = await _two_polls(args, feeds, tmp, workers, rows, notes)
+        # The parse stage alone, both paths, on the bytes of the last poll.
+        fp_rate, _ = feedparser_rate(bodies)
+        fast_rate = fastfeed_rate(bodies)
+        rows.append(Row("parser alone, fastfeed.read (lxml)", fast_rate, fp_rate, "entries/s", "", None,
+                        "feedparser.parse alone, same bytes"))  # fmt: skip
+        for fast in (True, False):
+            label = "parse stage, read_feed " + ("(lxml fast path)" if fast else "(feedparser path)")
+            rows.append(Row(label, read_feed_rate(bodies, fast_path=fast), fp_rate, "entries/s", "", None,
                             "feedparser.parse alone, same bytes"))  # fmt: skip
-            for fast in (True, False):
-                label = "parse stage, read_feed " + ("(lxml fast path)" if fast else "(feedparser path)")
-                rows.append(Row(label, read_feed_rate(bodies, fast_path=fast), fp_rate, "entries/s", "", None,
-                                "feedparser.parse alone, same bytes"))  # fmt: skip
-        finally:
-            await app.aclose()
     return rows, notes
 
 
@@ -119,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sources", type=int, default=100)
     ap.add_argument("--items", type=int, default=10)
     ap.add_argument("--concurrency", type=int, default=10, help="pressmon's max_concurrent_fetches")
+    ap.add_argument("--workers", type=int, default=None, help="parse workers (default: one per core)")
     args = parse_args(ap, argv, {"sources": 20, "items": 5})
 
     rows, notes = asyncio.run(measure(args))

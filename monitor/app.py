@@ -23,6 +23,7 @@ import jinja2
 import sqlalchemy as sa
 
 from monitor.config.schema import Config, ConsoleReceiver, SlackReceiver, WebhookReceiver
+from monitor.cpu import Budget, CpuPool, default_workers
 from monitor.errors import ConfigError, StoreError
 from monitor.fault import one_line
 from monitor.fetch import make_client
@@ -197,7 +198,15 @@ class App:
         self.now = now
         self.owner = settings.instance_id or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = timedelta(seconds=settings.lease_seconds)
+        workers = settings.parse_workers if settings.parse_workers is not None else default_workers()
+        budget = Budget(
+            seconds=settings.parse_budget_seconds,
+            memory_mb=settings.parse_memory_mb,
+            max_bytes=settings.parse_max_bytes,
+        )
+        self.cpu = CpuPool(workers, budget)  # parse and match off the event loop (monitor.cpu)
         self.poll_ctx = PollContext(
+            cpu=self.cpu,
             engine=engine,
             client=client,
             config=config,
@@ -358,6 +367,10 @@ class App:
         """Release what we hold. Never raises: a failure here must not hide the one that stopped us."""
         await self.leases.aclose()
         await self.client.aclose()
+        try:
+            await self.cpu.aclose()
+        except Exception as e:  # a worker that will not stop dies with us (PR_SET_PDEATHSIG)
+            log.warning("cpu: workers not stopped cleanly (%s)", one_line(e))
         if self._prepared:  # at a failed start there is nothing of ours to release
             try:
                 await asyncio.to_thread(self.release_own_leases)

@@ -4,6 +4,7 @@
     ├── ConfigError            feeds.yaml / settings invalid (file, line, key, reason)
     ├── FetchError             one fetch failed; ``kind`` classifies it, ``retry_after_s`` is a server hint
     ├── ParseError             a body could not be read as the source's kind (not a feed, empty, hostile)
+    ├── BudgetExceeded         a CPU stage of one source went over its time or memory budget
     ├── StoreError             the database refused (lease lost, schema too old, second daemon)
     │   ├── LeaseLost          a commit found its lease taken over (fencing): nothing was written
     │   └── StaleStories       a commit found new items since it read story candidates: decide again
@@ -17,6 +18,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "BudgetExceeded",
     "ConfigError",
     "DeliveryError",
     "FetchError",
@@ -76,6 +78,17 @@ class ParseError(PressmonError):
         self.source_id = source_id
         self.detail = detail
         super().__init__(f"parse: {source_id}: {detail}")
+
+
+class BudgetExceeded(PressmonError):
+    """A CPU stage (``stage``: parse, match) of one source's poll went over its budget; its worker was
+    stopped (``monitor.cpu``)."""
+
+    def __init__(self, source_id: str, stage: str, detail: str) -> None:
+        self.source_id = source_id
+        self.stage = stage
+        self.detail = detail
+        super().__init__(f"{stage}: {source_id}: {detail}")
 
 
 class StoreError(PressmonError):

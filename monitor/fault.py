@@ -6,6 +6,7 @@ failure (the ``error_kind`` stored on the source and in its poll_log row) and wo
 
     timeout, http_status, ...   a fetch beyond the first (a later page, a full text) failed
     parse      a body beyond the first could not be read
+    budget     a CPU stage (parse, match) went over its time or memory budget (``monitor.cpu``)
     store      the database refused (locked, disk full, read-only, connection lost)
     internal   anything else: a bug in pressmon or a library, on input it should have handled
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from monitor.errors import FetchError, ParseError, StoreError
+from monitor.errors import BudgetExceeded, FetchError, ParseError, StoreError
 from monitor.text import collapse_ws
 
 __all__ = ["fault_kind", "fault_message", "is_store_fault", "one_line"]
@@ -34,6 +35,8 @@ def fault_kind(exc: BaseException) -> str:
         return exc.kind.value
     if isinstance(exc, ParseError):
         return "parse"
+    if isinstance(exc, BudgetExceeded):
+        return "budget"
     return "store" if is_store_fault(exc) else "internal"
 
 
@@ -47,6 +50,6 @@ def one_line(exc: BaseException) -> str:
 
 def fault_message(kind: str, source_id: str, exc: BaseException) -> str:
     """The error recorded on the source, e.g. ``internal: dsca: OverflowError: date value out of range``."""
-    if isinstance(exc, FetchError | ParseError):  # already worded as "fetch: dsca: ..."
+    if isinstance(exc, FetchError | ParseError | BudgetExceeded):  # already worded as "fetch: dsca: ..."
         return collapse_ws(str(exc))[:MAX_MESSAGE_CHARS]
     return f"{kind}: {source_id}: {one_line(exc)}"[:MAX_MESSAGE_CHARS]

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from monitor.config.schema import Source
-from monitor.errors import FetchError, ParseError
+from monitor.errors import BudgetExceeded, FetchError, ParseError
 from monitor.model import FetchResult, Item, Parsed
 from monitor.sources.dispatch import read_source
 from monitor.sources.fulltext import extract_text
@@ -36,8 +36,21 @@ def max_pages(src: Source) -> int:
     return 1
 
 
-async def more_pages(src: Source, first: Parsed, fetch_page: Fetcher, *, now: datetime) -> Parsed:
-    """``first`` with the entries of the following pages appended (links already seen are skipped)."""
+async def more_pages(
+    src: Source,
+    first: Parsed,
+    fetch_page: Fetcher,
+    *,
+    now: datetime,
+    read: Callable[[FetchResult], Awaitable[Parsed]] | None = None,
+) -> Parsed:
+    """``first`` with the entries of the following pages appended (links already seen are skipped).
+    ``read`` parses a page (the poll's worker pool; by default ``read_source`` in a thread)."""
+
+    async def _in_thread(page: FetchResult) -> Parsed:
+        return await asyncio.to_thread(read_source, src, page, now=now)
+
+    read_page = read or _in_thread
     pages, seen_urls = 1, {first.next_url}
     entries = list(first.entries)
     links = {e.link for e in entries if e.link}
@@ -46,8 +59,8 @@ async def more_pages(src: Source, first: Parsed, fetch_page: Fetcher, *, now: da
     next_url = first.next_url
     while next_url and pages < max_pages(src):
         try:
-            page = read_source(src, await fetch_page(next_url), now=now)
-        except (FetchError, ParseError) as exc:
+            page = await read_page(await fetch_page(next_url))
+        except (FetchError, ParseError, BudgetExceeded) as exc:
             notes.append(f"page {pages + 1} ({next_url}) skipped: {exc}")
             break
         pages += 1

@@ -124,6 +124,7 @@ class NewItem:
 
     mentions: tuple[Mention, ...]
     probe: StoryProbe
+    near_misses: tuple[NearMiss, ...] | None = None  # computed with the mentions when the poll alerts
 
 
 def prepare_new(
@@ -132,9 +133,12 @@ def prepare_new(
     stored: Mapping[str, StoredItem],
     topics: TopicMatcher,
     full_texts: Mapping[str, str] = {},
+    *,
+    near_misses: bool = False,
 ) -> dict[str, NewItem]:
     """Mentions, fingerprint and signature of every item not stored yet (with its page's main text when
-    ``full_texts`` has it, as ``decide_success`` stores it), by item key."""
+    ``full_texts`` has it, as ``decide_success`` stores it), by item key; with ``near_misses`` (a poll that
+    is not a baseline) the topics each one almost matched too."""
     out: dict[str, NewItem] = {}
     for item in items:
         if item.key in stored or item.key in out:
@@ -155,7 +159,22 @@ def prepare_new(
         probe = StoryProbe(
             fingerprint(item.title, item.text), item.title, src.id, sig, src.is_primary, item.published_at
         )
-        out[item.key] = NewItem(mentions, probe)
+        near = (
+            tuple(
+                topics.near_misses(
+                    title=item.title,
+                    text=item.text,
+                    source=src.id,
+                    tags=src.tags,
+                    lang=item.lang,
+                    implies=src.implies,
+                    matched=[m.topic_id for m in mentions],
+                )
+            )
+            if near_misses
+            else None
+        )
+        out[item.key] = NewItem(mentions, probe, near)
     return out
 
 
@@ -400,7 +419,9 @@ def decide_success(
                 )
             )
         near: tuple[NearMiss, ...] = ()
-        if not baseline:  # a baseline is not news: its near misses are not either
+        if not baseline and fresh is not None and fresh.near_misses is not None:
+            near = fresh.near_misses  # computed with its mentions (in a worker)
+        elif not baseline:  # a baseline is not news: its near misses are not either
             near = tuple(
                 topics.near_misses(
                     title=item.title,

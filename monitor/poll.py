@@ -19,16 +19,17 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from monitor import failpoints
+from monitor import cpujobs, failpoints
 from monitor.config.schema import Config, Source
-from monitor.errors import FetchError, LeaseLost, ParseError, StaleStories, StoryLockBusy
+from monitor.cpu import CpuPool
+from monitor.errors import BudgetExceeded, FetchError, LeaseLost, ParseError, StaleStories, StoryLockBusy
 from monitor.fault import fault_kind, fault_message, one_line
 from monitor.fetch import FetchPolicy, fetch
 from monitor.hosts import HostGate
 from monitor.logjson import log_context
 from monitor.match.topics import TopicMatcher
 from monitor.metrics import FETCH_SECONDS, MENTIONS, STAGE_SECONDS, timed
-from monitor.model import FetchOutcome, FetchResult
+from monitor.model import FetchOutcome, FetchResult, Parsed
 from monitor.pages import full_texts, more_pages
 from monitor.pipeline import (
     ClaimedSource,
@@ -37,12 +38,9 @@ from monitor.pipeline import (
     decide_failure,
     decide_not_modified,
     decide_success,
-    identify,
-    prepare_new,
 )
 from monitor.plan import GoneItem
 from monitor.schedule import ADAPT_LOOKBACK, adaptive_every
-from monitor.sources.dispatch import read_source
 from monitor.store import polls
 
 __all__ = ["PollContext", "SourceReport", "poll_source", "record_fault"]
@@ -65,6 +63,7 @@ class PollContext:
     now: Callable[[], datetime]
     rand: Callable[[], float]
     hosts: HostGate = field(default_factory=HostGate)  # per-host politeness for every fetch
+    cpu: CpuPool = field(default_factory=CpuPool)  # parse and match (monitor.cpu); in process by default
 
 
 async def _get(ctx: PollContext, src: Source, url: str, policy: FetchPolicy, **kw: Any) -> FetchResult:
@@ -139,6 +138,11 @@ async def _interval(ctx: PollContext, src: Source) -> timedelta | None:
     )
 
 
+async def _read_page(ctx: PollContext, src: Source, page: FetchResult, now: datetime) -> Parsed:
+    """A later page of a listing or API, read in a worker (no identity yet: the pages are joined first)."""
+    return await ctx.cpu.run("parse", src.id, cpujobs.parse_page, src, page, now)
+
+
 async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWrite | Decide:
     """A failure or not-modified write, or (for a parsed feed) a function that decides the write against
     the stories as they are when it is called (so it can be called again if they moved)."""
@@ -181,33 +185,50 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
         return decide_not_modified(
             src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes, every=every
         )
+    guid_keys = (
+        await asyncio.to_thread(polls.recent_identity_keys, ctx.engine, src.id)
+        if claim.baseline_done
+        else set()
+    )
+    budget = ctx.cpu.budget
     try:
-        # CPU work in a thread: a huge body must not stall the event loop (other polls, deliveries).
+        if len(result.body) > budget.max_bytes:
+            raise BudgetExceeded(
+                src.id,
+                "parse",
+                f"body of {len(result.body):,} bytes is over the {budget.max_bytes:,}-byte parse budget",
+            )
+        # CPU work in a worker process (monitor.cpu), under a time and a memory budget: a huge or hostile
+        # body must not stall the event loop (other polls, deliveries), nor grow this process.
         with timed(STAGE_SECONDS, stage="parse"):
-            parsed = await asyncio.to_thread(read_source, src, result, now=now)
-    except ParseError as e:
+            parsed, identified = await ctx.cpu.run(
+                "parse", src.id, cpujobs.parse, src, result, now, claim, guid_keys
+            )
+    except (ParseError, BudgetExceeded) as e:
         return decide_failure(
             src,
             claim,
             error=str(e),
-            error_kind="parse",
+            error_kind="parse" if isinstance(e, ParseError) else "budget",
             now=ctx.now(),
             rand=ctx.rand(),
             routes=ctx.config.routes,
             http_status=result.status_code,
             wire_bytes=result.wire_bytes,
         )
-    guid_keys = (
-        await asyncio.to_thread(polls.recent_identity_keys, ctx.engine, src.id)
-        if claim.baseline_done
-        else set()
-    )
     if parsed.next_url:
-        parsed = await more_pages(src, parsed, lambda url: _get(ctx, src, url, policy), now=now)
-    entries = parsed.entries
+        parsed = await more_pages(
+            src,
+            parsed,
+            lambda url: _get(ctx, src, url, policy),
+            now=now,
+            read=lambda page: _read_page(ctx, src, page, now),
+        )
     if parsed.ttl_s is not None:  # the feed's own <ttl> is a floor like Cache-Control
         result = replace(result, next_poll_hint_s=max(parsed.ttl_s, result.next_poll_hint_s or 0.0))
-    items, key_mode, switched = await asyncio.to_thread(identify, entries, claim, guid_keys)
+    if identified is None:  # entries of several pages
+        identified = await ctx.cpu.run("identity", src.id, cpujobs.identify, parsed.entries, claim, guid_keys)
+    items, key_mode, switched = identified
     stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])
     texts: dict[str, str] = {}
     text_notes: list[str] = []
@@ -235,7 +256,14 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                     else (c.item_id, None)
                 )
 
-    new = prepare_new(src, items, stored, ctx.topics, texts)  # mentions and story probes, once per poll
+    # Mentions, near misses and story probes of the new items, once per poll, in a worker like the parse.
+    fresh = [i for i in items if i.key not in stored]
+    alerting = claim.baseline_done and not switched
+    new = (
+        await ctx.cpu.run("match", src.id, cpujobs.prepare, src, fresh, texts, alerting, shared=ctx.topics)
+        if fresh
+        else {}
+    )
 
     async def decide(*, check_stories: bool) -> PollWrite:
         stories = Stories()

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     # one host, and the least time between two requests to it starting.
     per_host_concurrency: int = Field(2, gt=0)
     per_host_spacing_seconds: float = Field(0.5, ge=0)
+    # CPU stages of a poll (decode, parse, clean, identity, topic matching, fingerprints) run in worker
+    # processes (monitor/cpu.py): how many (default: one per core; 0: in process, in a thread, with no
+    # budget enforced, for tests and the demo), and each job's budget: wall seconds, the address space of
+    # a worker (MB; 0: no cap), and the largest body handed to a parser. Over budget is an error on that
+    # source ("parse exceeded the 10 s budget"); the worker is replaced.
+    parse_workers: int | None = Field(None, ge=0)
+    parse_budget_seconds: float = Field(10.0, gt=0)
+    parse_memory_mb: int = Field(1024, ge=0)
+    parse_max_bytes: int = Field(16_000_000, gt=0)
     # Total deadline of one send to a receiver (connect + write + read + body): a slow receiver waits alone.
     send_deadline_seconds: float = Field(30.0, gt=0)
     # Receivers delivered to at once (one lane each, one send at a time per receiver).

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import select
 
-from monitor import poll as poll_module
+from monitor import cpujobs
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, PollLogRow, SourceRow
 from tests import test_poll
@@ -105,15 +105,16 @@ async def test_a_bug_in_one_source_is_recorded_as_internal_and_logged_once_per_s
 ) -> None:
     server.set("/good.xml", rss(POLAND))
     server.set("/buggy.xml", rss(POLAND))
+    monkeypatch.setenv("PRESSMON_PARSE_WORKERS", "0")  # in process, so the stage can be patched
     app, _ = make_app(make_config(server, "good", "buggy"))
-    real_identify = poll_module.identify
+    real_identify = cpujobs._identify
 
     def identify(entries: Any, claim: Any, keys: Any) -> Any:
         if claim.source_id == "buggy":
             raise ZeroDivisionError("division by zero")  # a bug in a pure stage
         return real_identify(entries, claim, keys)
 
-    monkeypatch.setattr(poll_module, "identify", identify)
+    monkeypatch.setattr(cpujobs, "_identify", identify)
     caplog.set_level(logging.INFO, logger="pressmon")
     for _ in range(3):
         report = await app.poll_pass()
@@ -216,14 +217,15 @@ def test_poll_once_prints_every_source_even_when_one_hits_a_bug(
     )
     monkeypatch.setenv("PRESSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
     monkeypatch.setenv("PRESSMON_ALLOW_PRIVATE_NETWORKS", "true")
-    real_identify = poll_module.identify
+    monkeypatch.setenv("PRESSMON_PARSE_WORKERS", "0")  # in process, so the stage can be patched
+    real_identify = cpujobs._identify
 
     def identify(entries: Any, claim: Any, keys: Any) -> Any:
         if claim.source_id == "buggy":
             raise KeyError("oops")
         return real_identify(entries, claim, keys)
 
-    monkeypatch.setattr(poll_module, "identify", identify)
+    monkeypatch.setattr(cpujobs, "_identify", identify)
     result = CliRunner().invoke(cli, ["poll", "--once", "-c", str(cfg)])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output

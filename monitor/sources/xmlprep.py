@@ -47,7 +47,7 @@ _REPEATABLE = ("category", "subject", "link", "enclosure")
 _REPEAT = re.compile(
     r"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)(?=[\s/>])"
     r"|<(?P<name>(?:[A-Za-z_][\w.-]*:)?(?P<local>category|subject|link|enclosure))(?=[\s/>])"
-    r"""(?:[^>"']|"[^"]*"|'[^']*')*?(?:/>|>(?:<!\[CDATA\[.*?\]\]>|[^<])*</(?P=name)\s*>)""",
+    r"""(?:[^<>"']|"[^"<]*"|'[^'<]*')*?(?:/>|>(?:<!\[CDATA\[.*?\]\]>|[^<])*</(?P=name)\s*>)""",
     re.DOTALL,
 )
 
