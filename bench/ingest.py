@@ -5,9 +5,9 @@ Run ``.venv/bin/python bench/ingest.py [--quick] [--sources 100] [--items 10] [-
 [--workers N]``. ~5% of entries match a topic. "End to end" is ``poll_pass`` in process: fetch, decode,
 parse, identity, match, stories, diff, and the commit (items, mentions, queued alerts) on a fresh SQLite
 file. Both polls run twice, each time on a fresh database: with the CPU stages in worker processes (the
-default, ``PRESSMON_PARSE_WORKERS``) and in process (``--workers 0``: threads, as before the pool). All
-feeds are served from one loopback host standing for many sites, so the per-host gate is opened
-(``per_host_concurrency`` = in flight, no spacing).
+default, ``PRESSMON_PARSE_WORKERS``) and in process (``--workers 0``: threads, as before the pool). The
+per-host gate is opened (``per_host_concurrency`` = in flight, no spacing): this measures the pipeline,
+not politeness (at the defaults each host of 20 feeds is asked at most twice a second).
 Read the ratios, not the seconds: the machine is shared. See bench/README.md.
 """
 
