@@ -75,6 +75,10 @@ def test_config_check_summary_and_errors(env: Path) -> None:
     bad = runner.invoke(app, ["config", "check", "broken.yaml"])
     assert bad.exit_code == 1
     assert 'broken.yaml:4 sources[0].url: "ftp://a.example/x" is not an http(s) URL' in bad.output
+    as_option = runner.invoke(app, ["config", "check", "-c", "broken.yaml"])  # like every other command
+    assert as_option.exit_code == 1 and "broken.yaml:4 sources[0].url" in as_option.output
+    both = runner.invoke(app, ["config", "check", "feeds.yaml", "-c", "broken.yaml"])
+    assert both.exit_code == 2 and "two files given" in both.output
 
 
 def test_db_upgrade_and_health(env: Path) -> None:

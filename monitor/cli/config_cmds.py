@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.common import config_path
-from monitor.cli.errors import ExitCode
+from monitor.cli.common import ConfigOpt, config_path
+from monitor.cli.errors import ExitCode, Failure
 from monitor.cli.output import output
 from monitor.errors import ConfigError
 
@@ -18,18 +18,23 @@ group = typer.Typer(help="Check feeds.yaml.", no_args_is_help=True)
 
 
 @group.command("check")
-def config_check(file: Annotated[Path | None, typer.Argument(help="feeds.yaml to check.")] = None) -> None:
+def config_check(
+    file: Annotated[Path | None, typer.Argument(help="feeds.yaml to check.")] = None,
+    config_file: ConfigOpt = None,
+) -> None:
     """Validate feeds.yaml and print a summary; print every problem and exit 1 on any error.
 
     Also refused here: source addresses a poll would refuse (loopback/private without
     PRESSMON_ALLOW_PRIVATE_NETWORKS, link-local/metadata always), custom templates that do not compile or
     use an undefined variable (file:line). Unset *_env secrets are warnings (run refuses them).
 
-    Example: pressmon config check feeds.yaml
+    Examples: pressmon config check feeds.yaml | pressmon config check -c feeds.yaml (as other commands)
     """
     from monitor.config.loader import describe, load_config
 
-    path = config_path(file)
+    if file is not None and config_file is not None and file != config_file:
+        raise Failure("config check", f"two files given ({file} and -c {config_file})", "give one")
+    path = config_path(file or config_file)
     # Problems with the file itself are one line (exit 3); problems in it are listed (exit 1).
     if not path.exists():
         raise ConfigError([f"{path}: file not found"])
