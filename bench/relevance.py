@@ -46,14 +46,14 @@ DEFAULT_FEEDS = ROOT / "feeds.yaml"
 
 # The corpus ``source`` field names the kind of source an entry imitates; the daemon knows the concepts
 # a configured source implies (``implies:`` in feeds.yaml). This table is the bench's stand-in: the
-# voices of the Japanese government imply @japan, those of the US government imply @us. News outlets
-# and agencies that report on other countries (JETRO, JBIC) imply nothing.
+# voices of the Japanese government imply @japan_state (so @japan too), those of the US government
+# imply @us. News outlets and agencies that report on other countries (JETRO, JBIC) imply nothing.
 SOURCE_IMPLIES: dict[str, tuple[str, ...]] = {
-    "kantei": ("japan",),
-    "mofa": ("japan",),
-    "meti": ("japan",),
-    "mod": ("japan",),
-    "mof": ("japan",),
+    "kantei": ("japan_state",),
+    "mofa": ("japan_state",),
+    "meti": ("japan_state",),
+    "mod": ("japan_state",),
+    "mof": ("japan_state",),
     "whitehouse": ("us",),
     "ustr": ("us",),
     "dsca": ("us",),

@@ -406,6 +406,15 @@ def test_not_fms(text: str) -> None:
         pytest.param("Japan", "Japan", id="already a name"),
         pytest.param("NATO Support and Procurement Agency", "NATO Support and Procurement Agency",
                      id="not a government"),
+        pytest.param("Government of Japan (GOJ)", "Japan", id="an acronym in parentheses"),
+        pytest.param("the Japan Ministry of Defense", "Japan", id="the state's defence ministry"),
+        pytest.param("Japan's Air Self-Defense Force", "Japan", id="a service of the state"),
+        pytest.param("Ministry of Defence of Japan", "Japan", id="ministry of <state>"),
+        pytest.param("the Japanese government", "Japan", id="adjective + government"),
+        pytest.param("Tokyo", "Japan", id="the capital stands for the state"),
+        pytest.param("Government of the Republic of Korea", "Republic of Korea", id="of inside the name"),
+        pytest.param("Korea Aerospace Industries", "Korea Aerospace Industries", id="a company is kept"),
+        pytest.param("Government", "Government", id="nothing left: kept as written"),
     ],
 )  # fmt: skip
 def test_normalise_purchaser(raw: str, expected: str) -> None:
@@ -535,6 +544,18 @@ def test_corpus_federal_register_effective_date() -> None:
         ),
         pytest.param(
             "It approved a possible Foreign Military Sale to Japan.", "Japan", None, id="bare country"
+        ),
+        pytest.param(
+            "approving a possible Foreign Military Sale to the Japan Ministry of Defense of KC-46A aircraft.",
+            "Japan",
+            "KC-46A aircraft",
+            id="a ministry's own 'of' is not the system's",
+        ),
+        pytest.param(
+            "the State Department cleared a possible sale to Tokyo of AIM-120D missiles.",
+            "Japan",
+            "AIM-120D missiles",
+            id="the capital as buyer",
         ),
     ],
 )

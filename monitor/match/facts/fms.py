@@ -30,9 +30,16 @@ _PURCHASER_LABEL = re.compile(
     r"Prospective\s+Purchaser\s*:\s*(?P<p>[^\n(;]+?)\s*(?=\(|\n|;|$|\s{2,}|\.\s)", re.IGNORECASE
 )
 _SALE = r"(?:Foreign\s+Military\s+Sales?|(?i:possible|proposed)\s+sales?)\s+(?:\(FMS\)\s+)?to\s+(?:the\s+)?"
+# A state's defence institution named as the buyer ("the Japan Ministry of Defense", "Japan's Air
+# Self-Defense Force"): its "of" belongs to the name, not to the system that follows.
+_INSTITUTION = (
+    r"(?:Ministry\s+of\s+(?:National\s+)?Defen[cs]e|(?:(?:Ground|Maritime|Air)\s+)?Self[\s-]Defen[cs]e\s+Forces?"
+    r"|Armed\s+Forces|Defen[cs]e\s+Forces?|Department\s+of\s+(?:National\s+)?Defen[cs]e)"
+)
+_BUYER_INSTITUTION = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*?(?:'s)?\s+{_INSTITUTION}"
 _SALE_TO = re.compile(
     rf"{_SALE}"
-    rf"(?P<p>{_GOVERNMENT}|[A-Z][^;.]*?)\s+(?:of|for)\s+"
+    rf"(?P<p>{_GOVERNMENT}|{_BUYER_INSTITUTION}|[A-Z][^;.]*?)\s+(?:of|for)\s+"
     r"(?!an\s+estimated|a\s+total)(?P<sys>[^\n]+?)"
     r"(?=\s+and\s+related\s+(?:equipment|support|services)|\s+for\s+an?\s+(?:estimated|total)"
     r"|\s+at\s+an\s+estimated|\s+(?:for|worth|valued\s+at)\s+(?:about\s+|approximately\s+)?(?:US)?\$"
@@ -82,10 +89,31 @@ _GOVT_PREFIX = re.compile(r"^(?:the\s+)?(?:government\s+of\s+)?(?:the\s+)?", re.
 _HEADLINE = re.compile(r"^\s*(?P<c>[A-Z][\w .,'()&-]{1,60}?)\s+(?:–|—|--|-)\s+(?P<s>\S.*?)\s*$")
 
 
+# The state a buyer stands for, when news or a notice names it by its capital or adjective.
+_STATE_OF: dict[str, str] = {
+    "tokyo": "Japan", "japanese": "Japan", "seoul": "Republic of Korea", "korean": "Republic of Korea",
+    "south korean": "Republic of Korea", "south korea": "Republic of Korea", "canberra": "Australia",
+    "australian": "Australia", "ottawa": "Canada", "canadian": "Canada", "berlin": "Germany",
+    "german": "Germany", "warsaw": "Poland", "polish": "Poland", "new delhi": "India", "indian": "India",
+    "manila": "Philippines", "philippine": "Philippines",
+}  # fmt: skip
+_PAREN_TAIL = re.compile(r"\s*\([^()]*\)$")
+_INSTITUTION_TAIL = re.compile(rf"(?:'s)?\s+(?:{_INSTITUTION}|Government|government)$", re.IGNORECASE)
+_INSTITUTION_OF = re.compile(rf"^(?:the\s+)?{_INSTITUTION}\s+of\s+(?:the\s+)?", re.IGNORECASE)
+
+
 def normalise_purchaser(name: str) -> str:
-    """'Government of Japan' -> 'Japan'; 'the Government of the Netherlands' -> 'Netherlands'."""
+    """The state that buys: 'Government of Japan' -> 'Japan'; 'the Government of the Netherlands' ->
+    'Netherlands'; 'Government of Japan (GOJ)', 'the Japan Ministry of Defense', "Japan's Air
+    Self-Defense Force", 'the Japanese government', 'Ministry of Defense of Japan' and 'Tokyo' -> 'Japan'
+    (a capital or adjective of :data:`_STATE_OF`). Other names are kept as written ('NATO Support and
+    Procurement Agency')."""
     name = " ".join(unicodedata.normalize("NFKC", name).split()).strip(" .,:;")
-    return _GOVT_PREFIX.sub("", name, count=1).strip() or name
+    name = _PAREN_TAIL.sub("", name).strip() or name
+    name = _INSTITUTION_OF.sub("", name, count=1) or name
+    name = _GOVT_PREFIX.sub("", name, count=1).strip() or name
+    name = _INSTITUTION_TAIL.sub("", name).strip() or name
+    return _STATE_OF.get(name.casefold(), name)
 
 
 def _contractor(raw: str) -> str | None:

@@ -1,0 +1,87 @@
+"""The shipped concepts term by term (feeds.yaml `concepts:`): for each term added for recall, a text in
+which it counts and, next to it, a text in which its other sense must not count (a mask). The texts are
+written here, not taken from any corpus. Whole-topic behaviour is tests/test_default_topics.py's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config.loader import load_config
+from monitor.config.schema import Topic
+from monitor.match.topics import TopicMatcher
+
+SHIPPED = Path(__file__).resolve().parent.parent / "feeds.yaml"
+CONFIG = load_config(SHIPPED)
+
+
+def holds(concept: str, text: str, title: str = "", implies: tuple[str, ...] = ()) -> bool:
+    topic = Topic(id="probe", title="probe", query=f"@{concept}", facts=())
+    return bool(TopicMatcher([topic], CONFIG.concepts).match(title=title, text=text, implies=implies))
+
+
+# (concept, text, expected): True rows are the term counting, False rows its other sense (masked) or a
+# near neighbour that must stay out.
+CASES = [
+    # @tariff: bare "duties", ad valorem, import taxes, "reciprocal", a percent rate
+    ("tariff", "Carmakers said the new duties would cost them billions.", True),
+    ("tariff", "The additional ad valorem duty applies to goods entered after the date.", True),
+    ("tariff", "Import taxes on vehicles will wipe out a year of profit.", True),
+    ("tariff", "Stocks fell after a 24% reciprocal charge was announced.", True),
+    ("tariff", "Officials confirmed the 15 percent rate for Japanese goods.", True),
+    ("tariff", "The minister resumed his official duties after the trip.", False),
+    ("tariff", "Destroyers took on escort duties in the strait.", False),
+    ("tariff", "Both governments signed a Reciprocal Access Agreement for joint drills.", False),
+    ("tariff", "The Self-Defense Forces will carry out duties of surveillance.", False),
+    ("tariff", "The policy rate stays at 0.5 percent.", False),
+    # @investment: acquisitions, stakes, the $550bn package; masked senses
+    ("investment", "The group agreed to acquire an Ohio maker of industrial drives.", True),
+    ("investment", "The trading house buys into a Louisiana export project.", True),
+    ("investment", "It will hold a 16 percent interest in the fourth train.", True),
+    ("investment", "Most of the $550bn package will be loans.", True),
+    ("investment", "Developers aim for a final investment decision next year.", False),
+    ("investment", "The Government Pension Investment Fund kept its allocation.", False),
+    ("investment", "The ministers welcomed the plan to acquire counterstrike capabilities.", False),
+    ("investment", "They discussed the Agreement on Trade and Investment.", False),
+    # @lng: liquefaction, LNG terminals, gas supply deals
+    ("lng", "A Texas liquefaction project will supply the utility.", True),
+    ("lng", "The utility signed a gas supply deal with a Louisiana developer.", True),
+    ("lng", "The company holds a stake in the LNG terminal.", True),
+    ("lng", "A deepwater crude export terminal will be built off Texas.", False),
+    # @fms: arms packages, purchases from the US government; company asset sales are not arms sales
+    ("fms", "Washington approved an arms package for the destroyers.", True),
+    ("fms", "The missiles bought from the U.S. government arrived at the base.", True),
+    ("fms", "The ministry signed a sustainment package for the aircraft.", True),
+    ("fms", "韓国の裁判所は日本企業の資産売却を命じた。", False),
+    ("fms", "同社は事業売却を発表した。", False),
+    # @japan: places in Japan; comparisons with Japan do not count
+    ("japan", "Google will build a data center in Chiba.", True),
+    ("japan", "米グーグルは千葉県にデータセンターを建設する。", True),
+    ("japan", "The plant in Hiroshima will make memory chips.", True),
+    ("japan", "Korea's buyers are following Japanese peers into U.S. deals.", False),
+    ("japan", "韓国は日本型の枠組みを採用した。", False),
+    ("japan", "Seoul's carmakers regain parity with rival Japan.", False),
+    # @japan_state: a defense ministry named with Japan; a place is not the state
+    ("japan_state", "The Japan Ministry of Defense signed the letter.", True),
+    ("japan_state", "The Pentagon will fund construction in Okinawa.", False),
+    # @history (used on titles only): the 1930s are history
+    ("history", "Tariffs and the road to war: trade in the 1930s", True),
+    ("history", "Record defense budget approved for 2026", False),
+    # @us_other_pair: the US and another country as a pair
+    ("us_other_pair", "Exporters cheer U.S.-China tariff truce", True),
+    ("us_other_pair", "U.S.-Japan tariff deal signed", False),
+]
+
+
+@pytest.mark.parametrize(("concept", "text", "expected"), CASES)
+def test_concept_term(concept: str, text: str, expected: bool) -> None:
+    assert holds(concept, text) is expected
+
+
+def test_a_japanese_ministry_implies_the_state_and_so_japan() -> None:
+    """Sources imply @japan_state: that satisfies @japan_state, and @japan, which includes it."""
+    text = "The ministry signed the letter with the U.S. Government."
+    assert not holds("japan_state", text)
+    assert holds("japan_state", text, implies=("japan_state",))
+    assert holds("japan", text, implies=("japan_state",))
