@@ -33,7 +33,8 @@ it: "also reported by"), otherwise it starts one.
        company) is never joined.
     3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
        wire quoting it). A short text (a headline-only item) joins on its headline (title similarity
-       >= 0.5) only when the signatures share a topic and agree on at least one informative part.
+       >= 0.5, or 70% of the shorter headline's content words in the other with an event part shared)
+       only when the signatures share a topic and agree on at least one informative part.
     4. **Signature** (another source, a topic or subject shared): the shared parts' weight, each part
        weighted by its kind and by how rare it is among the window's stories (``rarity``: stories in the
        window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and
@@ -199,6 +200,35 @@ def title_similarity(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb)
 
 
+_STOP = frozenset(
+    {
+        "the", "a", "an", "of", "to", "in", "on", "for", "and", "with", "as", "at", "by", "from", "its", "it",
+        "is", "are", "be", "was", "were", "has", "have", "will", "new", "us", "u.s", "says", "said", "over",
+        "after", "into", "than", "this", "that",
+    }
+)  # fmt: skip
+
+
+def _stem(t: str) -> str:
+    """A crude English stem (approves, approved, approve -> approv; sales, sale -> sal)."""
+    if not t.isascii() or len(t) <= 3:
+        return t
+    for suffix in ("ing", "ed", "es", "s"):
+        if t.endswith(suffix) and len(t) - len(suffix) >= 3:
+            t = t[: -len(suffix)]
+            break
+    return t[:-1] if t.endswith("e") and len(t) > 3 else t
+
+
+def headline_containment(a: str, b: str) -> float:
+    """The share of the shorter headline's content words (CJK: characters) found in the other one."""
+    ta = {_stem(t) for t in _tokens(a) if t not in _STOP}
+    tb = {_stem(t) for t in _tokens(b) if t not in _STOP}
+    if len(ta) < 3 or len(tb) < 3:
+        return 0.0
+    return len(ta & tb) / min(len(ta), len(tb))
+
+
 @dataclass(frozen=True, slots=True)
 class StoryProbe:
     """A new item looking for its story."""
@@ -239,6 +269,7 @@ class StoryRules:
     min_similarity: float = 0.20
     same_source_similarity: float = 0.90
     min_stub_title: float = 0.5
+    min_stub_containment: float = 0.7  # ... or this share of the shorter headline, with an event part shared
     rarity_c: float = 8.0
     min_weight: float = 3.5
     min_stub_weight: float = 2.5  # a headline-only probe: its parts, all found in the candidate
@@ -386,8 +417,15 @@ def _score(
     what = ", ".join(x.split(":", 1)[1] if x.startswith("money") else x for x in shared[:4]) or "nothing"
     if short:
         title = title_similarity(probe.title, c.title)
-        if title >= rules.min_stub_title and shared and not veto(ps, cs, templated=True):
-            why = f"headline similarity {title:.2f}; signature agrees: {what}"
+        inside = headline_containment(probe.title, c.title)
+        contained = inside >= rules.min_stub_containment and _event_parts(shared) >= 1
+        if (title >= rules.min_stub_title or contained) and shared and not veto(ps, cs, templated=True):
+            how = (
+                f"headline similarity {title:.2f}"
+                if title >= rules.min_stub_title
+                else f"headline in {inside:.2f}"
+            )
+            why = f"{how}; signature agrees: {what}"
             return _Scored(c, True, title, why, "same headline as"), ""
     near = _gap(probe, c, seen_at) <= rules.near
     needed = rules.min_coverage if near else rules.late_coverage

@@ -302,3 +302,18 @@ MORE_BILINGUAL = {
 def test_more_terms_in_both_languages(concept: str) -> None:
     en, ja = MORE_BILINGUAL[concept]
     assert concept in signature("", en).parts and concept in signature("", ja).parts
+
+
+HEADLINES = {
+    # (stub headline, other headline): share of the shorter one's content words in the other
+    ("Tomahawk sale to Japan approved", "US approves $2.19 billion Tomahawk missile sale to Japan"): 1.0,
+    ("Japan – Tomahawk", "US approves Tomahawk sale to Japan"): 0.0,  # under three content words
+    ("Rain in Tokyo on Friday", "Tomahawk sale to Japan approved by the State Department"): 0.0,
+}
+
+
+@pytest.mark.parametrize("pair", HEADLINES)
+def test_a_stub_headline_inside_a_longer_one(pair: tuple[str, str]) -> None:
+    from monitor.stories import headline_containment
+
+    assert headline_containment(*pair) == pytest.approx(HEADLINES[pair])
