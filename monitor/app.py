@@ -48,6 +48,7 @@ from monitor.store.migrate import upgrade
 from monitor.store.outbox import due_receivers, release_delivery_leases
 from monitor.store.story_backfill import backfill_story_index
 from monitor.watch import Watch
+from monitor.writer import BatchWriter
 
 __all__ = ["App", "PassReport"]
 
@@ -218,6 +219,7 @@ class App:
             hosts=HostGate(
                 concurrency=settings.per_host_concurrency, spacing_s=settings.per_host_spacing_seconds
             ),
+            writer=BatchWriter(engine, now=now),
         )
         self._lock: DaemonLock | None = None
         # max_concurrent_fetches counts fetches across every pass in this process; polls_in_flight is

@@ -42,6 +42,7 @@ from monitor.pipeline import (
 from monitor.plan import GoneItem
 from monitor.schedule import ADAPT_LOOKBACK, adaptive_every
 from monitor.store import polls
+from monitor.writer import BatchWriter
 
 __all__ = ["PollContext", "SourceReport", "poll_source", "record_fault"]
 
@@ -64,6 +65,17 @@ class PollContext:
     rand: Callable[[], float]
     hosts: HostGate = field(default_factory=HostGate)  # per-host politeness for every fetch
     cpu: CpuPool = field(default_factory=CpuPool)  # parse and match (monitor.cpu); in process by default
+    writer: BatchWriter | None = None  # outcomes with no story check commit in batches (monitor.writer)
+
+
+async def _commit(ctx: PollContext, write: PollWrite, *, started_at: datetime) -> None:
+    """Store one poll's outcome, fenced by its lease (LeaseLost if lost): through the batched writer
+    unless the write must check the stories as it commits (new items after the baseline), which commits
+    on its own so it can decide again."""
+    if ctx.writer is not None and write.stories_snapshot is None:
+        await ctx.writer.commit(write, started_at=started_at)
+    else:
+        await asyncio.to_thread(polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started_at)
 
 
 async def _get(ctx: PollContext, src: Source, url: str, policy: FetchPolicy, **kw: Any) -> FetchResult:
@@ -332,7 +344,7 @@ async def record_fault(
         write = decide_failure(
             src, claim, error=error, error_kind=kind, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes
         )
-        await asyncio.to_thread(polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started)
+        await _commit(ctx, write, started_at=started)
     except LeaseLost as e:
         log.error("%s (after: %s)", e, error)
         return SourceReport(claim.source_id, "lease-lost", error=str(e))
@@ -368,9 +380,7 @@ async def _poll(ctx: PollContext, claim: ClaimedSource, started: datetime) -> So
             write = outcome if isinstance(outcome, PollWrite) else await outcome(check_stories=not last)
             failpoints.hit("mid-poll")
             try:
-                await asyncio.to_thread(
-                    polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started
-                )
+                await _commit(ctx, write, started_at=started)
                 break
             except StoryLockBusy as e:
                 busy += 1

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -169,10 +170,31 @@ def schema_lock(engine: sa.Engine, *, wait_s: float = 300.0) -> Iterator[sa.Conn
             conn.invalidate()
 
 
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(engine: sa.Engine) -> AbstractContextManager[object]:
+    """SQLite: one lock per database file for the whole process, so this process's write transactions
+    queue here (without a timeout) rather than on SQLite's lock, where a writer kept waiting past
+    ``busy_timeout`` fails with "database is locked". Only another process's writer can make a write
+    wait on SQLite's lock. PostgreSQL: none (row locks)."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    key = str(engine.url.database)
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(key)
+        if lock is None:
+            lock = _WRITE_LOCKS[key] = threading.RLock()
+    return lock
+
+
 @contextmanager
 def write_session(engine: sa.Engine) -> Iterator[Session]:
-    """One write transaction: commits on success, rolls back on any exception."""
+    """One write transaction: commits on success, rolls back on any exception. On SQLite the process's
+    writers to one file take turns (:func:`_write_lock`)."""
     with (
+        _write_lock(engine),
         engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn,
         conn.begin(),
         Session(bind=conn, expire_on_commit=False, autoflush=False) as session,

@@ -42,6 +42,7 @@ from monitor.stories import StoryCandidate, StoryProbe
 from monitor.story_signature import Signature
 
 __all__ = [
+    "apply_poll",
     "claim_sources",
     "commit_poll",
     "gone_candidates",
@@ -596,6 +597,14 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
 def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_at: datetime) -> None:
     """Store one poll's outcome in one transaction, fenced by the lease token. Raises LeaseLost (and
     writes nothing) if the lease is no longer ours."""
+    with write_session(engine) as s:
+        if not apply_poll(s, write, now=now, started_at=started_at):
+            raise LeaseLost(f"source {write.source_id}")
+
+
+def apply_poll(s: Session, write: PollWrite, *, now: datetime, started_at: datetime) -> bool:
+    """Write one poll's outcome in the session's transaction, fenced by the lease token: False (and
+    nothing written for it) if the lease is no longer ours. ``monitor.store.batch`` writes many at once."""
     u = write.source
     values: dict[str, object] = {
         "next_due": u.next_due,
@@ -617,71 +626,71 @@ def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_a
         values["baseline_done"] = u.baseline_done
     if u.key_mode is not None:
         values["key_mode"] = u.key_mode
-    with write_session(engine) as s:
-        fenced = s.execute(
-            sa.update(SourceRow)
-            .where(col(SourceRow.id) == write.source_id, col(SourceRow.lease_token) == write.token)
-            .values(**values)
+    fenced = s.execute(
+        sa.update(SourceRow)
+        .where(col(SourceRow.id) == write.source_id, col(SourceRow.lease_token) == write.token)
+        .values(**values)
+    )
+    if getattr(fenced, "rowcount", 0) != 1:
+        return False
+    if write.stories_snapshot is not None and any(w.item_id is None for w in write.items):
+        if s.get_bind().dialect.name == "postgresql":
+            # Commits adding items that could join one story take turns (SQLite's BEGIN IMMEDIATE
+            # already serialises), so the later one sees the earlier one's items and joins their
+            # story. Only those: the locks are per story-index key, text and signature part
+            # (story_lock_ids). The wait is bounded by lock_timeout: a stalled holder costs a retry,
+            # never a hang (RELIABILITY 40).
+            added = [w for w in write.items if w.item_id is None]
+            ids = story_lock_ids([w.fingerprint for w in added], [w.signature for w in added])
+            try:
+                s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), [{"key": k} for k in ids])
+            except sa.exc.OperationalError as e:
+                if is_lock_timeout(e):
+                    raise StoryLockBusy(write.source_id) from e
+                raise
+        if _stories_changed(s, write):
+            raise StaleStories(write.source_id)
+    _write_items(s, write, now=now)
+    _insert_outbox(s, [(a, None) for a in (*write.source_alerts, *write.withdrawn_alerts)], now=now)
+    if write.gone_checked:
+        s.execute(
+            sa.update(ItemRow)
+            .where(col(ItemRow.id).in_(list(write.gone_checked)))
+            .values(gone_checked_at=now)
         )
-        if getattr(fenced, "rowcount", 0) != 1:
-            raise LeaseLost(f"source {write.source_id}")
-        if write.stories_snapshot is not None and any(w.item_id is None for w in write.items):
-            if s.get_bind().dialect.name == "postgresql":
-                # Commits adding items that could join one story take turns (SQLite's BEGIN IMMEDIATE
-                # already serialises), so the later one sees the earlier one's items and joins their
-                # story. Only those: the locks are per story-index key, text and signature part
-                # (story_lock_ids). The wait is bounded by lock_timeout: a stalled holder costs a retry,
-                # never a hang (RELIABILITY 40).
-                added = [w for w in write.items if w.item_id is None]
-                ids = story_lock_ids([w.fingerprint for w in added], [w.signature for w in added])
-                try:
-                    s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), [{"key": k} for k in ids])
-                except sa.exc.OperationalError as e:
-                    if is_lock_timeout(e):
-                        raise StoryLockBusy(write.source_id) from e
-                    raise
-            if _stories_changed(s, write):
-                raise StaleStories(write.source_id)
-        _write_items(s, write, now=now)
-        _insert_outbox(s, [(a, None) for a in (*write.source_alerts, *write.withdrawn_alerts)], now=now)
-        if write.gone_checked:
+    if write.withdrawn:
+        s.execute(
+            sa.update(ItemRow).where(col(ItemRow.id).in_(list(write.withdrawn))).values(withdrawn_at=now)
+        )
+    if write.seen_keys:
+        keys = list(write.seen_keys)
+        for i in range(0, len(keys), 500):
             s.execute(
                 sa.update(ItemRow)
-                .where(col(ItemRow.id).in_(list(write.gone_checked)))
-                .values(gone_checked_at=now)
-            )
-        if write.withdrawn:
-            s.execute(
-                sa.update(ItemRow).where(col(ItemRow.id).in_(list(write.withdrawn))).values(withdrawn_at=now)
-            )
-        if write.seen_keys:
-            keys = list(write.seen_keys)
-            for i in range(0, len(keys), 500):
-                s.execute(
-                    sa.update(ItemRow)
-                    .where(
-                        col(ItemRow.source_id) == write.source_id,
-                        col(ItemRow.item_key).in_(keys[i : i + 500]),
-                    )
-                    .values(last_seen_at=now)
+                .where(
+                    col(ItemRow.source_id) == write.source_id,
+                    col(ItemRow.item_key).in_(keys[i : i + 500]),
                 )
-        s.add(
-            PollLogRow(
-                source_id=write.source_id,
-                started_at=started_at,
-                duration_ms=max(0, int((now - started_at).total_seconds() * 1000)),
-                status=write.status,
-                http_status=write.http_status,
-                bytes=write.wire_bytes,
-                entries=write.entries,
-                new_count=write.new_count,
-                revised_count=write.revised_count,
-                # An ok poll whose full texts were not all read says so, without failing the source.
-                error_kind=u.error_kind or ("full_text" if write.full_text_notes else None),
-                error=u.error or ("; ".join(write.full_text_notes) or None),
-                encoding=write.encoding,
+                .values(last_seen_at=now)
             )
+    s.add(
+        PollLogRow(
+            source_id=write.source_id,
+            started_at=started_at,
+            duration_ms=max(0, int((now - started_at).total_seconds() * 1000)),
+            status=write.status,
+            http_status=write.http_status,
+            bytes=write.wire_bytes,
+            entries=write.entries,
+            new_count=write.new_count,
+            revised_count=write.revised_count,
+            # An ok poll whose full texts were not all read says so, without failing the source.
+            error_kind=u.error_kind or ("full_text" if write.full_text_notes else None),
+            error=u.error or ("; ".join(write.full_text_notes) or None),
+            encoding=write.encoding,
         )
+    )
+    return True
 
 
 def release_lease(engine: sa.Engine, source_id: str, token: str) -> bool:

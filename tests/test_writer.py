@@ -1,0 +1,107 @@
+"""The batched writer (pipeline issue item 5): many poll outcomes per transaction, each still fenced by its
+own lease token; a batch the database refuses is split and retried so no other source's result is lost;
+real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from monitor.app import App
+from monitor.config.schema import Config, ConsoleReceiver, Route, Source
+from monitor.errors import LeaseLost
+from monitor.pipeline import ClaimedSource, PollWrite, decide_failure
+from monitor.settings import Settings
+from monitor.store.engine import read_session, write_session
+from monitor.store.models import PollLogRow, SourceRow
+from monitor.writer import BatchWriter
+from tests.test_poll import FMS
+
+NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
+IDS = ["a", "b", "c", "d"]
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[App]:
+    config = Config(
+        sources=tuple(Source(id=i, url=f"https://{i}.example/feed.xml") for i in IDS),
+        topics=(FMS,),
+        routes=(Route(to=("console",)),),
+        receivers={"console": ConsoleReceiver()},
+    )
+    app = App.build(Settings(database_url=db_url), config, stream=io.StringIO(), now=lambda: NOW)
+    app.prepare_database(exclusive=False)
+    yield app
+    app.engine.dispose()
+
+
+def _claim(app: App) -> dict[str, ClaimedSource]:
+    from monitor.store.polls import claim_sources
+
+    claims = claim_sources(
+        app.engine, owner="me", now=NOW, lease=timedelta(minutes=2), source_ids=IDS, limit=len(IDS)
+    )
+    return {c.source_id: c for c in claims}
+
+
+def _failure(app: App, claim: ClaimedSource) -> PollWrite:
+    src = app.config.source(claim.source_id)
+    return decide_failure(src, claim, error="HTTP 503", error_kind="http_5xx", now=NOW, rand=0.5)
+
+
+def _logged(app: App) -> list[str]:
+    with read_session(app.engine) as s:
+        return sorted(s.exec(select(PollLogRow.source_id)).all())
+
+
+def _leased(app: App) -> list[str]:
+    with read_session(app.engine) as s:
+        return sorted(r.id for r in s.exec(select(SourceRow)) if r.lease_token is not None)
+
+
+async def test_one_transaction_for_many_outcomes_and_a_lost_lease_drops_only_its_own(app: App) -> None:
+    claims = _claim(app)
+    with write_session(app.engine) as s:  # another instance took "b" over while we fetched
+        s.execute(sa.update(SourceRow).where(SourceRow.id == "b").values(lease_token="someone-else"))
+    writer = BatchWriter(app.engine, now=lambda: NOW)
+    results = await asyncio.gather(
+        *(writer.commit(_failure(app, claims[i]), started_at=NOW) for i in IDS), return_exceptions=True
+    )
+    assert writer.transactions == 1  # all four queued before the writer ran: one transaction
+    assert [type(r).__name__ for r in results] == ["NoneType", "LeaseLost", "NoneType", "NoneType"]
+    assert _logged(app) == ["a", "c", "d"]  # nothing written for "b" ...
+    assert _leased(app) == ["b"]  # ... whose lease stays with its new holder
+    with read_session(app.engine) as s:
+        streaks = {r.id: r.error_streak for r in s.exec(select(SourceRow))}
+    assert streaks == {"a": 1, "b": 0, "c": 1, "d": 1}
+
+
+async def test_a_refused_batch_is_split_and_every_other_outcome_is_stored(app: App) -> None:
+    claims = _claim(app)
+    writes = {i: _failure(app, claims[i]) for i in IDS}
+    writes["c"] = replace(writes["c"], status=None)  # type: ignore[arg-type]  # poll_log.status NOT NULL
+    writer = BatchWriter(app.engine, now=lambda: NOW)
+    results = await asyncio.gather(
+        *(writer.commit(writes[i], started_at=NOW) for i in IDS), return_exceptions=True
+    )
+    assert isinstance(results[2], sa.exc.IntegrityError), results
+    assert results[0] is None and results[1] is None and results[3] is None
+    assert writer.splits >= 1
+    assert _logged(app) == ["a", "b", "d"]
+    assert _leased(app) == ["c"]  # its outcome was refused alone: its lease expires (or is released)
+
+
+async def test_lease_lost_reaches_the_poll(app: App) -> None:
+    claims = _claim(app)
+    with write_session(app.engine) as s:
+        s.execute(sa.update(SourceRow).values(lease_token="someone-else"))
+    writer = BatchWriter(app.engine, now=lambda: NOW)
+    with pytest.raises(LeaseLost, match="source a"):
+        await writer.commit(_failure(app, claims["a"]), started_at=NOW)
