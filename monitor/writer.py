@@ -7,11 +7,11 @@ source.
 
 While one batch is being written the next one gathers, so under load batches grow by themselves and an
 idle writer commits a lone outcome at once. Each outcome stays fenced by its own lease token: a lost lease
-drops that source's outcome only. A batch the database refuses for any reason but an outage (one bad
-row) is split in halves and each half retried, down to single outcomes, so one source's failure never
-loses another's result; an outage fails every outcome in the batch (each poll then records or gives up
-as it would alone). Writes are serialised: on SQLite no two of our write transactions wait on each
-other's lock.
+drops that source's outcome only. A batch the database refuses is split and retried down to single
+outcomes, so one source's failure never loses another's result: in halves when the error is in the data
+(a bad row), one outcome per transaction when the database itself refused (locked, cut off, timed out),
+as each would have been written unbatched. Writes are serialised: on SQLite no two of our write
+transactions wait on each other's lock.
 """
 
 from __future__ import annotations
@@ -74,13 +74,18 @@ class BatchWriter:
                 commit_polls, self.engine, [(p.write, p.started_at) for p in batch], now=self.now()
             )
         except Exception as e:
-            if len(batch) == 1 or is_database_error(e):
-                for p in batch:
-                    _settle(p, e)
+            if len(batch) == 1:
+                _settle(batch[0], e)
                 return
             self.splits += 1
             log.debug("store: a batch of %d outcomes was refused (%s); splitting it", len(batch), e)
-            half = len(batch) // 2
+            if is_database_error(
+                e
+            ):  # locked, cut, timed out: each outcome tries alone, as it would unbatched
+                for p in batch:
+                    await self._write([p])
+                return
+            half = len(batch) // 2  # one bad outcome: halves find it in log2(n) rounds
             await self._write(batch[:half])
             await self._write(batch[half:])
             return

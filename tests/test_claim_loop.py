@@ -64,6 +64,15 @@ async def _until(check: object, what: str, within: float = 60) -> None:
         await asyncio.sleep(0.02)
 
 
+async def _stop(daemon: Daemon, loop_task: asyncio.Task[None]) -> None:
+    """As SIGTERM does: the loop ends, polls and the delivery scan it started finish, the app closes."""
+    daemon.stopping.set()
+    daemon._wake.set()
+    await loop_task
+    await daemon._drain()
+    await daemon.app.aclose()
+
+
 async def test_claims_more_as_each_slot_frees_not_per_tick(server: FeedServer, db_url: str) -> None:
     """Two slots, six sources held by the feed server until released one by one: each release lets the
     loop claim one more, with no tick in between (the tick is an hour)."""
@@ -98,11 +107,7 @@ async def test_claims_more_as_each_slot_frees_not_per_tick(server: FeedServer, d
     finally:
         for e in release.values():
             e.set()
-        daemon.stopping.set()
-        daemon._wake.set()
-        await loop_task
-        await asyncio.gather(*daemon._polls, return_exceptions=True)
-        await app.aclose()
+        await _stop(daemon, loop_task)
     assert sorted(started) == ids  # each polled once: nothing is due again for an hour
     assert daemon.loops["polls"].failures == 0
 
@@ -117,11 +122,7 @@ async def test_a_source_due_again_is_claimed_when_it_falls_due(server: FeedServe
     try:
         await _until(lambda: server.hits("/a.xml") >= 3, "three polls of a source due every second")
     finally:
-        daemon.stopping.set()
-        daemon._wake.set()
-        await loop_task
-        await asyncio.gather(*daemon._polls, return_exceptions=True)
-        await app.aclose()
+        await _stop(daemon, loop_task)
 
 
 def _lease(db_url: str, sid: str) -> tuple[str | None, datetime | None]:

@@ -105,3 +105,26 @@ async def test_lease_lost_reaches_the_poll(app: App) -> None:
     writer = BatchWriter(app.engine, now=lambda: NOW)
     with pytest.raises(LeaseLost, match="source a"):
         await writer.commit(_failure(app, claims["a"]), started_at=NOW)
+
+
+async def test_a_batch_the_database_refuses_once_is_retried_source_by_source(app: App) -> None:
+    """ "database is locked" (or a cut connection) on the batch: each outcome is written alone, as it
+    would have been unbatched, so a passing refusal loses nothing."""
+    from sqlalchemy import event
+
+    claims = _claim(app)
+    refused: list[str] = []
+
+    @event.listens_for(app.engine, "before_cursor_execute")
+    def refuse(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if not refused and statement.startswith("INSERT INTO poll_log"):
+            refused.append(statement)
+            raise sa.exc.OperationalError(statement, None, Exception("database is locked"))
+
+    writer = BatchWriter(app.engine, now=lambda: NOW)
+    results = await asyncio.gather(
+        *(writer.commit(_failure(app, claims[i]), started_at=NOW) for i in IDS), return_exceptions=True
+    )
+    assert refused and results == [None] * len(IDS)
+    assert writer.splits == 1 and writer.transactions == 1 + len(IDS)
+    assert _logged(app) == IDS and _leased(app) == []
