@@ -57,9 +57,9 @@ class LeaseKeeper:
         snapshot = dict(self.held)
         if not snapshot:
             return set()
-        kept = await asyncio.to_thread(renew_leases, self.engine, snapshot, until=self.now() + self.lease)
+        taken = await asyncio.to_thread(renew_leases, self.engine, snapshot, until=self.now() + self.lease)
         self.renewals += 1
-        lost = set(snapshot) - kept
+        lost = {sid for sid in taken if self.held.get(sid) == snapshot[sid]}  # still polling it
         for sid in sorted(lost):
             log.warning("poll: %s: lease lost during the poll", sid, extra={"source_id": sid})
             self.drop(sid, snapshot[sid])

@@ -171,7 +171,14 @@ def test_renew_leases_is_fenced_by_each_token(db_url: str) -> None:
         )
         held = {c.source_id: c.token for c in claims}
         held["b"] = "a-token-that-is-not-ours"
-        assert renew_leases(engine, held, until=now + timedelta(minutes=10)) == {"a"}
+        held["gone"] = "no-such-source"
+        assert renew_leases(engine, held, until=now + timedelta(minutes=10)) == {"b"}  # lost
+        with read_session(engine) as s:
+            until = {r.id: r.lease_until for r in s.exec(select(SourceRow))}
+        assert until["a"] == now + timedelta(minutes=10) and until["b"] == now + timedelta(minutes=2)
+        with write_session(engine) as s:  # "a" committed (its lease given back) while a renewal ran
+            s.execute(sa.update(SourceRow).where(SourceRow.id == "a").values(lease_token=None))
+        assert renew_leases(engine, {"a": held["a"]}, until=now + timedelta(minutes=20)) == set()
     finally:
         engine.dispose()
 

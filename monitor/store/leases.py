@@ -23,17 +23,23 @@ _CHUNK = 500
 
 def renew_leases(engine: sa.Engine, held: Mapping[str, str], *, until: datetime) -> set[str]:
     """Extend each lease in ``held`` (source id -> lease token) to ``until``, in one transaction; the
-    ids whose lease is still ours (the others were lost: another instance holds the token now)."""
+    ids whose lease another instance holds now (lost: its token is on the row). A lease already given
+    back (no token: its poll committed while this ran) is neither renewed nor lost."""
     if not held:
         return set()
-    renewed: set[str] = set()
+    taken: set[str] = set()
     ids = sorted(held)
     with write_session(engine) as s:
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i : i + _CHUNK]
             # Which of these rows carry our token (one read), then one UPDATE for those.
             q = select(SourceRow.id, SourceRow.lease_token).where(col(SourceRow.id).in_(chunk))
-            ours = [sid for sid, token in s.exec(q).all() if token is not None and held.get(sid) == token]
+            ours: list[str] = []
+            for sid, token in s.exec(q).all():
+                if token is not None and held.get(sid) == token:
+                    ours.append(sid)
+                elif token is not None:
+                    taken.add(sid)
             if not ours:
                 continue
             tokens = sorted({held[sid] for sid in ours})
@@ -42,8 +48,7 @@ def renew_leases(engine: sa.Engine, held: Mapping[str, str], *, until: datetime)
                 .where(col(SourceRow.id).in_(ours), col(SourceRow.lease_token).in_(tokens))
                 .values(lease_until=until)
             )
-            renewed.update(ours)
-    return renewed
+    return taken
 
 
 def next_due_at(engine: sa.Engine, source_ids: Sequence[str], *, now: datetime) -> datetime | None:
