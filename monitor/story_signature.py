@@ -31,7 +31,8 @@ Parts (``kind``):
 :func:`veto` says why two signatures cannot be one event however similar their texts: a different
 purchaser, transmittal, FR document, docket, CBP message, order or case number, quantity of one system,
 share of GDP, system, FMS value, amount in the same currency, tariff rate, effective date or weapon
-(unless both state one amount: a report naming the platform of the notice's missile); and between
+(unless both state one amount: a report naming the platform of the notice's missile), the buyer named
+in the headlines of two arms-sale reports; and between
 templated texts, a disjoint set of products, countries or places, or each naming a company the other
 does not. Templated notices share most of their words and differ in exactly these.
 
@@ -318,6 +319,10 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
             continue
         if va and vb and not va & vb:
             return _differs(kind, va, vb)
+    # Two arms-sale reports headlined with different countries: the headline names the buyer.
+    ha, hb = a.kind("hcountry"), b.kind("hcountry")
+    if ha and hb and not ha & hb and "subject:fms" in a.parts and "subject:fms" in b.parts:
+        return _differs("buyer", ha, hb)
     if templated:
         # Each names a company the other does not (Glenfarne's letter with JERA, then with Tokyo Gas).
         fa, fb = a.parts & FIRMS, b.parts & FIRMS

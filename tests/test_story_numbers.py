@@ -178,6 +178,18 @@ VETO = {
         True,
         "hcountry differs",
     ),
+    "arms-sale news headlined with another buyer": (
+        (
+            "US approves AMRAAM sale to Poland",
+            "The State Department approved a possible sale of AIM-120D missiles to Poland, DSCA said.",
+        ),
+        (
+            "US clears AMRAAM missiles for Japan",
+            "Washington cleared Japan to buy AIM-120D missiles, DSCA said.",
+        ),
+        False,
+        "buyer differs",
+    ),
     "another tariff rate, across scripts": (
         ("", "The tariff on Japanese cars is 15%."),
         ("", "日本車への関税は25％となる。"),
