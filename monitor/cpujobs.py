@@ -1,12 +1,12 @@
 """The CPU stages of one poll, as jobs for ``monitor.cpu``'s workers. Pure, module-level, picklable.
 
-Each takes the pool's shared object first (the topic matcher for ``prepare``; unused otherwise) and
+Each takes the pool's shared object first (the topic matcher for ``prepare`` and ``parse``) and
 returns plain data: ``Parsed``, ``Item`` and ``NewItem`` values are frozen dataclasses of strings,
 numbers, dates and tuples.
 
 - ``parse``: decode, sanitise, parse and clean a fetched body (``read_source``) and, when the body has no
-  further pages to fetch, give its entries their identity too (``pipeline.identify``); ``parse_page``
-  reads a later page.
+  further pages to fetch, give its entries their identity too (``pipeline.identify``), and for a source
+  with nothing stored yet prepare them too (below); ``parse_page`` reads a later page.
 - ``identify``: identity alone, for entries gathered over several pages.
 - ``prepare``: topic mentions, near misses, fingerprint and story signature of each new item
   (``pipeline.prepare_new``).
@@ -31,17 +31,21 @@ Identified = tuple[list[Item], str, bool]  # items, key_mode, switched (pipeline
 
 
 def parse(
-    _: Any,
+    topics: TopicMatcher | None,
     src: Source,
     result: FetchResult,
     now: datetime,
     claim: ClaimedSource,
     recent_keys: set[str],
-) -> tuple[Parsed, Identified | None]:
+) -> tuple[Parsed, Identified | None, dict[str, NewItem] | None]:
+    """With ``topics`` (a source with nothing stored yet: every item is new and none alerts), the new
+    items are prepared in the same job, so they cross between the processes once."""
     parsed = read_source(src, result, now=now)
     if parsed.next_url:
-        return parsed, None
-    return parsed, _identify(parsed.entries, claim, recent_keys)
+        return parsed, None, None
+    identified = _identify(parsed.entries, claim, recent_keys)
+    new = prepare_new(src, identified[0], {}, topics) if topics is not None else None
+    return parsed, identified, new
 
 
 def parse_page(_: Any, src: Source, result: FetchResult, now: datetime) -> Parsed:

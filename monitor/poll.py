@@ -212,9 +212,19 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             )
         # CPU work in a worker process (monitor.cpu), under a time and a memory budget: a huge or hostile
         # body must not stall the event loop (other polls, deliveries), nor grow this process.
+        # A source with nothing stored (a first poll): every item is new, so they are prepared too.
+        first = claim.item_count == 0 and not claim.baseline_done
         with timed(STAGE_SECONDS, stage="parse"):
-            parsed, identified = await ctx.cpu.run(
-                "parse", src.id, cpujobs.parse, src, result, now, claim, guid_keys
+            parsed, identified, new = await ctx.cpu.run(
+                "parse",
+                src.id,
+                cpujobs.parse,
+                src,
+                result,
+                now,
+                claim,
+                guid_keys,
+                shared=ctx.topics if first else None,
             )
     except (ParseError, BudgetExceeded) as e:
         return decide_failure(
@@ -271,11 +281,14 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     # Mentions, near misses and story probes of the new items, once per poll, in a worker like the parse.
     fresh = [i for i in items if i.key not in stored]
     alerting = claim.baseline_done and not switched
-    new = (
-        await ctx.cpu.run("match", src.id, cpujobs.prepare, src, fresh, texts, alerting, shared=ctx.topics)
-        if fresh
-        else {}
-    )
+    if new is None or stored or texts:
+        new = (
+            await ctx.cpu.run(
+                "match", src.id, cpujobs.prepare, src, fresh, texts, alerting, shared=ctx.topics
+            )
+            if fresh
+            else {}
+        )
 
     async def decide(*, check_stories: bool) -> PollWrite:
         stories = Stories()
