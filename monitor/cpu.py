@@ -181,12 +181,30 @@ class CpuPool:
             result: T = value
             return result
 
+    async def warm(self, shared: Any = None) -> None:
+        """Start every worker now (and hand each ``shared``), rather than on the first polls."""
+        if self.inline:
+            return
+        from monitor import cpujobs
+
+        fresh = [await self._start() for _ in range(self.size - len(self._idle))]
+        for w in [*self._idle, *fresh]:
+            try:
+                await self._call(w, "warm", "-", cpujobs.warm, (), shared)
+            except BaseException:
+                await self._discard(w)
+                raise
+        self._idle.extend(fresh)
+
     async def _worker(self) -> _Worker:
         while self._idle:
             w = self._idle.pop()
             if w.process.is_alive():
                 return w
             await self._discard(w)
+        return await self._start()
+
+    async def _start(self) -> _Worker:
         if self._context is None:
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
             self._context = multiprocessing.get_context(method)

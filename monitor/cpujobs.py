@@ -25,7 +25,7 @@ from monitor.pipeline import ClaimedSource, NewItem, prepare_new
 from monitor.pipeline import identify as _identify
 from monitor.sources.dispatch import read_source
 
-__all__ = ["Identified", "identify", "parse", "parse_page", "prepare"]
+__all__ = ["Identified", "identify", "parse", "parse_page", "prepare", "warm"]
 
 Identified = tuple[list[Item], str, bool]  # items, key_mode, switched (pipeline.identify)
 
@@ -46,6 +46,10 @@ def parse(
     identified = _identify(parsed.entries, claim, recent_keys)
     new = prepare_new(src, identified[0], {}, topics) if topics is not None else None
     return parsed, identified, new
+
+
+def warm(_: Any) -> None:
+    """Nothing: a worker started and, when sent, holding the shared object (``CpuPool.warm``)."""
 
 
 def parse_page(_: Any, src: Source, result: FetchResult, now: datetime) -> Parsed:

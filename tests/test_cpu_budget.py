@@ -172,3 +172,16 @@ async def test_hostile_items_cost_neither_the_loop_nor_the_daemons_memory(
     dense = report["dense"]
     assert dense.status == "ok" or _row(app.engine, "dense").last_error_kind == "budget", dense
     assert _rss_kib() - before < 300 * 1024  # the issue measured 6 GB for the dense description
+
+
+async def test_warm_starts_every_worker_holding_the_shared_object() -> None:
+    pool = CpuPool(2, Budget(seconds=60))
+    try:
+        shared = {"k": "v"}
+        await pool.warm(shared)
+        assert pool.started == 2 and len(pool.worker_pids()) == 2
+        assert [w.shared_key for w in pool._idle] == [pool._shared.key] * 2 if pool._shared else False
+        assert await pool.run("match", "s", uses_shared, "k", shared=shared) == "v"
+        assert pool.started == 2
+    finally:
+        await pool.aclose()
