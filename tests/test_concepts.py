@@ -193,6 +193,26 @@ def test_near_misses_say_what_was_lacking() -> None:
     assert explained.closest == ("NEAR/3: 'Japan' and 'tariffs' are 22 tokens apart",)
 
 
+def test_near_misses_assume_only_actors_and_never_the_headline_subject() -> None:
+    """With actors named, only they are assumed ("no @tariff" on any Japan item is noise), and an
+    assumed actor does not satisfy title:@actor: a title naming another country stays that country's."""
+    query = "(@japan SENT/1 @tariff) AND (title:@japan OR NOT title:Canada)"
+    topics = [TopicQuery("t", "t", resolve(parse_query(query), CONCEPTS))]
+    every, actors = Matcher(topics), Matcher(topics, actors=frozenset({"japan"}))
+    japan_only = text("Japan's economy grew, the Cabinet Office said.", title="Japan economy grows")
+    assert every.near_misses(japan_only, ["t"]) == {"t": "no @tariff; the rest of the topic holds"}
+    assert actors.near_misses(japan_only, ["t"]) == {}
+    other_title = text("Ottawa will retaliate against the tariff.", title="Canada hit with U.S. tariff")
+    assert actors.near_misses(other_title, ["t"]) == {}
+    plain_title = text("Carmakers said the tariff will hurt exports.", title="Exports slow")
+    assert actors.near_misses(plain_title, ["t"]) == {"t": "no @japan; the rest of the topic holds"}
+    # A source that implies the actor still makes title:@japan hold (the source is the subject).
+    implied = Doc(
+        title="Canada hit with U.S. tariff", text="The tariff will hurt.", implies=frozenset({"japan"})
+    )
+    assert actors.match_ids(implied) == ["t"]
+
+
 CONFIG = """
 sources:
   - id: kantei

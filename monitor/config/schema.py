@@ -210,11 +210,14 @@ FactKind = Literal["money", "rates", "fms", "dates"]
 class Concept(_Model):
     """A named query used in other queries as ``@name`` (``monitor.match.concepts``). ``mask`` lists
     phrases in which the concept's terms do not count (``Bank of Japan`` is not the Japanese state).
-    In feeds.yaml a concept is either this mapping or just its query string."""
+    In feeds.yaml a concept is either this mapping or just its query string. ``actor: true`` marks
+    who acts (Japan, the US) as opposed to what about (tariffs): near misses of the "no @name" kind are
+    only tried for actor concepts when any concept is marked (all concepts otherwise)."""
 
     title: str | None = None
     query: str
     mask: tuple[str, ...] = ()
+    actor: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -136,8 +136,9 @@ class CConcept(CNode):
         self.idx = idx
 
     def ev(self, st: State) -> bool:
-        if self.node.name in st.doc.implies:
-            return True
+        name = self.node.name
+        if name in st.doc.implies and not (self.node.field == "title" and name in st.assumed):
+            return True  # an assumed concept is not the headline's subject (near misses)
         memo = st.concepts
         found = memo.get(self.idx)
         if found is None:
@@ -242,6 +243,7 @@ class State:
 
     __slots__ = (
         "_meta",
+        "assumed",
         "concepts",
         "doc",
         "fields",
@@ -266,6 +268,7 @@ class State:
         self.sentences: list[list[int] | None] = [None, None]
         self.concepts: dict[int, bool] = {}
         self._meta: dict[str, tuple[str, ...]] | None = None
+        self.assumed: frozenset[str] = frozenset()  # implied only by assumption (near misses)
 
     def assuming(self, implies: frozenset[str]) -> State:
         """The same document as if its source implied ``implies``: what does not depend on implied
@@ -276,6 +279,7 @@ class State:
         new.occs, new.sides, new.tokens, new.sentences = self.occs, self.sides, self.tokens, self.sentences
         new.concepts = {}
         new._meta = None
+        new.assumed = implies - self.doc.implies
         return new
 
     def side(self, cn: CNear, f: int, which: int) -> list[Occ]:

@@ -49,7 +49,9 @@ _NO_GATE = (0, 0)
 class Matcher:
     """Topics compiled once; :meth:`match` is pure and safe to call from many threads."""
 
-    def __init__(self, topics: Sequence[TopicQuery]) -> None:
+    def __init__(self, topics: Sequence[TopicQuery], *, actors: frozenset[str] | None = None) -> None:
+        """``actors``: the concepts a "no @name" near miss may assume (who acts, not what about); None:
+        every concept a topic needs."""
         ids = [t.id for t in topics]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -96,7 +98,10 @@ class Matcher:
             for f in BOTH
         )
         self._by_id = {t.id: t for t in self._topics}
-        self._topic_concepts = {t.id: _positive_concepts(t.query) for t in topics}
+        self._topic_concepts = {
+            t.id: tuple(c for c in _positive_concepts(t.query) if actors is None or c in actors)
+            for t in topics
+        }
         # The clause bits a topic's own concepts open when assumed (as if the source implied them): with
         # them, a topic whose other clauses are all open is the only kind that can be a near miss.
         metas = dict(comp.metas)
@@ -212,7 +217,10 @@ class Matcher:
 
         Two kinds: the query holds once every NEAR/SENT only asks for both sides somewhere ("too far":
         the closest pair and its distance), or it holds once one of its concepts is assumed, as if the
-        source implied it ("no @japan"). Tried in that order; the first that holds is the reason.
+        source implied it ("no @japan"). Tried in that order; the first that holds is the reason. An
+        assumed concept stands for an actor named in words the concept does not know, somewhere in the
+        item: it does not make ``title:@name`` hold (a title naming another country stays that
+        country's story), and only ``actors`` are assumed.
         """
         st = self._state(doc)
         out: dict[str, str] = {}

@@ -95,7 +95,9 @@ class TopicMatcher:
     def __init__(self, topics: Sequence[Topic], concepts: Mapping[str, Concept] | None = None) -> None:
         self.titles = {t.id: t.title or t.id for t in topics}
         defs = concept_defs(concepts or {})
-        self._matcher = Matcher([TopicQuery(t.id, t.title or t.id, topic_query(t, defs)) for t in topics])
+        actors = frozenset(name for name, c in (concepts or {}).items() if c.actor) or None
+        queries = [TopicQuery(t.id, t.title or t.id, topic_query(t, defs)) for t in topics]
+        self._matcher = Matcher(queries, actors=actors)
         self._rules: dict[str, _Rules] = {}
         for t in topics:
             where = compile_where(t.where) if t.where else None
