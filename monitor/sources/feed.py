@@ -50,19 +50,16 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 import feedparser
 
 from monitor.errors import ParseError
-from monitor.identity import absolute_http_url
 from monitor.model import Entry, Parsed
 from monitor.sources import fastfeed
 from monitor.sources.decode import decode_body
-from monitor.sources.jsondoc import load_json
+from monitor.sources.feed_entries import RAW_FACTOR, entry, lang, parse_json_feed, text_of
 from monitor.sources.xmlprep import cap_repeats, prepare_entities
 from monitor.text import collapse_ws, strip_controls, strip_html
 
@@ -70,13 +67,8 @@ __all__ = ["http_charset", "parse_feed", "read_feed"]
 
 _MAX_TTL_MIN = 24 * 60
 
-_MAX_TAGS = 50
 _MAX_REPEATS = 200  # of each <category>, <link>, <enclosure> per entry, cut before parsing
-_MAX_TAG_CHARS = 200
-_MAX_LANG_CHARS = 35
 _HTML_HEAD_CHARS = 65_536
-# At most this many times max_field_chars of raw (escaped) HTML is kept per field or text run.
-_RAW_FACTOR = 4
 
 _XML_DECL_BYTES = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:\-]+)["']""")
 _XML_DECL = re.compile(r"^<\?xml[^>]*\?>")
@@ -96,11 +88,6 @@ _TAG = re.compile(
     r"""|<([A-Za-z_][\w:.-]*)(?:[^>"']|"[^"]*"|'[^']*')*?(/?)>""",
     re.DOTALL,
 )
-_JA_DATE = re.compile(r"(令和|平成|昭和)?\s*(\d{1,4}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_SLASH_DATE = re.compile(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b")
-_MIN_YEAR, _MAX_YEAR = 1000, 2999  # published dates outside are not dates (and overflow date arithmetic)
-_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
-_JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 
 
 def _feedparser_fix_text(value: str) -> str:
@@ -154,11 +141,11 @@ def read_feed(
 
     ``fast_path=False`` skips the lxml reader and asks feedparser (the reference) directly."""
     hdrs = {k.lower(): v for k, v in headers.items()}
-    header_lang = _lang(hdrs.get("content-language"))
+    header_lang = lang(hdrs.get("content-language"))
     if not body.strip(b" \t\r\n\x00"):
         raise ParseError(source_id, "empty body")
     if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        entries = _parse_json_feed(
+        entries = parse_json_feed(
             source_id, body, base_url=base_url, max_entries=max_entries, max_chars=max_field_chars,
             header_lang=header_lang, default_lang=default_lang,
         )  # fmt: skip
@@ -181,7 +168,7 @@ def read_feed(
         text = prepare_entities(text)
     except ValueError as exc:
         raise ParseError(source_id, str(exc)) from None
-    text = _cap_text_runs(_cap_entries(text, max_entries), max_field_chars * _RAW_FACTOR)
+    text = _cap_text_runs(_cap_entries(text, max_entries), max_field_chars * RAW_FACTOR)
     text = cap_repeats(text, _MAX_REPEATS)
     data = _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
 
@@ -207,14 +194,14 @@ def read_feed(
         raise ParseError(source_id, f"not a feed: {_not_a_feed_reason(parsed, text, root)}")
 
     feed = dict.get(parsed, "feed") or {}
-    feed_lang = _lang(dict.get(feed, "language"))
-    bases = [base_url, _str(dict.get(feed, "link"))]
+    feed_lang = lang(dict.get(feed, "language"))
+    bases = [base_url, text_of(dict.get(feed, "link"))]
     read = (
-        _entry(raw, bases=bases, feed_lang=feed_lang, header_lang=header_lang, default_lang=default_lang,
+        entry(raw, bases=bases, feed_lang=feed_lang, header_lang=header_lang, default_lang=default_lang,
                max_chars=max_field_chars)
         for raw in raw_entries[:max_entries]
     )  # fmt: skip
-    ttl = _str(dict.get(feed, "ttl")).strip()
+    ttl = text_of(dict.get(feed, "ttl")).strip()
     return Parsed(
         [e for e in read if e.title or e.text or e.link or e.guid],
         encoding=decoded.encoding,
@@ -297,183 +284,3 @@ def _cap_text_runs(text: str, limit: int) -> str:
         pos = end
     parts.append(text[start:])
     return "".join(parts)
-
-
-# --- entries --------------------------------------------------------------------------------------
-
-
-def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _clean(raw: str, *, html: bool, max_chars: int) -> str:
-    raw = raw[: max_chars * _RAW_FACTOR]
-    text = strip_html(raw) if html else raw
-    return collapse_ws(strip_controls(text))[:max_chars].rstrip()
-
-
-def _is_html(detail: object) -> bool:
-    ctype = _str(dict.get(detail, "type")) if isinstance(detail, dict) else ""
-    return ctype != "text/plain"
-
-
-def _lang(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    lang = collapse_ws(strip_controls(value)).split(",")[0].strip().lower()
-    return lang[:_MAX_LANG_CHARS] or None
-
-
-def _link(raw: str, bases: Iterable[str]) -> str | None:
-    for base in bases:
-        link = absolute_http_url(raw, base or None)
-        if link:
-            return link
-    return None
-
-
-def _tags(values: Iterable[str], max_chars: int) -> tuple[str, ...]:
-    cleaned = (collapse_ws(strip_controls(v))[: min(max_chars, _MAX_TAG_CHARS)] for v in values)
-    return tuple(dict.fromkeys(t for t in cleaned if t))[:_MAX_TAGS]
-
-
-def _date_from_struct(value: object) -> datetime | None:
-    if not isinstance(value, tuple) or len(value) < 6:
-        return None
-    try:
-        year, month, day, hour, minute, second = (int(v) for v in value[:6])
-        if not _MIN_YEAR <= year <= _MAX_YEAR:
-            return None
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _date_from_text(raw: str) -> datetime | None:
-    """Dates feedparser does not read: ``2025年4月1日``, ``令和7年4月1日``, ``2025/04/01`` (midnight UTC)."""
-    s = unicodedata.normalize("NFKC", raw)
-    if m := _JA_DATE.search(s):
-        era, year_s, month, day = m.groups()
-        year = 1 if year_s == "元" else int(year_s)
-        year += _ERAS[era] if era else 0
-    elif m := _SLASH_DATE.search(s):
-        year, month, day = int(m.group(1)), m.group(2), m.group(3)
-    else:
-        return None
-    try:
-        return datetime(year, int(month), int(day), tzinfo=UTC) if _MIN_YEAR <= year <= _MAX_YEAR else None
-    except ValueError:
-        return None
-
-
-def _entry(
-    raw: Any,
-    *,
-    bases: list[str],
-    feed_lang: str | None,
-    header_lang: str | None,
-    default_lang: str | None,
-    max_chars: int,
-) -> Entry:
-    title_detail = dict.get(raw, "title_detail") or {}
-    title = _clean(_str(dict.get(raw, "title")), html=_is_html(title_detail), max_chars=max_chars)
-
-    contents = [c for c in (dict.get(raw, "content") or []) if isinstance(c, dict) and _str(c.get("value"))]
-    detail = contents[0] if contents else (dict.get(raw, "summary_detail") or {})
-    body = _str(contents[0].get("value")) if contents else _str(dict.get(raw, "summary"))
-    text = _clean(body, html=_is_html(detail), max_chars=max_chars)
-
-    guid = collapse_ws(strip_controls(_str(dict.get(raw, "id"))))[:max_chars] or None
-
-    published = None
-    for key in ("published", "updated", "created"):
-        # Our reading first: feedparser takes "2025/04/01" and "2025年4月1日" for 1 November.
-        published = _date_from_text(_str(dict.get(raw, key))) or _date_from_struct(
-            dict.get(raw, f"{key}_parsed")
-        )
-        if published:
-            break
-
-    terms = (
-        _str(dict.get(t, "term")) or _str(dict.get(t, "label"))
-        for t in (dict.get(raw, "tags") or [])
-        if isinstance(t, dict)
-    )
-
-    entry_lang = _lang(dict.get(detail, "language")) or _lang(dict.get(title_detail, "language"))
-    if entry_lang == header_lang:  # feedparser copies Content-Language in; only xml:lang is the entry's
-        entry_lang = None
-    return Entry(
-        title=title,
-        text=text,
-        link=_link(_str(dict.get(raw, "link")), bases),
-        guid=guid,
-        published_at=published,
-        tags=_tags(terms, max_chars),
-        lang=entry_lang or feed_lang or header_lang or _lang(default_lang),
-    )
-
-
-# --- JSON Feed ------------------------------------------------------------------------------------
-
-
-def _parse_json_feed(
-    source_id: str,
-    body: bytes,
-    *,
-    base_url: str,
-    max_entries: int,
-    max_chars: int,
-    header_lang: str | None,
-    default_lang: str | None,
-) -> list[Entry]:
-    try:
-        doc, _ = load_json(source_id, body)
-    except ParseError as exc:
-        raise ParseError(source_id, f"not a feed: {exc.detail}") from None
-    if not isinstance(doc, dict) or not _str(doc.get("version")).startswith(_JSON_FEED_VERSION):
-        raise ParseError(source_id, "not a feed: JSON document is not a JSON Feed")
-    items = doc.get("items", [])
-    if not isinstance(items, list):
-        raise ParseError(source_id, "not a feed: JSON Feed 'items' is not a list")
-    feed_lang = _lang(doc.get("language"))
-    bases = [base_url, _str(doc.get("home_page_url"))]
-    entries = []
-    for item in items[:max_entries]:
-        if not isinstance(item, dict):
-            continue
-        if _str(item.get("content_html")):
-            text = _clean(item["content_html"], html=True, max_chars=max_chars)
-        else:
-            text = _clean(_str(item.get("content_text")) or _str(item.get("summary")), html=False,
-                          max_chars=max_chars)  # fmt: skip
-        raw_id = item.get("id")
-        guid = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
-        tags = item.get("tags")
-        tags = tags if isinstance(tags, list) else []
-        entries.append(
-            Entry(
-                title=_clean(_str(item.get("title")), html=False, max_chars=max_chars),
-                text=text,
-                link=_link(_str(item.get("url")) or _str(item.get("external_url")), bases),
-                guid=collapse_ws(strip_controls(guid))[:max_chars] or None,
-                published_at=_iso_date(item.get("date_published")) or _iso_date(item.get("date_modified")),
-                tags=_tags((t for t in tags if isinstance(t, str)), max_chars),
-                lang=_lang(item.get("language")) or feed_lang or header_lang or _lang(default_lang),
-            )
-        )
-    return entries
-
-
-def _iso_date(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return _date_from_text(value)
-    if not _MIN_YEAR <= parsed.year <= _MAX_YEAR:  # 9999-12-31T23:59-23:59 overflows in UTC
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
