@@ -8,6 +8,7 @@ units of work the CLI and the daemon share.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import random
@@ -226,6 +227,8 @@ class App:
         # what the daemon subtracts before claiming more (claimed sources never queue past their lease).
         self.fetch_slots = asyncio.Semaphore(settings.max_concurrent_fetches)
         self.polls_in_flight = 0
+        self.host_load: dict[str, int] = {}  # polls in flight per host (claims spread over hosts)
+        self.claim_held_back = 0  # due sources the last spread claim left for their host's turn
         # Every lease this instance holds, renewed together (one transaction every lease/3).
         self.leases = LeaseKeeper(engine, lease=self.lease, now=now)
         # Called as each poll ends (its slot is free again): the daemon's claim loop claims more.
@@ -395,10 +398,41 @@ class App:
     def enabled_source_ids(self) -> list[str]:
         return [s.id for s in self.config.sources if s.enabled]
 
-    async def claim(self, source_ids: Sequence[str], *, due_only: bool, limit: int) -> list[ClaimedSource]:
+    def host_of(self, source_id: str) -> str:
+        try:
+            return HostGate.host_of(self.config.source(source_id).url)
+        except Exception:  # not in the config any more: its poll records that
+            return ""
+
+    def _spread(self, limit: int) -> Callable[[list[str]], list[str]]:
+        """A claim's choice among due sources (earliest due first): none on a host that already has
+        ``per_host_concurrency`` polls in flight or chosen, so a batch's polls never wait on one
+        host's gate while other hosts' sources are due. What it held back is ``claim_held_back``."""
+        per_host = self.settings.per_host_concurrency
+        busy = dict(self.host_load)
+
+        def choose(ids: list[str]) -> list[str]:
+            out: list[str] = []
+            for sid in ids:
+                host = self.host_of(sid)
+                if busy.get(host, 0) < per_host:
+                    out.append(sid)
+                    busy[host] = busy.get(host, 0) + 1
+                    if len(out) >= limit:
+                        break
+            self.claim_held_back = len(ids) - len(out) if len(out) < limit else 0
+            return out
+
+        return choose
+
+    async def claim(
+        self, source_ids: Sequence[str], *, due_only: bool, limit: int, spread_hosts: bool = False
+    ) -> list[ClaimedSource]:
         """Lease up to ``limit`` of ``source_ids`` (due ones only, with ``due_only``); each claimed source
-        counts in ``polls_in_flight`` until its poll ends, and its lease is kept by ``self.leases``."""
+        counts in ``polls_in_flight`` until its poll ends, and its lease is kept by ``self.leases``.
+        ``spread_hosts`` (the daemon): at most ``per_host_concurrency`` in flight per host."""
         self.polls_in_flight += limit  # reserved while claiming, so overlapping claims cannot over-claim
+        self.claim_held_back = 0
         try:
             claims = await asyncio.to_thread(
                 polls.claim_sources,
@@ -409,10 +443,15 @@ class App:
                 source_ids=list(source_ids),
                 limit=limit,
                 due_only=due_only,
+                choose=self._spread(limit) if spread_hosts else None,
+                candidates=min(max(limit * 5, 50), 1000),
             )
         finally:
             self.polls_in_flight -= limit
         self.polls_in_flight += len(claims)
+        for c in claims:
+            host = self.host_of(c.source_id)
+            self.host_load[host] = self.host_load.get(host, 0) + 1
         self.leases.hold(claims)
         return claims
 
@@ -434,11 +473,23 @@ class App:
                 return done
             finally:
                 self.polls_in_flight -= 1
+                host = self.host_of(claim.source_id)
+                self.host_load[host] = self.host_load.get(host, 0) - 1
+                if self.host_load[host] <= 0:
+                    del self.host_load[host]
                 self.leases.drop(claim.source_id, claim.token)
                 if done is not None and self.on_poll_done is not None:
                     self.on_poll_done(done)
 
-        report = PassReport(sources=list(await asyncio.gather(*(one(c) for c in claims))))
+        # Fetch slots are granted in this order: host by host in turn, so C slots are not all taken
+        # by one host's sources queued at its gate while other hosts wait.
+        by_host: dict[str, list[ClaimedSource]] = {}
+        for c in claims:
+            by_host.setdefault(self.host_of(c.source_id), []).append(c)
+        order = [c for turn in itertools.zip_longest(*by_host.values()) for c in turn if c is not None]
+        done_in_order = await asyncio.gather(*(one(c) for c in order))
+        by_id = {r.source_id: r for r in done_in_order}
+        report = PassReport(sources=[by_id[c.source_id] for c in claims])
         for r in report.sources:
             POLLS.labels(outcome=r.status).inc()
             if r.new:

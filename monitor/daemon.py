@@ -51,6 +51,7 @@ class Daemon:
         self._polls: set[asyncio.Task[object]] = set()
         # The claim loop: when the next claim makes sense (monotonic), and what wakes it early.
         self._claim_at = 0.0
+        self._host_bound = False  # the last claim left due sources for their host's turn
         self._wake = asyncio.Event()
         self._claiming: asyncio.Task[None] | None = None
         app.on_poll_done = self._on_poll_done
@@ -89,6 +90,8 @@ class Daemon:
 
     def _on_poll_done(self, report: SourceReport) -> None:
         """A poll ended: its fetch slot is free, and its source is due again at ``report.next_due``."""
+        if self._host_bound:  # due sources wait for their host: this poll may have freed it
+            self._claim_at = min(self._claim_at, time.monotonic())
         if report.next_due is not None:
             due_in = (report.next_due - self.app.now()).total_seconds()
             self._claim_at = min(self._claim_at, time.monotonic() + max(0.0, due_in))
@@ -114,16 +117,17 @@ class Daemon:
             return
         ids = self.app.enabled_source_ids()
         try:
-            claims = await self.app.claim(ids, due_only=True, limit=room)
+            claims = await self.app.claim(ids, due_only=True, limit=room, spread_hosts=True)
+            self._host_bound = self.app.claim_held_back > 0
             due = None
-            if len(claims) < room:  # nothing more due now: when is the next one?
+            if len(claims) < room and not self._host_bound:  # nothing more due now: when next?
                 due = await asyncio.to_thread(next_due_at, self.app.engine, ids, now=self.app.now())
         except Exception as e:
             self._loop_failed("polls", e)
             return
         self._loop_ok("polls", mono)
         if len(claims) < room:
-            wait = self.app.settings.tick_seconds
+            wait = self.app.settings.tick_seconds  # host-bound: until a poll ends and frees its host
             if due is not None:
                 wait = min(wait, max(0.0, (due - self.app.now()).total_seconds()))
             self._claim_at = time.monotonic() + wait

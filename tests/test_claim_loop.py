@@ -209,3 +209,27 @@ def test_next_due_at_is_the_earliest_claimable_time(db_url: str) -> None:
         assert next_due_at(engine, [], now=now) is None
     finally:
         engine.dispose()
+
+
+async def test_a_spread_claim_takes_no_more_per_host_than_its_gate_lets_through(db_url: str) -> None:
+    """Six due sources on two hosts, one request per host at a time: the daemon's claim takes one per
+    host, leaves the rest for their host's turn, and takes nothing more while both hosts are busy."""
+    ids = [f"{h}{n}" for h in ("a", "b") for n in range(3)]
+    config = Config(
+        sources=tuple(Source(id=i, url=f"https://{i[0]}.example/{i}.xml") for i in ids),
+        topics=(FMS,),
+        routes=(Route(to=("console",)),),
+        receivers={"console": ConsoleReceiver()},
+    )
+    settings = Settings(database_url=db_url, per_host_concurrency=1, max_concurrent_fetches=6)
+    app = App.build(settings, config, stream=io.StringIO())
+    app.prepare_database(exclusive=False)
+    try:
+        first = await app.claim(ids, due_only=True, limit=6, spread_hosts=True)
+        assert sorted(c.source_id[0] for c in first) == ["a", "b"]  # one per host
+        assert app.claim_held_back == 4 and app.host_load == {"a.example": 1, "b.example": 1}
+        assert await app.claim(ids, due_only=True, limit=6, spread_hosts=True) == []
+        everything = await app.claim(ids, due_only=True, limit=6)  # poll --once does not spread
+        assert len(everything) == 4
+    finally:
+        await app.aclose()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -142,9 +142,12 @@ def claim_sources(
     source_ids: Sequence[str],
     limit: int,
     due_only: bool = True,
+    choose: Callable[[list[str]], list[str]] | None = None,
+    candidates: int | None = None,
 ) -> list[ClaimedSource]:
     """Lease up to ``limit`` of ``source_ids`` that are due (or all of them, with ``due_only=False``)
-    and not leased by anyone else."""
+    and not leased by anyone else. With ``choose``, up to ``candidates`` such rows are picked (earliest
+    due first) and only the ids ``choose`` returns are leased (the daemon spreads a batch over hosts)."""
     if not source_ids or limit <= 0:
         return []
     token = str(uuid.uuid4())
@@ -157,7 +160,8 @@ def claim_sources(
     )
     if due_only:
         pick = pick.where(col(SourceRow.next_due) <= now)
-    pick = pick.order_by(col(SourceRow.next_due)).limit(limit).with_for_update(skip_locked=True)
+    wanted = max(limit, candidates or 0) if choose is not None else limit
+    pick = pick.order_by(col(SourceRow.next_due)).limit(wanted).with_for_update(skip_locked=True)
     stmt = (
         sa.update(SourceRow)
         .where(col(SourceRow.id).in_(sa.bindparam("picked", expanding=True)))
@@ -176,6 +180,9 @@ def claim_sources(
     )
     with write_session(engine) as s:
         picked = list(s.execute(pick).all())
+        if choose is not None:
+            keep = set(choose([p[0] for p in picked])[:limit])
+            picked = [p for p in picked if p[0] in keep]
         rows = list(s.execute(stmt, {"picked": [p[0] for p in picked]}).all()) if picked else []
         ids = [r[0] for r in rows]
         for sid, previous, until in picked:
