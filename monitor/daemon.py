@@ -88,6 +88,15 @@ class Daemon:
         if line:
             log.info("%s", line)
 
+    async def _warm_workers(self) -> None:
+        """Start the parse workers, each holding the topic matcher, before the first claim: a worker's
+        start (seconds on a busy machine) is then not paid inside a poll. A failure is logged, not fatal:
+        workers are started on demand anyway."""
+        try:
+            await self.app.cpu.warm(self.app.poll_ctx.topics)
+        except Exception as e:
+            log.warning("daemon: parse workers not started ahead (%s); starting them on demand", one_line(e))
+
     def _on_poll_done(self, report: SourceReport) -> None:
         """A poll ended: its fetch slot is free, and its source is due again at ``report.next_due``."""
         if self._host_bound:  # due sources wait for their host: this poll may have freed it
@@ -336,6 +345,7 @@ class Daemon:
             except (OSError, ValueError) as e:
                 raise PressmonError(f"http: cannot listen on {self.app.settings.http_listen}: {e}") from None
         scheduler.start()
+        await self._warm_workers()
         self._claiming = asyncio.create_task(self._claim_loop())
         log.info(
             "daemon: started as %s; %d sources; tick %ss",
