@@ -57,6 +57,18 @@ EN_QUERIES = [
 JA_QUERIES = ["関税", "対米投資", "日米 AND 関税", "液化天然ガス"]
 
 
+def _stored(url: str) -> int:
+    """Revisions already in a (PostgreSQL) database: a generated archive of this size is reused."""
+    e = make_engine(url)
+    try:
+        with e.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM revision")).scalar() or 0)
+    except sa.exc.SQLAlchemyError:
+        return 0
+    finally:
+        e.dispose()
+
+
 def bench_config() -> Config:
     cfg: dict[str, Any] = yaml.safe_load(bundled_path("feeds.yaml").read_text(encoding="utf-8"))
     cfg["sources"] = [{"id": f"src{i:02d}", "url": f"https://example.org/src{i:02d}.xml"} for i in range(30)]
@@ -279,7 +291,9 @@ def main() -> None:
     args = ap.parse_args()
     url = args.db or f"sqlite:////tmp/pressmon-bench-history-{args.n}-{args.seed}.db"
     marker = Path(url.removeprefix("sqlite:///") + ".done") if url.startswith("sqlite") else None
-    if marker is None or not marker.exists():
+    if (marker is not None and marker.exists()) or (marker is None and _stored(url) == args.n):
+        print(f"reusing the {args.n:,} revisions in {url}", file=sys.stderr)
+    else:
         t0 = time.perf_counter()
         generate(url, args.n, args.seed)
         print(f"generated {args.n:,} revisions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
