@@ -51,6 +51,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import ahocorasick
+
 from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.story_numbers import number_parts, quantity_parts
 from monitor.story_terms import FIRMS, SUBJECTS, TERMS
@@ -130,24 +132,57 @@ _NOT_AFTER: Mapping[str, str] = {"korea": "north ", "korean": "north "}  # "Nort
 _NOT_BEFORE: Mapping[str, str] = {"インド": "ネシア", "チリ": "ー"}  # Indonesia is not India
 
 
-def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
-    out: list[tuple[str, re.Pattern[str]]] = []
+def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str], frozenset[str]]]:
+    """Each concept with its pattern and the literals (folded spellings) one of which any match contains."""
+    out: list[tuple[str, re.Pattern[str], frozenset[str]]] = []
     for concept, spellings in table.items():
-        alts = []
+        alts, literals = [], set()
         for sp in sorted(set(spellings), key=len, reverse=True):
             s = unicodedata.normalize("NFKC", sp)
+            literals.add(s.casefold())
             if s.isascii():
                 guard = f"(?<!{re.escape(_NOT_AFTER[s])})" if s in _NOT_AFTER else ""
                 alts.append(r"(?<![a-z0-9])" + guard + re.escape(s.casefold()) + r"(?![a-z0-9])")
             else:
                 guard = f"(?!{re.escape(_NOT_BEFORE[s])})" if s in _NOT_BEFORE else ""
                 alts.append(re.escape(s.casefold()) + guard)
-        out.append((concept, re.compile("|".join(alts))))
+        out.append((concept, re.compile("|".join(alts)), frozenset(literals)))
     return out
 
 
+# The concepts of both tables (TERMS first, then SUBJECTS), and one Aho-Corasick automaton of all their
+# literals: a concept's pattern can only match where one of its literals occurs, so one pass over a text
+# names the few concepts whose pattern is worth running (a few of ~300).
 _TERMS = _compile(TERMS)
-_SUBJECTS = _compile(SUBJECTS)
+_CONCEPTS = _TERMS + _compile(SUBJECTS)
+_N_TERMS = len(_TERMS)
+_HEADLINE = frozenset(i for i, (c, _, _) in enumerate(_TERMS) if c.startswith(("product:", "country:")))
+
+
+def _automaton() -> tuple[ahocorasick.Automaton, tuple[tuple[int, ...], ...]]:
+    by_literal: dict[str, set[int]] = {}
+    for i, (_, _, literals) in enumerate(_CONCEPTS):
+        for lit in literals:
+            by_literal.setdefault(lit, set()).add(i)
+    ac = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for n, lit in enumerate(by_literal):
+        ac.add_word(lit, n)
+    ac.make_automaton()
+    return ac, tuple(tuple(sorted(c)) for c in by_literal.values())
+
+
+_AC, _LITERAL_CONCEPTS = _automaton()
+
+
+def _candidates(folded: str) -> list[int]:
+    """Indices into ``_CONCEPTS`` (in table order) of the concepts a literal of which occurs in ``folded``:
+    every concept whose pattern matches, and some whose pattern does not (``eu`` in ``europe``)."""
+    if not folded:
+        return []
+    found: set[int] = set()
+    for lit in {lit for _, lit in _AC.iter(folded)}:
+        found.update(_LITERAL_CONCEPTS[lit])
+    return sorted(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,18 +261,25 @@ def signature(title: str, text: str, *, topics: Iterable[str] = ()) -> Signature
     # What the headline is about (its products and countries): a notice that mentions earlier actions
     # (steel, aluminium) or another country's deal in passing still leads with its own.
     head = unicodedata.normalize("NFKC", title).casefold()
-    for concept, rx in _TERMS:
-        if concept.startswith(("product:", "country:")) and rx.search(head):
+    for i in _candidates(head):
+        concept, rx, _ = _CONCEPTS[i]
+        if i in _HEADLINE and rx.search(head):
             parts.add("h" + concept)  # hproduct:copper, hcountry:korea
-    for concept, rx in _TERMS:
-        found = list(rx.finditer(folded))
-        if found:
-            parts.add(concept)
-            if concept.startswith("designator:"):
+    subjects: set[str] = set()
+    for i in _candidates(folded):
+        concept, rx, _ = _CONCEPTS[i]
+        if i >= _N_TERMS:
+            if rx.search(folded):
+                subjects.add(concept)
+        elif concept.startswith("designator:"):
+            found = list(rx.finditer(folded))
+            if found:
+                parts.add(concept)
                 spans.extend((concept.split(":", 1)[1], f.start(), f.end()) for f in found)
+        elif rx.search(folded):
+            parts.add(concept)
     parts.update(f"designator:{d}" for d, _, _ in spans)
     parts.update(quantity_parts(nfkc, spans))
-    subjects = {concept for concept, rx in _SUBJECTS if rx.search(folded)}
     if isinstance(fms, Mapping) or spans:
         subjects.add("subject:fms")
     parts.update(subjects)

@@ -3,6 +3,7 @@ and the signature rules of ``monitor.stories.decide_story``), table-driven."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -214,3 +215,25 @@ def test_a_digest_shows_a_story_once_with_the_primary_source_on_top() -> None:
         story["title"] == "kantei on the pledge"
         and story["statements"][0]["kind_label"] == "OFFICIAL STATEMENT"
     )
+
+
+def test_term_parts_are_those_of_a_search_of_every_pattern() -> None:
+    """One Aho-Corasick pass picks the concepts whose pattern is worth running: it must never skip one that
+    matches. Every spelling, in contexts its word boundaries and guards accept and refuse, gives the parts a
+    search of every concept's pattern gives."""
+    from monitor.story_signature import _CONCEPTS, _HEADLINE
+
+    ids = {c for c, _, _ in _CONCEPTS} | {"h" + _CONCEPTS[i][0] for i in _HEADLINE}
+    contexts = ("{}", "x{}", "{}x", "north {}", "{}ネシア", "{}ー", "1{}, ({}) and {}.")
+    seen = 0
+    for _, _, literals in _CONCEPTS:
+        for lit in sorted(literals):
+            for ctx in contexts:
+                title = ctx.format(lit.upper(), lit, lit.title())
+                folded = unicodedata.normalize("NFKC", title).casefold()
+                want = {c for c, rx, _ in _CONCEPTS if rx.search(folded)}
+                want |= {"h" + c for c in want if "h" + c in ids}
+                got = signature(title, "").parts & ids
+                assert got - {"subject:fms"} == want - {"subject:fms"}, title
+                seen += len(want)
+    assert seen > 2000
