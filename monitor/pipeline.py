@@ -127,6 +127,28 @@ class NewItem:
     near_misses: tuple[NearMiss, ...] | None = None  # computed with the mentions when the poll alerts
 
 
+def _mentions(topics: TopicMatcher, src: Source, item: Item) -> list[Mention]:
+    """The topics ``item`` matches, in its source's context (tags, implied concepts)."""
+    return topics.match(
+        title=item.title, text=item.text, source=src.id, tags=src.tags, lang=item.lang, implies=src.implies
+    )
+
+
+def _near_misses(
+    topics: TopicMatcher, src: Source, item: Item, mentions: Sequence[Mention]
+) -> list[NearMiss]:
+    """The topics ``item`` almost matched (those in ``mentions`` did), in its source's context."""
+    return topics.near_misses(
+        title=item.title,
+        text=item.text,
+        source=src.id,
+        tags=src.tags,
+        lang=item.lang,
+        implies=src.implies,
+        matched=[m.topic_id for m in mentions],
+    )
+
+
 def prepare_new(
     src: Source,
     items: Sequence[Item],
@@ -145,35 +167,12 @@ def prepare_new(
             continue
         if item.key in full_texts:
             item = replace(item, text=full_texts[item.key])
-        mentions = tuple(
-            topics.match(
-                title=item.title,
-                text=item.text,
-                source=src.id,
-                tags=src.tags,
-                lang=item.lang,
-                implies=src.implies,
-            )
-        )
+        mentions = tuple(_mentions(topics, src, item))
         sig = signature(item.title, item.text, topics=[m.topic_id for m in mentions])
         probe = StoryProbe(
             fingerprint(item.title, item.text), item.title, src.id, sig, src.is_primary, item.published_at
         )
-        near = (
-            tuple(
-                topics.near_misses(
-                    title=item.title,
-                    text=item.text,
-                    source=src.id,
-                    tags=src.tags,
-                    lang=item.lang,
-                    implies=src.implies,
-                    matched=[m.topic_id for m in mentions],
-                )
-            )
-            if near_misses
-            else None
-        )
+        near = tuple(_near_misses(topics, src, item, mentions)) if near_misses else None
         out[item.key] = NewItem(mentions, probe, near)
     return out
 
@@ -405,34 +404,12 @@ def decide_success(
         prev = stored.get(item.key)
         seq = prev.seq + 1 if prev else 1
         fresh = new.get(item.key) if change.kind is ChangeKind.NEW else None
-        if fresh is not None:
-            mentions = fresh.mentions
-        else:
-            mentions = tuple(
-                topics.match(
-                    title=item.title,
-                    text=item.text,
-                    source=src.id,
-                    tags=src.tags,
-                    lang=item.lang,
-                    implies=src.implies,
-                )
-            )
+        mentions = fresh.mentions if fresh is not None else tuple(_mentions(topics, src, item))
         near: tuple[NearMiss, ...] = ()
         if not baseline and fresh is not None and fresh.near_misses is not None:
             near = fresh.near_misses  # computed with its mentions (in a worker)
         elif not baseline:  # a baseline is not news: its near misses are not either
-            near = tuple(
-                topics.near_misses(
-                    title=item.title,
-                    text=item.text,
-                    source=src.id,
-                    tags=src.tags,
-                    lang=item.lang,
-                    implies=src.implies,
-                    matched=[m.topic_id for m in mentions],
-                )
-            )
+            near = tuple(_near_misses(topics, src, item, mentions))
         material: tuple[bool, str] = (True, "")
         diff: str | None = None
         link: StoryLink | None = None
