@@ -8,13 +8,15 @@ clustering result. The class rules are in the comment block at the top of the fi
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.story_sets import by_story, published
 
 PATH = Path(__file__).parent / "corpus" / "blind" / "stories.yaml"
 
@@ -58,17 +60,11 @@ def _load() -> list[dict[str, Any]]:
 ITEMS = _load()
 
 
-def _when(item: dict[str, Any]) -> datetime:
-    return datetime.strptime(item["published"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+_when = published
 
 
 def _stories() -> dict[str, list[dict[str, Any]]]:
-    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in ITEMS:
-        by[item["story"]].append(item)
-    for items in by.values():
-        items.sort(key=_when)
-    return dict(by)
+    return by_story(ITEMS)
 
 
 @pytest.mark.parametrize("item", ITEMS, ids=[str(i.get("id")) for i in ITEMS])

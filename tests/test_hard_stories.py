@@ -7,13 +7,15 @@ result. The set loads with bench/stories.py's own loader, as tuning.yaml does.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.support.story_sets import by_story, published
 
 PATH = Path(__file__).parent / "corpus" / "stories" / "hard.yaml"
 
@@ -29,17 +31,11 @@ _JA_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 ITEMS: list[dict[str, Any]] = yaml.safe_load(PATH.read_text(encoding="utf-8"))["items"]
 
 
-def _when(item: dict[str, Any]) -> datetime:
-    return datetime.strptime(item["published"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+_when = published
 
 
 def _stories() -> dict[str, list[dict[str, Any]]]:
-    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in ITEMS:
-        by[item["story"]].append(item)
-    for items in by.values():
-        items.sort(key=_when)
-    return dict(by)
+    return by_story(ITEMS)
 
 
 @pytest.mark.parametrize("item", ITEMS, ids=[str(i.get("id")) for i in ITEMS])
