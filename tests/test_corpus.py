@@ -133,6 +133,31 @@ def test_plenty_of_negatives() -> None:
     assert Counter(e.lang for e in negatives)["ja"] >= 25
 
 
+def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_negatives() -> None:
+    # Each file is a separate writer's set (relevance.yaml, relevance_more.yaml, relevance_hard.yaml,
+    # relevance_third.yaml): each must load through the bench's loader and be a balanced set on its own.
+    files = {p.name for p in Path(DEFAULT_CORPUS).glob("*.y*ml")}
+    assert {"relevance.yaml", "relevance_hard.yaml", "relevance_third.yaml"} <= files
+    by_file: dict[str, list[Entry]] = {}
+    for e in ENTRIES:
+        by_file.setdefault(e.file, []).append(e)
+    assert set(by_file) == files
+    for name, entries in by_file.items():
+        assert {e.lang for e in entries} == {"en", "ja"}, name
+        assert any(e.labels for e in entries), f"{name}: no positives"
+        assert any(not e.labels for e in entries), f"{name}: no negatives"
+
+
+def test_third_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
+    third = [e for e in ENTRIES if e.file == "relevance_third.yaml"]
+    assert len(third) >= 200
+    assert [e.id for e in third if not e.id.startswith("t3-")] == []
+    assert [e.id for e in ENTRIES if e.id.startswith("t3-") and e.file != "relevance_third.yaml"] == []
+    for topic in TOPICS:
+        langs = Counter(e.lang for e in third if topic in e.labels)
+        assert langs["en"] >= 5 and langs["ja"] >= 5, (topic, langs)
+
+
 # --------------------------------------------------------------------------------------------------
 # notes and traps
 
