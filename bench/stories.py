@@ -6,7 +6,9 @@
     .venv/bin/python bench/stories.py --list tests/corpus/stories/tuning.yaml   # per-item decisions
 
 **Quality.** Each labelled set (``tests/corpus/stories/tuning.yaml``, generated for tuning;
-``tests/corpus/stories/hard.yaml``, hand-written for tuning with varied wording and hard negatives; and
+``tests/corpus/stories/hard.yaml``, hand-written for tuning with varied wording and hard negatives;
+``tests/corpus/stories/third.yaml``, hand-written for tuning by a labeller who had not read the clustering
+code, weighted toward stubs, cross-language coverage and hard negatives; and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``pipeline.prepare_new``, ``store.polls.story_lookup``,
@@ -68,6 +70,7 @@ from monitor.story_signature import Signature  # noqa: E402
 
 TUNING = ROOT / "tests/corpus/stories/tuning.yaml"
 HARD = ROOT / "tests/corpus/stories/hard.yaml"
+THIRD = ROOT / "tests/corpus/stories/third.yaml"
 BLIND = ROOT / "tests/corpus/blind/stories.yaml"
 CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
 NEGATIVES = ("templated-negative", "same-topic-different-event")
@@ -476,6 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets = [("tuning set", load_set(TUNING))]
         if HARD.exists():
             sets.append(("hard tuning set", load_set(HARD)))
+        if THIRD.exists():
+            sets.append(("third tuning set", load_set(THIRD)))
         if BLIND.exists():
             sets.append(("blind set", load_set(BLIND)))
         else:
