@@ -65,6 +65,28 @@ CASES = [
     # @japan_state: a defense ministry named with Japan; a place is not the state
     ("japan_state", "The Japan Ministry of Defense signed the letter.", True),
     ("japan_state", "The Pentagon will fund construction in Okinawa.", False),
+    # @japan_state: Japan named by its institutions and office holders; other states' are masked
+    ("japan_state", "The Defense Ministry signed a letter of offer with the U.S. government.", True),
+    ("japan_state", "South Korea's Defense Ministry signed a letter of offer.", False),
+    ("japan_state", "The prime minister told parliament the deal protects jobs.", True),
+    ("japan_state", "The prime minister of Australia toured the plant.", False),
+    ("japan_state", "The Diet passed the supplementary budget.", True),
+    ("japan_state", "農林水産省は入札結果を発表した。", True),
+    ("japan_state", "政府は米国との関税協議で輸入拡大を提案した。", True),
+    ("japan_state", "韓国政府は対米投資の運用方法を決めた。", False),
+    ("japan_state", "関税を受けて国内の部品メーカーで受注が減っている。", True),
+    ("japan_state", "米国の部品メーカーの国内回帰が進む。", False),
+    ("japan_state", "国防費を国内総生産の3.5%に引き上げる。", False),
+    ("japan_state", "Shares fell in Tokyo, Seoul and Sydney.", False),
+    ("japan_state", "China raises its budget 7%; Tokyo voices concern.", False),
+    ("japan_state", "EU・日本・韓国などが対象となる。", False),
+    ("japan_state", "全日本空輸は新型機を導入する。", False),
+    # @us: the president and executive orders; a company's president is not the US
+    ("us", "The president announced a 24 percent charge on goods from the ally.", True),
+    ("us", "President signs order lowering auto tariffs.", True),
+    ("us", "Carmakers paid more while the presidential order was pending.", True),
+    ("us", "大統領令の発出時期を確認する。", True),
+    ("us", "The president of the carmakers' association welcomed the cut.", False),
     # @history (used on titles only): the 1930s are history
     ("history", "Tariffs and the road to war: trade in the 1930s", True),
     ("history", "Record defense budget approved for 2026", False),
