@@ -157,10 +157,12 @@ def prepare_new(
     full_texts: Mapping[str, str] = {},
     *,
     near_misses: bool = False,
+    fingerprints: Mapping[str, bytes] = {},
 ) -> dict[str, NewItem]:
     """Mentions, fingerprint and signature of every item not stored yet (with its page's main text when
     ``full_texts`` has it, as ``decide_success`` stores it), by item key; with ``near_misses`` (a poll that
-    is not a baseline) the topics each one almost matched too."""
+    is not a baseline) the topics each one almost matched too. ``fingerprints``: sketches already known
+    (a replay reads the stored ones), by item key."""
     out: dict[str, NewItem] = {}
     for item in items:
         if item.key in stored or item.key in out:
@@ -169,9 +171,8 @@ def prepare_new(
             item = replace(item, text=full_texts[item.key])
         mentions = tuple(_mentions(topics, src, item))
         sig = signature(item.title, item.text, topics=[m.topic_id for m in mentions])
-        probe = StoryProbe(
-            fingerprint(item.title, item.text), item.title, src.id, sig, src.is_primary, item.published_at
-        )
+        fp = fingerprints.get(item.key) or fingerprint(item.title, item.text)
+        probe = StoryProbe(fp, item.title, src.id, sig, src.is_primary, item.published_at)
         near = tuple(_near_misses(topics, src, item, mentions)) if near_misses else None
         out[item.key] = NewItem(mentions, probe, near)
     return out
@@ -358,6 +359,7 @@ def decide_success(
     parse_notes: Sequence[str] = (),
     full_texts: Mapping[str, str] = {},
     every: timedelta | None = None,  # this poll's interval (adaptive); None: src.every
+    near_misses: bool = True,  # False: a replay, which neither stores nor shows them
 ) -> PollWrite:
     """A parsed fetch: classify every item against the store, match topics, plan alerts.
 
@@ -408,7 +410,7 @@ def decide_success(
         near: tuple[NearMiss, ...] = ()
         if not baseline and fresh is not None and fresh.near_misses is not None:
             near = fresh.near_misses  # computed with its mentions (in a worker)
-        elif not baseline:  # a baseline is not news: its near misses are not either
+        elif not baseline and near_misses:  # a baseline is not news: its near misses are not either
             near = tuple(_near_misses(topics, src, item, mentions))
         material: tuple[bool, str] = (True, "")
         diff: str | None = None

@@ -27,7 +27,7 @@ from monitor.config.schema import Config, Source
 from monitor.diff import StoredRevision
 from monitor.match.topics import TopicMatcher
 from monitor.model import FetchOutcome, FetchResult, Item
-from monitor.pipeline import ClaimedSource, ItemWrite, StoredItem, Stories, decide_success
+from monitor.pipeline import ClaimedSource, ItemWrite, StoredItem, Stories, decide_success, prepare_new
 from monitor.plan import GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
 from monitor.store import history
 from monitor.store.history import StoredRev
@@ -266,9 +266,8 @@ def _replay_poll(
                 stored[r.item_key] = known
     baseline = first.get(src.id) == now or any(r.revision_id in baselines for r in group)
     items = [_item(r, src) for r in group]
-    new_fps = []
-    if not baseline:
-        new_fps = [_sketch(r) for r in group if r.item_key not in stored]
+    sketches = {r.item_key: _sketch(r) for r in group if r.item_key not in stored}
+    new_fps = [] if baseline else list(sketches.values())
     claim = ClaimedSource(
         source_id=src.id, token="", baseline_done=not baseline, key_mode="guid", etag=None,
         last_modified=None, body_hash=None, error_streak=0, item_count=0,
@@ -281,10 +280,12 @@ def _replay_poll(
         stored,
         key_mode="guid",
         stories=state.stories_for(new_fps) if new_fps else Stories(),
+        new=prepare_new(src, items, stored, matcher, fingerprints=sketches),
         topics=matcher,
         routes=config.routes,
         now=now,
         rand=0.0,
+        near_misses=False,  # recorded by the daemon for `pressmon misses`; a replay shows only alerts
     )
     by_key = {r.item_key: r for r in group}
     for w in write.items:

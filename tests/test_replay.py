@@ -8,9 +8,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from monitor.config.schema import Source
+from monitor.match.topics import TopicMatcher
+from monitor.model import Item
+from monitor.pipeline import prepare_new
 from monitor.replay import mark, replay, replay_key
 from monitor.store.engine import make_engine, read_session
-from monitor.store.models import OutboxRow
+from monitor.store.models import ItemRow, OutboxRow
+from monitor.stories import fingerprint
 from tests.support.demo_db import DemoHistory, build_demo_history
 
 
@@ -81,3 +86,34 @@ async def test_a_window_starting_after_the_baseline_still_knows_the_stories(
         r.alert for r in replay(engine, demo.config, since=also.created_at) if r.alert.kind == "also-reported"
     ]
     assert [a.payload["thread_key"] for a in got] == [also.payload["thread_key"]]
+
+
+async def test_replay_reuses_the_stored_sketches_and_skips_near_misses(
+    demo: DemoHistory, engine: sa.Engine
+) -> None:
+    """A replay recomputes neither what the daemon stored as a pure function of the same text (the story
+    sketch) nor what it never shows (near misses, which `pressmon misses` reads from the daemon's rows)."""
+    with read_session(engine) as s:
+        stored = {(i.source_id, i.item_key): i.fingerprint for i in s.exec(select(ItemRow)).all()}
+    writes: list[tuple[str, str, bytes | None, int]] = []
+    since = datetime.now(UTC) - timedelta(days=1)
+    list(
+        replay(
+            engine,
+            demo.config,
+            since=since,
+            on_write=lambda r, w: writes.append((r.source_id, r.item_key, w.fingerprint, len(w.near_misses))),
+        )
+    )
+    fresh = [(src, key, fp) for src, key, fp, _ in writes if fp is not None]
+    assert fresh and all(fp == stored[(src, key)] for src, key, fp in fresh)
+    assert all(n == 0 for *_, n in writes)
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_prepare_new_takes_a_known_sketch_or_computes_it(known: bool) -> None:
+    src = Source(id="s", url="https://example.org/feed.xml")
+    item = Item("k", "guid", None, "k", "Japan tariff", "Japan raises tariff on steel.", None, "h")
+    sentinel = b"\x00\x01known"
+    new = prepare_new(src, [item], {}, TopicMatcher([], {}), fingerprints={"k": sentinel} if known else {})
+    assert new["k"].probe.fingerprint == (sentinel if known else fingerprint(item.title, item.text))
