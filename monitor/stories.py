@@ -29,8 +29,9 @@ it: "also reported by"), otherwise it starts one.
     2. **Veto**: a story any of whose candidates reports a differing fact (``story_signature.veto``: FMS
        purchaser, transmittal, system or value; a document, docket or case number; a quantity of one
        system; a share of GDP; amount in the same currency; tariff rate; effective date; another weapon
-       designator; between templated texts, a disjoint set of products, countries or places, or another
-       company) is never joined.
+       designator; a supply deal's volume or term; another partner country in the headlines; between
+       templated texts, a disjoint set of products, countries or places, or another company) is never
+       joined.
     3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
        wire quoting it). A short text (a headline-only item) joins on its headline (title similarity
        >= 0.5, or 70% of the shorter headline's content words in the other with an event part shared)
@@ -287,7 +288,7 @@ class StoryRules:
 KIND_WEIGHT: Mapping[str, float] = {
     "purchaser": 1.5, "transmittal": 3.0, "doc": 3.0, "designator": 2.0, "qty": 1.5, "system": 0.7,
     "money": 2.0, "tariff": 1.2, "gdp": 1.5, "pct": 1.5, "date": 1.5, "country": 0.6, "product": 1.0,
-    "actor": 1.0, "action": 1.0, "place": 1.0,
+    "actor": 1.0, "action": 1.0, "place": 1.0, "volume": 1.5, "term": 1.0,
 }  # fmt: skip
 
 

@@ -14,6 +14,10 @@ Parts (``kind:value``), read from NFKC text:
   ``qty``          a quantity of one designated system: ``200 Tomahawk`` / ``トマホーク200発`` ->
                    ``qty:BGM-109:200`` (numbers written as words or in parentheses, as notices do, too)
   ``gdp``          a share of GDP: ``2% of GDP`` / ``GDP比2％`` -> ``gdp:2``
+  ``volume``       a yearly volume of a supply deal, in million tonnes: ``1 mtpa``, ``0.8 million tonnes a
+                   year``, ``年間100万トン`` -> ``volume:1``, ``volume:0.8``
+  ``term``         the length of a supply contract in years, only beside a contract word: ``a 20-year
+                   agreement``, ``20-YR PURCHASE DEAL``, ``15年間購入する``, ``for 15 years`` -> ``term:20``
 """
 
 from __future__ import annotations
@@ -55,10 +59,26 @@ _WORDS: Mapping[str, int] = {
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "sixty": 60, "hundred": 100,
 }  # fmt: skip
+_VOLUME = (
+    re.compile(
+        r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:mtpa\b|million\s+(?:metric\s+)?(?:tonnes|tons)\s+(?:a|per)\s+"
+        r"(?:year|annum)\b|million\s+(?:metric\s+)?(?:tonnes|tons)\s+annually\b)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"年(?:間)?\s*(?:約)?(\d+(?:\.\d+)?)万トン"),
+)
+_TERM = (
+    re.compile(r"(?<![\d.])(\d{1,2})[\s-](?:years?|yrs?)\b", re.IGNORECASE),
+    re.compile(r"(?<![\d.])(\d{1,2})年間"),
+)
+_CONTRACT = re.compile(
+    r"agreement|deal|contract|\bspa\b|offtake|purchase|supply|\bbuy\b|契約|購入|調達|供給|合意", re.IGNORECASE
+)
 # Before a system's name: "200 Tomahawk", "up to four hundred (400) Tomahawk Block V", "150 more AMRAAMs".
 _QTY_BEFORE = re.compile(
-    r"(?:(\d{1,3}(?:,\d{3})*|\d+)\)?|\b((?:[a-z]+[\s-])?(?:hundred|[a-z]+)))\s+"
-    r"(?:(?:more|additional|new|of\s+the|[A-Z][\w-]*)\s+){0,3}$"
+    r"(?:(?<![$¥.\d])(\d{1,3}(?:,\d{3})*|\d+)\)?|\b((?:[a-z]+[\s-])?(?:hundred|[a-z]+)))\s+"
+    r"(?:(?:more|additional|new|of\s+the|(?!(?i:mln|million|mn|bln|billion|bn|bil|trillion|tril)\b)[A-Z][\w-]*)\s+)"
+    r"{0,3}$"
 )
 # After a Japanese name: "トマホーク200発", "最大400発".
 _QTY_AFTER = re.compile(r"^\s*(?:最大|約|計|合計)?\s*(\d{1,3}(?:,\d{3})*|\d+)\s*(?:発|基|機|両|セット|門|隻)")
@@ -88,7 +108,7 @@ def _words(s: str | None) -> int | None:
 
 
 def number_parts(text: str) -> set[str]:
-    """Transmittal, document, GDP-share parts of an NFKC ``text``."""
+    """Transmittal, document, GDP-share, supply volume and contract term parts of an NFKC ``text``."""
     out: set[str] = set()
     for m in _TRANSMITTAL.finditer(text):
         out.add(f"transmittal:{int(m.group(1)):02d}-{int(m.group(2))}")
@@ -97,6 +117,17 @@ def number_parts(text: str) -> set[str]:
     for rx in _GDP:
         for m in rx.finditer(text):
             out.add(f"gdp:{format(Decimal(m.group(1)).normalize(), 'f')}")
+    for n, rx in enumerate(_VOLUME):
+        for m in rx.finditer(text):
+            v = Decimal(m.group(1)) / (100 if n else 1)
+            if 0 < v < 100:
+                out.add(f"volume:{format(v.normalize(), 'f')}")
+    for rx in _TERM:
+        for m in rx.finditer(text):
+            years = int(m.group(1))
+            near = text[max(0, m.start() - 60) : m.end() + 40]
+            if 2 <= years <= 40 and _CONTRACT.search(near):
+                out.add(f"term:{years}")
     return out
 
 

@@ -16,9 +16,10 @@ Parts (``kind``):
                   ``十五％`` alike); ``rate`` any other rate, and ``pct`` too when it is a release's own
                   figure (three digits or more with a decimal, ``13.8%``) rather than a target (2%, 3.5%).
   ``purchaser``, ``system``   FMS notice fields (system: its significant tokens).
-  ``transmittal``, ``doc``, ``qty``, ``gdp``   specific numbers (``monitor.story_numbers``): an arms-sale
-                  transmittal, an FR document, docket, CBP message, DOE order or trade case, how many of
-                  one system, a share of GDP.
+  ``transmittal``, ``doc``, ``qty``, ``gdp``, ``volume``, ``term``   specific numbers
+                  (``monitor.story_numbers``): an arms-sale transmittal, an FR document, docket, CBP
+                  message, DOE order or trade case, how many of one system, a share of GDP, a supply deal's
+                  yearly volume and its length in years.
   ``designator``  a weapon or aircraft designator written anywhere (``AIM-120D``, ``F-35A``, ``SM-6``).
   ``date``        an effective date (ISO).
   ``country``, ``product``, ``actor``, ``action``, ``place``   from the bilingual table
@@ -31,8 +32,9 @@ Parts (``kind``):
 :func:`veto` says why two signatures cannot be one event however similar their texts: a different
 purchaser, transmittal, FR document, docket, CBP message, order or case number, quantity of one system,
 share of GDP, system, FMS value, amount in the same currency, tariff rate, effective date or weapon
-(unless both state one amount: a report naming the platform of the notice's missile), the buyer named
-in the headlines of two arms-sale reports; and between
+(unless both state one amount: a report naming the platform of the notice's missile), supply volume or
+contract term, the partner named in the headlines of two reports (the buyer of an arms sale, the country
+of a deal or order; not a country a call discussed, such as North Korea); and between
 templated texts, a disjoint set of products, countries or places, or each naming a company the other
 does not. Templated notices share most of their words and differ in exactly these.
 
@@ -64,7 +66,7 @@ _EXCLUSIVE = ("purchaser", "transmittal", "fms_value", "gdp")
 # Set kinds whose disjointness (both sides non-empty) is a different event; the second group only between
 # templated texts (text similar enough to share a template: a news report naming one more country is not
 # another event, a notice for another country is).
-_DISJOINT = ("tariff", "date", "designator")
+_DISJOINT = ("tariff", "date", "designator", "volume", "term")
 _DISJOINT_TEMPLATED = ("product", "country", "place", "hproduct", "hcountry")
 _NOT_INDEXED = ("rate", "subject", "fms_value", "hproduct", "hcountry")
 _SYSTEM_STOP = frozenset(
@@ -124,6 +126,11 @@ BACKGROUND = frozenset(
         "money:USD:5.5e+11", "money:JPY:8.0e+13", "money:JPY:8.1e+13", "tariff:15", "rate:15", "action:232",
         "action:reciprocal", "action:defense-spending",
     }
+)  # fmt: skip
+# Countries a headline names as what talks are about rather than as a party to a sale, deal or order.
+_DISCUSSED = frozenset(
+    {"hcountry:northkorea", "hcountry:china", "hcountry:russia", "hcountry:iran", "hcountry:ukraine",
+     "hcountry:israel"}
 )  # fmt: skip
 _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 
@@ -361,10 +368,12 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
             continue
         if va and vb and not va & vb:
             return _differs(kind, va, vb)
-    # Two arms-sale reports headlined with different countries: the headline names the buyer.
-    ha, hb = a.kind("hcountry"), b.kind("hcountry")
-    if ha and hb and not ha & hb and "subject:fms" in a.parts and "subject:fms" in b.parts:
-        return _differs("buyer", ha, hb)
+    # Two reports headlined with different countries: the headline names the buyer of an arms sale, the
+    # partner of a deal or order (the same chip terms for Japan, then for Korea). Countries a call or a
+    # meeting discusses (North Korea's missiles) are not a partner: they are left out.
+    ha, hb = a.kind("hcountry") - _DISCUSSED, b.kind("hcountry") - _DISCUSSED
+    if ha and hb and not ha & hb:
+        return _differs("partner" if "subject:fms" not in a.parts else "buyer", ha, hb)
     if templated:
         # Each names a company the other does not (Glenfarne's letter with JERA, then with Tokyo Gas).
         fa, fb = a.parts & FIRMS, b.parts & FIRMS

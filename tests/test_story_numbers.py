@@ -70,12 +70,20 @@ NUMBERS = {
     "raise defense spending to 2% of GDP": {"gdp:2"},
     "防衛費をGDP比3.5％に": {"gdp:3.5"},
     "the G7 summit in 2026": set(),  # G7 is not a weapon, 2026 not a count
+    "US APPROVES POSSIBLE $530 MLN GLOBAL HAWK SUSTAINMENT SALE": set(),  # an amount, not a count
+    "Osaka Gas signs 20-year deal for 1 mtpa of LNG": {"volume:1", "term:20"},
+    "年間100万トンのLNGを20年間購入する売買契約": {"volume:1", "term:20"},
+    "will buy 0.8 million tonnes a year of LNG for 15 years": {"volume:0.8", "term:15"},
+    "2 million tonnes per annum of LNG": {"volume:2"},
+    "OSAKA GAS SIGNS 20-YR LNG PURCHASE DEAL": {"term:20"},
+    "yields hit a 30-year high": set(),  # a span of years with no contract beside it
+    "たばこ税は3年間で段階的に引き上げ": set(),
 }
 
 
 @pytest.mark.parametrize("text", NUMBERS)
 def test_specific_numbers_are_read(text: str) -> None:
-    kinds = ("transmittal", "doc", "qty", "gdp")
+    kinds = ("transmittal", "doc", "qty", "gdp", "volume", "term")
     parts = {p for p in signature("", text).parts if p.split(":", 1)[0] in kinds}
     assert parts == NUMBERS[text]
 
@@ -201,6 +209,30 @@ VETO = {
         ("", "Korea will invest $350 billion in the US."),
         False,
         "amounts differ",
+    ),
+    "another yearly volume of one supply deal": (
+        ("", "Toho Gas will buy 0.5 million tonnes a year of LNG from Commonwealth LNG."),
+        ("", "大阪ガスはコモンウェルスLNGから年間100万トンのLNGを購入する。"),
+        False,
+        "volume differs",
+    ),
+    "another contract term": (
+        ("", "Tohoku Electric signed a 20-year sale and purchase agreement with Sempra."),
+        ("", "Kyushu Electric signed a 15-year sale and purchase agreement with Sempra."),
+        False,
+        "term differs",
+    ),
+    "the same chip terms headlined with another partner": (
+        ("Trump implements the semiconductor terms of the U.S.-Korea agreement", "Chips from Korea."),
+        ("Trump caps US tariffs on Japanese chips at 15%", "Japanese chips pay at most 15%."),
+        False,
+        "partner differs",
+    ),
+    "a call headlined with the country it discussed": (
+        ("Trump and Takaichi hold phone call, discussed North Korea", "They talked about North Korea."),
+        ("日米電話会談", "日米首脳が電話会談を行った。"),
+        False,
+        None,
     ),
     "one amount in two scripts": (
         ("", "Japan will invest $550 billion in the US."),
