@@ -35,6 +35,18 @@ CASES = [
     ("tariff", "Both governments signed a Reciprocal Access Agreement for joint drills.", False),
     ("tariff", "The Self-Defense Forces will carry out duties of surveillance.", False),
     ("tariff", "The policy rate stays at 0.5 percent.", False),
+    # @tariff: Section 232 wording (proclamation titles, derivative lists), a US rate with a percentage
+    ("tariff", "Adjusting Imports of Medium and Heavy-Duty Trucks Into the United States", True),
+    ("tariff", "The U.S. added 407 steel derivative products to the list.", True),
+    ("tariff", "Seoul wins the same 15% U.S. rate for its cars.", True),
+    ("tariff", "The ministry is adjusting its import forecasts.", False),
+    ("tariff", "Markets expect a U.S. rate cut in March.", False),
+    # @trade_deal: market access concessions (rice within the minimum access quota)
+    ("trade_deal", "Japan will buy more U.S. rice within its minimum access quota.", True),
+    ("trade_deal", "ミニマムアクセス米の入札で米国産が増えた。", True),
+    ("trade_deal", "The deal widens market access for American beef.", True),
+    ("trade_deal", "The site gives access to market data.", False),
+    ("trade_deal", "Both trade frameworks cap the rate at 15 percent.", True),
     # @investment: acquisitions, stakes, the $550bn package; masked senses
     ("investment", "The group agreed to acquire an Ohio maker of industrial drives.", True),
     ("investment", "The trading house buys into a Louisiana export project.", True),
@@ -49,6 +61,15 @@ CASES = [
     ("lng", "The utility signed a gas supply deal with a Louisiana developer.", True),
     ("lng", "The company holds a stake in the LNG terminal.", True),
     ("lng", "A deepwater crude export terminal will be built off Texas.", False),
+    ("lng", "Osaka Gas will lift more cargoes from the Texas export terminal.", True),
+    ("lng", "JERA raised purchases from a Texas export plant.", True),
+    ("lng", "The ammonia export plant in Louisiana will start in 2028.", False),
+    # @lng_supplier / @lng_volume: other suppliers named in an LNG headline, and volumes bought
+    ("lng_supplier", "JERA renews Qatar contract", True),
+    ("lng_supplier", "サハリン2のLNG、調達継続へ", True),
+    ("lng_supplier", "JERA doubles American volumes", False),
+    ("lng_volume", "JERA doubles American volumes", True),
+    ("lng_volume", "JERA shares rose", False),
     # @fms: arms packages, purchases from the US government; company asset sales are not arms sales
     ("fms", "Washington approved an arms package for the destroyers.", True),
     ("fms", "The missiles bought from the U.S. government arrived at the base.", True),
@@ -81,6 +102,12 @@ CASES = [
     ("japan_state", "China raises its budget 7%; Tokyo voices concern.", False),
     ("japan_state", "EU・日本・韓国などが対象となる。", False),
     ("japan_state", "全日本空輸は新型機を導入する。", False),
+    ("japan_state", "豪州への売却を承認した。日本とも相互運用性が高まる。", False),
+    ("japan_state", "日米豪の相互運用性が高まるとしている。", False),
+    # @other_country: buyers and suppliers beyond the usual neighbours
+    ("other_country", "U.S. approves Tomahawk missile sale to the Netherlands", True),
+    ("other_country", "米、オランダにトマホーク売却を承認", True),
+    ("other_country", "U.S. approves Tomahawk missile sale to Japan", False),
     # @us: the president and executive orders; a company's president is not the US
     ("us", "The president announced a 24 percent charge on goods from the ally.", True),
     ("us", "President signs order lowering auto tariffs.", True),
