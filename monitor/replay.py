@@ -14,7 +14,6 @@ pacing (group_wait, repeat, silences: the outbox's business at send time).
 from __future__ import annotations
 
 import hashlib
-import struct
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,7 +30,9 @@ from monitor.pipeline import ClaimedSource, ItemWrite, StoredItem, Stories, deci
 from monitor.plan import GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
 from monitor.store import history
 from monitor.store.history import StoredRev
-from monitor.stories import StoryCandidate, fingerprint, is_short
+from monitor.stories import StoryCandidate, StoryProbe, fingerprint
+from monitor.story_index import MemoryIndex
+from monitor.story_signature import EMPTY, Signature
 
 __all__ = ["ReplayState", "ReplayedAlert", "mark", "replay", "replay_key", "run_id"]
 
@@ -54,68 +55,45 @@ class ReplayedAlert:
     alert: PlannedAlert
 
 
-# A candidate sharing fewer sketch values than this fraction of the longer sketch cannot reach any
-# joining similarity (assign_story needs 0.20 across sources, 0.90 from the same source): the estimate
-# counts only shared values, so sharing k values out of a sketch of n bounds the similarity by k / n.
-_MIN_SHARED = 0.10
-
-
 @dataclass
 class ReplayState:
-    """What the daemon knew at the current point of the replay (pure, in memory)."""
+    """What the daemon knew at the current point of the replay (pure, in memory): the latest revision of
+    each item, and the story index of the window with the daemon's semantics (``story_index.MemoryIndex``:
+    the same text and signature-part keys, rarity and primary-led stories as ``store.polls.story_lookup``),
+    so a replayed item joins the story the daemon joined it to, by text or by what it reports."""
 
     window: timedelta = STORY_WINDOW
     current: dict[int, StoredItem] = field(default_factory=dict)  # item id -> its latest revision
-    # Story candidates in first-seen order, with their sketch values; an inverted index on the values;
-    # the short ones (compared by title, so always candidates).
-    candidates: deque[tuple[StoryCandidate, tuple[int, ...]]] = field(default_factory=deque)
-    by_value: dict[int, dict[int, tuple[StoryCandidate, int]]] = field(default_factory=dict)
-    short: dict[int, StoryCandidate] = field(default_factory=dict)
+    index: MemoryIndex = field(default_factory=MemoryIndex)
     threads: dict[int, str] = field(default_factory=dict)
     topics_of: dict[int, tuple[str, ...]] = field(default_factory=dict)  # item id -> topics now
 
     def add_story(self, c: StoryCandidate, *, thread: str | None) -> None:
-        values = _values(c.fingerprint)
-        self.candidates.append((c, values))
-        for v in values:
-            self.by_value.setdefault(v, {})[id(c)] = (c, len(values))
-        if is_short(c.fingerprint):
-            self.short[id(c)] = c
+        self.index.add(c)
         if thread is not None:
             self.threads.setdefault(c.story_id, thread)
 
     def expire(self, now: datetime) -> None:
-        while self.candidates and now - self.candidates[0][0].first_seen_at > self.window:
-            old, values = self.candidates.popleft()
-            for v in values:
-                bucket = self.by_value.get(v)
-                if bucket is not None:
-                    bucket.pop(id(old), None)
-                    if not bucket:
-                        del self.by_value[v]
-            self.short.pop(id(old), None)
+        self.index.expire(now - self.window)
 
-    def stories_for(self, fps: Sequence[bytes]) -> Stories:
-        """The candidates that can change a decision for these fingerprints (the others score below any
-        threshold and never join): those sharing enough sketch values, and the short ones (compared by
-        title); every candidate for a short fingerprint."""
-        if any(is_short(fp) for fp in fps):
-            return Stories(candidates=tuple(c for c, _ in self.candidates), threads=self.threads)
-        chosen: dict[int, StoryCandidate] = dict(self.short)
-        for fp in fps:
-            values = _values(fp)
-            shared: dict[int, list[Any]] = {}
-            for v in values:
-                for k, (c, size) in self.by_value.get(v, {}).items():
-                    hit = shared.get(k)
-                    if hit is None:
-                        shared[k] = [c, size, 1]
-                    else:
-                        hit[2] += 1
-            for k, (c, size, n) in shared.items():
-                if n >= _MIN_SHARED * max(len(values), size):
-                    chosen.setdefault(k, c)
-        return Stories(candidates=tuple(chosen.values()), threads=self.threads)
+    def stories_for(self, probes: Sequence[StoryProbe], now: datetime) -> Stories:
+        """What the daemon's lookup returns for a poll's new items: the union of each one's candidates,
+        the rarity of their signature parts, the stories a primary source leads, the thread keys."""
+        since = now - self.window
+        found: dict[int, StoryCandidate] = {}
+        rarity: dict[str, int] = {}
+        led: set[int] = set()
+        for p in probes:
+            look = self.index.lookup(p, since=since)
+            found.update((c.item_id, c) for c in look.candidates)
+            rarity.update(look.rarity)
+            led |= look.led
+        return Stories(
+            candidates=tuple(found[i] for i in sorted(found)),
+            threads=self.threads,
+            rarity=rarity,
+            led=frozenset(led),
+        )
 
 
 _SKETCH_VERSION = fingerprint("", "")[0]
@@ -128,10 +106,6 @@ def _sketch(r: StoredRev) -> bytes:
     if r.seq == 1 and fp and fp[0] == _SKETCH_VERSION:
         return fp
     return fingerprint(r.title, r.text)
-
-
-def _values(fp: bytes) -> tuple[int, ...]:
-    return struct.unpack_from(f">{(len(fp) - 2) // 4}I", fp, 2)
 
 
 def _item(r: StoredRev, src: Source) -> Item:
@@ -239,7 +213,18 @@ def _preload_stories(engine: sa.Engine, state: ReplayState, *, since: datetime) 
     for s in stored:
         thread = alert_key("new", s.source_id, s.item_key, 1) if s.item_id == s.story_id else None
         state.add_story(
-            StoryCandidate(s.story_id, s.fingerprint, s.first_seen_at, s.source_id, s.title), thread=thread
+            StoryCandidate(
+                s.story_id,
+                s.fingerprint,
+                s.first_seen_at,
+                s.source_id,
+                s.title,
+                Signature.from_json(s.signature),
+                s.primary,
+                s.item_id,
+                s.published_at,
+            ),
+            thread=thread,
         )
 
 
@@ -267,7 +252,8 @@ def _replay_poll(
     baseline = first.get(src.id) == now or any(r.revision_id in baselines for r in group)
     items = [_item(r, src) for r in group]
     sketches = {r.item_key: _sketch(r) for r in group if r.item_key not in stored}
-    new_fps = [] if baseline else list(sketches.values())
+    new = prepare_new(src, items, stored, matcher, fingerprints=sketches)
+    probes = [] if baseline else [n.probe for n in new.values()]
     claim = ClaimedSource(
         source_id=src.id, token="", baseline_done=not baseline, key_mode="guid", etag=None,
         last_modified=None, body_hash=None, error_streak=0, item_count=0,
@@ -279,8 +265,8 @@ def _replay_poll(
         items,
         stored,
         key_mode="guid",
-        stories=state.stories_for(new_fps) if new_fps else Stories(),
-        new=prepare_new(src, items, stored, matcher, fingerprints=sketches),
+        stories=state.stories_for(probes, now) if probes else Stories(),
+        new=new,
         topics=matcher,
         routes=config.routes,
         now=now,
@@ -299,7 +285,20 @@ def _replay_poll(
         if w.fingerprint is not None:
             story = w.story_id if w.story_id is not None else r.item_id
             thread = alert_key("new", src.id, r.item_key, 1) if story == r.item_id else None
-            state.add_story(StoryCandidate(story, w.fingerprint, now, src.id, r.title), thread=thread)
+            state.add_story(
+                StoryCandidate(
+                    story,
+                    w.fingerprint,
+                    now,
+                    src.id,
+                    r.title,
+                    w.signature or EMPTY,
+                    w.primary,
+                    r.item_id,
+                    w.change.item.published_at,
+                ),
+                thread=thread,
+            )
         for a in w.alerts:
             yield ReplayedAlert(now, r.item_id, r.revision_id, a)
 

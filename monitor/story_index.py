@@ -21,6 +21,7 @@ does it in SQL. Both feed ``monitor.stories.decide_story``.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,18 +69,36 @@ class Lookup:
 
 @dataclass
 class MemoryIndex:
-    """An in-memory story index with the store's semantics (items added in first-seen order)."""
+    """An in-memory story index with the store's semantics (items added in first-seen order).
 
-    postings: dict[int, list[tuple[datetime, int]]] = field(default_factory=dict)
+    :meth:`expire` forgets items first seen before a time (a replay over months keeps only its window);
+    ``led`` keeps every story a primary source ever led, as the store's does."""
+
+    postings: dict[int, deque[tuple[datetime, int]]] = field(default_factory=dict)
     items: dict[int, StoryCandidate] = field(default_factory=dict)
     led: set[int] = field(default_factory=set)
+    order: deque[tuple[datetime, int, tuple[int, ...]]] = field(default_factory=deque)
 
     def add(self, c: StoryCandidate) -> None:
         self.items[c.item_id] = c
         if c.primary:
             self.led.add(c.story_id)
-        for k in item_keys(c.fingerprint, c.signature):
-            self.postings.setdefault(k, []).append((c.first_seen_at, c.item_id))
+        keys = tuple(item_keys(c.fingerprint, c.signature))
+        for k in keys:
+            self.postings.setdefault(k, deque()).append((c.first_seen_at, c.item_id))
+        self.order.append((c.first_seen_at, c.item_id, keys))
+
+    def expire(self, since: datetime) -> None:
+        """Forget the items first seen before ``since`` (no lookup from ``since`` on can find them)."""
+        while self.order and self.order[0][0] < since:
+            _, item_id, keys = self.order.popleft()
+            self.items.pop(item_id, None)
+            for k in keys:
+                posting = self.postings.get(k)
+                while posting and posting[0][0] < since:
+                    posting.popleft()
+                if not posting:
+                    self.postings.pop(k, None)
 
     def _window(self, key: int, since: datetime) -> Iterable[int]:
         return (i for at, i in self.postings.get(key, ()) if at >= since)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -194,17 +195,23 @@ class StoredStory:
     source_id: str
     title: str
     item_key: str
+    signature: dict[str, Any] | None = None  # what it reports (monitor.story_signature), as stored
+    primary: bool = False  # from a primary source
+    published_at: datetime | None = None
 
 
 def story_candidates_before(engine: sa.Engine, *, since: datetime, until: datetime) -> list[StoredStory]:
     """Items first seen in ``[since, until)`` with their stored story and sketch: the stories a replay
     starting at ``until`` may join."""
     stmt = _typed(
-        "SELECT id, story_id, fingerprint, first_seen_at, source_id, title, item_key FROM item "
+        "SELECT id, story_id, fingerprint, first_seen_at, source_id, title, item_key, signature, "
+        "primary_source, published_at FROM item "
         "WHERE first_seen_at >= :since AND first_seen_at < :until AND fingerprint IS NOT NULL "
         "AND story_id IS NOT NULL ORDER BY first_seen_at, id",
         "since",
         "until",
-    ).columns(first_seen_at=UTCDateTime)
+    ).columns(
+        first_seen_at=UTCDateTime, signature=sa.JSON, primary_source=sa.Boolean, published_at=UTCDateTime
+    )
     with engine.connect() as conn:
         return [StoredStory(*r) for r in conn.execute(stmt, {"since": since, "until": until}).all()]
