@@ -18,6 +18,9 @@ Parts (``kind:value``), read from NFKC text:
                    year``, ``年間100万トン`` -> ``volume:1``, ``volume:0.8``
   ``term``         the length of a supply contract in years, only beside a contract word: ``a 20-year
                    agreement``, ``20-YR PURCHASE DEAL``, ``15年間購入する``, ``for 15 years`` -> ``term:20``
+  ``month``        a month of a year, when no day is given with it: ``January 2027``, ``Jan. 2027``,
+                   ``2027年1月``, ``27年1月``, ``令和9年1月`` -> ``month:2027-01`` (when a tax starts, a plan
+                   is due: the date a report names before the day is set)
 """
 
 from __future__ import annotations
@@ -74,14 +77,32 @@ _TERM = (
 _CONTRACT = re.compile(
     r"agreement|deal|contract|\bspa\b|offtake|purchase|supply|\bbuy\b|契約|購入|調達|供給|合意", re.IGNORECASE
 )
+_MONTHS = {
+    m: n
+    for n, names in enumerate(
+        (
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ),
+        start=1,
+    )
+    for m in names
+}  # fmt: skip
+_MONTH_EN = re.compile(
+    r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(20\d{2})\b", re.IGNORECASE
+)
+_MONTH_JA = re.compile(r"(?<![\d年])(令和)?(\d{1,4})年(\d{1,2})月(?!\d{0,2}日)")
 # Before a system's name: "200 Tomahawk", "up to four hundred (400) Tomahawk Block V", "150 more AMRAAMs".
 _QTY_BEFORE = re.compile(
     r"(?:(?<![$¥.\d])(\d{1,3}(?:,\d{3})*|\d+)\)?|\b((?:[a-z]+[\s-])?(?:hundred|[a-z]+)))\s+"
     r"(?:(?:more|additional|new|of\s+the|(?!(?i:mln|million|mn|bln|billion|bn|bil|trillion|tril)\b)[A-Z][\w-]*)\s+)"
     r"{0,3}$"
 )
-# After a Japanese name: "トマホーク200発", "最大400発".
-_QTY_AFTER = re.compile(r"^\s*(?:最大|約|計|合計)?\s*(\d{1,3}(?:,\d{3})*|\d+)\s*(?:発|基|機|両|セット|門|隻)")
+# After a Japanese name: "トマホーク200発", "最大400発", "「AARGM-ER」96発".
+_QTY_AFTER = re.compile(
+    r"^[」』）)]?\s*(?:最大|約|計|合計)?\s*(\d{1,3}(?:,\d{3})*|\d+)\s*(?:発|基|機|両|セット|門|隻)"
+)
 
 
 def _int(num: str | None) -> int | None:
@@ -108,7 +129,7 @@ def _words(s: str | None) -> int | None:
 
 
 def number_parts(text: str) -> set[str]:
-    """Transmittal, document, GDP-share, supply volume and contract term parts of an NFKC ``text``."""
+    """Transmittal, document, GDP-share, supply volume, contract term and month parts of an NFKC ``text``."""
     out: set[str] = set()
     for m in _TRANSMITTAL.finditer(text):
         out.add(f"transmittal:{int(m.group(1)):02d}-{int(m.group(2))}")
@@ -122,6 +143,13 @@ def number_parts(text: str) -> set[str]:
             v = Decimal(m.group(1)) / (100 if n else 1)
             if 0 < v < 100:
                 out.add(f"volume:{format(v.normalize(), 'f')}")
+    for m in _MONTH_EN.finditer(text):
+        out.add(f"month:{m.group(2)}-{_MONTHS[m.group(1).casefold()]:02d}")
+    for m in _MONTH_JA.finditer(text):
+        year, month = int(m.group(2)), int(m.group(3))
+        year = 2018 + year if m.group(1) else 2000 + year if year < 100 else year
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            out.add(f"month:{year}-{month:02d}")
     for rx in _TERM:
         for m in rx.finditer(text):
             years = int(m.group(1))

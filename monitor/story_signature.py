@@ -16,10 +16,11 @@ Parts (``kind``):
                   ``十五％`` alike); ``rate`` any other rate, and ``pct`` too when it is a release's own
                   figure (three digits or more with a decimal, ``13.8%``) rather than a target (2%, 3.5%).
   ``purchaser``, ``system``   FMS notice fields (system: its significant tokens).
-  ``transmittal``, ``doc``, ``qty``, ``gdp``, ``volume``, ``term``   specific numbers
+  ``transmittal``, ``doc``, ``qty``, ``gdp``, ``volume``, ``term``, ``month``   specific numbers
                   (``monitor.story_numbers``): an arms-sale transmittal, an FR document, docket, CBP
                   message, DOE order or trade case, how many of one system, a share of GDP, a supply deal's
-                  yearly volume and its length in years.
+                  yearly volume and its length in years, a month of a year named without a day (scores
+                  only; it never vetoes).
   ``designator``  a weapon or aircraft designator written anywhere (``AIM-120D``, ``F-35A``, ``SM-6``).
   ``date``        an effective date (ISO).
   ``country``, ``product``, ``actor``, ``action``, ``place``   from the bilingual table

@@ -57,6 +57,8 @@ M = 10**6
         pytest.param(
             "550 billion US dollars", [(550 * B, "USD", "550 billion US dollars")], id="billion US dollars"
         ),
+        pytest.param("top 9 tril. yen", [(9 * T, "JPY", "9 tril. yen")], id="wire abbreviation tril. yen"),
+        pytest.param("350 bil. yen", [(350 * B, "JPY", "350 bil. yen")], id="wire abbreviation bil. yen"),
         pytest.param("対米投資1兆ドル", [(1 * T, "USD", "1兆ドル")], id="1兆ドル"),
         pytest.param("5500億ドルの投資", [(550 * B, "USD", "5500億ドル")], id="5500億ドル"),
         pytest.param("5,500億米ドル", [(550 * B, "USD", "5,500億米ドル")], id="5,500億米ドル"),

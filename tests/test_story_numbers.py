@@ -44,6 +44,7 @@ NOTATIONS = {
     "関税は二十五％": {"tariff:25"},
     "a tariff of 15.0%": {"tariff:15"},
     "a price of $12 a barrel": set(),  # per-unit figures are not what a report is about
+    "Japan's FY2027 defense budget set to top 9 tril. yen": {"money:JPY:9.0e+12"},
 }
 
 
@@ -67,6 +68,7 @@ NUMBERS = {
     "the sale of 200 more Tomahawks": {"qty:BGM-109:200"},
     "150 AIM-120D-3 missiles": {"qty:AIM-120:150"},
     "トマホーク最大400発の売却": {"qty:BGM-109:400"},
+    "対レーダーミサイル「AARGM-ER」96発を売却": {"qty:AGM-88:96"},
     "raise defense spending to 2% of GDP": {"gdp:2"},
     "防衛費をGDP比3.5％に": {"gdp:3.5"},
     "the G7 summit in 2026": set(),  # G7 is not a weapon, 2026 not a count
@@ -78,12 +80,21 @@ NUMBERS = {
     "OSAKA GAS SIGNS 20-YR LNG PURCHASE DEAL": {"term:20"},
     "yields hit a 30-year high": set(),  # a span of years with no contract beside it
     "たばこ税は3年間で段階的に引き上げ": set(),
+    "levying an income surtax from January 2027": {"month:2027-01"},
+    "Japan to launch defense-related income tax hike in Jan. 2027": {"month:2027-01"},
+    "所得税の増税を2027年1月から始める": {"month:2027-01"},
+    "防衛財源の所得増税、27年1月開始で調整": {"month:2027-01"},
+    "令和9年1月から付加税を課す": {"month:2027-01"},
+    "2027年4月から段階的に引き上げ": {"month:2027-04"},
+    "2027年1月20日に施行": set(),  # a day: the effective date's part, not a month's
+    "2026年4～9月期の決算": set(),  # a half-year, not a month
+    "26年度予算": set(),
 }
 
 
 @pytest.mark.parametrize("text", NUMBERS)
 def test_specific_numbers_are_read(text: str) -> None:
-    kinds = ("transmittal", "doc", "qty", "gdp", "volume", "term")
+    kinds = ("transmittal", "doc", "qty", "gdp", "volume", "term", "month")
     parts = {p for p in signature("", text).parts if p.split(":", 1)[0] in kinds}
     assert parts == NUMBERS[text]
 
@@ -339,7 +350,41 @@ MORE_BILINGUAL = {
     "designator:FGM-148": ("Javelin missiles", "ジャベリン"),
     "action:export-controls": ("export controls on chips", "輸出規制"),
     "action:trade-deal": ("the trade deal", "関税合意"),
+    "actor:trump": ("President Trump signed", "米大統領が署名"),
+    "actor:osakagas": ("Osaka Gas signs", "大阪瓦斯株式会社は"),
+    "actor:tohogas": ("Toho Gas signs", "東邦瓦斯株式会社は"),
+    "actor:kyushuelectric": ("Kyushu Electric Power will buy", "九州電力株式会社は"),
+    "actor:tohokuelectric": ("Tohoku Electric Power Co.", "東北電力は"),
+    "actor:woodside": ("Woodside Louisiana LNG", "ウッドサイド・ルイジアナLNG"),
+    "actor:sempra": ("Sempra Infrastructure", "センプラ・インフラストラクチャー"),
+    "actor:shinetsu": ("Shin-Etsu Chemical", "信越化学工業"),
+    "actor:mlit": ("the transport ministry said", "国土交通省は"),
+    "actor:maff": ("Japan's farm ministry", "農林水産省は"),
+    "actor:fiscal-council": ("the Fiscal System Council", "財政制度等審議会は"),
+    "designator:AGM-88": ("AARGM-ER missiles", "対レーダーミサイル"),
+    "action:quota": ("within the minimum access quota", "ミニマムアクセス米の枠内"),
+    "action:energy-dialogue": ("U.S.-Japan Energy Security Dialogue", "日米エネルギー安全保障対話"),
+    "action:incident": ("Osprey makes precautionary landing", "オスプレイが予防着陸"),
+    "action:certification": ("without additional testing", "追加試験なしで"),
+    "action:defense-tax": ("a defense income tax", "防衛増税"),
+    "action:tobacco-tax": ("raise the tobacco tax", "たばこ税を引き上げ"),
+    "action:fid": ("a final investment decision", "最終投資決定"),
+    "action:derivatives": ("steel and aluminum derivative products", "鉄鋼・アルミの派生品"),
 }
+
+
+NOT_A_TERM = {
+    # text: a part it must not give (a spelling inside another word or phrase)
+    "財政制度等審議会は建議をまとめた": "actor:congress",  # 審議会 is a council, not 議会
+    "the ruling coalition agreed": "action:lawsuit",
+    "delivered the required certification notifying Congress": "action:certification",  # every DSCA notice  # a ruling party is not a court's ruling
+    "Japan's ruling parties decided": "action:lawsuit",
+}
+
+
+@pytest.mark.parametrize("text", NOT_A_TERM)
+def test_a_spelling_inside_another_phrase_is_not_the_term(text: str) -> None:
+    assert NOT_A_TERM[text] not in signature("", text).parts
 
 
 @pytest.mark.parametrize("concept", MORE_BILINGUAL)

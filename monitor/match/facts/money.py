@@ -29,6 +29,8 @@ _SCALES: Mapping[str, int] = {
     "t": 10**12,
     "tn": 10**12,
     "trn": 10**12,
+    "tril.": 10**12,
+    "bil.": 10**9,
 }
 _PREFIX_CURRENCY: Mapping[str, str] = {
     "$": "USD",
@@ -74,7 +76,8 @@ _MONEY_EN = re.compile(
         (?:[\s-]?(?P<abbr>(?i:trn|tn|bln|bil|bn|mln|mil|mn))\b|(?P<letter>[tbmkTBMK])\b
             |[\s-]+(?P<word>(?i:trillion|billion|million|thousand))\b)?
     |
-        (?P<num2>{_NUM})(?:[\s-]*(?P<word2>(?i:trillion|billion|million|thousand|trn|tn|bln|bn|mln|mn)))?
+        (?P<num2>{_NUM})(?:[\s-]*(?P<word2>(?i:trillion|billion|million|thousand|trn|tn|bln|bn|mln|mn
+            |tril\.|bil\.)))?
         [\s-]+(?:U\.?S\.?\s+)?(?P<suf>(?i:dollars?|yen|euros?)|USD|JPY|EUR)\b
     )
     """,
