@@ -45,6 +45,9 @@ it: "also reported by"), otherwise it starts one.
        counts as shared with the same amount in dollars at 100 to 180 yen to the dollar (a Japanese
        report giving only yen). Several rare event facts in common (``strong_weight`` in ``strong_parts``
        event parts) need only ``strong_coverage``: each side's other detail does not outweigh them.
+       A headline-only item within ``stub_near`` (6 h) every part of which the story has, at least
+       ``stub_generic_parts`` (3) of three kinds with a product among them (a rate, a country and a
+       product, all of the story's: 米、日本製半導体の関税上限15％に), joins even when all are generic.
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -282,6 +285,8 @@ class StoryRules:
     strong_weight: float = 7.0  # this much shared weight, in strong_parts event parts (not background):
     strong_parts: int = 3
     strong_coverage: float = 0.45  # ... needs only this coverage
+    stub_near: timedelta = timedelta(hours=6)  # a headline-only item this close, every part of which ...
+    stub_generic_parts: int = 3  # ... (this many, of three kinds, a product one of them) the story has
 
 
 # Weight of one shared part by kind, before rarity. "subject", "rate" and "fms_value" only veto or gate.
@@ -435,6 +440,16 @@ def _score(
     floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight
     if w >= floor and cover >= needed and kinds >= rules.min_parts and _specific(shared):
         why = f"shares {what}; weight {w:.1f}, coverage {cover:.2f}"
+        return _Scored(c, False, w, why, "same event as"), ""
+    if (
+        is_short(probe.fingerprint)
+        and _gap(probe, c, seen_at) <= rules.stub_near
+        and cover >= 0.999
+        and len(shared) >= rules.stub_generic_parts
+        and len({x.split(":", 1)[0] for x in shared}) >= 3
+        and any(x.startswith("product:") for x in shared)
+    ):
+        why = f"all it names is in it: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
     return (
         None,

@@ -160,6 +160,34 @@ def test_signature_joins(
         assert words in d.reason
 
 
+CHIPS_JP = (
+    "Fact Sheet: President Trump Implements the Semiconductor Terms of the U.S.-Japan Agreement",
+    "Semiconductors that are products of Japan will be subject to a tariff of no more than 15 percent.",
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "expected", "reason_has"),
+    [
+        pytest.param(("nikkei", "速報 米、日本製半導体の関税上限15％に　大統領が署名", "", 1), 1,
+                     ["all it names is in it"], id="a stub every part of which the story has, an hour later"),
+        pytest.param(("nikkei", "速報 米、日本製半導体の関税上限15％に　大統領が署名", "", 9), None,
+                     ["closest is"], id="... not nine hours later"),
+        pytest.param(("nikkei", "速報 米、日本製半導体とトラックの関税15％に", "", 1), None,
+                     ["closest is"], id="... not when the stub names a product the story does not"),
+        pytest.param(("nikkei", "速報 日本への関税15％", "", 1), None,
+                     ["closest is"], id="... not without a product"),
+    ],
+)  # fmt: skip
+def test_a_stub_whose_every_part_the_story_has(
+    new: tuple[str, str, str, float], expected: int | None, reason_has: list[str]
+) -> None:
+    d = _decide(*new, [_item(1, "whitehouse", *CHIPS_JP, 0)])
+    assert d.story_id == expected, d.reason
+    for words in reason_has:
+        assert words in d.reason
+
+
 def test_a_government_statement_after_the_news_is_official() -> None:
     seen = [_item(1, "reuters", *PLEDGE_EN, 0), _item(2, "nhk", *PLEDGE_JA, 1, story=1)]
     d = _decide("kantei", "Japan-U.S. investment: $550 billion", PLEDGE_EN[1].replace("said", "announced"), 5,
