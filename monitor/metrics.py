@@ -31,6 +31,7 @@ __all__ = [
     "POLLS",
     "REGISTRY",
     "STAGE_SECONDS",
+    "STORY_REDECISIONS",
     "StateCollector",
     "timed",
 ]
@@ -55,6 +56,12 @@ DELIVERIES = Counter(
     "pressmon_deliveries",
     "Outbox rows handled, by receiver and outcome.",
     ["receiver", "outcome"],
+    registry=REGISTRY,
+)
+STORY_REDECISIONS = Counter(
+    "pressmon_story_redecisions",
+    "Polls whose new items were decided again as they committed: items sharing a story were stored "
+    "meanwhile by another poll.",
     registry=REGISTRY,
 )
 LEASE_TAKEOVERS = Counter(

@@ -19,11 +19,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from monitor.config.schema import Source
 from monitor.errors import StaleStories
 from monitor.identity import assign_identity
 from monitor.match.topics import TopicMatcher
+from monitor.metrics import STORY_REDECISIONS
 from monitor.model import Entry, FetchOutcome, FetchResult
 from monitor.pipeline import ClaimedSource, PollWrite, decide_success, prepare_new
 from monitor.store import polls
@@ -198,3 +200,53 @@ def test_only_an_item_that_could_have_been_a_candidate_makes_a_commit_decide_aga
             polls.commit_poll(engine, write_b, now=NOW, started_at=NOW)
     finally:
         engine.dispose()
+
+
+def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story(db_url: str) -> None:
+    """What the daemon does with StaleStories: the commit decides again inside its transaction (which
+    holds the write lock or the story locks), once, and the item joins the story stored meanwhile. A
+    burst of polls on one story no longer decides each item once per other poll that committed first."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
+        write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
+        write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)  # read the same empty window as A
+        assert all(w.story_id is None for w in write_b.items)  # alone, it would start its own story
+        polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)
+        calls: list[int] = []
+
+        def redecide(s: Session) -> PollWrite:
+            calls.append(1)
+            src = next(x for x in SOURCES if x.id == "nhk")
+            found = [w.change.item for w in write_b.items]
+            topics = TopicMatcher(TOPICS)
+            new = prepare_new(src, found, {}, topics)
+            stories = polls.story_lookup_in(
+                s, [n.probe for n in new.values()], since=NOW - timedelta(hours=72)
+            )
+            return decide_success(
+                src, _claim(engine, write_b), FetchResult(FetchOutcome.OK, src.url, src.url, 200, {}, b"", "x",
+                None, None, 0, 0.0), found, {}, key_mode="guid", stories=stories, new=new, topics=topics,
+                routes=(), now=NOW, rand=0.5,
+            )  # fmt: skip
+
+        before = STORY_REDECISIONS._value.get()
+        polls.commit_poll(engine, write_b, now=NOW, started_at=NOW, redecide=redecide)
+        assert calls == [1] and STORY_REDECISIONS._value.get() == before + 1
+        assert _story_of(engine, "ja") == _story_of(engine, "en")
+    finally:
+        engine.dispose()
+
+
+def _claim(engine: sa.Engine, write: PollWrite) -> ClaimedSource:
+    """The claim a write was decided under (its lease token), as the redecision gets it from the poll."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT lease_token FROM source WHERE id = :i"), {"i": write.source_id}
+        ).scalar_one()
+    assert row == write.token
+    return ClaimedSource(
+        source_id=write.source_id, token=write.token, baseline_done=True, key_mode="guid", etag=None,
+        last_modified=None, body_hash=None, error_streak=0, item_count=0,
+    )  # fmt: skip

@@ -23,7 +23,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 from monitor.config.schema import Source
 from monitor.diff import StoredRevision
 from monitor.errors import LeaseLost, StaleStories, StoryLockBusy
-from monitor.metrics import LEASE_TAKEOVERS
+from monitor.metrics import LEASE_TAKEOVERS, STORY_REDECISIONS
 from monitor.pipeline import ClaimedSource, ItemWrite, PollWrite, StoredItem, Stories
 from monitor.plan import PlannedAlert
 from monitor.store.engine import is_lock_timeout, read_session, write_session
@@ -361,77 +361,82 @@ def story_lookup(engine: sa.Engine, probes: Sequence[StoryProbe], *, since: date
     """What the story index holds for ``probes`` in the window (``first_seen_at >= since``): candidate
     items, the rarity of each signature part, the stories a primary source leads, and each candidate
     story's thread key (``monitor.story_index`` describes the keys; the same lookup as its MemoryIndex)."""
+    with read_session(engine) as s:
+        return story_lookup_in(s, probes, since=since)
+
+
+def story_lookup_in(s: Session, probes: Sequence[StoryProbe], *, since: datetime) -> Stories:
+    """:func:`story_lookup` in a session of the caller's (a commit deciding again in its transaction)."""
     from monitor.plan import alert_key
     from monitor.story_index import MAX_DF, part_keys, text_keys, top_items
 
     k = StoryKeyRow.__table__.c  # type: ignore[attr-defined]
     in_window = k.first_seen_at >= since
-    with read_session(engine) as s:
-        # Read the high-water mark first: anything stored after it makes the commit decide again.
-        snapshot = s.exec(select(func.max(ItemRow.id))).one() or 0
-        parts: dict[int, str] = {}
-        for p in probes:
-            parts.update(part_keys(p.signature))
-        rarity: dict[str, int] = {}
-        keys = list(parts)
-        for i in range(0, len(keys), 500):
-            q = (
-                sa.select(k.key, func.count(sa.distinct(k.story_id)))
-                .where(k.key.in_(keys[i : i + 500]), in_window)
-                .group_by(k.key)
-            )
-            rarity.update({parts[key]: int(n) for key, n in s.execute(q).all()})
-        found: set[int] = set()
-        for p in probes:
-            usable = [key for key, part in part_keys(p.signature).items() if rarity.get(part, 0) <= MAX_DF]
-            for group in (text_keys(p.fingerprint), usable):
-                if not group:
-                    continue
-                q = sa.select(k.item_id, func.count()).where(k.key.in_(group), in_window).group_by(k.item_id)
-                found.update(top_items({int(i): int(n) for i, n in s.execute(q).all()}))
-        candidates: list[StoryCandidate] = []
-        ids = sorted(found)
-        for i in range(0, len(ids), 500):
-            q = sa.select(
-                col(ItemRow.id),
-                col(ItemRow.story_id),
-                col(ItemRow.fingerprint),
-                col(ItemRow.first_seen_at),
-                col(ItemRow.source_id),
-                col(ItemRow.title),
-                col(ItemRow.signature),
-                col(ItemRow.primary_source),
-                col(ItemRow.published_at),
-            ).where(col(ItemRow.id).in_(ids[i : i + 500]))
-            for item_id, sid, fp, seen, src, title, sig, primary, published in s.execute(q).all():
-                if sid is None or fp is None:
-                    continue
-                candidates.append(
-                    StoryCandidate(
-                        story_id=sid,
-                        fingerprint=fp,
-                        first_seen_at=seen,
-                        source_id=src,
-                        title=title,
-                        signature=Signature.from_json(sig),
-                        primary=bool(primary),
-                        item_id=item_id,
-                        published_at=published,
-                    )
+    # Read the high-water mark first: anything stored after it makes the commit decide again.
+    snapshot = s.exec(select(func.max(ItemRow.id))).one() or 0
+    parts: dict[int, str] = {}
+    for p in probes:
+        parts.update(part_keys(p.signature))
+    rarity: dict[str, int] = {}
+    keys = list(parts)
+    for i in range(0, len(keys), 500):
+        q = (
+            sa.select(k.key, func.count(sa.distinct(k.story_id)))
+            .where(k.key.in_(keys[i : i + 500]), in_window)
+            .group_by(k.key)
+        )
+        rarity.update({parts[key]: int(n) for key, n in s.execute(q).all()})
+    found: set[int] = set()
+    for p in probes:
+        usable = [key for key, part in part_keys(p.signature).items() if rarity.get(part, 0) <= MAX_DF]
+        for group in (text_keys(p.fingerprint), usable):
+            if not group:
+                continue
+            q = sa.select(k.item_id, func.count()).where(k.key.in_(group), in_window).group_by(k.item_id)
+            found.update(top_items({int(i): int(n) for i, n in s.execute(q).all()}))
+    candidates: list[StoryCandidate] = []
+    ids = sorted(found)
+    for i in range(0, len(ids), 500):
+        q = sa.select(
+            col(ItemRow.id),
+            col(ItemRow.story_id),
+            col(ItemRow.fingerprint),
+            col(ItemRow.first_seen_at),
+            col(ItemRow.source_id),
+            col(ItemRow.title),
+            col(ItemRow.signature),
+            col(ItemRow.primary_source),
+            col(ItemRow.published_at),
+        ).where(col(ItemRow.id).in_(ids[i : i + 500]))
+        for item_id, sid, fp, seen, src, title, sig, primary, published in s.execute(q).all():
+            if sid is None or fp is None:
+                continue
+            candidates.append(
+                StoryCandidate(
+                    story_id=sid,
+                    fingerprint=fp,
+                    first_seen_at=seen,
+                    source_id=src,
+                    title=title,
+                    signature=Signature.from_json(sig),
+                    primary=bool(primary),
+                    item_id=item_id,
+                    published_at=published,
                 )
-        story_ids = sorted({c.story_id for c in candidates})
-        threads: dict[int, str] = {}
-        led: set[int] = set()
-        for i in range(0, len(story_ids), 500):
-            chunk = story_ids[i : i + 500]
-            first = select(ItemRow.id, ItemRow.source_id, ItemRow.item_key).where(col(ItemRow.id).in_(chunk))
-            for item_id, src, key in s.exec(first).all():
-                assert item_id is not None
-                threads[item_id] = alert_key("new", src, key, 1)
-            leads = select(ItemRow.story_id).where(
-                col(ItemRow.story_id).in_(chunk), col(ItemRow.primary_source).is_(True)
             )
-            led.update(sid for sid in s.exec(leads).all() if sid is not None)
+    story_ids = sorted({c.story_id for c in candidates})
+    threads: dict[int, str] = {}
+    led: set[int] = set()
+    for i in range(0, len(story_ids), 500):
+        chunk = story_ids[i : i + 500]
+        first = select(ItemRow.id, ItemRow.source_id, ItemRow.item_key).where(col(ItemRow.id).in_(chunk))
+        for item_id, src, key in s.exec(first).all():
+            assert item_id is not None
+            threads[item_id] = alert_key("new", src, key, 1)
+        leads = select(ItemRow.story_id).where(
+            col(ItemRow.story_id).in_(chunk), col(ItemRow.primary_source).is_(True)
+        )
+        led.update(sid for sid in s.exec(leads).all() if sid is not None)
     return Stories(
         candidates=tuple(candidates), threads=threads, snapshot=snapshot, rarity=rarity, led=frozenset(led)
     )
@@ -601,17 +606,35 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
     )
 
 
-def commit_poll(engine: sa.Engine, write: PollWrite, *, now: datetime, started_at: datetime) -> None:
+def commit_poll(
+    engine: sa.Engine,
+    write: PollWrite,
+    *,
+    now: datetime,
+    started_at: datetime,
+    redecide: Callable[[Session], PollWrite] | None = None,
+) -> None:
     """Store one poll's outcome in one transaction, fenced by the lease token. Raises LeaseLost (and
     writes nothing) if the lease is no longer ours."""
     with write_session(engine) as s:
-        if not apply_poll(s, write, now=now, started_at=started_at):
+        if not apply_poll(s, write, now=now, started_at=started_at, redecide=redecide):
             raise LeaseLost(f"source {write.source_id}")
 
 
-def apply_poll(s: Session, write: PollWrite, *, now: datetime, started_at: datetime) -> bool:
+def apply_poll(
+    s: Session,
+    write: PollWrite,
+    *,
+    now: datetime,
+    started_at: datetime,
+    redecide: Callable[[Session], PollWrite] | None = None,
+) -> bool:
     """Write one poll's outcome in the session's transaction, fenced by the lease token: False (and
-    nothing written for it) if the lease is no longer ours. ``monitor.store.batch`` writes many at once."""
+    nothing written for it) if the lease is no longer ours. ``monitor.store.batch`` writes many at once.
+
+    A write with a story snapshot whose candidates changed since (items stored meanwhile that share a
+    story-index key with its new items) raises StaleStories, or with ``redecide`` is decided again here,
+    where the transaction's locks keep the candidates from changing again."""
     u = write.source
     values: dict[str, object] = {
         "next_due": u.next_due,
@@ -656,7 +679,10 @@ def apply_poll(s: Session, write: PollWrite, *, now: datetime, started_at: datet
                     raise StoryLockBusy(write.source_id) from e
                 raise
         if _stories_changed(s, write):
-            raise StaleStories(write.source_id)
+            if redecide is None:
+                raise StaleStories(write.source_id)
+            STORY_REDECISIONS.inc()
+            write = redecide(s)
     _write_items(s, write, now=now)
     _insert_outbox(s, [(a, None) for a in (*write.source_alerts, *write.withdrawn_alerts)], now=now)
     if write.gone_checked:
