@@ -115,6 +115,16 @@ class Stories:
     snapshot: int = 0  # the highest item id when they were read
     rarity: Mapping[str, int] = field(default_factory=dict)
     led: frozenset[int] = frozenset()
+    # The item ids the index found for each probe, by its fingerprint: a new item is compared with its
+    # own candidates, not with every candidate of its poll (a poll of 10 items found ~140 in a burst).
+    # A probe not in it is compared with all of them.
+    found: Mapping[bytes, frozenset[int]] = field(default_factory=dict)
+
+    def for_probe(self, probe: StoryProbe) -> tuple[StoryCandidate, ...]:
+        mine = self.found.get(probe.fingerprint)
+        if mine is None:
+            return self.candidates
+        return tuple(c for c in self.candidates if c.item_id in mine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,7 +427,11 @@ def decide_success(
         link: StoryLink | None = None
         if fresh is not None and not baseline:
             decision = decide_story(
-                fresh.probe, stories.candidates, seen_at=now, rarity=stories.rarity, led=stories.led
+                fresh.probe,
+                stories.for_probe(fresh.probe),
+                seen_at=now,
+                rarity=stories.rarity,
+                led=stories.led,
             )
             if decision.story_id is not None and decision.story_id in stories.threads:
                 link = StoryLink(

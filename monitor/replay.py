@@ -81,11 +81,15 @@ class ReplayState:
         the rarity of their signature parts, the stories a primary source leads, the thread keys."""
         since = now - self.window
         found: dict[int, StoryCandidate] = {}
+        by_probe: dict[bytes, frozenset[int]] = {}
         rarity: dict[str, int] = {}
         led: set[int] = set()
         for p in probes:
             look = self.index.lookup(p, since=since)
             found.update((c.item_id, c) for c in look.candidates)
+            by_probe[p.fingerprint] = by_probe.get(p.fingerprint, frozenset()) | {
+                c.item_id for c in look.candidates
+            }
             rarity.update(look.rarity)
             led |= look.led
         return Stories(
@@ -93,6 +97,7 @@ class ReplayState:
             threads=self.threads,
             rarity=rarity,
             led=frozenset(led),
+            found=by_probe,
         )
 
 

@@ -250,3 +250,35 @@ def _claim(engine: sa.Engine, write: PollWrite) -> ClaimedSource:
         source_id=write.source_id, token=write.token, baseline_done=True, key_mode="guid", etag=None,
         last_modified=None, body_hash=None, error_streak=0, item_count=0,
     )  # fmt: skip
+
+
+def test_each_new_item_of_a_poll_is_compared_with_its_own_candidates(db_url: str) -> None:
+    """One lookup serves a poll's new items; each item is then decided against what the index found for
+    it, not every candidate of the poll (in a burst, ~140 per item instead of ~15)."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
+        polls.commit_poll(engine, _decide(engine, "reuters", "en", *PLEDGE_EN), now=NOW, started_at=NOW)
+        topics = TopicMatcher(TOPICS)
+        src = next(s for s in SOURCES if s.id == "nhk")
+        entries = [
+            Entry(*PLEDGE_JA, "https://nhk.example/ja", "ja", NOW),
+            Entry(
+                "Rain in Seattle",
+                "Rain is expected in Seattle with winds.",
+                "https://nhk.example/w",
+                "w",
+                NOW,
+            ),
+        ]
+        new = prepare_new(src, assign_identity(entries), {}, topics)
+        ja, rain = (new[k].probe for k in ("g:ja", "g:w"))
+        stories = polls.story_lookup(engine, [ja, rain], since=NOW - timedelta(hours=72))
+        pledge = [c for c in stories.candidates if c.title == PLEDGE_EN[0]]
+        assert pledge and set(stories.for_probe(ja)) >= set(pledge)
+        assert not set(stories.for_probe(rain)) & set(pledge)  # found for the other item only
+        unknown = replace(rain, fingerprint=b"\x00other")
+        assert stories.for_probe(unknown) == stories.candidates  # not looked up: compared with all
+    finally:
+        engine.dispose()

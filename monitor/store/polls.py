@@ -387,13 +387,16 @@ def story_lookup_in(s: Session, probes: Sequence[StoryProbe], *, since: datetime
         )
         rarity.update({parts[key]: int(n) for key, n in s.execute(q).all()})
     found: set[int] = set()
+    by_probe: dict[bytes, set[int]] = {}
     for p in probes:
         usable = [key for key, part in part_keys(p.signature).items() if rarity.get(part, 0) <= MAX_DF]
+        mine = by_probe.setdefault(p.fingerprint, set())
         for group in (text_keys(p.fingerprint), usable):
             if not group:
                 continue
             q = sa.select(k.item_id, func.count()).where(k.key.in_(group), in_window).group_by(k.item_id)
-            found.update(top_items({int(i): int(n) for i, n in s.execute(q).all()}))
+            mine.update(top_items({int(i): int(n) for i, n in s.execute(q).all()}))
+        found |= mine
     candidates: list[StoryCandidate] = []
     ids = sorted(found)
     for i in range(0, len(ids), 500):
@@ -438,7 +441,12 @@ def story_lookup_in(s: Session, probes: Sequence[StoryProbe], *, since: datetime
         )
         led.update(sid for sid in s.exec(leads).all() if sid is not None)
     return Stories(
-        candidates=tuple(candidates), threads=threads, snapshot=snapshot, rarity=rarity, led=frozenset(led)
+        candidates=tuple(candidates),
+        threads=threads,
+        snapshot=snapshot,
+        rarity=rarity,
+        led=frozenset(led),
+        found={fp: frozenset(ids) for fp, ids in by_probe.items()},
     )
 
 
