@@ -239,9 +239,20 @@ class State:
         partners: the other side's occurrence before it that ends last and the first one after it. Every
         other partner is at least as far away (distance only grows moving away), so a pair within the
         distance exists for an occurrence iff one of these two is within it: linear in the occurrences."""
+        present = self.present[f]  # terms whose literal the automaton did not see in f have no occurrence
         merged = sorted(
-            [(o, 0, i, t) for i, t in enumerate(cn.left) if f in t.fields for o in self.occ(t.spec, f)]
-            + [(o, 1, i, t) for i, t in enumerate(cn.right) if f in t.fields for o in self.occ(t.spec, f)],
+            [
+                (o, 0, i, t)
+                for i, t in enumerate(cn.left)
+                if t.spec.key in present and f in t.fields
+                for o in self.occ(t.spec, f)
+            ]
+            + [
+                (o, 1, i, t)
+                for i, t in enumerate(cn.right)
+                if t.spec.key in present and f in t.fields
+                for o in self.occ(t.spec, f)
+            ],
             key=lambda m: (m[0], m[1], m[2]),
         )
         before: list[tuple[CTerm, Occ] | None] = []

@@ -58,7 +58,11 @@ class CTerm(CNode):
         self.fields: tuple[FieldIdx, ...] = fields_of(node)
 
     def ev(self, st: State) -> bool:
-        return any(st.occ(self.spec, f) for f in self.fields)
+        # a literal the automaton did not see in a field has no occurrence there: skip the lookup (the
+        # concepts' ORs hold hundreds of terms, few of them present)
+        key = self.spec.key
+        present = st.present
+        return any(key in present[f] and st.occ(self.spec, f) for f in self.fields)
 
 
 class CMeta(CNode):
@@ -85,14 +89,21 @@ class CAnd(CNode):
 
 
 class COr(CNode):
-    __slots__ = ("children", "fast", "node")
+    __slots__ = ("children", "fast", "keys", "node", "others")
 
     def __init__(self, node: Or, children: tuple[CNode, ...]) -> None:
         self.node = node
         self.children = children
         self.fast = tuple(sorted(children, key=cost))
+        # A concept's OR holds hundreds of terms and few are in any one document: when none of their
+        # literals was seen in either field, only the other children can make the OR true.
+        self.keys = frozenset(c.spec.key for c in children if isinstance(c, CTerm))
+        self.others = tuple(c for c in self.fast if not isinstance(c, CTerm))
 
     def ev(self, st: State) -> bool:
+        title, text = st.present
+        if self.keys.isdisjoint(title) and self.keys.isdisjoint(text):
+            return any(c.ev(st) for c in self.others)
         return any(c.ev(st) for c in self.fast)
 
 
