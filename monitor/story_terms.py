@@ -154,7 +154,7 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "product:drones": ("drones", "ドローン"),
     "product:fusion": ("fusion", "核融合"),
     # people and bodies acting
-    "actor:trump": ("trump", "トランプ", "米大統領"),
+    "actor:trump": ("trump", "トランプ", "米大統領", "vested in me as president"),
     "actor:ishiba": ("ishiba", "石破"),
     "actor:takaichi": ("takaichi", "高市"),
     "actor:lutnick": ("lutnick", "ラトニック"),

@@ -55,6 +55,8 @@ STEEL = (
                      id="North Korea is not Korea"),
         pytest.param("Steel", STEEL.format(p="steel"), ["product:steel", "tariff:50", "date:2026-06-04",
                                                          "action:232"], [], id="Section 232 proclamation"),
+        pytest.param("Steel", STEEL.format(p="steel"), ["actor:trump"], [],
+                     id="a proclamation by the authority vested in me as President is the President's"),
         pytest.param("Price of a coffee", "A latte costs $5.", [], ["money:USD:5.0e+00"],
                      id="small sums are not what a report is about"),
     ],
