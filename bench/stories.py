@@ -11,7 +11,7 @@
 code, weighted toward stubs, cross-language coverage and hard negatives; and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
-poll of its source (claim, ``pipeline.prepare_new``, ``store.polls.story_lookup``,
+poll of its source (claim, ``pipeline.prepare_new``, ``store.story_keys.story_lookup``,
 ``pipeline.decide_success``, ``store.polls.commit_poll``) on a fresh SQLite database, with the default
 topics of ``feeds.yaml``; sources whose name says they are a government's (whitehouse, dsca, ustr,
 mofa, kantei, ...) are primary. Then the same items go through ``story_index.MemoryIndex`` (the path
@@ -60,7 +60,7 @@ from monitor.match.topics import TopicMatcher  # noqa: E402
 from monitor.model import Entry, FetchOutcome, FetchResult  # noqa: E402
 from monitor.pipeline import ClaimedSource, decide_success, prepare_new  # noqa: E402
 from monitor.poll import STORY_WINDOW  # noqa: E402
-from monitor.store import polls  # noqa: E402
+from monitor.store import polls, story_keys  # noqa: E402
 from monitor.store.engine import make_engine, read_session  # noqa: E402
 from monitor.store.migrate import upgrade  # noqa: E402
 from monitor.store.models import ItemRow  # noqa: E402
@@ -152,7 +152,9 @@ def run_store(items: Sequence[Mapping[str, Any]], db_url: str | None = None) -> 
             )
             found = assign_identity([entry])
             new = prepare_new(src, found, {}, topics)
-            stories = polls.story_lookup(engine, [n.probe for n in new.values()], since=now - STORY_WINDOW)
+            stories = story_keys.story_lookup(
+                engine, [n.probe for n in new.values()], since=now - STORY_WINDOW
+            )
             write = decide_success(
                 src,
                 claim,
@@ -429,7 +431,7 @@ def scaling(sizes: Sequence[int], probes: Sequence[Mapping[str, Any]]) -> None:
                 )
             t0 = time.perf_counter()
             for p in prepared:
-                st = polls.story_lookup(engine, [p], since=now - STORY_WINDOW)
+                st = story_keys.story_lookup(engine, [p], since=now - STORY_WINDOW)
                 decide_story(p, st.candidates, seen_at=now, rarity=st.rarity, led=st.led)
             cost = (time.perf_counter() - t0) / len(prepared) * 1000
             t0 = time.perf_counter()

@@ -42,7 +42,7 @@ from monitor.pipeline import (
 )
 from monitor.plan import GoneItem
 from monitor.schedule import ADAPT_LOOKBACK, adaptive_every
-from monitor.store import polls
+from monitor.store import polls, story_keys
 from monitor.writer import BatchWriter
 
 __all__ = ["PollContext", "SourceReport", "poll_source", "record_fault"]
@@ -343,7 +343,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
         stories = Stories()
         if probes:
             stories = await asyncio.to_thread(
-                polls.story_lookup, ctx.engine, probes, since=ctx.now() - STORY_WINDOW
+                story_keys.story_lookup, ctx.engine, probes, since=ctx.now() - STORY_WINDOW
             )
         snapshot = stories.snapshot if check_stories and probes else None
         return await asyncio.to_thread(decide_with, stories, snapshot)
@@ -352,7 +352,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
         """Decided again inside the commit's transaction, which holds the write lock (SQLite) or the
         story locks of these items (PostgreSQL): the candidates it reads cannot change before it
         commits, so a burst of polls carrying one story decides each item at most twice."""
-        return decide_with(polls.story_lookup_in(s, probes, since=ctx.now() - STORY_WINDOW), None)
+        return decide_with(story_keys.story_lookup_in(s, probes, since=ctx.now() - STORY_WINDOW), None)
 
     return Deciding(decide, redecide)
 

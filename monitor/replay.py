@@ -58,9 +58,10 @@ class ReplayedAlert:
 @dataclass
 class ReplayState:
     """What the daemon knew at the current point of the replay (pure, in memory): the latest revision of
-    each item, and the story index of the window with the daemon's semantics (``story_index.MemoryIndex``:
-    the same text and signature-part keys, rarity and primary-led stories as ``store.polls.story_lookup``),
-    so a replayed item joins the story the daemon joined it to, by text or by what it reports."""
+    each item, and the story index of the window with the daemon's semantics
+    (``story_index.MemoryIndex``: the same text and signature-part keys, rarity and primary-led stories
+    as ``store.story_keys.story_lookup``), so a replayed item joins the story the daemon joined it to,
+    by text or by what it reports."""
 
     window: timedelta = STORY_WINDOW
     current: dict[int, StoredItem] = field(default_factory=dict)  # item id -> its latest revision

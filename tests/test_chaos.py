@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from monitor.store.engine import make_engine
-from monitor.store.polls import STORY_LOCK_KEY, story_lock_ids
+from monitor.store.story_keys import STORY_LOCK_KEY, story_lock_ids
 from monitor.stories import fingerprint
 from tests.support.daemon import Daemon
 from tests.support.env import pressmon_env

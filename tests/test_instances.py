@@ -23,7 +23,7 @@ from monitor.config.schema import Config, ConsoleReceiver, Route, Source
 from monitor.daemon import Daemon as InProcessDaemon
 from monitor.settings import Settings
 from monitor.store.engine import DbTimeouts, make_engine
-from monitor.store.polls import STORY_LOCK_KEY
+from monitor.store.story_keys import STORY_LOCK_KEY
 from tests.support.daemon import Daemon
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.test_daemon import CONFIG, _env, _wait
@@ -101,7 +101,7 @@ STATEMENT = (
 def test_story_locks_are_per_story_key() -> None:
     """Near-duplicates share a lock id (their smallest sketch values); unrelated statements do not; an
     item without a sketch means the one global lock."""
-    from monitor.store.polls import story_lock_ids
+    from monitor.store.story_keys import story_lock_ids
     from monitor.stories import fingerprint
 
     a = story_lock_ids([fingerprint("Japan SM-6", STATEMENT)])
@@ -124,7 +124,7 @@ async def test_a_held_story_lock_delays_only_its_story_and_by_lock_timeout(
     """RELIABILITY 40: another connection sits on story locks (an instance paused inside a commit). A
     commit that needs one of them waits lock_timeout, retries once, then commits without it; a commit
     of another story does not wait at all. The alert is queued either way."""
-    from monitor.store.polls import story_lock_ids
+    from monitor.store.story_keys import story_lock_ids
     from monitor.stories import fingerprint
 
     config = Config(

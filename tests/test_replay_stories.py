@@ -23,7 +23,7 @@ from monitor.model import Entry
 from monitor.pipeline import decide_success, prepare_new
 from monitor.poll import STORY_WINDOW
 from monitor.replay import replay
-from monitor.store import polls
+from monitor.store import polls, story_keys
 from monitor.store.engine import make_engine, read_session
 from monitor.store.migrate import upgrade
 from monitor.store.models import ItemRow, OutboxRow
@@ -41,7 +41,7 @@ def _poll(
     )[0]
     found = assign_identity(entries)
     new = prepare_new(src, found, {}, topics)
-    stories = polls.story_lookup(engine, [n.probe for n in new.values()], since=now - STORY_WINDOW)
+    stories = story_keys.story_lookup(engine, [n.probe for n in new.values()], since=now - STORY_WINDOW)
     write = decide_success(
         src, claim, _result(src.url), found, {}, key_mode="guid", stories=stories, new=new,
         topics=topics, routes=config.routes, now=now, rand=0.5,

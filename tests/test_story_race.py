@@ -2,7 +2,7 @@
 (a Japanese and an English report of one pledge share no wording, so no text key) still take turns.
 
 Each instance reads its story candidates, decides, then commits. The commit takes an advisory lock per
-story-index key of each new item (text keys *and* signature-part keys: ``polls.story_lock_ids``) and, once
+story-index key of each new item (text keys *and* signature-part keys: ``story_keys.story_lock_ids``) and, once
 it holds them, gives up (``StaleStories``, decide again) if an item was stored since its candidates were
 read. Here instance A is held inside its commit (its item written, not committed: it waits on a row lock
 the test holds) while instance B, which decided from the same empty window, commits. B must wait for A,
@@ -28,10 +28,10 @@ from monitor.match.topics import TopicMatcher
 from monitor.metrics import STORY_REDECISIONS
 from monitor.model import Entry, FetchOutcome, FetchResult
 from monitor.pipeline import ClaimedSource, PollWrite, decide_success, prepare_new
-from monitor.store import polls
+from monitor.store import polls, story_keys
 from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
-from monitor.store.polls import story_lock_ids
+from monitor.store.story_keys import story_lock_ids
 from monitor.stories import fingerprint
 from monitor.story_signature import signature
 from tests.test_poll_stories import PLEDGE_EN, PLEDGE_JA, TOPICS
@@ -62,7 +62,9 @@ def _decide(
     claim = ClaimedSource(**{**{f: getattr(claim, f) for f in claim.__slots__}, "baseline_done": True})  # type: ignore[attr-defined]
     found = assign_identity([Entry(title, text, f"https://{source_id}.example/{guid}", guid, now)])
     new = prepare_new(src, found, {}, topics)
-    stories = polls.story_lookup(engine, [n.probe for n in new.values()], since=now - timedelta(hours=72))
+    stories = story_keys.story_lookup(
+        engine, [n.probe for n in new.values()], since=now - timedelta(hours=72)
+    )
     url = src.url
     result = FetchResult(FetchOutcome.OK, url, url, 200, {}, b"", "x", None, None, 0, 0.0)
     write = decide_success(
@@ -222,7 +224,7 @@ def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story
             found = [w.change.item for w in write_b.items]
             topics = TopicMatcher(TOPICS)
             new = prepare_new(src, found, {}, topics)
-            stories = polls.story_lookup_in(
+            stories = story_keys.story_lookup_in(
                 s, [n.probe for n in new.values()], since=NOW - timedelta(hours=72)
             )
             return decide_success(
@@ -274,7 +276,7 @@ def test_each_new_item_of_a_poll_is_compared_with_its_own_candidates(db_url: str
         ]
         new = prepare_new(src, assign_identity(entries), {}, topics)
         ja, rain = (new[k].probe for k in ("g:ja", "g:w"))
-        stories = polls.story_lookup(engine, [ja, rain], since=NOW - timedelta(hours=72))
+        stories = story_keys.story_lookup(engine, [ja, rain], since=NOW - timedelta(hours=72))
         pledge = [c for c in stories.candidates if c.title == PLEDGE_EN[0]]
         assert pledge and set(stories.for_probe(ja)) >= set(pledge)
         assert not set(stories.for_probe(rain)) & set(pledge)  # found for the other item only

@@ -5,11 +5,13 @@ lease_until`` on due rows nobody holds (``FOR UPDATE SKIP LOCKED`` on PostgreSQL
 SQLite). The fetch runs outside any transaction. The commit first runs ``UPDATE source ... WHERE id=:id
 AND lease_token=:token``; if that touches no row the lease was lost (a paused instance woke late) and the
 whole transaction is rolled back: nothing is written.
+
+The story index's table (lookups, index rows, the staleness check and the story locks a commit takes)
+is `monitor.store.story_keys`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +26,7 @@ from monitor.config.schema import Source
 from monitor.diff import StoredRevision
 from monitor.errors import LeaseLost, StaleStories, StoryLockBusy
 from monitor.metrics import LEASE_TAKEOVERS, STORY_REDECISIONS
-from monitor.pipeline import ClaimedSource, ItemWrite, PollWrite, StoredItem, Stories
+from monitor.pipeline import ClaimedSource, PollWrite, StoredItem
 from monitor.plan import PlannedAlert
 from monitor.store.engine import is_lock_timeout, read_session, write_session
 from monitor.store.models import (
@@ -34,12 +36,10 @@ from monitor.store.models import (
     PollLogRow,
     RevisionRow,
     SourceRow,
-    StoryKeyRow,
 )
 from monitor.store.outbox import insert_outbox_rows
 from monitor.store.search_index import index_revisions
-from monitor.stories import StoryCandidate, StoryProbe
-from monitor.story_signature import Signature
+from monitor.store.story_keys import index_stories, stories_changed, story_lock_ids
 
 __all__ = [
     "apply_poll",
@@ -50,72 +50,11 @@ __all__ = [
     "load_stored",
     "release_lease",
     "release_leases",
-    "story_lock_ids",
-    "story_lookup",
     "sync_sources",
 ]
 
 
 log = logging.getLogger("pressmon.store")
-
-STORY_LOCK_KEY = 0x70726573  # "pres": the advisory lock that serialises item-adding commits on PostgreSQL
-
-
-MAX_STORY_LOCKS = 1024  # a commit adding more keys than this takes the one global lock instead
-
-
-def _stories_changed(s: Session, write: PollWrite) -> bool:
-    """Whether an item stored since this write's story candidates were read could have been one of them:
-    it shares a story-index key with an item this write adds (candidates are only ever found through a
-    shared key). Items of unrelated stories stored meanwhile do not make the write decide again; an added
-    item without a sketch, or more keys than a lookup takes, falls back to "anything stored since"."""
-    from monitor.story_index import item_keys
-
-    snapshot = write.stories_snapshot or 0
-    keys: set[int] = set()
-    for w in write.items:
-        if w.item_id is not None:
-            continue
-        if w.fingerprint is None:
-            keys = set()
-            break
-        keys.update(item_keys(w.fingerprint, w.signature or Signature.from_json(None)))
-    if not keys or len(keys) > MAX_STORY_LOCKS:
-        return (s.exec(select(func.max(ItemRow.id))).one() or 0) > snapshot
-    k = StoryKeyRow.__table__.c  # type: ignore[attr-defined]
-    ordered = sorted(keys)
-    for i in range(0, len(ordered), 500):
-        q = sa.select(k.item_id).where(k.item_id > snapshot, k.key.in_(ordered[i : i + 500])).limit(1)
-        if s.execute(q).first() is not None:
-            return True
-    return False
-
-
-def story_lock_ids(
-    fingerprints: Sequence[bytes | None], signatures: Sequence[Signature | None] = ()
-) -> list[int]:
-    """The advisory lock ids a commit adding items with these sketches and signatures takes: one per
-    story-index key of each item (``story_index.item_keys``: its text keys, the smallest sketch values,
-    and its signature-part keys), as signed 64-bit hashes, ascending so two commits never wait on each
-    other in a cycle. Candidates are only ever found through a shared key, so two items that could join
-    one story -- by wording or by what they report, in two languages -- always share a lock, and the later
-    commit sees the earlier one's item. An item without a sketch, or more keys than MAX_STORY_LOCKS,
-    means the one global lock."""
-    from monitor.story_index import item_keys
-
-    keys: set[int] = set()
-    for n, fp in enumerate(fingerprints):
-        if fp is None:
-            return [STORY_LOCK_KEY]
-        sig = signatures[n] if n < len(signatures) else None
-        keys.update(item_keys(fp, sig or Signature.from_json(None)))
-    if len(keys) > MAX_STORY_LOCKS:
-        return [STORY_LOCK_KEY]
-    digest = hashlib.blake2b
-    return sorted(
-        int.from_bytes(digest(b"pressmon-story:%d" % k, digest_size=8).digest(), "big", signed=True)
-        for k in keys
-    )
 
 
 def sync_sources(engine: sa.Engine, sources: Sequence[Source], *, now: datetime) -> None:
@@ -357,99 +296,6 @@ def gone_candidates(
         return out
 
 
-def story_lookup(engine: sa.Engine, probes: Sequence[StoryProbe], *, since: datetime) -> Stories:
-    """What the story index holds for ``probes`` in the window (``first_seen_at >= since``): candidate
-    items, the rarity of each signature part, the stories a primary source leads, and each candidate
-    story's thread key (``monitor.story_index`` describes the keys; the same lookup as its MemoryIndex)."""
-    with read_session(engine) as s:
-        return story_lookup_in(s, probes, since=since)
-
-
-def story_lookup_in(s: Session, probes: Sequence[StoryProbe], *, since: datetime) -> Stories:
-    """:func:`story_lookup` in a session of the caller's (a commit deciding again in its transaction)."""
-    from monitor.plan import alert_key
-    from monitor.story_index import MAX_DF, part_keys, text_keys, top_items
-
-    k = StoryKeyRow.__table__.c  # type: ignore[attr-defined]
-    in_window = k.first_seen_at >= since
-    # Read the high-water mark first: anything stored after it makes the commit decide again.
-    snapshot = s.exec(select(func.max(ItemRow.id))).one() or 0
-    parts: dict[int, str] = {}
-    for p in probes:
-        parts.update(part_keys(p.signature))
-    rarity: dict[str, int] = {}
-    keys = list(parts)
-    for i in range(0, len(keys), 500):
-        q = (
-            sa.select(k.key, func.count(sa.distinct(k.story_id)))
-            .where(k.key.in_(keys[i : i + 500]), in_window)
-            .group_by(k.key)
-        )
-        rarity.update({parts[key]: int(n) for key, n in s.execute(q).all()})
-    found: set[int] = set()
-    by_probe: dict[bytes, set[int]] = {}
-    for p in probes:
-        usable = [key for key, part in part_keys(p.signature).items() if rarity.get(part, 0) <= MAX_DF]
-        mine = by_probe.setdefault(p.fingerprint, set())
-        for group in (text_keys(p.fingerprint), usable):
-            if not group:
-                continue
-            q = sa.select(k.item_id, func.count()).where(k.key.in_(group), in_window).group_by(k.item_id)
-            mine.update(top_items({int(i): int(n) for i, n in s.execute(q).all()}))
-        found |= mine
-    candidates: list[StoryCandidate] = []
-    ids = sorted(found)
-    for i in range(0, len(ids), 500):
-        q = sa.select(
-            col(ItemRow.id),
-            col(ItemRow.story_id),
-            col(ItemRow.fingerprint),
-            col(ItemRow.first_seen_at),
-            col(ItemRow.source_id),
-            col(ItemRow.title),
-            col(ItemRow.signature),
-            col(ItemRow.primary_source),
-            col(ItemRow.published_at),
-        ).where(col(ItemRow.id).in_(ids[i : i + 500]))
-        for item_id, sid, fp, seen, src, title, sig, primary, published in s.execute(q).all():
-            if sid is None or fp is None:
-                continue
-            candidates.append(
-                StoryCandidate(
-                    story_id=sid,
-                    fingerprint=fp,
-                    first_seen_at=seen,
-                    source_id=src,
-                    title=title,
-                    signature=Signature.from_json(sig),
-                    primary=bool(primary),
-                    item_id=item_id,
-                    published_at=published,
-                )
-            )
-    story_ids = sorted({c.story_id for c in candidates})
-    threads: dict[int, str] = {}
-    led: set[int] = set()
-    for i in range(0, len(story_ids), 500):
-        chunk = story_ids[i : i + 500]
-        first = select(ItemRow.id, ItemRow.source_id, ItemRow.item_key).where(col(ItemRow.id).in_(chunk))
-        for item_id, src, key in s.exec(first).all():
-            assert item_id is not None
-            threads[item_id] = alert_key("new", src, key, 1)
-        leads = select(ItemRow.story_id).where(
-            col(ItemRow.story_id).in_(chunk), col(ItemRow.primary_source).is_(True)
-        )
-        led.update(sid for sid in s.exec(leads).all() if sid is not None)
-    return Stories(
-        candidates=tuple(candidates),
-        threads=threads,
-        snapshot=snapshot,
-        rarity=rarity,
-        led=frozenset(led),
-        found={fp: frozenset(ids) for fp, ids in by_probe.items()},
-    )
-
-
 def _insert_outbox(
     session: Session, alerts: Sequence[tuple[PlannedAlert, int | None]], *, now: datetime
 ) -> None:
@@ -480,20 +326,6 @@ def _insert_returning_ids(session: Session, model: type[SQLModel], rows: list[di
         return []
     stmt = sa.insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
     return [int(i) for i in session.scalars(stmt, rows).all()]
-
-
-def _index_stories(s: Session, new: Sequence[ItemWrite], ids: Sequence[int], *, now: datetime) -> None:
-    """The story index rows of new items (monitor.story_index): their text and signature-part keys."""
-    from monitor.story_index import item_keys
-
-    rows = [
-        {"key": key, "first_seen_at": now, "item_id": item_id, "story_id": w.story_id or item_id}
-        for w, item_id in zip(new, ids, strict=True)
-        if w.fingerprint is not None
-        for key in item_keys(w.fingerprint, w.signature or Signature.from_json(None))
-    ]
-    if rows:
-        s.execute(sa.insert(StoryKeyRow), rows)
 
 
 def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
@@ -534,7 +366,7 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
             .where(col(ItemRow.id).in_(new_ids), col(ItemRow.story_id).is_(None))
             .values(story_id=ItemRow.id)
         )
-        _index_stories(s, new, new_ids, now=now)
+        index_stories(s, new, new_ids, now=now)
     item_ids = dict(zip((id(w) for w in new), new_ids, strict=True))
     revised = [w for w in write.items if w.item_id is not None]
     if revised:
@@ -686,7 +518,7 @@ def apply_poll(
                 if is_lock_timeout(e):
                     raise StoryLockBusy(write.source_id) from e
                 raise
-        if _stories_changed(s, write):
+        if stories_changed(s, write):
             if redecide is None:
                 raise StaleStories(write.source_id)
             STORY_REDECISIONS.inc()
