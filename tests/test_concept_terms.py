@@ -121,6 +121,9 @@ CASES = [
     ("fms", "The missiles bought from the U.S. government arrived at the base.", True),
     ("fms", "The ministry signed a sustainment package for the aircraft.", True),
     ("fms", "韓国の裁判所は日本企業の資産売却を命じた。", False),
+    ("fms", "A quarter of the budget goes to U.S.-made weapons purchases.", True),
+    ("fms", "米国からの装備品購入が1兆円を超えた。", True),
+    ("fms", "The carmaker's U.S. sales rose 5 percent.", False),
     ("fms", "同社は事業売却を発表した。", False),
     # @japan: places in Japan; comparisons with Japan do not count
     ("japan", "Google will build a data center in Chiba.", True),
@@ -133,6 +136,8 @@ CASES = [
     ("japan_state", "The Japan Ministry of Defense signed the letter.", True),
     ("japan_state", "The Pentagon will fund construction in Okinawa.", False),
     # @japan_state: Japan named by its institutions and office holders; other states' are masked
+    ("japan_state", "The Nikkei average fell 4 percent after the announcement.", True),
+    ("japan_state", "The Kospi fell 2 percent after the announcement.", False),
     ("japan_state", "The Defense Ministry signed a letter of offer with the U.S. government.", True),
     ("japan_state", "South Korea's Defense Ministry signed a letter of offer.", False),
     ("japan_state", "The prime minister told parliament the deal protects jobs.", True),
