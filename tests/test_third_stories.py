@@ -7,28 +7,17 @@ The set loads with bench/stories.py's own loader, as tuning.yaml and hard.yaml d
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.support.story_sets import by_story, published
+from tests.support.story_sets import LEADS, NEGATIVES, by_story, check_item, check_story, published
 
 PATH = Path(__file__).parent / "corpus" / "stories" / "third.yaml"
 HARD = Path(__file__).parent / "corpus" / "stories" / "hard.yaml"
-
-LEADS = {"first", "primary"}
-NEGATIVES = {"templated-negative", "same-topic-different-event"}
-FOLLOWERS = {"repost", "quoting-wire", "independent", "cross-language", "stub"}
-FIELDS = {"id", "story", "class", "source", "lang", "published", "title", "text"}
-MAX_SPAN = timedelta(hours=72)
-
-_SOURCE_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
-_JA_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 ITEMS: list[dict[str, Any]] = yaml.safe_load(PATH.read_text(encoding="utf-8"))["items"]
 STORIES = by_story(ITEMS)
@@ -36,19 +25,8 @@ STORIES = by_story(ITEMS)
 
 @pytest.mark.parametrize("item", ITEMS, ids=[str(i.get("id")) for i in ITEMS])
 def test_item_fields(item: dict[str, Any]) -> None:
-    keys = set(item)
-    assert FIELDS <= keys <= FIELDS | {"confuses_with"}
-    assert item["class"] in LEADS | NEGATIVES | FOLLOWERS
-    assert _SOURCE_RE.match(item["source"])
-    assert item["lang"] in {"en", "ja"}
+    check_item(item)
     assert published(item).year == 2026 and published(item).month in {10, 11}
-    assert item["title"].strip()
-    assert bool(_JA_RE.search(item["title"] + item["text"])) == (item["lang"] == "ja")
-    if item["class"] == "stub":
-        assert item["text"] == "", "a stub carries a headline only"
-    else:
-        assert item["text"].strip()
-    assert ("confuses_with" in item) == (item["class"] in NEGATIVES)
 
 
 def test_ids_prefixed_unique_and_numbered_in_arrival_order() -> None:
@@ -68,29 +46,14 @@ def test_no_story_shared_with_the_hard_set() -> None:
 
 @pytest.mark.parametrize("story", sorted(STORIES))
 def test_story_structure(story: str) -> None:
-    items = STORIES[story]
-    lead = items[0]
-    assert lead["class"] in LEADS | NEGATIVES
-    assert all(i["class"] not in NEGATIVES | {"first"} for i in items[1:])
-    if lead["class"] in NEGATIVES:
-        twin = lead["confuses_with"]
-        assert twin in STORIES and twin != story
-        assert STORIES[twin][0]["class"] in LEADS, (
-            "a negative is confused with a true story, not another negative"
-        )
-    else:
-        assert len(items) >= 2 and LEADS & {i["class"] for i in items}
-    assert len({i["source"] for i in items}) == len(items), "one item per source in a story"
-    assert published(items[-1]) - published(lead) <= MAX_SPAN
-    for n, item in enumerate(items[1:], 1):
-        if item["class"] == "cross-language":
-            assert item["lang"] != lead["lang"]
-        elif item["class"] == "repost":
-            earlier = items[:n]
-            assert item["lang"] in {i["lang"] for i in earlier}
+    check_story(STORIES, story)
+    lead = STORIES[story][0]
+    if lead["class"] in NEGATIVES:  # confused with a true story, not another negative
+        assert STORIES[lead["confuses_with"]][0]["class"] in LEADS
+    for n, item in enumerate(STORIES[story][1:], 1):
+        if item["class"] == "repost":  # the same headline and text as an earlier item
+            earlier = STORIES[story][:n]
             assert any((i["title"], i["text"]) == (item["title"], item["text"]) for i in earlier)
-        elif item["class"] in {"quoting-wire", "independent"}:
-            assert item["lang"] == lead["lang"]
 
 
 def test_weighted_toward_the_hard_cases() -> None:

@@ -3,12 +3,13 @@ shape tests of each set use these, so both read dates and group stories the same
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["by_story", "published"]
+__all__ = ["FOLLOWERS", "LEADS", "NEGATIVES", "by_story", "check_item", "check_story", "published"]
 
 
 def published(item: dict[str, Any]) -> datetime:
@@ -24,3 +25,52 @@ def by_story(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
     for group in by.values():
         group.sort(key=published)
     return dict(by)
+
+
+# The hand-written sets' schema (hard.yaml, third.yaml): what each class may be and where it stands.
+LEADS = {"first", "primary"}
+NEGATIVES = {"templated-negative", "same-topic-different-event"}
+FOLLOWERS = {"repost", "quoting-wire", "independent", "cross-language", "stub"}
+FIELDS = {"id", "story", "class", "source", "lang", "published", "title", "text"}
+MAX_SPAN = timedelta(hours=72)
+_SOURCE_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+_JA_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def check_item(item: dict[str, Any]) -> None:
+    """One item's fields: known class, source slug, language matching its script, a stub carries a
+    headline only, a negative names what it is confused with."""
+    assert FIELDS <= set(item) <= FIELDS | {"confuses_with"}
+    assert item["class"] in LEADS | NEGATIVES | FOLLOWERS
+    assert _SOURCE_RE.match(item["source"])
+    assert item["lang"] in {"en", "ja"}
+    published(item)
+    assert item["title"].strip()
+    assert bool(_JA_RE.search(item["title"] + item["text"])) == (item["lang"] == "ja")
+    if item["class"] == "stub":
+        assert item["text"] == "", "a stub carries a headline only"
+    else:
+        assert item["text"].strip()
+    assert ("confuses_with" in item) == (item["class"] in NEGATIVES)
+
+
+def check_story(stories: dict[str, list[dict[str, Any]]], story: str) -> None:
+    """One story's structure: led by a primary, a first report or a negative; at most one item per
+    source; within 72 h; cross-language items in the other language, reposts and wires in the lead's."""
+    items = stories[story]
+    lead = items[0]
+    assert lead["class"] in LEADS | NEGATIVES
+    assert all(i["class"] not in NEGATIVES | {"first"} for i in items[1:])
+    if lead["class"] in NEGATIVES:
+        assert lead["confuses_with"] in stories and lead["confuses_with"] != story
+    else:
+        assert len(items) >= 2 and LEADS & {i["class"] for i in items}
+    assert len({i["source"] for i in items}) == len(items), "one item per source in a story"
+    assert published(items[-1]) - published(lead) <= MAX_SPAN
+    for n, item in enumerate(items[1:], 1):
+        if item["class"] == "cross-language":
+            assert item["lang"] != lead["lang"]
+        elif item["class"] == "repost":
+            assert item["lang"] in {i["lang"] for i in items[:n]}
+        elif item["class"] in {"quoting-wire", "independent"}:
+            assert item["lang"] == lead["lang"]
