@@ -50,7 +50,7 @@ __all__ = ["PollContext", "SourceReport", "poll_source", "record_fault"]
 log = logging.getLogger("pressmon.poll")
 
 STORY_WINDOW = timedelta(hours=72)  # how far back a new item looks for a story to join
-STORY_ATTEMPTS = 25  # decide-and-commit tries when other polls keep committing new items meanwhile
+STORY_ATTEMPTS = 25  # decide-and-commit tries (a commit refused for a busy story lock tries again)
 STORY_LOCK_TRIES = 2  # commits that may wait lock_timeout for the story lock before going without it
 
 
@@ -174,8 +174,8 @@ async def _read_page(ctx: PollContext, src: Source, page: FetchResult, now: date
 
 
 async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWrite | Deciding:
-    """A failure or not-modified write, or (for a parsed feed) a function that decides the write against
-    the stories as they are when it is called (so it can be called again if they moved)."""
+    """A failure or not-modified write, or (for a parsed feed) how to decide the write against the stories
+    as they are: before the commit, and again inside it if they moved (:class:`Deciding`)."""
     policy = _policy(src, ctx.allow_private)
     now = ctx.now()
     every = await _interval(ctx, src)
