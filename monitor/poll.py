@@ -74,7 +74,7 @@ async def _commit(
     write: PollWrite,
     *,
     started_at: datetime,
-    redecide: Callable[[Session], PollWrite] | None = None,
+    redecide: Redecide | None = None,
 ) -> None:
     """Store one poll's outcome, fenced by its lease (LeaseLost if lost): through the batched writer
     unless the write must check the stories as it commits (new items after the baseline), which commits
@@ -124,6 +124,7 @@ def _policy(src: Source, allow_private: bool) -> FetchPolicy:
 
 
 Decide = Callable[..., Awaitable[PollWrite]]
+Redecide = Callable[[Session], tuple[PollWrite, datetime]]  # the write decided again, and when
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class Deciding:
     lock), ``redecide`` inside it when items stored meanwhile could change a story decision."""
 
     decide: Decide
-    redecide: Callable[[Session], PollWrite]
+    redecide: Redecide
 
 
 async def _probe(ctx: PollContext, src: Source, url: str) -> str | None:
@@ -311,7 +312,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     baseline = not claim.baseline_done or switched  # stored, not alerted: no story to join
     probes = [n.probe for n in new.values()] if not baseline and new else []  # only new items join stories
 
-    def decide_with(stories: Stories, snapshot: int | None) -> PollWrite:
+    def decide_with(stories: Stories, snapshot: int | None, now: datetime) -> PollWrite:
         with timed(STAGE_SECONDS, stage="decide"):
             write = decide_success(
                 src,
@@ -326,7 +327,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                 gone=gone,
                 topics=ctx.topics,
                 routes=ctx.config.routes,
-                now=ctx.now(),
+                now=now,
                 rand=ctx.rand(),
                 parse_notes=(*parsed.notes, *text_notes),
                 full_texts=texts,
@@ -346,13 +347,16 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
                 story_keys.story_lookup, ctx.engine, probes, since=ctx.now() - STORY_WINDOW
             )
         snapshot = stories.snapshot if check_stories and probes else None
-        return await asyncio.to_thread(decide_with, stories, snapshot)
+        return await asyncio.to_thread(decide_with, stories, snapshot, ctx.now())
 
-    def redecide(s: Session) -> PollWrite:
+    def redecide(s: Session) -> tuple[PollWrite, datetime]:
         """Decided again inside the commit's transaction, which holds the write lock (SQLite) or the
         story locks of these items (PostgreSQL): the candidates it reads cannot change before it
-        commits, so a burst of polls carrying one story decides each item at most twice."""
-        return decide_with(story_keys.story_lookup_in(s, probes, since=ctx.now() - STORY_WINDOW), None)
+        commits, so a burst of polls carrying one story decides each item at most twice. Its rows take
+        the time it decided at, not the time the commit started waiting for the lock: an item that joins
+        a story stored meanwhile is queued after that story's first alert."""
+        now = ctx.now()
+        return decide_with(story_keys.story_lookup_in(s, probes, since=now - STORY_WINDOW), None, now), now
 
     return Deciding(decide, redecide)
 

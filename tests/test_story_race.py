@@ -218,7 +218,7 @@ def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story
         polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)
         calls: list[int] = []
 
-        def redecide(s: Session) -> PollWrite:
+        def redecide(s: Session) -> tuple[PollWrite, datetime]:
             calls.append(1)
             src = next(x for x in SOURCES if x.id == "nhk")
             found = [w.change.item for w in write_b.items]
@@ -227,16 +227,21 @@ def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story
             stories = story_keys.story_lookup_in(
                 s, [n.probe for n in new.values()], since=NOW - timedelta(hours=72)
             )
-            return decide_success(
+            later = NOW + timedelta(seconds=1)
+            write = decide_success(
                 src, _claim(engine, write_b), FetchResult(FetchOutcome.OK, src.url, src.url, 200, {}, b"", "x",
                 None, None, 0, 0.0), found, {}, key_mode="guid", stories=stories, new=new, topics=topics,
                 routes=(), now=NOW, rand=0.5,
             )  # fmt: skip
+            return write, later
 
         before = STORY_REDECISIONS._value.get()
         polls.commit_poll(engine, write_b, now=NOW, started_at=NOW, redecide=redecide)
         assert calls == [1] and STORY_REDECISIONS._value.get() == before + 1
         assert _story_of(engine, "ja") == _story_of(engine, "en")
+        with engine.connect() as conn:  # its rows take the time it decided again, not the stale one
+            seen = conn.execute(sa.text("SELECT first_seen_at FROM item WHERE guid = 'ja'")).scalar_one()
+        assert str(seen).startswith(str(NOW + timedelta(seconds=1)).replace("+00:00", "")[:19])
     finally:
         engine.dispose()
 

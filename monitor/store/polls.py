@@ -452,7 +452,7 @@ def commit_poll(
     *,
     now: datetime,
     started_at: datetime,
-    redecide: Callable[[Session], PollWrite] | None = None,
+    redecide: Callable[[Session], tuple[PollWrite, datetime]] | None = None,
 ) -> None:
     """Store one poll's outcome in one transaction, fenced by the lease token. Raises LeaseLost (and
     writes nothing) if the lease is no longer ours."""
@@ -467,7 +467,7 @@ def apply_poll(
     *,
     now: datetime,
     started_at: datetime,
-    redecide: Callable[[Session], PollWrite] | None = None,
+    redecide: Callable[[Session], tuple[PollWrite, datetime]] | None = None,
 ) -> bool:
     """Write one poll's outcome in the session's transaction, fenced by the lease token: False (and
     nothing written for it) if the lease is no longer ours. ``monitor.store.batch`` writes many at once.
@@ -522,7 +522,7 @@ def apply_poll(
             if redecide is None:
                 raise StaleStories(write.source_id)
             STORY_REDECISIONS.inc()
-            write = redecide(s)
+            write, now = redecide(s)  # its rows take the time it decided at
     _write_items(s, write, now=now)
     _insert_outbox(s, [(a, None) for a in (*write.source_alerts, *write.withdrawn_alerts)], now=now)
     if write.gone_checked:
