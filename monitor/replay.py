@@ -277,7 +277,7 @@ def _replay_poll(
         routes=config.routes,
         now=now,
         rand=0.0,
-        near_misses=False,  # recorded by the daemon for `pressmon misses`; a replay shows only alerts
+        near_misses=False,  # recorded by the daemon for `pressmon topics misses`; a replay shows only alerts
     )
     by_key = {r.item_key: r for r in group}
     for w in write.items:

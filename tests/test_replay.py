@@ -92,7 +92,7 @@ async def test_replay_reuses_the_stored_sketches_and_skips_near_misses(
     demo: DemoHistory, engine: sa.Engine
 ) -> None:
     """A replay recomputes neither what the daemon stored as a pure function of the same text (the story
-    sketch) nor what it never shows (near misses, which `pressmon misses` reads from the daemon's rows)."""
+    sketch) nor what it never shows (near misses, which `pressmon topics misses` reads from the daemon's rows)."""
     with read_session(engine) as s:
         stored = {(i.source_id, i.item_key): i.fingerprint for i in s.exec(select(ItemRow)).all()}
     writes: list[tuple[str, str, bytes | None, int]] = []
