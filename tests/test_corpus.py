@@ -135,9 +135,10 @@ def test_plenty_of_negatives() -> None:
 
 def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_negatives() -> None:
     # Each file is a separate writer's set (relevance.yaml, relevance_more.yaml, relevance_hard.yaml,
-    # relevance_third.yaml): each must load through the bench's loader and be a balanced set on its own.
+    # relevance_third.yaml, relevance_fourth.yaml): each must load through the bench's loader and be a
+    # balanced set on its own.
     files = {p.name for p in Path(DEFAULT_CORPUS).glob("*.y*ml")}
-    assert {"relevance.yaml", "relevance_hard.yaml", "relevance_third.yaml"} <= files
+    assert {"relevance.yaml", "relevance_hard.yaml", "relevance_third.yaml", "relevance_fourth.yaml"} <= files
     by_file: dict[str, list[Entry]] = {}
     for e in ENTRIES:
         by_file.setdefault(e.file, []).append(e)
@@ -156,6 +157,21 @@ def test_third_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
     for topic in TOPICS:
         langs = Counter(e.lang for e in third if topic in e.labels)
         assert langs["en"] >= 5 and langs["ja"] >= 5, (topic, langs)
+
+
+def test_fourth_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
+    # relevance_fourth.yaml: written from the guidelines alone (no queries read, the matcher not run on it
+    # while writing), so its figures tell how the rules do on new text.
+    fourth = [e for e in ENTRIES if e.file == "relevance_fourth.yaml"]
+    assert len(fourth) >= 300
+    assert [e.id for e in fourth if not e.id.startswith("t4-")] == []
+    assert [e.id for e in ENTRIES if e.id.startswith("t4-") and e.file != "relevance_fourth.yaml"] == []
+    for topic in TOPICS:
+        langs = Counter(e.lang for e in fourth if topic in e.labels)
+        assert langs["en"] >= 5 and langs["ja"] >= 5, (topic, langs)
+    negatives = [e for e in fourth if not e.labels]
+    assert len(negatives) >= len(fourth) // 3
+    assert {e.lang for e in negatives} == {"en", "ja"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -218,8 +234,28 @@ def test_borderline_positives_named_in_the_issue_are_present() -> None:
 # the shipped topics against the traps (what holds today; the lead's query matcher should keep it)
 
 
+# Traps of relevance_fourth.yaml (new and untuned) that the shipped topics fire fms-japan on today: "FMS"
+# spelled out as another acronym (fleet management system, fibromyalgia syndrome) beside "Japan"/"Japanese".
+# Strict xfail: each fails this file the day the topics stop firing on it, and must then leave this list.
+KNOWN_FMS_TRAP_MISSES = {"t4-neg-en-fms-fleet", "t4-neg-en-fms-medical"}
+
+
 def _trap_params() -> list[object]:
-    return [pytest.param(e.id, id=e.id) for e in ENTRIES if _trap_kind(e) is not None and not e.labels]
+    out: list[object] = []
+    for e in ENTRIES:
+        if _trap_kind(e) is None or e.labels:
+            continue
+        marks = []
+        if e.id in KNOWN_FMS_TRAP_MISSES:
+            marks.append(
+                pytest.mark.xfail(strict=True, reason="fourth set: FMS as another acronym fires today")
+            )
+        out.append(pytest.param(e.id, id=e.id, marks=marks))
+    return out
+
+
+def test_known_fms_trap_misses_are_fourth_set_traps() -> None:
+    assert {e.id for e in ENTRIES if e.id in KNOWN_FMS_TRAP_MISSES and _trap_kind(e)} == KNOWN_FMS_TRAP_MISSES
 
 
 @pytest.mark.parametrize("entry_id", _trap_params())
