@@ -8,7 +8,9 @@
 **Quality.** Each labelled set (``tests/corpus/stories/tuning.yaml``, generated for tuning;
 ``tests/corpus/stories/hard.yaml``, hand-written for tuning with varied wording and hard negatives;
 ``tests/corpus/stories/third.yaml``, hand-written for tuning by a labeller who had not read the clustering
-code, weighted toward stubs, cross-language coverage and hard negatives; and
+code, weighted toward stubs, cross-language coverage and hard negatives;
+``tests/corpus/stories/fourth.yaml``, hand-written for tuning the same way and weighted toward independent
+rewrites, cross-language coverage, stubs and hard negatives; and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``pipeline.prepare_new``, ``store.story_keys.story_lookup``,
@@ -71,6 +73,7 @@ from monitor.story_signature import Signature  # noqa: E402
 TUNING = ROOT / "tests/corpus/stories/tuning.yaml"
 HARD = ROOT / "tests/corpus/stories/hard.yaml"
 THIRD = ROOT / "tests/corpus/stories/third.yaml"
+FOURTH = ROOT / "tests/corpus/stories/fourth.yaml"
 BLIND = ROOT / "tests/corpus/blind/stories.yaml"
 CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
 NEGATIVES = ("templated-negative", "same-topic-different-event")
@@ -483,6 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sets.append(("hard tuning set", load_set(HARD)))
         if THIRD.exists():
             sets.append(("third tuning set", load_set(THIRD)))
+        if FOURTH.exists():
+            sets.append(("fourth tuning set", load_set(FOURTH)))
         if BLIND.exists():
             sets.append(("blind set", load_set(BLIND)))
         else:

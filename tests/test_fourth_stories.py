@@ -1,0 +1,84 @@
+"""The fourth hand-written story tuning set (tests/corpus/stories/fourth.yaml) is well-formed.
+
+Shape only (fields, ids, classes, story structure, time spans, language rules, and the weights the set was
+written for: independent rewrites, cross-language coverage, headline-only stubs and hard negatives leading
+their own story), never a clustering result. The set loads with bench/stories.py's own loader.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.story_sets import LEADS, NEGATIVES, by_story, check_item, check_story, published
+
+CORPUS = Path(__file__).parent / "corpus" / "stories"
+PATH = CORPUS / "fourth.yaml"
+EARLIER = (CORPUS / "hard.yaml", CORPUS / "third.yaml")
+
+ITEMS: list[dict[str, Any]] = yaml.safe_load(PATH.read_text(encoding="utf-8"))["items"]
+STORIES = by_story(ITEMS)
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[str(i.get("id")) for i in ITEMS])
+def test_item_fields(item: dict[str, Any]) -> None:
+    check_item(item)
+    assert published(item).year == 2026 and published(item).month in {11, 12}
+
+
+def test_ids_prefixed_unique_and_numbered_in_arrival_order() -> None:
+    assert [k for k, n in Counter(i["id"] for i in ITEMS).items() if n > 1] == []
+    assert all(i["id"].startswith("s4-") and i["story"].startswith("s4-") for i in ITEMS)
+    for story, items in STORIES.items():
+        assert [i["id"] for i in items] == [f"{story}-{n}" for n in range(1, len(items) + 1)]
+
+
+@pytest.mark.parametrize("path", EARLIER, ids=[p.name for p in EARLIER])
+def test_no_story_or_id_shared_with_an_earlier_hand_written_set(path: Path) -> None:
+    earlier = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+    assert {i["story"] for i in earlier}.isdisjoint(STORIES)
+    assert {i["id"] for i in earlier}.isdisjoint(i["id"] for i in ITEMS)
+
+
+@pytest.mark.parametrize("story", sorted(STORIES))
+def test_story_structure(story: str) -> None:
+    check_story(STORIES, story)
+    lead = STORIES[story][0]
+    if lead["class"] in NEGATIVES:  # confused with a true story, not another negative
+        assert STORIES[lead["confuses_with"]][0]["class"] in LEADS
+    for n, item in enumerate(STORIES[story][1:], 1):
+        if item["class"] == "repost":  # the same headline and text as an earlier item
+            earlier = STORIES[story][:n]
+            assert any((i["title"], i["text"]) == (item["title"], item["text"]) for i in earlier)
+
+
+def test_weighted_toward_the_hard_cases() -> None:
+    assert len(ITEMS) >= 220 and len(STORIES) >= 65
+    classes = Counter(i["class"] for i in ITEMS)
+    assert classes["independent"] >= 50
+    assert classes["cross-language"] >= 45
+    assert classes["stub"] >= 45
+    negative_leads = [s for s, items in STORIES.items() if items[0]["class"] in NEGATIVES]
+    assert len(negative_leads) >= 45
+    assert len({i["story"] for i in ITEMS if i["class"] == "stub"}) >= 35, "stubs spread across stories"
+    # the government's own text after the news (a first report leads, the primary follows)
+    assert sum(1 for items in STORIES.values() if items[0]["class"] == "first") >= 5
+    assert classes["repost"] >= 3 and classes["quoting-wire"] >= 2
+    cross = {i["story"] for i in ITEMS if i["class"] == "cross-language"}
+    assert {s for s in cross if STORIES[s][0]["lang"] == "en"} and {
+        s for s in cross if STORIES[s][0]["lang"] == "ja"
+    }
+    areas = {s.split("-")[1] for s in STORIES}
+    assert {"fms", "def", "tar", "inv", "lng"} <= areas
+
+
+def test_loads_with_the_bench_loader() -> None:
+    from bench.stories import load_set
+
+    items = load_set(PATH)
+    assert len(items) == len(ITEMS)
+    assert {i["lang"] for i in items} == {"en", "ja"}
