@@ -192,6 +192,36 @@ STATEMENTS = [
         {LNG},
         id="lng-ja-tokyo-gas",
     ),
+    # --- wordings of the fourth tuning set's kinds (Japan as 対日, findings, FMS as 有償援助) -------
+    pytest.param(
+        "対日関税の新税率表、米商務省が公表",
+        "米商務省は対日関税の品目別税率表を官報で公表した。",
+        "ja",
+        {TAR},
+        id="tariffs-ja-tainichi",
+    ),
+    pytest.param(
+        "Ball Bearings From Japan: Preliminary Determination of Sales at Less Than Fair Value",
+        "The Department of Commerce preliminarily determines that ball bearings from Japan are being sold in "
+        "the United States at less than fair value.",
+        "en",
+        {TAR},
+        id="tariffs-en-ltfv-finding",
+    ),
+    pytest.param(
+        "U.S. clears potential sale of PAC-3 interceptors to Japan",
+        "The State Department approved the potential sale to Tokyo of up to 60 interceptors.",
+        "en",
+        {FMS},
+        id="fms-en-potential-sale",
+    ),
+    pytest.param(
+        "有償援助による戦闘機の取得、単価上昇",
+        "米政府との有償援助契約で取得する戦闘機の単価が上がった。",
+        "ja",
+        {FMS},
+        id="fms-ja-yushou-enjo-no-nihon",
+    ),
 ]
 
 TRAPS = [
@@ -291,6 +321,18 @@ TRAPS = [
         "The package is smaller than Japan's $550 billion but larger in semiconductors.",
         "en",
         id="trap-other-country-investment",
+    ),
+    pytest.param(
+        "Startup adds FMS to warehouse robots in Japan",
+        "The facility management system (FMS) schedules robot maintenance for Japanese warehouses.",
+        "en",
+        id="trap-fms-other-acronym",
+    ),
+    pytest.param(
+        "Steel curbs squeeze exporters in Brazil, Mexico, Taiwan and Japan",
+        "Shipments of steel to the United States from the four fell after U.S. tariffs doubled.",
+        "en",
+        id="trap-listed-last-japan",
     ),
 ]
 
