@@ -222,6 +222,27 @@ STATEMENTS = [
         {FMS},
         id="fms-ja-yushou-enjo-no-nihon",
     ),
+    pytest.param(
+        "SDF recruitment drive to cost 90 billion yen",
+        "Tokyo sets aside 90 billion yen for SDF enlistment bonuses next year.",
+        "en",
+        {DEF},
+        id="defense-en-sdf-cost",
+    ),
+    pytest.param(
+        "在日米軍駐留経費、来年度は2200億円で決着",
+        "来年度分の在日米軍駐留経費の総額が決まった。",
+        "ja",
+        {DEF},
+        id="defense-ja-host-nation",
+    ),
+    pytest.param(
+        "兵器ローンの後年度負担、過去最高に",
+        "米国から購入した兵器の後年度負担が過去最高となった。",
+        "ja",
+        {DEF},
+        id="defense-ja-deferred-payments",
+    ),
 ]
 
 TRAPS = [
