@@ -243,6 +243,20 @@ STATEMENTS = [
         {DEF},
         id="defense-ja-deferred-payments",
     ),
+    pytest.param(
+        "Governor Announces 600 Jobs as Japanese Parts Maker Picks Lowndes County",
+        "A Japanese auto parts maker will invest $400 million in a plant in Lowndes County, the Governor said.",
+        "en",
+        {INV},
+        id="investment-en-county-release",
+    ),
+    pytest.param(
+        "Japanese utilities book winter cargoes",
+        "Two Japanese utilities bought cargoes loading at Calcasieu Pass in January, traders said.",
+        "en",
+        {LNG},
+        id="lng-en-terminal-by-name",
+    ),
 ]
 
 TRAPS = [
@@ -354,6 +368,19 @@ TRAPS = [
         "Shipments of steel to the United States from the four fell after U.S. tariffs doubled.",
         "en",
         id="trap-listed-last-japan",
+    ),
+    pytest.param(
+        "Energy Department extends export licence of Texas gas project",
+        "The authorization covers exports to non-free trade agreement countries, among them Japanese "
+        "utilities that signed offtake letters.",
+        "en",
+        id="trap-fta-countries-licence",
+    ),
+    pytest.param(
+        "国内投資家、米国債を4週連続で売り越し",
+        "財務省の対外・対内証券投資によると、国内投資家は米国債の売り越しを続けた。",
+        "ja",
+        id="trap-portfolio-investors-ja",
     ),
 ]
 
