@@ -257,6 +257,20 @@ STATEMENTS = [
         {LNG},
         id="lng-en-terminal-by-name",
     ),
+    pytest.param(
+        "Japanese retailer to pour $2 billion into U.S. stores",
+        "The Tokyo-based chain will pour $2 billion into new outlets across the United States by 2029.",
+        "en",
+        {INV},
+        id="investment-en-pour-into",
+    ),
+    pytest.param(
+        "Commerce picks Alaska pipeline segment for Japanese financing",
+        "A natural gas pipeline segment across the state will be financed by Tokyo under the July agreement.",
+        "en",
+        {INV},
+        id="investment-not-lng-gas-pipeline",
+    ),
 ]
 
 TRAPS = [
@@ -381,6 +395,12 @@ TRAPS = [
         "財務省の対外・対内証券投資によると、国内投資家は米国債の売り越しを続けた。",
         "ja",
         id="trap-portfolio-investors-ja",
+    ),
+    pytest.param(
+        "Japanese investors trim U.S. bond holdings",
+        "Life insurers in Tokyo sold U.S. government bonds for a second month, investors said.",
+        "en",
+        id="trap-portfolio-investors-en",
     ),
 ]
 
