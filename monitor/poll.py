@@ -43,6 +43,7 @@ from monitor.pipeline import (
 from monitor.plan import GoneItem
 from monitor.schedule import ADAPT_LOOKBACK, adaptive_every
 from monitor.store import polls, story_keys
+from monitor.store.polls import Redecide
 from monitor.writer import BatchWriter
 
 __all__ = ["PollContext", "SourceReport", "poll_source", "record_fault"]
@@ -66,7 +67,7 @@ class PollContext:
     rand: Callable[[], float]
     hosts: HostGate = field(default_factory=HostGate)  # per-host politeness for every fetch
     cpu: CpuPool = field(default_factory=CpuPool)  # parse and match (monitor.cpu); in process by default
-    writer: BatchWriter | None = None  # outcomes with no story check commit in batches (monitor.writer)
+    writer: BatchWriter | None = None  # outcomes commit in batches (monitor.writer)
 
 
 async def _commit(
@@ -76,11 +77,11 @@ async def _commit(
     started_at: datetime,
     redecide: Redecide | None = None,
 ) -> None:
-    """Store one poll's outcome, fenced by its lease (LeaseLost if lost): through the batched writer
-    unless the write must check the stories as it commits (new items after the baseline), which commits
-    on its own so it can decide again (``redecide``, in its transaction)."""
-    if ctx.writer is not None and write.stories_snapshot is None:
-        await ctx.writer.commit(write, started_at=started_at)
+    """Store one poll's outcome, fenced by its lease (LeaseLost if lost): through the batched writer when
+    there is one (a write with new items decides again inside the batch's transaction with ``redecide``
+    if items stored meanwhile could change its stories), else in a transaction of its own."""
+    if ctx.writer is not None:
+        await ctx.writer.commit(write, started_at=started_at, redecide=redecide)
     else:
         await asyncio.to_thread(
             polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started_at, redecide=redecide
@@ -124,7 +125,6 @@ def _policy(src: Source, allow_private: bool) -> FetchPolicy:
 
 
 Decide = Callable[..., Awaitable[PollWrite]]
-Redecide = Callable[[Session], tuple[PollWrite, datetime]]  # the write decided again, and when
 
 
 @dataclass(frozen=True)

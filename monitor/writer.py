@@ -1,9 +1,15 @@
-"""One writer, batched: poll outcomes that need no story check (not modified, unchanged, errors, first
-polls) are queued and committed many to a transaction by one task, instead of one transaction per
-source.
+"""One writer, batched: every poll's outcome is queued and committed many to a transaction by one task,
+instead of one transaction per source.
 
     writer = BatchWriter(engine, now=utcnow)
     await writer.commit(write, started_at=started)   # raises LeaseLost if that source's lease was lost
+    await writer.commit(write, started_at=started, redecide=redecide)   # new items: stories checked
+
+Outcomes with new items are decided again inside the batch's transaction when items stored since they
+read their story candidates (an earlier outcome of the same batch included) could change a decision
+(``monitor.store.batch``); at most MAX_STORY_WRITES of them share a transaction, so one transaction's
+decisions never hold the write lock for long. Before, each of them committed alone: in a burst of news,
+polls queued one transaction each behind the story check.
 
 While one batch is being written the next one gathers, so under load batches grow by themselves and an
 idle writer commits a lone outcome at once. Each outcome stays fenced by its own lease token: a lost lease
@@ -25,59 +31,106 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from monitor.backoff import is_database_error
-from monitor.errors import LeaseLost
+from monitor.errors import LeaseLost, StaleStories
 from monitor.pipeline import PollWrite
 from monitor.store.batch import commit_polls
+from monitor.store.polls import Redecide
 
 __all__ = ["BatchWriter"]
 
 log = logging.getLogger("pressmon.store")
 
 MAX_BATCH = 200  # outcomes per transaction
+MAX_STORY_WRITES = 32  # outcomes with new items per transaction (each may decide its stories again)
 
 
 @dataclass
 class _Pending:
     write: PollWrite
     started_at: datetime
+    redecide: Redecide | None
     done: asyncio.Future[None]
+
+    @property
+    def checks_stories(self) -> bool:
+        return self.write.stories_snapshot is not None
 
 
 class BatchWriter:
-    def __init__(self, engine: sa.Engine, *, now: Callable[[], datetime], max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        now: Callable[[], datetime],
+        max_batch: int = MAX_BATCH,
+        max_story_writes: int = MAX_STORY_WRITES,
+    ) -> None:
         self.engine = engine
         self.now = now
         self.max_batch = max_batch
+        self.max_story_writes = max_story_writes
         self.transactions = 0  # write transactions attempted (tests and benches read it)
         self.splits = 0  # batches refused and split in two
         self._queue: list[_Pending] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def commit(self, write: PollWrite, *, started_at: datetime) -> None:
+    async def commit(
+        self, write: PollWrite, *, started_at: datetime, redecide: Redecide | None = None
+    ) -> None:
         """Queue one poll's outcome and wait until it is stored. Raises LeaseLost if its lease is no
-        longer ours, or the database's error if it could not be stored."""
+        longer ours, StaleStories if it checks stories without ``redecide`` and they changed,
+        StoryLockBusy if its story locks were not had in time, or the database's error if it could not
+        be stored."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(write, started_at, done))
+        self._queue.append(_Pending(write, started_at, redecide, done))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
         await done
 
     async def _run(self) -> None:
         while self._queue:
-            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-            await self._write(batch)
+            await self._write(self._next_batch())
+
+    def _next_batch(self) -> list[_Pending]:
+        """The oldest outcomes, up to max_batch and max_story_writes of them with new items; the rest
+        keep their order for the next batch."""
+        batch: list[_Pending] = []
+        rest: list[_Pending] = []
+        stories = 0
+        for p in self._queue:
+            if len(batch) >= self.max_batch or (p.checks_stories and stories >= self.max_story_writes):
+                rest.append(p)
+                continue
+            stories += p.checks_stories
+            batch.append(p)
+        self._queue = rest
+        return batch
 
     async def _write(self, batch: Sequence[_Pending]) -> None:
         self.transactions += 1
         try:
             stored = await asyncio.to_thread(
-                commit_polls, self.engine, [(p.write, p.started_at) for p in batch], now=self.now()
+                commit_polls,
+                self.engine,
+                [(p.write, p.started_at, p.redecide) for p in batch],
+                now=self.now(),
             )
         except Exception as e:
             if len(batch) == 1:
                 _settle(batch[0], e)
                 return
             self.splits += 1
+            if isinstance(e, StaleStories):
+                # A story lock not had in time (or stories changed under a write that cannot decide
+                # again): its polls decide again and retry as they would unbatched; the others are
+                # written without them, not held up by them.
+                waiting = [p for p in batch if p.checks_stories]
+                for p in waiting:
+                    _settle(p, type(e)(p.write.source_id))
+                others = [p for p in batch if not p.checks_stories]
+                if others:
+                    await self._write(others)
+                return
             log.debug("store: a batch of %d outcomes was refused (%s); splitting it", len(batch), e)
             if is_database_error(
                 e

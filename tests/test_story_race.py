@@ -12,8 +12,10 @@ second story: that is the race this file proves closed.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -22,18 +24,20 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from monitor.config.schema import Source
-from monitor.errors import StaleStories
+from monitor.errors import StaleStories, StoryLockBusy
 from monitor.identity import assign_identity
 from monitor.match.topics import TopicMatcher
 from monitor.metrics import STORY_REDECISIONS
 from monitor.model import Entry, FetchOutcome, FetchResult
-from monitor.pipeline import ClaimedSource, PollWrite, decide_success, prepare_new
+from monitor.pipeline import ClaimedSource, PollWrite, decide_failure, decide_success, prepare_new
 from monitor.store import polls, story_keys
-from monitor.store.engine import make_engine
+from monitor.store.batch import commit_polls
+from monitor.store.engine import DbTimeouts, make_engine
 from monitor.store.migrate import upgrade
 from monitor.store.story_keys import story_lock_ids
 from monitor.stories import fingerprint
 from monitor.story_signature import signature
+from monitor.writer import BatchWriter
 from tests.test_poll_stories import PLEDGE_EN, PLEDGE_JA, TOPICS
 
 NOW = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
@@ -217,24 +221,7 @@ def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story
         assert all(w.story_id is None for w in write_b.items)  # alone, it would start its own story
         polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)
         calls: list[int] = []
-
-        def redecide(s: Session) -> tuple[PollWrite, datetime]:
-            calls.append(1)
-            src = next(x for x in SOURCES if x.id == "nhk")
-            found = [w.change.item for w in write_b.items]
-            topics = TopicMatcher(TOPICS)
-            new = prepare_new(src, found, {}, topics)
-            stories = story_keys.story_lookup_in(
-                s, [n.probe for n in new.values()], since=NOW - timedelta(hours=72)
-            )
-            later = NOW + timedelta(seconds=1)
-            write = decide_success(
-                src, _claim(engine, write_b), FetchResult(FetchOutcome.OK, src.url, src.url, 200, {}, b"", "x",
-                None, None, 0, 0.0), found, {}, key_mode="guid", stories=stories, new=new, topics=topics,
-                routes=(), now=NOW, rand=0.5,
-            )  # fmt: skip
-            return write, later
-
+        redecide = _redecider(engine, write_b, calls)
         before = STORY_REDECISIONS._value.get()
         polls.commit_poll(engine, write_b, now=NOW, started_at=NOW, redecide=redecide)
         assert calls == [1] and STORY_REDECISIONS._value.get() == before + 1
@@ -244,6 +231,32 @@ def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story
         assert str(seen).startswith(str(NOW + timedelta(seconds=1)).replace("+00:00", "")[:19])
     finally:
         engine.dispose()
+
+
+def _redecider(
+    engine: sa.Engine, write_b: PollWrite, calls: list[int]
+) -> Callable[[Session], tuple[PollWrite, datetime]]:
+    """What monitor.poll passes as ``redecide`` for the nhk poll of ``write_b``: its items decided again
+    against the story index as the commit's transaction sees it, a second later."""
+
+    def redecide(s: Session) -> tuple[PollWrite, datetime]:
+        calls.append(1)
+        src = next(x for x in SOURCES if x.id == "nhk")
+        found = [w.change.item for w in write_b.items]
+        topics = TopicMatcher(TOPICS)
+        new = prepare_new(src, found, {}, topics)
+        stories = story_keys.story_lookup_in(
+            s, [n.probe for n in new.values()], since=NOW - timedelta(hours=72)
+        )
+        later = NOW + timedelta(seconds=1)
+        write = decide_success(
+            src, _claim(engine, write_b), FetchResult(FetchOutcome.OK, src.url, src.url, 200, {}, b"", "x",
+            None, None, 0, 0.0), found, {}, key_mode="guid", stories=stories, new=new, topics=topics,
+            routes=(), now=NOW, rand=0.5,
+        )  # fmt: skip
+        return write, later
+
+    return redecide
 
 
 def _claim(engine: sa.Engine, write: PollWrite) -> ClaimedSource:
@@ -289,3 +302,88 @@ def test_each_new_item_of_a_poll_is_compared_with_its_own_candidates(db_url: str
         assert stories.for_probe(unknown) == stories.candidates  # not looked up: compared with all
     finally:
         engine.dispose()
+
+
+def test_a_batch_decides_its_writes_in_turn_and_a_later_one_joins_an_earlier_ones_story(db_url: str) -> None:
+    """The batched writer commits polls with new items together (``store.batch.commit_polls``): a write
+    decided from the same empty window as an earlier write of its batch finds that write's item inside
+    the transaction, decides again and joins its story, as it would have one transaction each."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
+        write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
+        write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)
+        weather = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
+        assert all(w.story_id is None for w in write_b.items)
+        calls: list[int] = []
+        stored = commit_polls(
+            engine,
+            [(write_a, NOW, None), (weather, NOW, None), (write_b, NOW, _redecider(engine, write_b, calls))],
+            now=NOW,
+        )
+        assert stored == [True, True, True] and calls == [1]
+        assert _story_of(engine, "ja") == _story_of(engine, "en") != _story_of(engine, "w1")
+    finally:
+        engine.dispose()
+
+
+def test_a_global_story_lock_excludes_commits_that_hold_key_locks(pg_url: str) -> None:
+    """An item without a sketch makes its commit take the one global story lock. Every other story commit
+    holds that lock shared, so while a global commit is open a keyed commit waits (here: gives up at its
+    lock_timeout with StoryLockBusy); before, the two never conflicted and could start two stories."""
+    engine = make_engine(pg_url)
+    short = make_engine(pg_url, timeouts=DbTimeouts(lock_s=0.3))
+    try:
+        upgrade(engine)
+        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
+        keyed = _decide(engine, "reuters", "en", *PLEDGE_EN)
+        bare = _decide(engine, "nhk", "ja", *PLEDGE_JA)
+        bare = replace(bare, items=tuple(replace(w, fingerprint=None) for w in bare.items))
+        with Session(engine) as holder, holder.begin():
+            polls.lock_stories(holder, [bare])
+            with Session(short) as s, s.begin(), pytest.raises(StoryLockBusy):
+                polls.lock_stories(s, [keyed])
+        with Session(engine) as holder, holder.begin():
+            polls.lock_stories(holder, [keyed])  # keyed commits on other keys share the global lock
+            other = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
+            with Session(short) as s, s.begin():
+                polls.lock_stories(s, [other])
+    finally:
+        engine.dispose()
+        short.dispose()
+
+
+def test_a_busy_story_lock_sends_a_batchs_story_writes_back_and_stores_the_rest(pg_url: str) -> None:
+    """StoryLockBusy for a batch: each of its polls with new items gets it (and decides again, as it
+    would unbatched); the batch's other outcomes are stored without waiting for them."""
+    engine = make_engine(pg_url)
+    short = make_engine(pg_url, timeouts=DbTimeouts(lock_s=0.3))
+    try:
+        upgrade(engine)
+        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
+        keyed = _decide(engine, "reuters", "en", *PLEDGE_EN)
+        weather = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
+        failed = decide_failure(
+            SOURCES[2], _claim(engine, weather), error="HTTP 503", error_kind="http_5xx", now=NOW, rand=0.5
+        )
+        writer = BatchWriter(short, now=lambda: NOW)
+
+        async def both() -> list[BaseException | None]:
+            return await asyncio.gather(
+                writer.commit(keyed, started_at=NOW),
+                writer.commit(failed, started_at=NOW),
+                return_exceptions=True,
+            )
+
+        with Session(engine) as holder, holder.begin():
+            holder.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": story_keys.STORY_LOCK_KEY})
+            outcome = asyncio.run(both())
+        assert isinstance(outcome[0], StoryLockBusy) and outcome[1] is None
+        with engine.connect() as conn:
+            logged = conn.execute(sa.text("SELECT source_id, status FROM poll_log")).all()
+            assert [tuple(r) for r in logged] == [("weather", "error")]
+            assert conn.execute(sa.text("SELECT count(*) FROM item")).scalar_one() == 0
+    finally:
+        engine.dispose()
+        short.dispose()

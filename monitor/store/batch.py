@@ -1,7 +1,11 @@
 """Many polls' outcomes in one write transaction (the batched writer, ``monitor.writer``).
 
 Each outcome is still fenced by its own source's lease token (``polls.apply_poll``): one whose lease was
-lost writes nothing and is reported, the others commit together.
+lost writes nothing and is reported, the others commit together. Outcomes that add items to stories are
+decided in turn inside the transaction: the batch takes every story lock it needs first (PostgreSQL),
+then each write that finds items stored since it read its candidates -- an earlier write of the same
+batch included -- decides again (``redecide``) before it is written, so the batch makes exactly the
+decisions its writes would have made one transaction each, in the same order.
 """
 
 from __future__ import annotations
@@ -13,16 +17,23 @@ import sqlalchemy as sa
 
 from monitor.pipeline import PollWrite
 from monitor.store.engine import write_session
-from monitor.store.polls import apply_poll
+from monitor.store.polls import Redecide, apply_poll, checks_stories, lock_stories
 
 __all__ = ["commit_polls"]
 
 
 def commit_polls(
-    engine: sa.Engine, writes: Sequence[tuple[PollWrite, datetime]], *, now: datetime
+    engine: sa.Engine,
+    writes: Sequence[tuple[PollWrite, datetime, Redecide | None]],
+    *,
+    now: datetime,
 ) -> list[bool]:
-    """Store each ``(write, started_at)`` in one transaction; per write, True if it was stored, False if
-    its lease was no longer ours (nothing stored for it). Any other failure rolls the whole batch back
-    and raises: the caller splits the batch and tries again."""
+    """Store each ``(write, started_at, redecide)`` in one transaction; per write, True if it was stored,
+    False if its lease was no longer ours (nothing stored for it). Any other failure (StoryLockBusy
+    included) rolls the whole batch back and raises: the caller splits the batch and tries again."""
     with write_session(engine) as s:
-        return [apply_poll(s, w, now=now, started_at=started) for w, started in writes]
+        lock_stories(s, [w for w, _, _ in writes if checks_stories(w)])
+        return [
+            apply_poll(s, w, now=now, started_at=started, redecide=redecide, stories_locked=True)
+            for w, started, redecide in writes
+        ]

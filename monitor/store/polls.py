@@ -39,15 +39,24 @@ from monitor.store.models import (
 )
 from monitor.store.outbox import insert_outbox_rows
 from monitor.store.search_index import index_revisions
-from monitor.store.story_keys import index_stories, stories_changed, story_lock_ids
+from monitor.store.story_keys import (
+    MAX_STORY_LOCKS,
+    STORY_LOCK_KEY,
+    index_stories,
+    stories_changed,
+    story_lock_ids,
+)
 
 __all__ = [
+    "Redecide",
     "apply_poll",
+    "checks_stories",
     "claim_sources",
     "commit_poll",
     "gone_candidates",
     "heartbeat",
     "load_stored",
+    "lock_stories",
     "release_lease",
     "release_leases",
     "sync_sources",
@@ -446,13 +455,52 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
     )
 
 
+Redecide = Callable[[Session], tuple[PollWrite, datetime]]  # the write decided again, and when
+
+
+def checks_stories(write: PollWrite) -> bool:
+    """Whether this write adds items that must be checked against stories stored since it decided."""
+    return write.stories_snapshot is not None and any(w.item_id is None for w in write.items)
+
+
+def lock_stories(s: Session, writes: Sequence[PollWrite]) -> None:
+    """On PostgreSQL, take the story locks of every item these writes add.
+
+    Commits adding items that could join one story take turns (SQLite's BEGIN IMMEDIATE already
+    serialises), so the later one sees the earlier one's items and joins their story. Only those: the
+    locks are per story-index key, text and signature part (story_lock_ids), each write's own. A write
+    whose items have no sketch, or a batch with more keys than MAX_STORY_LOCKS, takes the one global
+    lock exclusively instead; every other commit holds it shared, so a global commit excludes them all
+    (before, it excluded only other global ones). Order: the global lock first, then the keys
+    ascending, the same in every commit and batch, so no two commits wait on each other in a cycle.
+    Locks are re-entrant within a transaction. The wait is bounded by lock_timeout: a stalled holder
+    costs a retry, never a hang (RELIABILITY 40); StoryLockBusy names the first write."""
+    if not writes or s.get_bind().dialect.name != "postgresql":
+        return
+    ids: set[int] = set()
+    for write in writes:
+        added = [w for w in write.items if w.item_id is None]
+        ids.update(story_lock_ids([w.fingerprint for w in added], [w.signature for w in added]))
+    everything = STORY_LOCK_KEY in ids or len(ids) > MAX_STORY_LOCKS
+    try:
+        if everything:
+            s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
+        else:
+            s.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": STORY_LOCK_KEY})
+            s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), [{"key": k} for k in sorted(ids)])
+    except sa.exc.OperationalError as e:
+        if is_lock_timeout(e):
+            raise StoryLockBusy(writes[0].source_id) from e
+        raise
+
+
 def commit_poll(
     engine: sa.Engine,
     write: PollWrite,
     *,
     now: datetime,
     started_at: datetime,
-    redecide: Callable[[Session], tuple[PollWrite, datetime]] | None = None,
+    redecide: Redecide | None = None,
 ) -> None:
     """Store one poll's outcome in one transaction, fenced by the lease token. Raises LeaseLost (and
     writes nothing) if the lease is no longer ours."""
@@ -467,14 +515,16 @@ def apply_poll(
     *,
     now: datetime,
     started_at: datetime,
-    redecide: Callable[[Session], tuple[PollWrite, datetime]] | None = None,
+    redecide: Redecide | None = None,
+    stories_locked: bool = False,
 ) -> bool:
     """Write one poll's outcome in the session's transaction, fenced by the lease token: False (and
     nothing written for it) if the lease is no longer ours. ``monitor.store.batch`` writes many at once.
 
     A write with a story snapshot whose candidates changed since (items stored meanwhile that share a
     story-index key with its new items) raises StaleStories, or with ``redecide`` is decided again here,
-    where the transaction's locks keep the candidates from changing again."""
+    where the transaction's locks keep the candidates from changing again (``stories_locked``: the
+    caller took them already, for a whole batch)."""
     u = write.source
     values: dict[str, object] = {
         "next_due": u.next_due,
@@ -503,21 +553,9 @@ def apply_poll(
     )
     if getattr(fenced, "rowcount", 0) != 1:
         return False
-    if write.stories_snapshot is not None and any(w.item_id is None for w in write.items):
-        if s.get_bind().dialect.name == "postgresql":
-            # Commits adding items that could join one story take turns (SQLite's BEGIN IMMEDIATE
-            # already serialises), so the later one sees the earlier one's items and joins their
-            # story. Only those: the locks are per story-index key, text and signature part
-            # (story_lock_ids). The wait is bounded by lock_timeout: a stalled holder costs a retry,
-            # never a hang (RELIABILITY 40).
-            added = [w for w in write.items if w.item_id is None]
-            ids = story_lock_ids([w.fingerprint for w in added], [w.signature for w in added])
-            try:
-                s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), [{"key": k} for k in ids])
-            except sa.exc.OperationalError as e:
-                if is_lock_timeout(e):
-                    raise StoryLockBusy(write.source_id) from e
-                raise
+    if checks_stories(write):
+        if not stories_locked:
+            lock_stories(s, [write])
         if stories_changed(s, write):
             if redecide is None:
                 raise StaleStories(write.source_id)
