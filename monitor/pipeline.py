@@ -111,7 +111,7 @@ class Stories:
     already leads, and the alert_key each story's updates thread under (its first item's ``new`` alert)."""
 
     candidates: tuple[StoryCandidate, ...] = ()
-    threads: Mapping[int, str] = field(default_factory=dict)
+    threads: Mapping[int, str] = field(default_factory=dict)  # story -> its first ``new`` alert's key
     snapshot: int = 0  # the highest item id when they were read
     rarity: Mapping[str, int] = field(default_factory=dict)
     led: frozenset[int] = frozenset()
@@ -433,9 +433,12 @@ def decide_success(
                 rarity=stories.rarity,
                 led=stories.led,
             )
-            if decision.story_id is not None and decision.story_id in stories.threads:
+            if decision.story_id is not None:
                 link = StoryLink(
-                    decision.story_id, stories.threads[decision.story_id], decision.reason, decision.official
+                    decision.story_id,
+                    stories.threads.get(decision.story_id),
+                    decision.reason,
+                    decision.official,
                 )
         if change.kind is ChangeKind.REVISED:
             material = is_material(

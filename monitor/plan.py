@@ -73,10 +73,12 @@ class GoneItem:
 
 @dataclass(frozen=True, slots=True)
 class StoryLink:
-    """The story a new item joined: its id, the alert_key its updates thread under, and why."""
+    """The story a new item joined: its id, the alert_key its updates thread under (None while no item of
+    the story has had a ``new`` alert: the first one to match a topic is the story's first alert, not an
+    update of a story nobody was told about), and why."""
 
     story_id: int
-    thread_key: str
+    thread_key: str | None
     reason: str
     official: bool = False  # a primary source's statement joining a story news reports started
 
@@ -246,7 +248,7 @@ def plan_item_alerts(
     if change.kind is ChangeKind.REVISED and not material[0]:
         return AlertReason.IMMATERIAL_REVISION, []
     kind: AlertKind = "new" if change.kind is ChangeKind.NEW else "revised"
-    if kind == "new" and story is not None:
+    if kind == "new" and story is not None and story.thread_key is not None:
         kind = "also-reported"  # a near-duplicate of a story another source broke: update its thread
     ctx = RouteContext(source_id=source_id, tags=tags, kind=kind, lang=change.item.lang)
     by_receiver: dict[str, list[Mention]] = {}
@@ -262,7 +264,11 @@ def plan_item_alerts(
     reason = {"new": AlertReason.FIRST_SEEN, "also-reported": AlertReason.ALSO_REPORTED}.get(
         kind, AlertReason.MATERIAL_REVISION
     )
-    thread = story.thread_key if story is not None else alert_key("new", source_id, item.key, 1)
+    thread = (
+        story.thread_key
+        if story is not None and story.thread_key
+        else alert_key("new", source_id, item.key, 1)
+    )
     alerts = []
     for receiver, ms in by_receiver.items():
         route = route_of[receiver]

@@ -27,7 +27,7 @@ from monitor.diff import StoredRevision
 from monitor.match.topics import TopicMatcher
 from monitor.model import FetchOutcome, FetchResult, Item
 from monitor.pipeline import ClaimedSource, ItemWrite, StoredItem, Stories, decide_success, prepare_new
-from monitor.plan import GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
+from monitor.plan import AlertReason, GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
 from monitor.store import history
 from monitor.store.history import StoredRev
 from monitor.stories import StoryCandidate, StoryProbe, fingerprint
@@ -217,7 +217,7 @@ def _preload_stories(engine: sa.Engine, state: ReplayState, *, since: datetime) 
     """Stories first seen in the 72 h before the replay starts, as stored."""
     stored = history.story_candidates_before(engine, since=since - state.window, until=since)
     for s in stored:
-        thread = alert_key("new", s.source_id, s.item_key, 1) if s.item_id == s.story_id else None
+        thread = alert_key("new", s.source_id, s.item_key, 1) if s.news else None
         state.add_story(
             StoryCandidate(
                 s.story_id,
@@ -290,7 +290,8 @@ def _replay_poll(
         state.topics_of[r.item_id] = tuple(m.topic_id for m in w.mentions)
         if w.fingerprint is not None:
             story = w.story_id if w.story_id is not None else r.item_id
-            thread = alert_key("new", src.id, r.item_key, 1) if story == r.item_id else None
+            # The story's thread is its first item that was news (a ``new`` alert), as in the store.
+            thread = alert_key("new", src.id, r.item_key, 1) if w.reason is AlertReason.FIRST_SEEN else None
             state.add_story(
                 StoryCandidate(
                     story,

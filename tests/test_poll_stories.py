@@ -5,7 +5,7 @@ arrives after the news leads its story."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -184,3 +184,28 @@ async def test_a_government_statement_after_two_news_reports_leads_the_story(
         assert gov.primary_source
         row = next(r for r in s.exec(select(OutboxRow)) if r.alert_key.startswith("also-reported:kantei"))
         assert row.payload["official"] is True and row.payload["primary"] is True
+
+
+async def test_a_storys_first_alert_is_new_when_an_item_matching_no_topic_started_it(
+    server: FeedServer, make_app: Callable[[Config], tuple[App, io.StringIO]]
+) -> None:
+    """A report matching no topic (here: the pledge without the word "invest") still starts a story, so
+    a later report of the same event joins it; but nobody was told of that story, so the later report's
+    alert is the story's first: ``new``, not ``also-reported`` (which read as an update of an alert the
+    analyst never got), and the story's later items thread under it."""
+    app, _ = make_app(config(server, ("wire", ()), ("news", ()), ("agency", ())))
+    await _baseline(app, server, "wire", "news", "agency")
+    unmatched = PLEDGE_EN[1].replace("invest $550 billion in", "put $550 billion into")
+    server.set("/wire.xml", rss(("w1", PLEDGE_EN[0], unmatched)))
+    await app.poll_pass()
+    server.set("/news.xml", rss(("n1", *PLEDGE_EN)))
+    await app.poll_pass()
+    server.set("/agency.xml", rss(("a1", *PLEDGE_JA)))
+    await app.poll_pass()
+    stories = _stories(app)
+    assert stories["g:w1"] == stories["g:n1"] == stories["g:a1"]
+    with read_session(app.engine) as s:
+        alerts = sorted((r.kind, r.alert_key, r.thread_key) for r in s.exec(select(OutboxRow)))
+    first = alerts[1][1]
+    assert first.startswith("new:news:")
+    assert [(k, t) for k, _, t in alerts] == [("also-reported", first), ("new", first)]

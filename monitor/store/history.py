@@ -198,6 +198,7 @@ class StoredStory:
     signature: dict[str, Any] | None = None  # what it reports (monitor.story_signature), as stored
     primary: bool = False  # from a primary source
     published_at: datetime | None = None
+    news: bool = False  # its first revision was news on a topic (a ``new`` alert): a story's thread
 
 
 def story_candidates_before(engine: sa.Engine, *, since: datetime, until: datetime) -> list[StoredStory]:
@@ -205,13 +206,20 @@ def story_candidates_before(engine: sa.Engine, *, since: datetime, until: dateti
     starting at ``until`` may join."""
     stmt = _typed(
         "SELECT id, story_id, fingerprint, first_seen_at, source_id, title, item_key, signature, "
-        "primary_source, published_at FROM item "
+        "primary_source, published_at, EXISTS (SELECT 1 FROM revision r JOIN mention m "
+        "ON m.revision_id = r.id WHERE r.item_id = item.id AND r.seq = 1 AND m.reason = 'first-seen') "
+        "AS news "
+        "FROM item "
         "WHERE first_seen_at >= :since AND first_seen_at < :until AND fingerprint IS NOT NULL "
         "AND story_id IS NOT NULL ORDER BY first_seen_at, id",
         "since",
         "until",
     ).columns(
-        first_seen_at=UTCDateTime, signature=sa.JSON, primary_source=sa.Boolean, published_at=UTCDateTime
+        first_seen_at=UTCDateTime,
+        signature=sa.JSON,
+        primary_source=sa.Boolean,
+        published_at=UTCDateTime,
+        news=sa.Boolean,
     )
     with engine.connect() as conn:
         return [StoredStory(*r) for r in conn.execute(stmt, {"since": since, "until": until}).all()]

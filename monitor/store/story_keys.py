@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from monitor.pipeline import ItemWrite, PollWrite, Stories
 from monitor.store.engine import read_session
-from monitor.store.models import ItemRow, StoryKeyRow
+from monitor.store.models import ItemRow, MentionRow, RevisionRow, StoryKeyRow
 from monitor.stories import StoryCandidate, StoryProbe
 from monitor.story_signature import Signature
 
@@ -99,7 +99,7 @@ def story_lookup(engine: sa.Engine, probes: Sequence[StoryProbe], *, since: date
 
 def story_lookup_in(s: Session, probes: Sequence[StoryProbe], *, since: datetime) -> Stories:
     """:func:`story_lookup` in a session of the caller's (a commit deciding again in its transaction)."""
-    from monitor.plan import alert_key
+    from monitor.plan import AlertReason, alert_key
     from monitor.story_index import MAX_DF, part_keys, text_keys, top_items
 
     k = StoryKeyRow.__table__.c  # type: ignore[attr-defined]
@@ -164,10 +164,21 @@ def story_lookup_in(s: Session, probes: Sequence[StoryProbe], *, since: datetime
     led: set[int] = set()
     for i in range(0, len(story_ids), 500):
         chunk = story_ids[i : i + 500]
-        first = select(ItemRow.id, ItemRow.source_id, ItemRow.item_key).where(col(ItemRow.id).in_(chunk))
-        for item_id, src, key in s.exec(first).all():
-            assert item_id is not None
-            threads[item_id] = alert_key("new", src, key, 1)
+        # The story's thread: its first item that was news on a topic (a ``new`` alert), which need not
+        # be the item that started it (one matching no topic starts a story as well, silently).
+        news = (
+            sa.select(col(ItemRow.story_id), col(ItemRow.id), col(ItemRow.source_id), col(ItemRow.item_key))
+            .join(RevisionRow, col(RevisionRow.item_id) == col(ItemRow.id))
+            .join(MentionRow, col(MentionRow.revision_id) == col(RevisionRow.id))
+            .where(
+                col(ItemRow.story_id).in_(chunk),
+                col(RevisionRow.seq) == 1,
+                col(MentionRow.reason) == AlertReason.FIRST_SEEN.value,
+            )
+            .order_by(col(ItemRow.id))
+        )
+        for sid, _item_id, src, key in s.execute(news).all():
+            threads.setdefault(int(sid), alert_key("new", src, key, 1))
         leads = select(ItemRow.story_id).where(
             col(ItemRow.story_id).in_(chunk), col(ItemRow.primary_source).is_(True)
         )
