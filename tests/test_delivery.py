@@ -8,8 +8,10 @@ import hmac
 import io
 import json
 import socket
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -305,3 +307,121 @@ async def test_console_prints_no_empty_quotes_for_a_title_only_item() -> None:
     title_only = {**sample_alert(), "snippet": ""}
     text = await printed(title_only)
     assert "“" not in text and "”" not in text and title_only["title"] in text
+
+
+# --- a webhook lane sends several threads at once --------------------------------------------------
+
+
+def _slow_hook(server: FeedServer, path: str, *, fail: set[str] = frozenset(), delay_s: float = 0.2) -> dict:
+    """A webhook endpoint that holds each request ``delay_s`` and records how many were open at once, the
+    order alert keys arrived in, and answers 503 for keys in ``fail``."""
+    seen: dict[str, Any] = {"open": 0, "most": 0, "keys": [], "lock": threading.Lock()}
+
+    def route(req: FeedRequestHandler) -> None:
+        body = req.rfile.read(int(req.headers["Content-Length"]))
+        key = req.headers["X-Pressmon-Alert-Key"]
+        with seen["lock"]:
+            seen["open"] += 1
+            seen["most"] = max(seen["most"], seen["open"])
+            seen["keys"].append(key)
+        time.sleep(delay_s)
+        with seen["lock"]:
+            seen["open"] -= 1
+        assert body
+        req.respond(503 if key in fail else 200, b"{}", {"Content-Type": "application/json"})
+
+    server.set_handler(path, route)
+    return seen
+
+
+def _queue_alerts(engine: Any, keys: list[tuple[str, str]]) -> None:
+    """Pending webhook rows (alert_key, thread_key), created in this order."""
+    from monitor.store.engine import write_session
+    from monitor.store.outbox import insert_outbox_rows
+
+    now = datetime.now(UTC)
+    with write_session(engine) as s:
+        insert_outbox_rows(
+            s,
+            [
+                {
+                    "alert_key": key,
+                    "receiver": "hook",
+                    "kind": "new" if key == thread else "also-reported",
+                    "mention_id": None,
+                    "payload": {**ALERT, "alert_key": key, "thread_key": thread, "title": key},
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now - timedelta(seconds=1),
+                    "created_at": now,
+                }
+                for key, thread in keys
+            ],
+        )
+
+
+def _states(engine: Any) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.exec_driver_sql("SELECT alert_key, state FROM outbox").all())
+
+
+async def test_a_webhook_lane_sends_different_threads_at_once_and_one_threads_rows_in_order(
+    server: FeedServer, db_url: str
+) -> None:
+    """A burst of news (a thousand feeds publishing at once in bench/latency.py) queues hundreds of alerts
+    for one webhook: sent one at a time, the last waited for all the others. The lane now sends up to the
+    receiver's ``in_flight`` (8 for webhooks) threads at once; a thread's rows still go one after another,
+    its parent first."""
+    from monitor.notify.worker import deliver_due
+    from monitor.store.engine import make_engine
+    from monitor.store.migrate import upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    seen = _slow_hook(server, "/hook")
+    story = [("new:s:1", "new:s:1"), ("also:s:2", "new:s:1"), ("also:s:3", "new:s:1")]
+    _queue_alerts(engine, [*story, *((f"new:x:{n}", f"new:x:{n}") for n in range(12))])
+    hook = _notifier(server, "/hook")
+    try:
+        report = await deliver_due(
+            engine, {"hook": hook}, owner="me", now=lambda: datetime.now(UTC), lease=timedelta(minutes=1)
+        )
+    finally:
+        await hook.aclose()
+        engine.dispose()
+    assert report.sent == 15 and sorted(seen["keys"]) == sorted(
+        [k for k, _ in story] + [f"new:x:{n}" for n in range(12)]
+    )
+    assert 2 <= seen["most"] <= WebhookNotifier.in_flight
+    order = [k for k in seen["keys"] if k.endswith(("s:1", "s:2", "s:3"))]
+    assert order == ["new:s:1", "also:s:2", "also:s:3"]
+
+
+async def test_a_failing_send_stops_the_lane_and_every_unsent_row_waits_for_the_retry(
+    server: FeedServer, db_url: str
+) -> None:
+    """One 503 in a burst: the lane starts no further send, the sends in flight finish and are recorded,
+    and every row not sent is pending again for the retry: none is lost, none sent twice."""
+    from monitor.notify.worker import deliver_due
+    from monitor.store.engine import make_engine
+    from monitor.store.migrate import upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    keys = [f"new:x:{n}" for n in range(30)]
+    seen = _slow_hook(server, "/hook", fail={"new:x:0"}, delay_s=0.05)
+    _queue_alerts(engine, [(k, k) for k in keys])
+    hook = _notifier(server, "/hook")
+    try:
+        report = await deliver_due(
+            engine, {"hook": hook}, owner="me", now=lambda: datetime.now(UTC), lease=timedelta(minutes=1)
+        )
+        states = _states(engine)
+    finally:
+        await hook.aclose()
+        engine.dispose()
+    asked = seen["keys"]
+    assert report.retried == 1 and len(asked) == len(set(asked)) < len(keys)
+    assert states["new:x:0"] == "retry"
+    assert {k for k, v in states.items() if v == "sent"} == set(asked) - {"new:x:0"}
+    assert {k for k, v in states.items() if v == "pending"} == set(keys) - set(asked)

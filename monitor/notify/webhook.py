@@ -37,6 +37,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class WebhookNotifier:
+    in_flight = 8  # alerts of different threads sent at once (monitor.notify.worker)
+
     def __init__(
         self,
         name: str,

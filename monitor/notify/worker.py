@@ -8,10 +8,13 @@ within the deadline). Retry policy: retryable errors back off exponentially with
 provider's Retry-After); other errors fail permanently and queue an operator alert (``operator:`` in
 feeds.yaml) in the same transaction.
 
-Every receiver is its own failure domain: :func:`deliver_receiver` is one receiver's lane (its rows in
-order, one send at a time), and :func:`deliver_due` runs the lanes of every receiver with due rows in
-parallel, so a slow or dead receiver delays only itself. A lane whose receiver fails retryably stops
-there and holds the rest of its rows until that retry. Database calls run in worker threads.
+Every receiver is its own failure domain: :func:`deliver_receiver` is one receiver's lane, and
+:func:`deliver_due` runs the lanes of every receiver with due rows in parallel, so a slow or dead receiver
+delays only itself. Within a lane, the rows of one story thread go in order, one at a time (a thread's
+parent is posted before its replies), and up to the receiver's ``in_flight`` threads send at once
+(webhooks 8; Slack, whose rate limit is per channel, and email 1: their rows go strictly in order).
+A lane whose receiver fails retryably starts no further send, lets the ones in flight finish, and holds
+the rest of its rows until that retry. Database calls run in worker threads.
 
 Bounded duplicates: a receiver that cannot be asked whether an alert arrived (webhook) is sent an alert
 whose earlier sends went unconfirmed at most ``MAX_UNCONFIRMED_SENDS`` times in all; then the row stays
@@ -24,7 +27,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -297,44 +300,96 @@ async def deliver_receiver(
     batch: int = LANE_BATCH,
     on_outcome: Callable[[str, Outcome], None] | None = None,
 ) -> DeliveryReport:
-    """One receiver's lane: send its due rows in order, one at a time, until none is due. When the
-    receiver fails retryably the lane stops and its other claimed rows wait for that retry (a receiver
-    that is down costs one deadline per retry, not one per alert). ``should_stop``: finish the send in
-    progress, hand the rest back unsent."""
+    """One receiver's lane: send its due rows until none is due, the rows of one thread in order, up to
+    the receiver's ``in_flight`` threads at once. When the receiver fails retryably the lane starts no
+    further send and its unsent claimed rows wait for that retry (a receiver that is down costs one
+    deadline per retry, not one per alert). ``should_stop``: finish the sends in progress, hand the rest
+    back unsent."""
     report = DeliveryReport()
+    in_flight = max(1, int(getattr(notifier, "in_flight", 1)))
     while not should_stop():
         claimed = await _db(
             claim_deliveries, engine, owner=owner, now=now(), lease=lease, limit=batch, receiver=receiver
         )
         if not claimed:
             return report
-        silences = await _db(active_silences, engine, now=now())
-        handled: set[int] = set()  # rows that went out grouped into another row's message
-        for n, d in enumerate(claimed):
-            if should_stop():  # shutting down: finish nothing new; hand the rest back at once
-                await _hand_back(engine, claimed[n:], handled, until=now(), note="released at shutdown")
-                return report
-            if d.id in handled:
-                continue
-            topics = d.payload.get("topics") or [{}]
-            with log_context(
-                receiver=d.receiver,
-                attempt=d.attempts,
-                source_id=d.payload.get("source_id"),
-                item_key=d.payload.get("item_key"),
-                topic=topics[0].get("id") if isinstance(topics[0], dict) else None,
-            ):
-                outcome = await _deliver_one(
-                    engine, notifier, d, now, operators, silences, handled, deadline_s
-                )
-            report.count(outcome.kind)
-            if on_outcome is not None:
-                on_outcome(receiver, outcome)
-            if outcome.kind == "retried" and outcome.retry_at is not None:
-                note = f"{receiver} failing ({outcome.error}); waiting with {d.alert_key}"
-                await _hand_back(engine, claimed[n + 1 :], handled, until=outcome.retry_at, note=note)
-                return report
+        lane = _Lane(engine, notifier, receiver, now, operators, deadline_s, should_stop, report, on_outcome)
+        lane.silences = await _db(active_silences, engine, now=now())
+        await lane.send(claimed, in_flight)
+        if lane.failing is not None:
+            outcome, d = lane.failing
+            assert outcome.retry_at is not None
+            note = f"{receiver} failing ({outcome.error}); waiting with {d.alert_key}"
+            await _hand_back(engine, lane.unsent, lane.handled, until=outcome.retry_at, note=note)
+            return report
+        if lane.unsent:  # shutting down: hand the rest back at once
+            await _hand_back(engine, lane.unsent, lane.handled, until=now(), note="released at shutdown")
+            return report
     return report
+
+
+@dataclass
+class _Lane:
+    """One claimed batch of a receiver's lane, sent thread by thread."""
+
+    engine: sa.Engine
+    notifier: Notifier | None
+    receiver: str
+    now: Callable[[], datetime]
+    operators: Sequence[str]
+    deadline_s: float
+    should_stop: Callable[[], bool]
+    report: DeliveryReport
+    on_outcome: Callable[[str, Outcome], None] | None
+    silences: Sequence[Silence] = ()
+    handled: set[int] = field(default_factory=set)  # rows that went out grouped into another's message
+    unsent: list[ClaimedDelivery] = field(default_factory=list)  # not started: a send failed, or shutdown
+    failing: tuple[Outcome, ClaimedDelivery] | None = None  # the first retryable failure
+
+    async def send(self, claimed: Sequence[ClaimedDelivery], in_flight: int) -> None:
+        gate = asyncio.Semaphore(in_flight)
+        await asyncio.gather(*(self._chain(rows, gate) for rows in _threads(claimed)))
+
+    async def _chain(self, rows: Sequence[ClaimedDelivery], gate: asyncio.Semaphore) -> None:
+        for d in rows:
+            if d.id in self.handled:
+                continue
+            async with gate:
+                if self.failing is not None or self.should_stop():  # start nothing new
+                    self.unsent.append(d)
+                    continue
+                topics = d.payload.get("topics") or [{}]
+                with log_context(
+                    receiver=d.receiver,
+                    attempt=d.attempts,
+                    source_id=d.payload.get("source_id"),
+                    item_key=d.payload.get("item_key"),
+                    topic=topics[0].get("id") if isinstance(topics[0], dict) else None,
+                ):
+                    outcome = await _deliver_one(
+                        self.engine,
+                        self.notifier,
+                        d,
+                        self.now,
+                        self.operators,
+                        self.silences,
+                        self.handled,
+                        self.deadline_s,
+                    )
+            self.report.count(outcome.kind)
+            if self.on_outcome is not None:
+                self.on_outcome(self.receiver, outcome)
+            if outcome.kind == "retried" and outcome.retry_at is not None and self.failing is None:
+                self.failing = (outcome, d)
+
+
+def _threads(claimed: Sequence[ClaimedDelivery]) -> list[list[ClaimedDelivery]]:
+    """The claimed rows by story thread (``thread_key``, else the row's own alert), each in claim order,
+    threads in the order of their first row: a thread's rows are sent one after another."""
+    by_thread: dict[str, list[ClaimedDelivery]] = {}
+    for d in claimed:
+        by_thread.setdefault(str(d.payload.get("thread_key") or d.alert_key), []).append(d)
+    return list(by_thread.values())
 
 
 async def _hand_back(
