@@ -31,6 +31,7 @@ from monitor.stories import StoryCandidate, StoryProbe, decide_story, fingerprin
 from monitor.story_signature import Signature, signature
 
 __all__ = [
+    "DECIDE_IN_COMMIT",
     "ClaimedSource",
     "ItemWrite",
     "NewItem",
@@ -44,6 +45,12 @@ __all__ = [
     "identify",
     "prepare_new",
 ]
+
+
+# A write's ``stories_snapshot`` when its new items were decided without story candidates, for the commit
+# to decide them inside its transaction (``redecide``), where the candidates cannot change before it
+# commits: the batched writer's polls read them once, there, instead of once before and again there.
+DECIDE_IN_COMMIT = -1  # never an item id
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +208,8 @@ class PollWrite:
     entries: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
     source_alerts: tuple[PlannedAlert, ...] = ()  # source-health: failing / resolved
-    # Commit only if no item was stored after this id (story candidates were read up to it); None: no check.
+    # Commit only if no item was stored after this id (story candidates were read up to it); None: no check;
+    # DECIDE_IN_COMMIT: decided without candidates, the commit decides its stories (``redecide``).
     stories_snapshot: int | None = None
     gone_checked: tuple[int, ...] = ()  # items whose URL was checked after they left the listing
     withdrawn: tuple[int, ...] = ()  # ... and answered 404/410

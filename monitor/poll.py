@@ -33,6 +33,7 @@ from monitor.metrics import FETCH_SECONDS, MENTIONS, STAGE_SECONDS, timed
 from monitor.model import FetchOutcome, FetchResult, Parsed
 from monitor.pages import full_texts, more_pages
 from monitor.pipeline import (
+    DECIDE_IN_COMMIT,
     ClaimedSource,
     PollWrite,
     Stories,
@@ -342,6 +343,10 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
 
     async def decide(*, check_stories: bool) -> PollWrite:
         stories = Stories()
+        if probes and check_stories and ctx.writer is not None:
+            # The batched writer decides the stories inside its transaction: reading the candidates
+            # here too would be read again there whenever a poll of the same burst committed first.
+            return await asyncio.to_thread(decide_with, stories, DECIDE_IN_COMMIT, ctx.now())
         if probes:
             stories = await asyncio.to_thread(
                 story_keys.story_lookup, ctx.engine, probes, since=ctx.now() - STORY_WINDOW

@@ -209,3 +209,33 @@ async def test_a_storys_first_alert_is_new_when_an_item_matching_no_topic_starte
     first = alerts[1][1]
     assert first.startswith("new:news:")
     assert [(k, t) for k, _, t in alerts] == [("also-reported", first), ("new", first)]
+
+
+async def test_polls_of_one_burst_read_story_candidates_only_inside_their_commit(
+    server: FeedServer,
+    make_app: Callable[[Config], tuple[App, io.StringIO]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three sources carrying one pledge, polled in one pass: each poll's stories are decided once,
+    inside the batched writer's transaction, where a poll committed earlier in the burst is already
+    visible (no candidate read before the commit that a commit of the same burst would make stale), and
+    the three reports are one story with one new alert."""
+    from monitor.store import story_keys
+
+    outside: list[int] = []
+    inside: list[int] = []
+    before, within = story_keys.story_lookup, story_keys.story_lookup_in
+    monkeypatch.setattr(story_keys, "story_lookup", lambda *a, **k: outside.append(1) or before(*a, **k))
+    monkeypatch.setattr(story_keys, "story_lookup_in", lambda *a, **k: inside.append(1) or within(*a, **k))
+    app, _ = make_app(config(server, ("reuters", ()), ("nhk", ()), ("wire", ())))
+    await _baseline(app, server, "reuters", "nhk", "wire")
+    server.set("/reuters.xml", rss(("en", *PLEDGE_EN)))
+    server.set("/nhk.xml", rss(("ja", *PLEDGE_JA)))
+    server.set("/wire.xml", rss(("w", *STATEMENT)))
+    await app.poll_pass()
+    stories = _stories(app)
+    assert stories["g:en"] == stories["g:ja"] == stories["g:w"], stories
+    assert outside == [] and len(inside) == 3
+    with read_session(app.engine) as s:
+        kinds = sorted(r.kind for r in s.exec(select(OutboxRow)))
+    assert kinds == ["also-reported", "also-reported", "new"]

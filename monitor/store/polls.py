@@ -26,7 +26,7 @@ from monitor.config.schema import Source
 from monitor.diff import StoredRevision
 from monitor.errors import LeaseLost, StaleStories, StoryLockBusy
 from monitor.metrics import LEASE_TAKEOVERS, STORY_REDECISIONS
-from monitor.pipeline import ClaimedSource, PollWrite, StoredItem
+from monitor.pipeline import DECIDE_IN_COMMIT, ClaimedSource, PollWrite, StoredItem
 from monitor.plan import PlannedAlert
 from monitor.store.engine import is_lock_timeout, read_session, write_session
 from monitor.store.models import (
@@ -556,7 +556,9 @@ def apply_poll(
     if checks_stories(write):
         if not stories_locked:
             lock_stories(s, [write])
-        if stories_changed(s, write):
+        if write.stories_snapshot == DECIDE_IN_COMMIT and redecide is not None:
+            write, now = redecide(s)  # decided here, first: its rows take the time it decided at
+        elif stories_changed(s, write):
             if redecide is None:
                 raise StaleStories(write.source_id)
             STORY_REDECISIONS.inc()
