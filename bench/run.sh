@@ -3,7 +3,7 @@
 # Makes .venv (with the dev extras the benches use) when it is missing, then runs bench/NAME.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?"usage: bash bench/run.sh NAME [options]  (NAME: poll_cycle ingest memory latency peer stories match relevance)"}
+name=${1:?"usage: bash bench/run.sh NAME [options]  (NAME: poll_cycle ingest first_polls memory latency peer stories match relevance)"}
 shift
 if ! .venv/bin/python -c 'import monitor, aiosmtpd' 2>/dev/null; then
   python3 -m venv .venv

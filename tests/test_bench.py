@@ -58,6 +58,12 @@ def bench(script: str, *args: str, timeout: float = 240) -> str:
             id="latency",
         ),
         pytest.param(
+            "first_polls.py",
+            ("--sources", "4", "--items", "3", "--runs", "2"),
+            ("first polls with no lock error or lease loss, of 2", "run 2:"),
+            id="first_polls",
+        ),
+        pytest.param(
             "peer.py",
             ("--sources", "4", "--items", "3", "--venv", str(R2E_VENV)),
             ("first run", "unchanged run", "(12 mails)"),
