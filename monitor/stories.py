@@ -109,7 +109,7 @@ def _tokens(s: str) -> list[str]:
     return _TOKEN.findall(normalise_for_hash(s))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def _token_hash(token: str) -> int:
     digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8, person=_PERSON).digest()
     return int.from_bytes(digest, "big")
@@ -158,22 +158,32 @@ class _Sketch(NamedTuple):
     members: frozenset[int]
 
 
-@functools.lru_cache(maxsize=4096)
-def _decode(fp: bytes) -> _Sketch:
+def _values(fp: bytes) -> tuple[int, ...]:
     if len(fp) < _HEADER or fp[0] not in (1, _VERSION) or (len(fp) - _HEADER) % 4:
         raise ValueError(f"stories: not a version-{_VERSION} story fingerprint ({len(fp)} bytes)")
     values: tuple[int, ...] = struct.unpack_from(f">{(len(fp) - _HEADER) // 4}I", fp, _HEADER)
+    return values
+
+
+# A decoded sketch with its members costs ~13 KB: the cache holds the candidates of the stories being
+# decided (a burst compares each new item with ~15 of them), not every sketch ever read (4,096 of them
+# were ~55 MB of the daemon's memory after a first poll of 1,000 sources, filled by the story index).
+@functools.lru_cache(maxsize=1024)
+def _decode(fp: bytes) -> _Sketch:
+    values = _values(fp)
     return _Sketch(fp[0], bool(fp[1] & _FLAG_SHORT), values, frozenset(values))
 
 
 def is_short(fp: bytes) -> bool:
     """Whether ``fp`` was taken from a text too short to compare (title + text, fewer than 8 shingles)."""
-    return _decode(fp).short
+    _values(fp)  # checks the version and size, as a decoded sketch would
+    return bool(fp[1] & _FLAG_SHORT)
 
 
 def sketch_values(fp: bytes) -> tuple[int, ...]:
-    """The sketch's hashes, ascending (the smallest are the story index's text keys)."""
-    return _decode(fp).values
+    """The sketch's hashes, ascending (the smallest are the story index's text keys). Not cached: the
+    story index reads every stored item's once."""
+    return _values(fp)
 
 
 def similarity(a: bytes, b: bytes) -> float:
