@@ -13,8 +13,9 @@ Every receiver is its own failure domain: :func:`deliver_receiver` is one receiv
 delays only itself. Within a lane, the rows of one story thread go in order, one at a time (a thread's
 parent is posted before its replies), and up to the receiver's ``in_flight`` threads send at once
 (webhooks 8; Slack, whose rate limit is per channel, and email 1: their rows go strictly in order).
-A lane whose receiver fails retryably starts no further send, lets the ones in flight finish, and holds
-the rest of its rows until that retry. Database calls run in worker threads.
+Each claimed batch's first send goes alone, so a receiver that is down costs one send per retry. A lane
+whose receiver fails retryably starts no further send, lets the ones in flight finish, and holds the rest
+of its rows until that retry. Database calls run in worker threads.
 
 Bounded duplicates: a receiver that cannot be asked whether an alert arrived (webhook) is sent an alert
 whose earlier sends went unconfirmed at most ``MAX_UNCONFIRMED_SENDS`` times in all; then the row stays
@@ -347,8 +348,13 @@ class _Lane:
     failing: tuple[Outcome, ClaimedDelivery] | None = None  # the first retryable failure
 
     async def send(self, claimed: Sequence[ClaimedDelivery], in_flight: int) -> None:
+        """The first row alone, then the rest ``in_flight`` threads at a time: a receiver that is down
+        costs one send per retry, not ``in_flight`` (each an unconfirmed send once it times out)."""
+        threads = _threads(claimed)
+        first, threads[0] = threads[0][:1], threads[0][1:]
+        await self._chain(first, asyncio.Semaphore(1))
         gate = asyncio.Semaphore(in_flight)
-        await asyncio.gather(*(self._chain(rows, gate) for rows in _threads(claimed)))
+        await asyncio.gather(*(self._chain(rows, gate) for rows in threads if rows))
 
     async def _chain(self, rows: Sequence[ClaimedDelivery], gate: asyncio.Semaphore) -> None:
         for d in rows:
