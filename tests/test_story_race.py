@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -46,6 +46,29 @@ SOURCES = (
     Source(id="nhk", url="https://nhk.example/feed"),
     Source(id="weather", url="https://weather.example/feed"),
 )
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    """A migrated database with SOURCES' rows, on SQLite and on PostgreSQL."""
+    e = make_engine(db_url)
+    upgrade(e)
+    polls.sync_sources(e, SOURCES, now=NOW - timedelta(days=1))
+    yield e
+    e.dispose()
+
+
+@pytest.fixture
+def pg_engines(pg_url: str) -> Iterator[tuple[sa.Engine, sa.Engine]]:
+    """A migrated PostgreSQL database with SOURCES' rows, and a second engine whose lock_timeout is
+    0.3 s (a commit that finds its story locks held gives up quickly)."""
+    e = make_engine(pg_url)
+    short = make_engine(pg_url, timeouts=DbTimeouts(lock_s=0.3))
+    upgrade(e)
+    polls.sync_sources(e, SOURCES, now=NOW - timedelta(days=1))
+    yield e, short
+    e.dispose()
+    short.dispose()
 
 
 def _decide(
@@ -187,50 +210,36 @@ def test_two_instances_deciding_one_event_at_once_make_one_story(pg_url: str) ->
         engine.dispose()
 
 
-def test_only_an_item_that_could_have_been_a_candidate_makes_a_commit_decide_again(db_url: str) -> None:
+def test_only_an_item_that_could_have_been_a_candidate_makes_a_commit_decide_again(engine: sa.Engine) -> None:
     """Items stored after a write read its story candidates make it decide again only when they share a
     story-index key with what it adds (they could have been candidates); unrelated news does not (a burst
     of polls in one pass no longer re-decides every commit after the first)."""
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
-        write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
-        write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)
-        weather = _decide(
-            engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle with winds."
-        )
-        polls.commit_poll(engine, weather, now=NOW, started_at=NOW)  # unrelated, stored since A read
-        polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)  # no re-decision for it
-        with pytest.raises(StaleStories):  # A's item, of the same event, was stored since B read
-            polls.commit_poll(engine, write_b, now=NOW, started_at=NOW)
-    finally:
-        engine.dispose()
+    write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
+    write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)
+    weather = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle with winds.")
+    polls.commit_poll(engine, weather, now=NOW, started_at=NOW)  # unrelated, stored since A read
+    polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)  # no re-decision for it
+    with pytest.raises(StaleStories):  # A's item, of the same event, was stored since B read
+        polls.commit_poll(engine, write_b, now=NOW, started_at=NOW)
 
 
-def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story(db_url: str) -> None:
+def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story(engine: sa.Engine) -> None:
     """What the daemon does with StaleStories: the commit decides again inside its transaction (which
     holds the write lock or the story locks), once, and the item joins the story stored meanwhile. A
     burst of polls on one story no longer decides each item once per other poll that committed first."""
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
-        write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
-        write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)  # read the same empty window as A
-        assert all(w.story_id is None for w in write_b.items)  # alone, it would start its own story
-        polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)
-        calls: list[int] = []
-        redecide = _redecider(engine, write_b, calls)
-        before = STORY_REDECISIONS._value.get()
-        polls.commit_poll(engine, write_b, now=NOW, started_at=NOW, redecide=redecide)
-        assert calls == [1] and STORY_REDECISIONS._value.get() == before + 1
-        assert _story_of(engine, "ja") == _story_of(engine, "en")
-        with engine.connect() as conn:  # its rows take the time it decided again, not the stale one
-            seen = conn.execute(sa.text("SELECT first_seen_at FROM item WHERE guid = 'ja'")).scalar_one()
-        assert str(seen).startswith(str(NOW + timedelta(seconds=1)).replace("+00:00", "")[:19])
-    finally:
-        engine.dispose()
+    write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
+    write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)  # read the same empty window as A
+    assert all(w.story_id is None for w in write_b.items)  # alone, it would start its own story
+    polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)
+    calls: list[int] = []
+    redecide = _redecider(engine, write_b, calls)
+    before = STORY_REDECISIONS._value.get()
+    polls.commit_poll(engine, write_b, now=NOW, started_at=NOW, redecide=redecide)
+    assert calls == [1] and STORY_REDECISIONS._value.get() == before + 1
+    assert _story_of(engine, "ja") == _story_of(engine, "en")
+    with engine.connect() as conn:  # its rows take the time it decided again, not the stale one
+        seen = conn.execute(sa.text("SELECT first_seen_at FROM item WHERE guid = 'ja'")).scalar_one()
+    assert str(seen).startswith(str(NOW + timedelta(seconds=1)).replace("+00:00", "")[:19])
 
 
 def _redecider(
@@ -272,118 +281,98 @@ def _claim(engine: sa.Engine, write: PollWrite) -> ClaimedSource:
     )  # fmt: skip
 
 
-def test_each_new_item_of_a_poll_is_compared_with_its_own_candidates(db_url: str) -> None:
+def test_each_new_item_of_a_poll_is_compared_with_its_own_candidates(engine: sa.Engine) -> None:
     """One lookup serves a poll's new items; each item is then decided against what the index found for
     it, not every candidate of the poll (in a burst, ~140 per item instead of ~15)."""
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
-        polls.commit_poll(engine, _decide(engine, "reuters", "en", *PLEDGE_EN), now=NOW, started_at=NOW)
-        topics = TopicMatcher(TOPICS)
-        src = next(s for s in SOURCES if s.id == "nhk")
-        entries = [
-            Entry(*PLEDGE_JA, "https://nhk.example/ja", "ja", NOW),
-            Entry(
-                "Rain in Seattle",
-                "Rain is expected in Seattle with winds.",
-                "https://nhk.example/w",
-                "w",
-                NOW,
-            ),
-        ]
-        new = prepare_new(src, assign_identity(entries), {}, topics)
-        ja, rain = (new[k].probe for k in ("g:ja", "g:w"))
-        stories = story_keys.story_lookup(engine, [ja, rain], since=NOW - timedelta(hours=72))
-        pledge = [c for c in stories.candidates if c.title == PLEDGE_EN[0]]
-        assert pledge and set(stories.for_probe(ja)) >= set(pledge)
-        assert not set(stories.for_probe(rain)) & set(pledge)  # found for the other item only
-        unknown = replace(rain, fingerprint=b"\x00other")
-        assert stories.for_probe(unknown) == stories.candidates  # not looked up: compared with all
-    finally:
-        engine.dispose()
+    polls.commit_poll(engine, _decide(engine, "reuters", "en", *PLEDGE_EN), now=NOW, started_at=NOW)
+    topics = TopicMatcher(TOPICS)
+    src = next(s for s in SOURCES if s.id == "nhk")
+    entries = [
+        Entry(*PLEDGE_JA, "https://nhk.example/ja", "ja", NOW),
+        Entry(
+            "Rain in Seattle",
+            "Rain is expected in Seattle with winds.",
+            "https://nhk.example/w",
+            "w",
+            NOW,
+        ),
+    ]
+    new = prepare_new(src, assign_identity(entries), {}, topics)
+    ja, rain = (new[k].probe for k in ("g:ja", "g:w"))
+    stories = story_keys.story_lookup(engine, [ja, rain], since=NOW - timedelta(hours=72))
+    pledge = [c for c in stories.candidates if c.title == PLEDGE_EN[0]]
+    assert pledge and set(stories.for_probe(ja)) >= set(pledge)
+    assert not set(stories.for_probe(rain)) & set(pledge)  # found for the other item only
+    unknown = replace(rain, fingerprint=b"\x00other")
+    assert stories.for_probe(unknown) == stories.candidates  # not looked up: compared with all
 
 
-def test_a_batch_decides_its_writes_in_turn_and_a_later_one_joins_an_earlier_ones_story(db_url: str) -> None:
+def test_a_batch_decides_its_writes_in_turn_and_a_later_one_joins_an_earlier_ones_story(
+    engine: sa.Engine,
+) -> None:
     """The batched writer commits polls with new items together (``store.batch.commit_polls``): a write
     decided from the same empty window as an earlier write of its batch finds that write's item inside
     the transaction, decides again and joins its story, as it would have one transaction each."""
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
-        write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
-        write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)
-        weather = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
-        assert all(w.story_id is None for w in write_b.items)
-        calls: list[int] = []
-        stored = commit_polls(
-            engine,
-            [(write_a, NOW, None), (weather, NOW, None), (write_b, NOW, _redecider(engine, write_b, calls))],
-            now=NOW,
-        )
-        assert stored == [True, True, True] and calls == [1]
-        assert _story_of(engine, "ja") == _story_of(engine, "en") != _story_of(engine, "w1")
-    finally:
-        engine.dispose()
+    write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
+    write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)
+    weather = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
+    assert all(w.story_id is None for w in write_b.items)
+    calls: list[int] = []
+    stored = commit_polls(
+        engine,
+        [(write_a, NOW, None), (weather, NOW, None), (write_b, NOW, _redecider(engine, write_b, calls))],
+        now=NOW,
+    )
+    assert stored == [True, True, True] and calls == [1]
+    assert _story_of(engine, "ja") == _story_of(engine, "en") != _story_of(engine, "w1")
 
 
-def test_a_global_story_lock_excludes_commits_that_hold_key_locks(pg_url: str) -> None:
+def test_a_global_story_lock_excludes_commits_that_hold_key_locks(
+    pg_engines: tuple[sa.Engine, sa.Engine],
+) -> None:
     """An item without a sketch makes its commit take the one global story lock. Every other story commit
     holds that lock shared, so while a global commit is open a keyed commit waits (here: gives up at its
     lock_timeout with StoryLockBusy); before, the two never conflicted and could start two stories."""
-    engine = make_engine(pg_url)
-    short = make_engine(pg_url, timeouts=DbTimeouts(lock_s=0.3))
-    try:
-        upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
-        keyed = _decide(engine, "reuters", "en", *PLEDGE_EN)
-        bare = _decide(engine, "nhk", "ja", *PLEDGE_JA)
-        bare = replace(bare, items=tuple(replace(w, fingerprint=None) for w in bare.items))
-        with Session(engine) as holder, holder.begin():
-            polls.lock_stories(holder, [bare])
-            with Session(short) as s, s.begin(), pytest.raises(StoryLockBusy):
-                polls.lock_stories(s, [keyed])
-        with Session(engine) as holder, holder.begin():
-            polls.lock_stories(holder, [keyed])  # keyed commits on other keys share the global lock
-            other = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
-            with Session(short) as s, s.begin():
-                polls.lock_stories(s, [other])
-    finally:
-        engine.dispose()
-        short.dispose()
+    engine, short = pg_engines
+    keyed = _decide(engine, "reuters", "en", *PLEDGE_EN)
+    bare = _decide(engine, "nhk", "ja", *PLEDGE_JA)
+    bare = replace(bare, items=tuple(replace(w, fingerprint=None) for w in bare.items))
+    with Session(engine) as holder, holder.begin():
+        polls.lock_stories(holder, [bare])
+        with Session(short) as s, s.begin(), pytest.raises(StoryLockBusy):
+            polls.lock_stories(s, [keyed])
+    with Session(engine) as holder, holder.begin():
+        polls.lock_stories(holder, [keyed])  # keyed commits on other keys share the global lock
+        other = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
+        with Session(short) as s, s.begin():
+            polls.lock_stories(s, [other])
 
 
-def test_a_busy_story_lock_sends_a_batchs_story_writes_back_and_stores_the_rest(pg_url: str) -> None:
+def test_a_busy_story_lock_sends_a_batchs_story_writes_back_and_stores_the_rest(
+    pg_engines: tuple[sa.Engine, sa.Engine],
+) -> None:
     """StoryLockBusy for a batch: each of its polls with new items gets it (and decides again, as it
     would unbatched); the batch's other outcomes are stored without waiting for them."""
-    engine = make_engine(pg_url)
-    short = make_engine(pg_url, timeouts=DbTimeouts(lock_s=0.3))
-    try:
-        upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
-        keyed = _decide(engine, "reuters", "en", *PLEDGE_EN)
-        weather = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
-        failed = decide_failure(
-            SOURCES[2], _claim(engine, weather), error="HTTP 503", error_kind="http_5xx", now=NOW, rand=0.5
+    engine, short = pg_engines
+    keyed = _decide(engine, "reuters", "en", *PLEDGE_EN)
+    weather = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
+    failed = decide_failure(
+        SOURCES[2], _claim(engine, weather), error="HTTP 503", error_kind="http_5xx", now=NOW, rand=0.5
+    )
+    writer = BatchWriter(short, now=lambda: NOW)
+
+    async def both() -> list[BaseException | None]:
+        return await asyncio.gather(
+            writer.commit(keyed, started_at=NOW),
+            writer.commit(failed, started_at=NOW),
+            return_exceptions=True,
         )
-        writer = BatchWriter(short, now=lambda: NOW)
 
-        async def both() -> list[BaseException | None]:
-            return await asyncio.gather(
-                writer.commit(keyed, started_at=NOW),
-                writer.commit(failed, started_at=NOW),
-                return_exceptions=True,
-            )
-
-        with Session(engine) as holder, holder.begin():
-            holder.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": story_keys.STORY_LOCK_KEY})
-            outcome = asyncio.run(both())
-        assert isinstance(outcome[0], StoryLockBusy) and outcome[1] is None
-        with engine.connect() as conn:
-            logged = conn.execute(sa.text("SELECT source_id, status FROM poll_log")).all()
-            assert [tuple(r) for r in logged] == [("weather", "error")]
-            assert conn.execute(sa.text("SELECT count(*) FROM item")).scalar_one() == 0
-    finally:
-        engine.dispose()
-        short.dispose()
+    with Session(engine) as holder, holder.begin():
+        holder.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": story_keys.STORY_LOCK_KEY})
+        outcome = asyncio.run(both())
+    assert isinstance(outcome[0], StoryLockBusy) and outcome[1] is None
+    with engine.connect() as conn:
+        logged = conn.execute(sa.text("SELECT source_id, status FROM poll_log")).all()
+        assert [tuple(r) for r in logged] == [("weather", "error")]
+        assert conn.execute(sa.text("SELECT count(*) FROM item")).scalar_one() == 0

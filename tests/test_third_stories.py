@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.story_sets import LEADS, NEGATIVES, by_story, check_item, check_story, published
+from tests.support.story_sets import (
+    NEGATIVES,
+    by_story,
+    check_ids,
+    check_item,
+    check_links,
+    check_story,
+    published,
+)
 
 PATH = Path(__file__).parent / "corpus" / "stories" / "third.yaml"
 HARD = Path(__file__).parent / "corpus" / "stories" / "hard.yaml"
@@ -30,10 +38,7 @@ def test_item_fields(item: dict[str, Any]) -> None:
 
 
 def test_ids_prefixed_unique_and_numbered_in_arrival_order() -> None:
-    assert [k for k, n in Counter(i["id"] for i in ITEMS).items() if n > 1] == []
-    assert all(i["id"].startswith("s3-") and i["story"].startswith("s3-") for i in ITEMS)
-    for story, items in STORIES.items():
-        assert [i["id"] for i in items] == [f"{story}-{n}" for n in range(1, len(items) + 1)]
+    check_ids(ITEMS, STORIES, "s3-")
 
 
 def test_no_story_shared_with_the_hard_set() -> None:
@@ -47,13 +52,7 @@ def test_no_story_shared_with_the_hard_set() -> None:
 @pytest.mark.parametrize("story", sorted(STORIES))
 def test_story_structure(story: str) -> None:
     check_story(STORIES, story)
-    lead = STORIES[story][0]
-    if lead["class"] in NEGATIVES:  # confused with a true story, not another negative
-        assert STORIES[lead["confuses_with"]][0]["class"] in LEADS
-    for n, item in enumerate(STORIES[story][1:], 1):
-        if item["class"] == "repost":  # the same headline and text as an earlier item
-            earlier = STORIES[story][:n]
-            assert any((i["title"], i["text"]) == (item["title"], item["text"]) for i in earlier)
+    check_links(STORIES, story)
 
 
 def test_weighted_toward_the_hard_cases() -> None:

@@ -4,12 +4,22 @@ shape tests of each set use these, so both read dates and group stories the same
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["FOLLOWERS", "LEADS", "NEGATIVES", "by_story", "check_item", "check_story", "published"]
+__all__ = [
+    "FOLLOWERS",
+    "LEADS",
+    "NEGATIVES",
+    "by_story",
+    "check_ids",
+    "check_item",
+    "check_links",
+    "check_story",
+    "published",
+]
 
 
 def published(item: dict[str, Any]) -> datetime:
@@ -74,3 +84,23 @@ def check_story(stories: dict[str, list[dict[str, Any]]], story: str) -> None:
             assert item["lang"] in {i["lang"] for i in items[:n]}
         elif item["class"] in {"quoting-wire", "independent"}:
             assert item["lang"] == lead["lang"]
+
+
+def check_ids(items: list[dict[str, Any]], stories: dict[str, list[dict[str, Any]]], prefix: str) -> None:
+    """Ids unique, items and stories carrying the set's prefix, each story's ids numbered in arrival order."""
+    assert [k for k, n in Counter(i["id"] for i in items).items() if n > 1] == []
+    assert all(i["id"].startswith(prefix) and i["story"].startswith(prefix) for i in items)
+    for story, members in stories.items():
+        assert [i["id"] for i in members] == [f"{story}-{n}" for n in range(1, len(members) + 1)]
+
+
+def check_links(stories: dict[str, list[dict[str, Any]]], story: str) -> None:
+    """A negative lead is confused with a true story (not another negative); a repost repeats the headline
+    and text of an earlier item of its story."""
+    members = stories[story]
+    lead = members[0]
+    if lead["class"] in NEGATIVES:
+        assert stories[lead["confuses_with"]][0]["class"] in LEADS
+    for n, item in enumerate(members[1:], 1):
+        if item["class"] == "repost":
+            assert any((i["title"], i["text"]) == (item["title"], item["text"]) for i in members[:n])
