@@ -5,11 +5,12 @@ instead of one transaction per source.
     await writer.commit(write, started_at=started)   # raises LeaseLost if that source's lease was lost
     await writer.commit(write, started_at=started, redecide=redecide)   # new items: stories checked
 
-Outcomes with new items are decided again inside the batch's transaction when items stored since they
-read their story candidates (an earlier outcome of the same batch included) could change a decision
-(``monitor.store.batch``); at most MAX_STORY_WRITES of them share a transaction, so one transaction's
-decisions never hold the write lock for long. Before, each of them committed alone: in a burst of news,
-polls queued one transaction each behind the story check.
+Outcomes with new items have their stories decided inside the batch's transaction, in turn, so each sees
+the items of the outcomes before it (``monitor.store.batch``): the daemon's polls come decided without
+candidates (``pipeline.DECIDE_IN_COMMIT``); one decided against candidates read earlier is decided again
+only if items stored since could change it. At most MAX_STORY_WRITES of them share a transaction, so one
+transaction's decisions never hold the write lock for long. Before, each of them committed alone: in a
+burst of news, polls queued one transaction each behind the story check.
 
 While one batch is being written the next one gathers, so under load batches grow by themselves and an
 idle writer commits a lone outcome at once. Each outcome stays fenced by its own lease token: a lost lease
