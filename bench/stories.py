@@ -4,6 +4,7 @@
     .venv/bin/python bench/stories.py --quality       # the per-class tables only
     .venv/bin/python bench/stories.py --scaling 10000,100000,300000,1000000
     .venv/bin/python bench/stories.py --list tests/corpus/stories/tuning.yaml   # per-item decisions
+    .venv/bin/python bench/stories.py --misses tests/corpus/stories/fourth.yaml # split stories, wrong joins
 
 **Quality.** Each labelled set (``tests/corpus/stories/tuning.yaml``, generated for tuning;
 ``tests/corpus/stories/hard.yaml``, hand-written for tuning with varied wording and hard negatives;
@@ -21,7 +22,9 @@ replay uses) and the two must agree. Printed per class, side by side for both se
 true same-story pairs with an item of that class, the share clustered together) and pair precision (of
 the clustered pairs with an item of that class, the share that are true), the templated negatives and
 different-event follow-ups joined to what they are confused with, and clusters against true stories.
-``--list`` prints each item's decision, and refuses the blind set.
+``--list`` prints each item's decision; ``--misses`` prints each true story split over several clusters
+(every item with its cluster, decision and signature parts) and each cluster joining items of several
+stories; both refuse the blind set.
 
 **Scaling.** A deterministic history (seed 14) of N stored items at 2,000 a day (so the 72 h window holds
 ~6,000 of them, whatever N), each with a fingerprint, a signature and its story-index rows, is grown to
@@ -313,9 +316,67 @@ def print_quality(sets: Sequence[tuple[str, list[dict[str, Any]]]], db_url: str 
     return agree
 
 
-def list_items(path: Path) -> int:
+def _refuse(path: Path) -> bool:
     if path.resolve() == BLIND.resolve() or "blind" in path.parts:
-        print("bench/stories.py: --list refuses the blind set (it scores, it never tunes)", file=sys.stderr)
+        print("bench/stories.py: refuses the blind set (it scores, it never tunes)", file=sys.stderr)
+        return True
+    return False
+
+
+def list_misses(path: Path) -> int:
+    """The missed pairs (a true story over several clusters) and the wrong ones (a cluster over several
+    stories) of one tuning set, each item with its decision and signature parts."""
+    if _refuse(path):
+        return 2
+    items = load_set(path)
+    got, reasons = run_memory(items)
+    config = _config(items)
+    topics = TopicMatcher(config.topics, config.concepts)
+    parts: dict[str, str] = {}
+    for it in items:
+        entry = Entry(it["title"], it["text"], None, str(it["id"]), it["published"], lang=it.get("lang"))
+        src = config.source(_slug(it["source"]))
+        probe = next(iter(prepare_new(src, assign_identity([entry]), {}, topics).values())).probe
+        parts[str(it["id"])] = " ".join(sorted(probe.signature.parts))
+
+    def show(it: Mapping[str, Any]) -> None:
+        i = str(it["id"])
+        print(
+            f"  [{got[i]}] {i} ({it['class']}, {it['source']}, {it['published']:%m-%d %H:%M}) {it['title']}"
+        )
+        print(f"      {reasons[i]}")
+        print(f"      {parts[i]}")
+
+    by_story: dict[str, list[Mapping[str, Any]]] = {}
+    by_cluster: dict[int, list[Mapping[str, Any]]] = {}
+    for it in items:
+        by_story.setdefault(str(it["story"]), []).append(it)
+        by_cluster.setdefault(got[str(it["id"])], []).append(it)
+    missed = wrong = 0
+    for story, members in by_story.items():
+        clusters = {got[str(it["id"])] for it in members}
+        if len(clusters) > 1:
+            n = len(members)
+            same = sum(1 for a, b in combinations(members, 2) if got[str(a["id"])] == got[str(b["id"])])
+            missed += n * (n - 1) // 2 - same
+            print(f"SPLIT {story}: {len(clusters)} clusters, {n * (n - 1) // 2 - same} pairs missed")
+            for it in members:
+                show(it)
+    for cluster, members in by_cluster.items():
+        stories = {str(it["story"]) for it in members}
+        if len(stories) > 1:
+            c = Counter(str(it["story"]) for it in members)
+            w = sum(c[a] * c[b] for a, b in combinations(sorted(c), 2))
+            wrong += w
+            print(f"WRONG cluster {cluster}: {', '.join(sorted(stories))}, {w} pairs")
+            for it in members:
+                show(it)
+    print(f"{missed} pairs missed, {wrong} wrong pairs")
+    return 0
+
+
+def list_items(path: Path) -> int:
+    if _refuse(path):
         return 2
     items = load_set(path)
     got, reasons = run_memory(items)
@@ -474,10 +535,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--list", type=Path, default=None, help="per-item decisions of one set (never the blind set)"
     )
+    ap.add_argument(
+        "--misses",
+        type=Path,
+        default=None,
+        help="split stories and wrong joins of one set (never the blind set)",
+    )
     ap.add_argument("--db-url", default=None, help="run the quality sets on this database instead of SQLite")
     args = ap.parse_args(argv)
     if args.list is not None:
         return list_items(args.list)
+    if args.misses is not None:
+        return list_misses(args.misses)
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores (shared)")
     ok = True
     if args.scaling is None:

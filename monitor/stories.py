@@ -304,6 +304,7 @@ KIND_WEIGHT: Mapping[str, float] = {
     "purchaser": 1.5, "transmittal": 3.0, "doc": 3.0, "designator": 2.0, "qty": 1.5, "system": 0.7,
     "money": 2.0, "tariff": 1.2, "gdp": 1.5, "pct": 1.5, "date": 1.5, "country": 0.6, "product": 1.0,
     "actor": 1.0, "action": 1.0, "place": 1.0, "volume": 1.5, "term": 1.0, "month": 1.5,
+    "fy": 1.0,
 }  # fmt: skip
 
 

@@ -18,6 +18,9 @@ Parts (``kind:value``), read from NFKC text:
                    year``, ``年間100万トン`` -> ``volume:1``, ``volume:0.8``
   ``term``         the length of a supply contract in years, only beside a contract word: ``a 20-year
                    agreement``, ``20-YR PURCHASE DEAL``, ``15年間購入する``, ``for 15 years`` -> ``term:20``
+  ``fy``           a fiscal year: ``fiscal 2027``, ``FY2027``, ``2027年度``, ``27年度``, ``令和9年度`` ->
+                   ``fy:2027`` (a budget, a plan: scores only, it never vetoes, as a report recalls last
+                   year's figure beside this year's)
   ``month``        a month of a year, when no day is given with it: ``January 2027``, ``Jan. 2027``,
                    ``2027年1月``, ``27年1月``, ``令和9年1月`` -> ``month:2027-01`` (when a tax starts, a plan
                    is due: the date a report names before the day is set)
@@ -69,7 +72,11 @@ _VOLUME = (
         re.IGNORECASE,
     ),
     re.compile(r"年(?:間)?\s*(?:約)?(\d+(?:\.\d+)?)万トン"),
+    # the new level of a volume raised or cut: 年間26万トンから30万トンに (the deal's figure is the second)
+    re.compile(r"年(?:間)?\s*(?:約)?\d+(?:\.\d+)?万トンから\s*(?:約)?(\d+(?:\.\d+)?)万トン"),
 )
+_FY_EN = re.compile(r"(?<![A-Za-z])(?:fiscal(?:\s+year)?|FY)\s?'?(20\d\d)(?!\d)", re.IGNORECASE)
+_FY_JA = re.compile(r"(令和)?(?<!\d)(20\d\d|\d{1,2})年度")
 _TERM = (
     re.compile(r"(?<![\d.])(\d{1,2})[\s-](?:years?|yrs?)\b", re.IGNORECASE),
     re.compile(r"(?<![\d.])(\d{1,2})年間"),
@@ -143,6 +150,13 @@ def number_parts(text: str) -> set[str]:
             v = Decimal(m.group(1)) / (100 if n else 1)
             if 0 < v < 100:
                 out.add(f"volume:{format(v.normalize(), 'f')}")
+    for m in _FY_EN.finditer(text):
+        out.add(f"fy:{m.group(1)}")
+    for m in _FY_JA.finditer(text):
+        year = int(m.group(2))
+        year = 2018 + year if m.group(1) else year if year >= 2000 else 2000 + year
+        if 2000 <= year <= 2100:
+            out.add(f"fy:{year}")
     for m in _MONTH_EN.finditer(text):
         out.add(f"month:{m.group(2)}-{_MONTHS[m.group(1).casefold()]:02d}")
     for m in _MONTH_JA.finditer(text):

@@ -16,11 +16,12 @@ Parts (``kind``):
                   ``十五％`` alike); ``rate`` any other rate, and ``pct`` too when it is a release's own
                   figure (three digits or more with a decimal, ``13.8%``) rather than a target (2%, 3.5%).
   ``purchaser``, ``system``   FMS notice fields (system: its significant tokens).
-  ``transmittal``, ``doc``, ``qty``, ``gdp``, ``volume``, ``term``, ``month``   specific numbers
+  ``transmittal``, ``doc``, ``qty``, ``gdp``, ``volume``, ``term``, ``month``, ``fy``   specific numbers
                   (``monitor.story_numbers``): an arms-sale transmittal, an FR document, docket, CBP
                   message, DOE order or trade case, how many of one system, a share of GDP, a supply deal's
-                  yearly volume and its length in years, a month of a year named without a day (scores
-                  only; it never vetoes).
+                  yearly volume (and the new level of one raised: 26万トンから30万トンに) and its length in
+                  years, a month of a year named without a day, a fiscal year (``fy:2027``; the last two
+                  score only, they never veto).
   ``designator``  a weapon or aircraft designator written anywhere (``AIM-120D``, ``F-35A``, ``SM-6``).
   ``date``        an effective date (ISO).
   ``country``, ``product``, ``actor``, ``action``, ``place``   from the bilingual table

@@ -45,6 +45,8 @@ NOTATIONS = {
     "a tariff of 15.0%": {"tariff:15"},
     "a price of $12 a barrel": set(),  # per-unit figures are not what a report is about
     "Japan's FY2027 defense budget set to top 9 tril. yen": {"money:JPY:9.0e+12"},
+    "JAPAN CABINET APPROVES RECORD 9.41 TRLN YEN DEFENSE BUDGET": {"money:JPY:9.4e+12"},
+    "A 58 TRLN-YEN PLAN": {"money:JPY:5.8e+13"},
 }
 
 
@@ -88,13 +90,19 @@ NUMBERS = {
     "2027年4月から段階的に引き上げ": {"month:2027-04"},
     "2027年1月20日に施行": set(),  # a day: the effective date's part, not a month's
     "2026年4～9月期の決算": set(),  # a half-year, not a month
-    "26年度予算": set(),
+    "26年度予算": {"fy:2026"},
+    "防衛費は2027年度に9兆円台": {"fy:2027"},
+    "令和9年度予算案の概要": {"fy:2027"},
+    "the defense budget for fiscal 2027": {"fy:2027"},
+    "A BUILDUP PLAN FOR FY2028-2032": {"fy:2028"},
+    "13年連続の増加": set(),  # a count of years, not a fiscal year
+    "発動基準数量を年間26万トンから30万トンに引き上げる": {"volume:0.26", "volume:0.3"},  # the new level too
 }
 
 
 @pytest.mark.parametrize("text", NUMBERS)
 def test_specific_numbers_are_read(text: str) -> None:
-    kinds = ("transmittal", "doc", "qty", "gdp", "volume", "term", "month")
+    kinds = ("transmittal", "doc", "qty", "gdp", "volume", "term", "month", "fy")
     parts = {p for p in signature("", text).parts if p.split(":", 1)[0] in kinds}
     assert parts == NUMBERS[text]
 
@@ -287,7 +295,7 @@ BILINGUAL = {
     "actor:cbp": ("U.S. Customs and Border Protection said", "米税関・国境警備局は"),
     "action:refund": ("refunds of overpaid duties", "過払い分を還付"),
     "action:coproduction": ("agree to co-produce AMRAAM", "日本で共同生産"),
-    "action:loi": ("a letter of intent", "基本合意"),
+    "action:loi": ("signs an HOA for 0.8 mtpa", "基本合意"),
     "action:policy-speech": ("in his policy speech", "所信表明演説で"),
     "action:security-documents": ("revise three security documents", "安保3文書を改定"),
     "action:defense-spending": ("defense spending", "防衛費"),
@@ -298,6 +306,17 @@ BILINGUAL = {
     "product:nuclear": ("small modular reactors", "小型原発"),
     "designator:AIM-120": ("AMRAAMs", "中距離空対空ミサイル"),
     "designator:MQ-9": ("MQ-9B SeaGuardian drones", "シーガーディアン"),
+    "designator:GBU-39": ("US APPROVES SALE OF SMALL DIAMETER BOMBS", "小型精密誘導爆弾GBU39を売却"),
+    "actor:audit-board": ("Japan's Board of Audit said", "会計検査院は指摘した"),
+    "actor:kansaielectric": ("Kansai Electric signs an HOA", "関電、基本合意"),
+    "actor:delfin": ("KANSAI ELECTRIC SIGNS LNG HOA WITH DELFIN", "米デルフィンLNGから年80万トン"),
+    "action:safeguard": ("the beef safeguard trigger", "緊急関税の発動基準"),
+    "action:exclusion": ("Trump exempts Japanese aircraft parts", "日本製航空機部品の関税免除"),
+    "action:strategic-lng": ("its strategic buffer LNG scheme", "戦略的余剰LNG（SBL）"),
+    "action:construction-bonds": ("construction bonds for SDF facilities", "建設国債を充当"),
+    "action:buildup-plan": ("a defense buildup program", "防衛力整備計画を閣議決定"),
+    "action:trade-data": ("EXPORTS TO US -3.1%", "対米輸出3.1%減"),
+    "subject:fms": ("FMS payments unsettled", "有償軍事援助（FMS）"),
 }
 
 

@@ -29,6 +29,7 @@ _SCALES: Mapping[str, int] = {
     "t": 10**12,
     "tn": 10**12,
     "trn": 10**12,
+    "trln": 10**12,
     "tril.": 10**12,
     "bil.": 10**9,
 }
@@ -73,10 +74,10 @@ _MONEY_EN = re.compile(
         (?P<pre>U\.?S\.?\s?\$|AU\$|CA\$|HK\$|NZ\$|[ACS]\$|\$|¥|€|£
             |(?:USD|JPY|EUR|GBP|CNY|KRW|AUD|CAD)(?=\s?\d))
         \s?(?P<num>{_NUM})
-        (?:[\s-]?(?P<abbr>(?i:trn|tn|bln|bil|bn|mln|mil|mn))\b|(?P<letter>[tbmkTBMK])\b
+        (?:[\s-]?(?P<abbr>(?i:trln|trn|tn|bln|bil|bn|mln|mil|mn))\b|(?P<letter>[tbmkTBMK])\b
             |[\s-]+(?P<word>(?i:trillion|billion|million|thousand))\b)?
     |
-        (?P<num2>{_NUM})(?:[\s-]*(?P<word2>(?i:trillion|billion|million|thousand|trn|tn|bln|bn|mln|mn
+        (?P<num2>{_NUM})(?:[\s-]*(?P<word2>(?i:trillion|billion|million|thousand|trln|trn|tn|bln|bn|mln|mn
             |tril\.|bil\.)))?
         [\s-]+(?:U\.?S\.?\s+)?(?P<suf>(?i:dollars?|yen|euros?)|USD|JPY|EUR)\b
     )
