@@ -43,8 +43,10 @@ it: "also reported by"), otherwise it starts one.
        one of them saying which event rather than which topic (not a country, product, rate or a
        programme's background figure such as Japan's $550 billion: ``_specific``). An amount in yen
        counts as shared with the same amount in dollars at 100 to 180 yen to the dollar (a Japanese
-       report giving only yen). Several rare event facts in common (``strong_weight`` in ``strong_parts``
-       event parts) need only ``strong_coverage``: each side's other detail does not outweigh them.
+       report giving only yen), and a nearby amount in the same currency (``about $35 billion`` in the
+       first report, ``$36 billion`` announced: ``story_signature.near_amounts``). Several rare event
+       facts in common (``strong_weight`` in ``strong_parts`` event parts) need only
+       ``strong_coverage``: each side's other detail does not outweigh them.
        A headline-only item within ``stub_near`` (6 h) every part of which the story has, at least
        ``stub_generic_parts`` (3) of three kinds with a product among them (a rate, a country and a
        product, all of the story's: 米、日本製半導体の関税上限15％に), joins even when all are generic.
@@ -70,7 +72,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from monitor.story_signature import BACKGROUND, EMPTY, Signature, veto
+from monitor.story_signature import BACKGROUND, EMPTY, YEN_PER_DOLLAR, Signature, near_amounts, veto
 from monitor.text import normalise_for_hash
 
 __all__ = [
@@ -358,9 +360,6 @@ class _Scored:
         return (not self.by_text, -self.score, c.first_seen_at, c.story_id)
 
 
-YEN_PER_DOLLAR = (100.0, 180.0)  # a band wide enough for years of exchange rates, narrow enough to mean it
-
-
 def _same_amount_in_yen_and_dollars(p: Signature, c: Signature) -> frozenset[str]:
     """The probe's amounts that the candidate states in the other of yen and dollars (a Japanese report
     giving only 3,300億円 for a $2.2 billion sale)."""
@@ -385,6 +384,22 @@ def _same_amount_in_yen_and_dollars(p: Signature, c: Signature) -> frozenset[str
     return frozenset(found)
 
 
+def _near_amounts(p: Signature, c: Signature) -> frozenset[str]:
+    """The probe's amounts that the candidate states in the same currency as a nearby figure (``about $35
+    billion`` in the first report, ``$36 billion`` in the announcement; ``1兆円超`` and ``1兆1200億円``:
+    ``story_signature.near_amounts``), not a programme's background figure."""
+    theirs: dict[str, list[float]] = {}
+    for x in c.kind("money") - BACKGROUND:
+        _, cur, amount = x.split(":", 2)
+        theirs.setdefault(cur, []).append(float(amount))
+    found = set()
+    for x in p.kind("money") - BACKGROUND - c.parts:
+        _, cur, amount = x.split(":", 2)
+        if any(near_amounts(float(amount), y) for y in theirs.get(cur, ())):
+            found.add(x)
+    return frozenset(found)
+
+
 def _signature_score(
     p: Signature, c: Signature, rarity: Mapping[str, int], rules: StoryRules, *, short: bool = False
 ) -> tuple[float, float, int, list[str]]:
@@ -398,7 +413,7 @@ def _signature_score(
     def w_of(x: str) -> float:
         return _weight(x, rarity, rules)
 
-    both = p.parts & c.parts | _same_amount_in_yen_and_dollars(p, c)
+    both = p.parts & c.parts | _same_amount_in_yen_and_dollars(p, c) | _near_amounts(p, c)
     shared = sorted((x for x in both if w_of(x) > 0), key=lambda x: (-w_of(x), x))
     w = sum(w_of(x) for x in shared)
     kinds_p = {x.split(":", 1)[0] for x in p.parts}

@@ -40,6 +40,12 @@ of a deal or order; not a country a call discussed, such as North Korea); and be
 templated texts, a disjoint set of products, countries or places, or each naming a company the other
 does not. Templated notices share most of their words and differ in exactly these.
 
+Amounts: two reports sharing one amount (in one currency, or in yen and dollars at 100-180 yen) are not
+vetoed by their other amounts (background); otherwise amounts of one currency must be near (5%, 10% for a
+round figure of one digit: ``1兆円超`` and 1.12 trillion yen), and a programme's background figure is
+compared only when a side states no amount of its own, and then is compatible with a project under a
+third of it.
+
 :data:`BACKGROUND` figures (Japan's $550 billion, the deal's 15% tariff) say which programme, not which
 event: ``monitor.stories`` never joins on them alone.
 
@@ -62,7 +68,16 @@ from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.story_numbers import number_parts, quantity_parts
 from monitor.story_terms import FIRMS, SUBJECTS, TERMS
 
-__all__ = ["BACKGROUND", "TERMS", "Signature", "index_parts", "signature", "veto"]
+__all__ = [
+    "BACKGROUND",
+    "TERMS",
+    "YEN_PER_DOLLAR",
+    "Signature",
+    "index_parts",
+    "near_amounts",
+    "signature",
+    "veto",
+]
 
 # Exclusive kinds: a different value is a different event (see veto()).
 _EXCLUSIVE = ("purchaser", "transmittal", "fms_value", "gdp")
@@ -316,10 +331,61 @@ def _money_by_currency(sig: Signature) -> dict[str, set[float]]:
     return out
 
 
+def near_amounts(x: float, y: float) -> bool:
+    """Whether two amounts of one currency may be one figure: within 5% (``about $35 billion`` and ``$36
+    billion``), or 10% when either is a round figure of one significant digit (``1兆円超``, over 1 trillion
+    yen, and 1兆1200億円)."""
+    round_ = any(v > 0 and float(f"{v:.0e}") == v for v in (x, y))
+    return abs(x - y) <= (0.10 if round_ else 0.05) * max(x, y)
+
+
+YEN_PER_DOLLAR = (100.0, 180.0)  # a band wide enough for years of exchange rates, narrow enough to mean it
+
+
+def _yen_and_dollars(ma: Mapping[str, set[float]], mb: Mapping[str, set[float]]) -> bool:
+    """Whether one side states in yen an amount the other states in dollars (3,500億円 and $2.3 billion)."""
+    for yen, usd in ((ma.get("JPY", ()), mb.get("USD", ())), (mb.get("JPY", ()), ma.get("USD", ()))):
+        if any(d > 0 and YEN_PER_DOLLAR[0] <= y / d <= YEN_PER_DOLLAR[1] for y in yen for d in usd):
+            return True
+    return False
+
+
+def _event_amounts(by_currency: Mapping[str, set[float]]) -> dict[str, set[float]]:
+    """The amounts by currency without a programme's background figure (Japan's $550 billion, 80 trillion
+    yen): a report of one project that recalls the programme is not another amount."""
+    out = {}
+    for cur, amounts in by_currency.items():
+        kept = {x for x in amounts if f"money:{cur}:{x:.1e}" not in BACKGROUND}
+        if kept:
+            out[cur] = kept
+    return out
+
+
+def _compatible(cur: str, x: float, y: float) -> bool:
+    """Whether two amounts of one currency may stand in reports of one event: near each other, or one a
+    programme's background figure and the other under a third of it (a project under Japan's $550
+    billion; not another pledge of $1 trillion)."""
+    if near_amounts(x, y):
+        return True
+    big, small = max(x, y), min(x, y)
+    return f"money:{cur}:{big:.1e}" in BACKGROUND and small < big / 3
+
+
 def _money_conflict(a: Signature, b: Signature) -> str | None:
+    # One amount (not a programme's background figure) stated by both, in one currency or in yen and
+    # dollars: the same event; the other amounts are each report's background (an article on the sale
+    # that recalls Japan's yearly arms purchases in yen).
+    if (a.kind("money") & b.kind("money")) - BACKGROUND:
+        return None
     ma, mb = _money_by_currency(a), _money_by_currency(b)
+    fa, fb = _event_amounts(ma), _event_amounts(mb)
+    if _yen_and_dollars(fa, fb):
+        return None
     for cur in ma.keys() & mb.keys():
-        if not any(abs(x - y) <= 0.05 * max(x, y) for x in ma[cur] for y in mb[cur]):
+        # Both state an amount of their own: those are compared (two projects under one programme, each
+        # report recalling the $550 billion, differ); otherwise all of them.
+        xs, ys = (fa[cur], fb[cur]) if cur in fa and cur in fb else (ma[cur], mb[cur])
+        if not any(_compatible(cur, x, y) for x in xs for y in ys):
             return f"amounts differ ({cur} {sorted(ma[cur])[-1]:.3g} vs {sorted(mb[cur])[-1]:.3g})"
     return None
 

@@ -97,6 +97,21 @@ def _sig(title: str, text: str) -> Signature:
         pytest.param(_sig(*PLEDGE_EN), _sig(*PLEDGE_JA), True, None, id="the same pledge in two languages"),
         pytest.param(_sig(*PLEDGE_EN), _sig("80兆円の対米投資", "日本は80兆円を投資する。"), True, None,
                      id="amounts in different currencies are not compared"),
+        pytest.param(_sig("Japan to buy 12 MH-60R", "Approved at $2.3 billion; Japan's U.S. arms purchases top 1 trillion yen."),
+                     _sig("哨戒ヘリ12機の売却承認", "売却額は23億ドル（約3500億円）。"), False, None,
+                     id="one amount in common: the other amounts are background"),
+        pytest.param(_sig("Japan to buy 12 MH-60R", "Approved at $2.3 billion; Japan's U.S. arms purchases top 1 trillion yen."),
+                     _sig("哨戒ヘリ12機の売却承認", "売却額は約3500億円。"), False, None,
+                     id="... in yen and dollars too"),
+        pytest.param(_sig("Fourth projects", "$36 billion of projects under Japan's $550 billion pledge."),
+                     _sig("Fifth projects", "$10 billion of projects under Japan's $550 billion pledge."), False,
+                     "amounts differ", id="... not a programme's background figure"),
+        pytest.param(_sig("未精算1兆円超", "前払金が1兆円を超えた。"), _sig("未精算1.1兆円", "約1兆1200億円に上る。"), False, None,
+                     id="a round figure (over 1 trillion yen) is near 1.12 trillion"),
+        pytest.param(_sig("Sale", "for $1 billion"), _sig("Sale", "for $1.2 billion"), False, "amounts differ",
+                     id="... not 1.2 trillion"),
+        pytest.param(_sig("Sale", "for $1.5 billion"), _sig("Sale", "for $1.4 billion"), False, "amounts differ",
+                     id="two figures of two digits 7% apart differ"),
     ],
 )  # fmt: skip
 def test_veto(a: Signature, b: Signature, templated: bool, why: str | None) -> None:
@@ -267,3 +282,19 @@ def test_term_parts_are_those_of_a_search_of_every_pattern() -> None:
                 assert got - {"subject:fms"} == want - {"subject:fms"}, title
                 seen += len(want)
     assert seen > 2000
+
+
+@pytest.mark.parametrize(
+    ("probe", "candidate", "shared"),
+    [
+        pytest.param("is expected to total about $35 billion", "announced $36 billion in new projects",
+                     {"money:USD:3.5e+10"}, id="about $35 billion in a first report, $36 billion announced"),
+        pytest.param("未精算は1兆円超", "約1兆1200億円に上る", {"money:JPY:1.0e+12"}, id="a round figure"),
+        pytest.param("about $30 billion", "announced $36 billion", set(), id="not 20% apart"),
+        pytest.param("Japan's $550 billion", "the $560 billion total", set(), id="not a background figure"),
+    ],
+)  # fmt: skip
+def test_near_amounts_count_as_shared(probe: str, candidate: str, shared: set[str]) -> None:
+    from monitor.stories import _near_amounts
+
+    assert set(_near_amounts(signature("", probe), signature("", candidate))) == shared
