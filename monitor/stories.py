@@ -49,7 +49,8 @@ it: "also reported by"), otherwise it starts one.
        ``strong_coverage``: each side's other detail does not outweigh them.
        A headline-only item within ``stub_near`` (6 h) every part of which the story has, at least
        ``stub_generic_parts`` (3) of three kinds with a product among them (a rate, a country and a
-       product, all of the story's: 米、日本製半導体の関税上限15％に), joins even when all are generic.
+       product, all of the story's: 米、日本製半導体の関税上限15％に; or of two kinds when one is a
+       partner country other than Japan: JAPAN, QATAR SIGN LNG DEALS), joins even when all are generic.
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -306,7 +307,7 @@ KIND_WEIGHT: Mapping[str, float] = {
     "purchaser": 1.5, "transmittal": 3.0, "doc": 3.0, "designator": 2.0, "qty": 1.5, "system": 0.7,
     "money": 2.0, "tariff": 1.2, "gdp": 1.5, "pct": 1.5, "date": 1.5, "country": 0.6, "product": 1.0,
     "actor": 1.0, "action": 1.0, "place": 1.0, "volume": 1.5, "term": 1.0, "month": 1.5,
-    "fy": 1.0,
+    "fy": 1.0, "round": 1.5,
 }  # fmt: skip
 
 
@@ -472,7 +473,10 @@ def _score(
         and _gap(probe, c, seen_at) <= rules.stub_near
         and cover >= 0.999
         and len(shared) >= rules.stub_generic_parts
-        and len({x.split(":", 1)[0] for x in shared}) >= 3
+        and (
+            len({x.split(":", 1)[0] for x in shared}) >= 3
+            or any(x.startswith("country:") and x != "country:japan" for x in shared)
+        )
         and any(x.startswith("product:") for x in shared)
     ):
         why = f"all it names is in it: {what}; weight {w:.1f}"

@@ -21,6 +21,8 @@ Parts (``kind:value``), read from NFKC text:
   ``fy``           a fiscal year: ``fiscal 2027``, ``FY2027``, ``2027年度``, ``27年度``, ``令和9年度`` ->
                    ``fy:2027`` (a budget, a plan: scores only, it never vetoes, as a report recalls last
                    year's figure beside this year's)
+  ``round``        the round of a series: ``the fourth set of projects``, ``fourth round``, ``第4弾`` ->
+                   ``round:4`` (scores only)
   ``month``        a month of a year, when no day is given with it: ``January 2027``, ``Jan. 2027``,
                    ``2027年1月``, ``27年1月``, ``令和9年1月`` -> ``month:2027-01`` (when a tax starts, a plan
                    is due: the date a report names before the day is set)
@@ -75,6 +77,16 @@ _VOLUME = (
     # the new level of a volume raised or cut: 年間26万トンから30万トンに (the deal's figure is the second)
     re.compile(r"年(?:間)?\s*(?:約)?\d+(?:\.\d+)?万トンから\s*(?:約)?(\d+(?:\.\d+)?)万トン"),
 )
+_ORDINALS: Mapping[str, int] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8,
+    "9th": 9, "10th": 10,
+}  # fmt: skip
+_ROUND_EN = re.compile(
+    r"(?<![A-Za-z0-9])(" + "|".join(_ORDINALS) + r")\s+(?:set|round|batch|tranche|group|slate|package)\b",
+    re.IGNORECASE,
+)
+_ROUND_JA = re.compile(r"第\s?(\d{1,2})\s?(?:弾|陣)")
 _FY_EN = re.compile(r"(?<![A-Za-z])(?:fiscal(?:\s+year)?|FY)\s?'?(20\d\d)(?!\d)", re.IGNORECASE)
 _FY_JA = re.compile(r"(令和)?(?<!\d)(20\d\d|\d{1,2})年度")
 _TERM = (
@@ -150,6 +162,10 @@ def number_parts(text: str) -> set[str]:
             v = Decimal(m.group(1)) / (100 if n else 1)
             if 0 < v < 100:
                 out.add(f"volume:{format(v.normalize(), 'f')}")
+    for m in _ROUND_EN.finditer(text):
+        out.add(f"round:{_ORDINALS[m.group(1).casefold()]}")
+    for m in _ROUND_JA.finditer(text):
+        out.add(f"round:{int(m.group(1))}")
     for m in _FY_EN.finditer(text):
         out.add(f"fy:{m.group(1)}")
     for m in _FY_JA.finditer(text):

@@ -14,14 +14,16 @@ Parts (``kind``):
                   ``5千500億ドル`` are one); FMS total values included.
   ``tariff``      a rate with a tariff word nearby (``tariff:15``; ``15%``, ``15 percent``, ``15％``,
                   ``十五％`` alike); ``rate`` any other rate, and ``pct`` too when it is a release's own
-                  figure (three digits or more with a decimal, ``13.8%``) rather than a target (2%, 3.5%).
+                  figure (a decimal not ending in 0 or 5, ``13.8%``, ``3.1%``, or three digits or more)
+                  rather than a target (2%, 3.5%).
   ``purchaser``, ``system``   FMS notice fields (system: its significant tokens).
-  ``transmittal``, ``doc``, ``qty``, ``gdp``, ``volume``, ``term``, ``month``, ``fy``   specific numbers
-                  (``monitor.story_numbers``): an arms-sale transmittal, an FR document, docket, CBP
-                  message, DOE order or trade case, how many of one system, a share of GDP, a supply deal's
-                  yearly volume (and the new level of one raised: 26万トンから30万トンに) and its length in
-                  years, a month of a year named without a day, a fiscal year (``fy:2027``; the last two
-                  score only, they never veto).
+  ``transmittal``, ``doc``, ``qty``, ``gdp``, ``volume``, ``term``, ``month``, ``fy``, ``round``
+                  specific numbers (``monitor.story_numbers``): an arms-sale transmittal, an FR document,
+                  docket, CBP message, DOE order or trade case, how many of one system, a share of GDP, a
+                  supply deal's yearly volume (and the new level of one raised: 26万トンから30万トンに) and
+                  its length in years, a month of a year named without a day, a fiscal year
+                  (``fy:2027``), the round of a series (``round:4``: the fourth set of projects, 第4弾; the
+                  last three score only, they never veto).
   ``designator``  a weapon or aircraft designator written anywhere (``AIM-120D``, ``F-35A``, ``SM-6``).
   ``date``        an effective date (ISO).
   ``country``, ``product``, ``actor``, ``action``, ``place``   from the bilingual table
@@ -38,7 +40,9 @@ share of GDP, system, FMS value, amount in the same currency, tariff rate, effec
 contract term, the partner named in the headlines of two reports (the buyer of an arms sale, the country
 of a deal or order; not a country a call discussed, such as North Korea); and between
 templated texts, a disjoint set of products, countries or places, or each naming a company the other
-does not. Templated notices share most of their words and differ in exactly these.
+does not. Templated notices share most of their words and differ in exactly these. A release's own figure
+(``pct``) in common, like an amount in common, leaves the other amounts as each report's choice of
+figures.
 
 Amounts: two reports sharing one amount (in one currency, or in yen and dollars at 100-180 yen) are not
 vetoed by their other amounts (background); otherwise amounts of one currency must be near (5%, 10% for a
@@ -269,7 +273,7 @@ def signature(title: str, text: str, *, topics: Iterable[str] = ()) -> Signature
     for r in facts.get("rates") or ():
         pct = format(Decimal(str(r["percent"])).normalize(), "f")
         parts.add(f"{'tariff' if r.get('context') == 'tariff' else 'rate'}:{pct}")
-        if "." in pct and len(pct) >= 4 and r.get("context") != "tariff":
+        if "." in pct and (len(pct) >= 4 or pct[-1] not in "05") and r.get("context") != "tariff":
             parts.add(f"pct:{pct}")  # 13.8%: a figure of one release, not a target (2%, 3.5%)
     for d in facts.get("dates") or ():
         parts.add(f"date:{d['date']}")
@@ -375,7 +379,7 @@ def _money_conflict(a: Signature, b: Signature) -> str | None:
     # One amount (not a programme's background figure) stated by both, in one currency or in yen and
     # dollars: the same event; the other amounts are each report's background (an article on the sale
     # that recalls Japan's yearly arms purchases in yen).
-    if (a.kind("money") & b.kind("money")) - BACKGROUND:
+    if (a.kind("money") & b.kind("money")) - BACKGROUND or a.kind("pct") & b.kind("pct"):
         return None
     ma, mb = _money_by_currency(a), _money_by_currency(b)
     fa, fb = _event_amounts(ma), _event_amounts(mb)

@@ -97,12 +97,17 @@ NUMBERS = {
     "A BUILDUP PLAN FOR FY2028-2032": {"fy:2028"},
     "13年連続の増加": set(),  # a count of years, not a fiscal year
     "発動基準数量を年間26万トンから30万トンに引き上げる": {"volume:0.26", "volume:0.3"},  # the new level too
+    "LUTNICK ANNOUNCES $36 BLN FOURTH ROUND OF JAPAN-FUNDED US PROJECTS": {"round:4"},
+    "Secretary Lutnick Announces Fourth Set of Projects": {"round:4"},
+    "対米投資、第4弾は360億ドル": {"round:4"},
+    "the second tranche of the loan": {"round:2"},
+    "the fourth quarter": set(),  # a quarter, not a round
 }
 
 
 @pytest.mark.parametrize("text", NUMBERS)
 def test_specific_numbers_are_read(text: str) -> None:
-    kinds = ("transmittal", "doc", "qty", "gdp", "volume", "term", "month", "fy")
+    kinds = ("transmittal", "doc", "qty", "gdp", "volume", "term", "month", "fy", "round")
     parts = {p for p in signature("", text).parts if p.split(":", 1)[0] in kinds}
     assert parts == NUMBERS[text]
 
@@ -117,6 +122,12 @@ SPA = "{f} signs a 20-year LNG sale and purchase agreement with JERA for supply 
 T232 = "The President imposed a 25% tariff under Section 232 on imports of {p}, effective November 1."
 
 VETO = {
+    "one release's own figure in common: its other figures are not another event": (
+        ("10月の貿易収支 2350億円の赤字", "貿易収支は2350億円の赤字。対米輸出は3.1%減少した。"),
+        ("10月の対米輸出3.1%減", "米国向け輸出は1兆6410億円と前年同月比3.1%減少した。"),
+        False,
+        None,
+    ),
     # name: ((title, text), (title, text), templated, reason the veto gives or None)
     "another transmittal": (
         ("", DSCA.format(c="Japan", q="150", s="AIM-120D missiles", v="387", t="26-81")),
@@ -317,6 +328,8 @@ BILINGUAL = {
     "action:buildup-plan": ("a defense buildup program", "防衛力整備計画を閣議決定"),
     "action:trade-data": ("EXPORTS TO US -3.1%", "対米輸出3.1%減"),
     "subject:fms": ("FMS payments unsettled", "有償軍事援助（FMS）"),
+    "action:mou": ("sign a memorandum on LNG", "LNGで協力文書に署名"),
+    "action:cabinet-decision": ("the Cabinet approved the budget", "予算案を閣議決定した"),
 }
 
 

@@ -59,6 +59,10 @@ STEEL = (
                      id="a proclamation by the authority vested in me as President is the President's"),
         pytest.param("Price of a coffee", "A latte costs $5.", [], ["money:USD:5.0e+00"],
                      id="small sums are not what a report is about"),
+        pytest.param("JAPAN OCT EXPORTS +2.1% Y/Y; EXPORTS TO US -3.1%", "", ["pct:2.1", "pct:3.1"], [],
+                     id="a release's own figures with one decimal"),
+        pytest.param("Defense spending to 3.5% of GDP", "up from 2.0% now", [], ["pct:3.5", "pct:2"],
+                     id="... not a target (x.5, x.0)"),
     ],
 )  # fmt: skip
 def test_signature(title: str, text: str, has: list[str], has_not: list[str]) -> None:
@@ -203,6 +207,30 @@ def test_a_stub_whose_every_part_the_story_has(
     assert d.story_id == expected, d.reason
     for words in reason_has:
         assert words in d.reason
+
+
+QATAR = (
+    "Japan, Qatar sign LNG supply deal for JERA, Tokyo Gas",
+    "QatarEnergy will supply 3 million tonnes a year of LNG to JERA and Tokyo Gas under long-term deals.",
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "expected"),
+    [
+        pytest.param(("wire", "JAPAN, QATAR SIGN LNG DEALS", "", 0.1), 1,
+                     id="a stub naming the partner and the product, both the story's, within 6 h"),
+        pytest.param(("wire", "JAPAN SIGNS LNG DEALS", "", 0.1), None, id="... not Japan and LNG alone"),
+        pytest.param(("wire", "JAPAN, QATAR SIGN LNG DEALS", "", 8), None, id="... not 8 hours later"),
+        pytest.param(("wire", "JAPAN, UK SIGN LNG DEALS", "", 0.1), None,
+                     id="... not naming a partner the story does not"),
+    ],
+)  # fmt: skip
+def test_a_stub_naming_a_partner_and_a_product(
+    new: tuple[str, str, str, float], expected: int | None
+) -> None:
+    d = _decide(*new, [_item(1, "reuters", *QATAR, 0)])
+    assert d.story_id == expected, d.reason
 
 
 def test_a_government_statement_after_the_news_is_official() -> None:
