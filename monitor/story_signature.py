@@ -40,9 +40,10 @@ share of GDP, system, FMS value, amount in the same currency, tariff rate, effec
 contract term, the partner named in the headlines of two reports (the buyer of an arms sale, the country
 of a deal or order; not a country a call discussed, such as North Korea); and between
 templated texts, a disjoint set of products, countries or places, or each naming a company the other
-does not. Templated notices share most of their words and differ in exactly these. A release's own figure
-(``pct``) in common, like an amount in common, leaves the other amounts as each report's choice of
-figures.
+does not, or a partner one headline names (not Japan) that the other text, naming countries, never
+does. Templated notices share most of their words and differ in exactly these. Also an earnings forecast
+and an investment (a company announces both on one day). A release's own figure (``pct``) in common, like
+an amount in common, leaves the other amounts as each report's choice of figures.
 
 Amounts: two reports sharing one amount (in one currency, or in yen and dollars at 100-180 yen) are not
 vetoed by their other amounts (background); otherwise amounts of one currency must be near (5%, 10% for a
@@ -154,6 +155,7 @@ _DISCUSSED = frozenset(
     {"hcountry:northkorea", "hcountry:china", "hcountry:russia", "hcountry:iran", "hcountry:ukraine",
      "hcountry:israel"}
 )  # fmt: skip
+_FORECAST, _INVESTMENT = "action:earnings-forecast", "subject:investment"
 _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 
 
@@ -454,11 +456,21 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
     ha, hb = a.kind("hcountry") - _DISCUSSED, b.kind("hcountry") - _DISCUSSED
     if ha and hb and not ha & hb:
         return _differs("partner" if "subject:fms" not in a.parts else "buyer", ha, hb)
+    # A company's earnings forecast and its investment, often announced the same day, are two events.
+    fa_, fb_ = _FORECAST in a.parts, _FORECAST in b.parts
+    if fa_ != fb_ and _INVESTMENT in (b.parts if fa_ else a.parts):
+        return "kind differs (an earnings forecast vs an investment)"
     if templated:
         # Each names a company the other does not (Glenfarne's letter with JERA, then with Tokyo Gas).
         fa, fb = a.parts & FIRMS, b.parts & FIRMS
         if fa - fb and fb - fa:
             return _differs("company", frozenset(fa - fb), frozenset(fb - fa))
+        # A partner one headline names (other than Japan) that the other text never mentions: the same
+        # programme's notice for another country (insurance for investment in India, then in the US).
+        for x, y in ((a, b), (b, a)):
+            partners = {p[1:] for p in x.kind("hcountry") - _DISCUSSED} - {"country:japan"}
+            if partners and y.kind("country") and not partners & y.parts:
+                return _differs("partner", frozenset(partners), y.kind("country"))
     # A system named differently by two full notices (both with purchaser and transmittal) is another sale;
     # a news report's wording of the system ("AMRAAM") is not compared with the notice's.
     sa_, sb_ = a.kind("system"), b.kind("system")

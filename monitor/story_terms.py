@@ -394,6 +394,8 @@ TERMS: Mapping[str, tuple[str, ...]] = {
                             "防衛力整備計画"),
     "action:cabinet-decision": ("cabinet approved", "cabinet approves", "cabinet approval", "cabinet adopted",
                                 "cabinet endorsed", "閣議決定"),
+    "action:earnings-forecast": ("profit forecast", "earnings forecast", "full-year forecast", "業績予想",
+                                 "業績見通し", "下方修正", "上方修正"),
     "action:fid": ("final investment decision", "最終投資決定"),
     "action:trade-deal": ("trade deal", "trade agreement", "tariff deal", "貿易協定", "関税合意", "貿易合意"),
 }  # fmt: skip

@@ -121,7 +121,40 @@ GLENFARNE = "Glenfarne and {f} Sign Letter of Intent for Alaska LNG Offtake of 1
 SPA = "{f} signs a 20-year LNG sale and purchase agreement with JERA for supply from {p}."
 T232 = "The President imposed a 25% tariff under Section 232 on imports of {p}, effective November 1."
 
+NEXI = "日本貿易保険による{w}投資支援の拡充について"
+NEXI_TEXT = "経済産業省は、日本貿易保険（NEXI）による{w}投資の保険の付保率を最大100%に引き上げると発表した。"
+
 VETO = {
+    "an earnings forecast is not the investment announced the same day": (
+        ("NIPPON STEEL CUTS FULL-YEAR PROFIT FORECAST TO 600 BLN YEN", ""),
+        (
+            "Nippon Steel to build $4 billion mill in Alabama",
+            "Nippon Steel will invest $4 billion in a new mill.",
+        ),
+        False,
+        "kind differs",
+    ),
+    "... nor its Japanese wording (新設 is an investment)": (
+        ("日本製鉄、今期事業利益6000億円に下方修正", ""),
+        ("日本製鉄 米に電炉新設 約6000億円", ""),
+        False,
+        "kind differs",
+    ),
+    "a partner one headline names and the other text never does, between templated texts": (
+        (NEXI.format(w="インド向け"), NEXI_TEXT.format(w="インド向け")),
+        (NEXI.format(w="対米"), NEXI_TEXT.format(w="対米")),
+        True,
+        "partner differs",
+    ),
+    "... not when the other names no country at all (a stub)": (
+        (
+            "Republic of Korea – F-35A",
+            DSCA.format(c="Korea", q="20", s="F-35A aircraft", v="5060", t="26-11"),
+        ),
+        ("Republic – F-35A (FMS)", ""),
+        True,
+        None,
+    ),
     "one release's own figure in common: its other figures are not another event": (
         ("10月の貿易収支 2350億円の赤字", "貿易収支は2350億円の赤字。対米輸出は3.1%減少した。"),
         ("10月の対米輸出3.1%減", "米国向け輸出は1兆6410億円と前年同月比3.1%減少した。"),
@@ -330,6 +363,7 @@ BILINGUAL = {
     "subject:fms": ("FMS payments unsettled", "有償軍事援助（FMS）"),
     "action:mou": ("sign a memorandum on LNG", "LNGで協力文書に署名"),
     "action:cabinet-decision": ("the Cabinet approved the budget", "予算案を閣議決定した"),
+    "action:earnings-forecast": ("cuts its full-year profit forecast", "通期業績予想の修正"),
 }
 
 
