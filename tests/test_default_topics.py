@@ -244,6 +244,13 @@ STATEMENTS = [
         id="defense-ja-deferred-payments",
     ),
     pytest.param(
+        "Tokyo agrees to raise host-nation support for U.S. troops",
+        "Japan will increase its host-nation support under a new five-year accord, officials said.",
+        "en",
+        {DEF},
+        id="defense-en-host-nation-support",
+    ),
+    pytest.param(
         "Governor Announces 600 Jobs as Japanese Parts Maker Picks Lowndes County",
         "A Japanese auto parts maker will invest $400 million in a plant in Lowndes County, the Governor said.",
         "en",
