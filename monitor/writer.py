@@ -24,6 +24,7 @@ transactions wait on each other's lock.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,8 @@ from monitor.backoff import is_database_error
 from monitor.errors import LeaseLost, StaleStories
 from monitor.pipeline import PollWrite
 from monitor.store.batch import commit_polls
-from monitor.store.polls import Redecide
+from monitor.store.polls import Redecide, write_lock_ids
+from monitor.store.story_keys import MAX_STORY_LOCKS
 
 __all__ = ["BatchWriter"]
 
@@ -55,6 +57,11 @@ class _Pending:
     @property
     def checks_stories(self) -> bool:
         return self.write.stories_snapshot is not None
+
+    @functools.cached_property
+    def lock_ids(self) -> frozenset[int]:
+        """The story locks its commit takes (PostgreSQL): a batch holds at most MAX_STORY_LOCKS."""
+        return frozenset(write_lock_ids(self.write)) if self.checks_stories else frozenset()
 
 
 class BatchWriter:
@@ -93,16 +100,24 @@ class BatchWriter:
             await self._write(self._next_batch())
 
     def _next_batch(self) -> list[_Pending]:
-        """The oldest outcomes, up to max_batch and max_story_writes of them with new items; the rest
-        keep their order for the next batch."""
+        """The oldest outcomes, up to max_batch, and up to max_story_writes of them with new items whose
+        story locks together stay within MAX_STORY_LOCKS (the first is taken whatever it needs); the
+        rest keep their order for the next batch."""
         batch: list[_Pending] = []
         rest: list[_Pending] = []
         stories = 0
+        locks: set[int] = set()
         for p in self._queue:
-            if len(batch) >= self.max_batch or (p.checks_stories and stories >= self.max_story_writes):
+            if len(batch) >= self.max_batch:
                 rest.append(p)
                 continue
-            stories += p.checks_stories
+            if p.checks_stories:
+                full = stories >= self.max_story_writes or len(locks | p.lock_ids) > MAX_STORY_LOCKS
+                if stories and full:
+                    rest.append(p)
+                    continue
+                stories += 1
+                locks |= p.lock_ids
             batch.append(p)
         self._queue = rest
         return batch

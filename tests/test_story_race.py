@@ -327,27 +327,6 @@ def test_a_batch_decides_its_writes_in_turn_and_a_later_one_joins_an_earlier_one
     assert _story_of(engine, "ja") == _story_of(engine, "en") != _story_of(engine, "w1")
 
 
-def test_a_global_story_lock_excludes_commits_that_hold_key_locks(
-    pg_engines: tuple[sa.Engine, sa.Engine],
-) -> None:
-    """An item without a sketch makes its commit take the one global story lock. Every other story commit
-    holds that lock shared, so while a global commit is open a keyed commit waits (here: gives up at its
-    lock_timeout with StoryLockBusy); before, the two never conflicted and could start two stories."""
-    engine, short = pg_engines
-    keyed = _decide(engine, "reuters", "en", *PLEDGE_EN)
-    bare = _decide(engine, "nhk", "ja", *PLEDGE_JA)
-    bare = replace(bare, items=tuple(replace(w, fingerprint=None) for w in bare.items))
-    with Session(engine) as holder, holder.begin():
-        polls.lock_stories(holder, [bare])
-        with Session(short) as s, s.begin(), pytest.raises(StoryLockBusy):
-            polls.lock_stories(s, [keyed])
-    with Session(engine) as holder, holder.begin():
-        polls.lock_stories(holder, [keyed])  # keyed commits on other keys share the global lock
-        other = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle.")
-        with Session(short) as s, s.begin():
-            polls.lock_stories(s, [other])
-
-
 def test_a_busy_story_lock_sends_a_batchs_story_writes_back_and_stores_the_rest(
     pg_engines: tuple[sa.Engine, sa.Engine],
 ) -> None:
@@ -369,7 +348,7 @@ def test_a_busy_story_lock_sends_a_batchs_story_writes_back_and_stores_the_rest(
         )
 
     with Session(engine) as holder, holder.begin():
-        holder.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": story_keys.STORY_LOCK_KEY})
+        polls.lock_stories(holder, [keyed])  # a stalled commit of the same story holds its locks
         outcome = asyncio.run(both())
     assert isinstance(outcome[0], StoryLockBusy) and outcome[1] is None
     with engine.connect() as conn:

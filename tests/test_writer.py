@@ -128,3 +128,36 @@ async def test_a_batch_the_database_refuses_once_is_retried_source_by_source(app
     assert refused and results == [None] * len(IDS)
     assert writer.splits == 1 and writer.transactions == 1 + len(IDS)
     assert _logged(app) == IDS and _leased(app) == []
+
+
+async def test_a_batch_holds_at_most_max_story_locks_of_story_writes_and_keeps_their_order(app: App) -> None:
+    """Story writes join a batch while their story locks together stay within MAX_STORY_LOCKS (PostgreSQL
+    holds every lock of a transaction); a write needing more than that still goes, alone. Outcomes
+    without new items are not held back by them."""
+    from monitor.store.story_keys import MAX_STORY_LOCKS
+    from monitor.writer import _Pending
+
+    claims = _claim(app)
+    plain = _failure(app, claims["a"])
+    story = replace(plain, stories_snapshot=0)
+    half = MAX_STORY_LOCKS // 2 + 1
+
+    def pending(write: PollWrite, locks: range) -> _Pending:
+        p = _Pending(write, NOW, None, asyncio.get_running_loop().create_future())
+        p.__dict__["lock_ids"] = frozenset(locks)  # what write_lock_ids would give
+        return p
+
+    writer = BatchWriter(app.engine, now=lambda: NOW)
+    first, second, third = (
+        pending(story, range(half)),
+        pending(story, range(half, 2 * half)),
+        pending(story, range(3)),
+    )
+    big = pending(story, range(MAX_STORY_LOCKS + 5))
+    other = pending(plain, range(0))
+    writer._queue = [first, second, other, third]
+    assert writer._next_batch() == [first, other, third]
+    assert writer._next_batch() == [second]
+    writer._queue = [big, first]
+    assert writer._next_batch() == [big]
+    assert writer._next_batch() == [first]

@@ -39,13 +39,7 @@ from monitor.store.models import (
 )
 from monitor.store.outbox import insert_outbox_rows
 from monitor.store.search_index import index_revisions
-from monitor.store.story_keys import (
-    MAX_STORY_LOCKS,
-    STORY_LOCK_KEY,
-    index_stories,
-    stories_changed,
-    story_lock_ids,
-)
+from monitor.store.story_keys import index_stories, stories_changed, story_lock_ids
 
 __all__ = [
     "Redecide",
@@ -60,6 +54,7 @@ __all__ = [
     "release_lease",
     "release_leases",
     "sync_sources",
+    "write_lock_ids",
 ]
 
 
@@ -463,31 +458,28 @@ def checks_stories(write: PollWrite) -> bool:
     return write.stories_snapshot is not None and any(w.item_id is None for w in write.items)
 
 
+def write_lock_ids(write: PollWrite) -> list[int]:
+    """The story lock ids of the items ``write`` adds (``story_keys.story_lock_ids``), ascending."""
+    added = [w for w in write.items if w.item_id is None]
+    return story_lock_ids([w.fingerprint for w in added], [w.signature for w in added])
+
+
 def lock_stories(s: Session, writes: Sequence[PollWrite]) -> None:
     """On PostgreSQL, take the story locks of every item these writes add.
 
     Commits adding items that could join one story take turns (SQLite's BEGIN IMMEDIATE already
     serialises), so the later one sees the earlier one's items and joins their story. Only those: the
-    locks are per story-index key, text and signature part (story_lock_ids), each write's own. A write
-    whose items have no sketch, or a batch with more keys than MAX_STORY_LOCKS, takes the one global
-    lock exclusively instead; every other commit holds it shared, so a global commit excludes them all
-    (before, it excluded only other global ones). Order: the global lock first, then the keys
-    ascending, the same in every commit and batch, so no two commits wait on each other in a cycle.
-    Locks are re-entrant within a transaction. The wait is bounded by lock_timeout: a stalled holder
-    costs a retry, never a hang (RELIABILITY 40); StoryLockBusy names the first write."""
+    locks are per story-index key, text and signature part (story_lock_ids), each write's own; a write
+    whose items have no sketch, or more keys than MAX_STORY_LOCKS, takes the one global lock. A batch
+    takes the union of its writes' locks (the batched writer keeps it within MAX_STORY_LOCKS), all in
+    ascending order like every commit, so no two commits wait on each other in a cycle. Locks are
+    re-entrant within a transaction. The wait is bounded by lock_timeout: a stalled holder costs a
+    retry, never a hang (RELIABILITY 40); StoryLockBusy names the first write."""
     if not writes or s.get_bind().dialect.name != "postgresql":
         return
-    ids: set[int] = set()
-    for write in writes:
-        added = [w for w in write.items if w.item_id is None]
-        ids.update(story_lock_ids([w.fingerprint for w in added], [w.signature for w in added]))
-    everything = STORY_LOCK_KEY in ids or len(ids) > MAX_STORY_LOCKS
+    ids = sorted({k for write in writes for k in write_lock_ids(write)})
     try:
-        if everything:
-            s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
-        else:
-            s.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": STORY_LOCK_KEY})
-            s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), [{"key": k} for k in sorted(ids)])
+        s.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), [{"key": k} for k in ids])
     except sa.exc.OperationalError as e:
         if is_lock_timeout(e):
             raise StoryLockBusy(writes[0].source_id) from e
