@@ -34,6 +34,6 @@ def commit_polls(
     with write_session(engine) as s:
         lock_stories(s, [w for w, _, _ in writes if checks_stories(w)])
         return [
-            apply_poll(s, w, now=now, started_at=started, redecide=redecide, stories_locked=True)
+            apply_poll(s, w, now=now, started_at=started, redecide=redecide)
             for w, started, redecide in writes
         ]

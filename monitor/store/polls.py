@@ -497,6 +497,7 @@ def commit_poll(
     """Store one poll's outcome in one transaction, fenced by the lease token. Raises LeaseLost (and
     writes nothing) if the lease is no longer ours."""
     with write_session(engine) as s:
+        lock_stories(s, [write] if checks_stories(write) else [])
         if not apply_poll(s, write, now=now, started_at=started_at, redecide=redecide):
             raise LeaseLost(f"source {write.source_id}")
 
@@ -508,15 +509,14 @@ def apply_poll(
     now: datetime,
     started_at: datetime,
     redecide: Redecide | None = None,
-    stories_locked: bool = False,
 ) -> bool:
     """Write one poll's outcome in the session's transaction, fenced by the lease token: False (and
     nothing written for it) if the lease is no longer ours. ``monitor.store.batch`` writes many at once.
 
     A write with a story snapshot whose candidates changed since (items stored meanwhile that share a
     story-index key with its new items) raises StaleStories, or with ``redecide`` is decided again here,
-    where the transaction's locks keep the candidates from changing again (``stories_locked``: the
-    caller took them already, for a whole batch)."""
+    where the transaction's story locks, taken by the caller (``lock_stories``: ``commit_poll`` for one
+    write, ``store.batch`` for a batch), keep the candidates from changing again."""
     u = write.source
     values: dict[str, object] = {
         "next_due": u.next_due,
@@ -546,8 +546,6 @@ def apply_poll(
     if getattr(fenced, "rowcount", 0) != 1:
         return False
     if checks_stories(write):
-        if not stories_locked:
-            lock_stories(s, [write])
         if write.stories_snapshot == DECIDE_IN_COMMIT and redecide is not None:
             write, now = redecide(s)  # decided here, first: its rows take the time it decided at
         elif stories_changed(s, write):
