@@ -11,7 +11,8 @@
 ``tests/corpus/stories/third.yaml``, hand-written for tuning by a labeller who had not read the clustering
 code, weighted toward stubs, cross-language coverage and hard negatives;
 ``tests/corpus/stories/fourth.yaml``, hand-written for tuning the same way and weighted toward independent
-rewrites, cross-language coverage, stubs and hard negatives; and
+rewrites, cross-language coverage, stubs and hard negatives; ``tests/corpus/stories/fifth.yaml``, hand-written
+for tuning the same way and weighted toward precision hazards (follow-ups repeating a headline figure); and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``pipeline.prepare_new``, ``store.story_keys.story_lookup``,
@@ -77,6 +78,7 @@ TUNING = ROOT / "tests/corpus/stories/tuning.yaml"
 HARD = ROOT / "tests/corpus/stories/hard.yaml"
 THIRD = ROOT / "tests/corpus/stories/third.yaml"
 FOURTH = ROOT / "tests/corpus/stories/fourth.yaml"
+FIFTH = ROOT / "tests/corpus/stories/fifth.yaml"
 BLIND = ROOT / "tests/corpus/blind/stories.yaml"
 CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
 NEGATIVES = ("templated-negative", "same-topic-different-event")
@@ -557,6 +559,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sets.append(("third tuning set", load_set(THIRD)))
         if FOURTH.exists():
             sets.append(("fourth tuning set", load_set(FOURTH)))
+        if FIFTH.exists():
+            sets.append(("fifth tuning set", load_set(FIFTH)))
         if BLIND.exists():
             sets.append(("blind set", load_set(BLIND)))
         else:
