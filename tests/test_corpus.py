@@ -135,10 +135,16 @@ def test_plenty_of_negatives() -> None:
 
 def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_negatives() -> None:
     # Each file is a separate writer's set (relevance.yaml, relevance_more.yaml, relevance_hard.yaml,
-    # relevance_third.yaml, relevance_fourth.yaml): each must load through the bench's loader and be a
-    # balanced set on its own.
+    # relevance_third.yaml, relevance_fourth.yaml, relevance_fifth.yaml): each must load through the bench's
+    # loader and be a balanced set on its own.
     files = {p.name for p in Path(DEFAULT_CORPUS).glob("*.y*ml")}
-    assert {"relevance.yaml", "relevance_hard.yaml", "relevance_third.yaml", "relevance_fourth.yaml"} <= files
+    assert {
+        "relevance.yaml",
+        "relevance_hard.yaml",
+        "relevance_third.yaml",
+        "relevance_fourth.yaml",
+        "relevance_fifth.yaml",
+    } <= files
     by_file: dict[str, list[Entry]] = {}
     for e in ENTRIES:
         by_file.setdefault(e.file, []).append(e)
@@ -171,6 +177,21 @@ def test_fourth_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
         assert langs["en"] >= 5 and langs["ja"] >= 5, (topic, langs)
     negatives = [e for e in fourth if not e.labels]
     assert len(negatives) >= len(fourth) // 3
+    assert {e.lang for e in negatives} == {"en", "ja"}
+
+
+def test_fifth_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
+    # relevance_fifth.yaml: like the fourth, written from the guidelines alone (no queries or monitor/ code
+    # read, the matcher not run on it while writing), weighted toward new voices for investment and tariffs.
+    fifth = [e for e in ENTRIES if e.file == "relevance_fifth.yaml"]
+    assert len(fifth) >= 320
+    assert [e.id for e in fifth if not e.id.startswith("t5-")] == []
+    assert [e.id for e in ENTRIES if e.id.startswith("t5-") and e.file != "relevance_fifth.yaml"] == []
+    for topic in TOPICS:
+        langs = Counter(e.lang for e in fifth if topic in e.labels)
+        assert langs["en"] >= 5 and langs["ja"] >= 5, (topic, langs)
+    negatives = [e for e in fifth if not e.labels]
+    assert len(negatives) >= len(fifth) * 35 // 100
     assert {e.lang for e in negatives} == {"en", "ja"}
 
 
