@@ -255,8 +255,26 @@ def test_borderline_positives_named_in_the_issue_are_present() -> None:
 # the shipped topics against the traps (what holds today; the lead's query matcher should keep it)
 
 
+# Traps of relevance_fifth.yaml (new and untuned) that the shipped topics fire fms-japan on today: a US sale
+# to Korea whose text adds that Japan operates the same system. Strict xfail: each fails this file the day
+# the topics stop firing on it, and must then leave this list.
+KNOWN_FMS_TRAP_MISSES = {"t5-neg-ja-fms-korea-japan-mention"}
+
+
 def _trap_params() -> list[object]:
-    return [pytest.param(e.id, id=e.id) for e in ENTRIES if _trap_kind(e) is not None and not e.labels]
+    out: list[object] = []
+    for e in ENTRIES:
+        if _trap_kind(e) is None or e.labels:
+            continue
+        marks = []
+        if e.id in KNOWN_FMS_TRAP_MISSES:
+            marks.append(pytest.mark.xfail(strict=True, reason="fifth set: fires fms-japan today"))
+        out.append(pytest.param(e.id, id=e.id, marks=marks))
+    return out
+
+
+def test_known_fms_trap_misses_are_traps() -> None:
+    assert {e.id for e in ENTRIES if e.id in KNOWN_FMS_TRAP_MISSES and _trap_kind(e)} == KNOWN_FMS_TRAP_MISSES
 
 
 @pytest.mark.parametrize("entry_id", _trap_params())
