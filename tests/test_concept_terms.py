@@ -171,6 +171,37 @@ CASES = [
     # @us_other_pair: the US and another country as a pair
     ("us_other_pair", "Exporters cheer U.S.-China tariff truce", True),
     ("us_other_pair", "U.S.-Japan tariff deal signed", False),
+    # fifth-set tuning: tender offers, capex, takeovers of a business; investment trusts are portfolio money
+    ("investment", "The fund launched a tender offer for the chemicals maker.", True),
+    ("investment", "Nearly a third plan new capital spending next year.", True),
+    ("investment", "米ファンドが化学メーカーにTOBを実施する。", True),
+    ("investment", "米国の医療機器メーカーから事業譲受を決めた。", True),
+    ("investment", "家計は米国株の投資信託を買い越した。", False),
+    ("investment", "Households bought foreign equity investment trusts.", False),
+    ("investment", "Defense outlays will rise again.", False),
+    # @build: the money put into a plant, not what it ships
+    ("build", "A $450 million coatings plant will rise near the port.", True),
+    ("build", "The export plant ships 2 million tonnes a year.", False),
+    # @japan: the prefectures and more Japanese companies; @japan_copy: Japanese copy's own marks
+    ("japan", "Amgen will build a plant in Shizuoka prefecture.", True),
+    ("japan", "米アムジェンは静岡に工場を建設する。", True),
+    ("japan", "ヤマハ発動機はボート工場を増強する。", True),
+    ("japan", "UBE will build a resin plant near the port.", True),
+    ("japan", "Seoul seeks a rate in line with Japan's.", False),
+    ("japan", "台湾の対米投資は日本と韓国を上回る。", False),
+    ("japan_copy", "投資額は約420億円を見込む。", True),
+    ("japan_copy", "当社は米国子会社を通じて新工場を建設する。", True),
+    ("japan_copy", "投資額は約4億ドルを見込む。", False),
+    # @us: more cities and regions and US companies; North America is not the US alone
+    ("us", "The plant will be built near San Diego.", True),
+    ("us", "Equinix will open two data centers.", True),
+    ("us", "北米向けの部品をメキシコで増産する。", False),
+    # @other_country: Thailand in Japanese without the tyres; peoples of other countries
+    ("other_country", "村田製作所、タイに新工場", True),
+    ("other_country", "タイヤの生産を増やす", False),
+    ("other_country", "TDK commits 150 billion yen to Malaysian battery cell plant", True),
+    # @history: the bubble era
+    ("history", "バブル期の米国不動産買い", True),
 ]
 
 
