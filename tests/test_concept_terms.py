@@ -200,8 +200,24 @@ CASES = [
     ("other_country", "村田製作所、タイに新工場", True),
     ("other_country", "タイヤの生産を増やす", False),
     ("other_country", "TDK commits 150 billion yen to Malaysian battery cell plant", True),
-    # @history: the bubble era
+    # @history: the bubble era, anniversaries
     ("history", "バブル期の米国不動産買い", True),
+    ("history", "日米自動車摩擦から40年", True),
+    # @tariff: a percent duty or ceiling, in-quota rates
+    ("tariff", "Imports fell in the first full year under the 15 percent duty.", True),
+    ("tariff", "Drugs qualify for the 15% ceiling.", True),
+    ("tariff", "Japan buys the grain at the reduced in-quota rate.", True),
+    ("tariff", "The debt ceiling vote was delayed.", False),
+    # @us: a bare Commerce is the department; other commerces are not
+    ("us", "Commerce sets a quota for specialty steel.", True),
+    ("us", "The Chamber of Commerce welcomed the plan.", False),
+    ("us", "China's commerce ministry opened a probe.", False),
+    # @japan_state: the Diet's houses and the Cabinet Office; @japan: comparisons with Tokyo
+    ("japan_state", "The Lower House agriculture committee questioned the minister.", True),
+    ("japan_state", "Cabinet Office data showed exports fell.", True),
+    ("japan", "Seoul seeks a chip tariff ceiling like Tokyo's", False),
+    # @other_country: other peoples
+    ("other_country", "U.S. cuts tariff on Brazilian coffee", True),
 ]
 
 
