@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor import stories
+from monitor import shingles, stories
 from monitor.stories import (
     StoryCandidate,
     StoryProbe,
@@ -316,9 +316,9 @@ _SPREAD = [
 
 
 def _shingles(tokens: Sequence[str]) -> set[str]:
-    if len(tokens) < stories.SHINGLE:
+    if len(tokens) < shingles.SHINGLE:
         return {"\x1f".join(tokens)} if tokens else set()
-    return {"\x1f".join(tokens[i : i + stories.SHINGLE]) for i in range(len(tokens) - stories.SHINGLE + 1)}
+    return {"\x1f".join(tokens[i : i + shingles.SHINGLE]) for i in range(len(tokens) - shingles.SHINGLE + 1)}
 
 
 def simhash64(title: str, text: str) -> tuple[int, bool]:

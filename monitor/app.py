@@ -36,7 +36,6 @@ from monitor.notify import Notifier
 from monitor.notify.console import ConsoleNotifier
 from monitor.notify.digest_run import DigestReport, DigestRunner
 from monitor.notify.email import SmtpSettings
-from monitor.notify.slack import SlackNotifier, SlackWebhookNotifier
 from monitor.notify.webhook import WebhookNotifier
 from monitor.notify.worker import DeliveryReport, Outcome, deliver_due, deliver_receiver
 from monitor.pipeline import ClaimedSource
@@ -158,6 +157,9 @@ def smtp_settings(config: Config) -> SmtpSettings | None:
 
 
 def _slack(name: str, r: SlackReceiver, settings: Settings, template_dirs: Sequence[Path]) -> Notifier:
+    # slack-sdk and aiohttp (~10 MiB resident) load only when a Slack receiver is configured.
+    from monitor.notify.slack import SlackNotifier, SlackWebhookNotifier
+
     if r.mode == "webhook":
         url = secret(r.url_env or "")
         if url is None:

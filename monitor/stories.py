@@ -61,7 +61,6 @@ it: "also reported by"), otherwise it starts one.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import re
 import struct
@@ -70,8 +69,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
-
-import numpy as np
 
 from monitor.story_signature import BACKGROUND, EMPTY, YEN_PER_DOLLAR, Signature, near_amounts, veto
 from monitor.text import normalise_for_hash
@@ -93,58 +90,28 @@ __all__ = [
 
 SKETCH_SIZE = 128  # values kept per fingerprint; the Jaccard estimate's error is ~sqrt(J(1-J)/128)
 MIN_SHINGLES = 8  # texts with fewer shingles are "short"
-SHINGLE = 3  # tokens per shingle: 3 words, or 3 CJK characters
 
 _VERSION = 2
 _FLAG_SHORT = 0x01
 _HEADER = 2
-_PERSON = b"pressmon-story"  # blake2b personalisation: these hashes are ours alone
 
 _CJK = (
     "\u3005-\u3007\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 )
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
-_M = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
 def _tokens(s: str) -> list[str]:
     return _TOKEN.findall(normalise_for_hash(s))
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _token_hash(token: str) -> int:
-    digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8, person=_PERSON).digest()
-    return int.from_bytes(digest, "big")
-
-
-def _rotl(x: np.ndarray, r: int) -> np.ndarray:
-    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
-
-
-def _shingle_hashes(tokens: Sequence[str]) -> np.ndarray:
-    """The distinct 32-bit hashes of the 3-token shingles (of the whole list when shorter), ascending."""
-    if not tokens:
-        return np.empty(0, dtype=np.uint32)
-    t = np.fromiter((_token_hash(x) for x in tokens), dtype=np.uint64, count=len(tokens))
-    with np.errstate(over="ignore"):
-        if len(t) < SHINGLE:
-            h = np.array([np.bitwise_xor.reduce(t * _M[0]) ^ np.uint64(len(t))], dtype=np.uint64)
-        else:
-            n = len(t) - SHINGLE + 1
-            h = (t[:n] * _M[0] + _rotl(t[1 : n + 1], 21) * _M[1] + _rotl(t[2 : n + 2], 42) * _M[2]).astype(
-                np.uint64
-            )
-        h ^= h >> np.uint64(30)  # splitmix64 finaliser
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(27)
-        h *= np.uint64(0x94D049BB133111EB)
-        h ^= h >> np.uint64(31)
-    return np.unique((h >> np.uint64(32)).astype(np.uint32))
-
-
 def fingerprint(title: str, text: str) -> bytes:
     """The bottom-k MinHash sketch of ``text`` (of ``title`` + ``text`` when the text is short)."""
+    # numpy (~16 MiB resident) loads with the first fingerprint: a daemon whose parse workers compute
+    # them never loads it in its own process.
+    from monitor.shingles import shingle_hashes as _shingle_hashes
+
     tokens = _tokens(text)
     values = _shingle_hashes(tokens)
     flags = 0

@@ -56,6 +56,63 @@ def test_upgrade_head_on_empty_database_matches_models(db_url: str) -> None:
     e.dispose()
 
 
+def test_head_read_from_the_scripts_is_alembics_head(db_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from monitor.store.migrate import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
+
+
+@pytest.mark.parametrize(
+    ("scripts", "heads"),
+    [
+        ({}, set()),
+        ({"1.py": "revision = 'a'\ndown_revision = None\n"}, {"a"}),
+        (
+            {
+                "1.py": "revision: str = 'a'\ndown_revision: str | None = None\n",
+                "2.py": 'revision: str = "b"\ndown_revision: str | None = "a"\n',
+            },
+            {"b"},
+        ),
+        # two branches: two heads (upgrade then leaves it to Alembic)
+        (
+            {
+                "1.py": "revision = 'a'\n",
+                "2.py": "revision = 'b'\ndown_revision = 'a'\n",
+                "3.py": "revision = 'c'\ndown_revision = 'a'\n",
+            },
+            {"b", "c"},
+        ),
+        # a docstring mentioning revisions is not a declaration
+        ({"1.py": '"""Revision ID: x\n"""\nrevision = "a"\n'}, {"a"}),
+    ],
+)
+def test_heads_of_scripts(scripts: dict[str, str], heads: set[str]) -> None:
+    from monitor.store.migrate import heads_of
+
+    assert heads_of(scripts) == heads
+
+
+def test_a_daemon_on_a_current_database_never_loads_alembic(db_url: str) -> None:
+    # Alembic (with Mako and Pygments) is ~7 MiB resident: a restart on a current schema checks the
+    # revision with one query and leaves it unloaded.
+    import subprocess
+    import sys
+
+    e = make_engine(db_url)
+    upgrade(e)
+    e.dispose()
+    code = (
+        "import sys; from monitor.store.engine import make_engine; from monitor.store.migrate import upgrade, "
+        f"is_current; e = make_engine({db_url!r}); upgrade(e); assert is_current(e); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_claim_leases_each_due_source_once(engine: sa.Engine) -> None:
     a = polls.claim_sources(
         engine, owner="a", now=NOW, lease=LEASE, source_ids=[s.id for s in SOURCES], limit=3
