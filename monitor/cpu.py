@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import pickle
@@ -100,6 +101,9 @@ def _outcome(fn: Callable[..., Any], shared: Any, args: tuple[Any, ...]) -> tupl
 
 def worker_main(conn: Connection, memory_mb: int) -> None:
     """A worker's life: jobs in, results out, until the pipe closes."""
+    # What the forkserver imported is shared with it page by page until written: keep the cyclic
+    # collector off those objects (a full collection writes to every one's header, copying the pages).
+    gc.freeze()
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the daemon's to handle, not ours
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # so is SIGTERM: we go when our pipe closes

@@ -165,4 +165,7 @@ for _module in _MODULES:
 
 
 def main() -> None:
+    from monitor.malloc import limit_arenas
+
+    limit_arenas()  # before any thread: see monitor.malloc
     app()
