@@ -14,8 +14,9 @@ Measured (wall time; the machine is shared, so read the ratios):
 - **search**: ``monitor.search.search`` (limit 20) for English and Japanese queries, cold (a new
   process-level engine, first run of each query) and warm (repeats); p50/p95 in ms. Baseline: the
   same phrase found with ``LIKE '%...%'`` over the revisions (a full scan).
-- **export**: ``pressmon export --what items --format jsonl`` to /dev/null in a child process (rows/s,
-  peak RSS), over all items and over a tenth of them (flat memory: the same peak). Baseline: plain SQL
+- **export**: ``pressmon export --what items --format jsonl``'s path (each row serialised by the
+  database) to /dev/null in a child process (rows/s, peak RSS), over all items and over a tenth of them
+  (flat memory: the same peak); the same rows through Python dicts (CSV's path). Baseline: plain SQL
   iteration of the same rows.
 
 Targets (issue 7): replay >= 50,000 rev/s; search p95 <= 200 ms cold and warm over 1M revisions;
@@ -229,14 +230,21 @@ def bench_search(url: str) -> list[tuple[str, str]]:
     return out
 
 
-def _export_child(url: str, since: str | None) -> dict[str, float]:
+def _export_child(url: str, since: str | None, rows: bool = False) -> dict[str, float]:
+    """``pressmon export --format jsonl``'s path (the database serialises each row), or with ``rows`` the
+    Python one (a dict per row, as CSV uses)."""
+    write = (
+        "write_jsonl(export_rows(e,'items',since=since),f)"
+        if rows
+        else "write_json_lines(json_lines(e,'items',since=since),f)"
+    )
     code = (
         "import sys,time,resource,json;sys.path.insert(0,'.');"
         "from datetime import datetime;from monitor.store.engine import make_engine;"
-        "from monitor.export import export_rows, write_jsonl;"
+        "from monitor.export import export_rows, json_lines, write_json_lines, write_jsonl;"
         f"e=make_engine({url!r});s={since!r};t=time.perf_counter();c=time.process_time();"
-        "since=datetime.fromisoformat(s) if s else None;"
-        "n=write_jsonl(export_rows(e,'items',since=since),open('/dev/null','w'));"
+        "since=datetime.fromisoformat(s) if s else None;f=open('/dev/null','w');"
+        f"n={write};"
         "d=time.perf_counter()-t;cpu=time.process_time()-c;"
         # VmHWM: this process's own peak (ru_maxrss would include the parent's, inherited at fork)
         "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
@@ -250,6 +258,7 @@ def _export_child(url: str, since: str | None) -> dict[str, float]:
 def bench_export(url: str) -> list[tuple[str, str]]:
     full = _export_child(url, None)
     tenth = _export_child(url, (END - SPAN / 10).isoformat())
+    dicts = _export_child(url, None, rows=True)
     e = make_engine(url)
     t0, c0 = time.perf_counter(), time.process_time()
     with e.connect() as conn:
@@ -266,6 +275,11 @@ def bench_export(url: str) -> list[tuple[str, str]]:
         (
             "  same, a tenth of the rows",
             f"{tenth['rows']:,} rows, peak RSS {tenth['rss_mb']:.0f} MB (flat: same peak)",
+        ),
+        (
+            "  same rows through Python dicts (CSV's path)",
+            f"{dicts['rows'] / dicts['s']:,.0f} rows/s wall, "
+            f"{dicts['rows'] / dicts['cpu']:,.0f} per CPU second",
         ),
         (
             "  baseline: plain SQL read of the same rows",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from monitor.export import COLUMNS, export_rows, write_csv, write_jsonl
+from monitor.export import COLUMNS, export_rows, json_lines, write_csv, write_json_lines, write_jsonl
 from monitor.store import browse
 from monitor.store.engine import make_engine
 from tests.support.demo_db import DemoHistory, build_demo_history
@@ -103,6 +103,24 @@ async def test_export_streams_every_row_in_chunks(engine: sa.Engine, what: str) 
     parsed = list(csv.DictReader(io.StringIO(buf.getvalue())))
     assert len(parsed) == len(big) and tuple(parsed[0]) == COLUMNS[what]
     assert not list(export_rows(engine, what, since=datetime.now(UTC) + timedelta(hours=1)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("what", ["items", "mentions", "alerts"])
+async def test_json_lines_written_by_the_database_are_the_rows(engine: sa.Engine, what: str) -> None:
+    # `pressmon export --format jsonl` has the database serialise each row: the same keys in the same
+    # order and the same values as export_rows, on SQLite and PostgreSQL, whole and in a window.
+    for since in (None, datetime.now(UTC) - SINCE, datetime.now(UTC) + timedelta(hours=1)):
+        rows = list(export_rows(engine, what, since=since))  # type: ignore[arg-type]
+        chunks = list(json_lines(engine, what, since=since, chunk=3))  # type: ignore[arg-type]
+        parsed = [json.loads(line) for chunk in chunks for line in chunk]
+        assert parsed == rows
+        assert all(list(p) == list(COLUMNS[what]) for p in parsed)
+        assert all(len(c) <= 3 for c in chunks)
+    assert rows == [] and parsed == []
+    buf = io.StringIO()
+    n = write_json_lines(json_lines(engine, what), buf)  # type: ignore[arg-type]
+    assert n == len(buf.getvalue().splitlines()) == len(list(export_rows(engine, what)))  # type: ignore[arg-type]
+    assert n > 0
 
 
 async def test_export_alert_shape(engine: sa.Engine) -> None:

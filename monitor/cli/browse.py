@@ -126,7 +126,7 @@ def export(
 
     Examples: pressmon export --since 30d --format csv > items.csv | pressmon export --what alerts -o a.jsonl
     """
-    from monitor.export import export_rows, write_csv, write_jsonl
+    from monitor.export import export_rows, json_lines, write_csv, write_json_lines
 
     if format_ not in ("csv", "jsonl"):
         raise Failure("--format", f'"{format_}" is not a format', "use csv or jsonl")
@@ -135,16 +135,15 @@ def export(
     now = datetime.now(UTC)
     start, end = _when(since, "--since", now), _when(until, "--until", now)
     with database() as engine:
-        rows = export_rows(engine, what, since=start, until=end)  # type: ignore[arg-type]
         fh = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout  # noqa: SIM115
         try:
             with output.progress(f"exporting {what}") as advance:
-                tick = lambda: advance(1000)  # noqa: E731
-                n = (
-                    write_csv(rows, fh, what, tick=tick)
-                    if format_ == "csv"
-                    else write_jsonl(rows, fh, tick=tick)
-                )
+                if format_ == "csv":
+                    rows = export_rows(engine, what, since=start, until=end)  # type: ignore[arg-type]
+                    n = write_csv(rows, fh, what, tick=lambda: advance(1000))
+                else:  # serialised by the database (monitor.export.json_lines)
+                    lines = json_lines(engine, what, since=start, until=end)  # type: ignore[arg-type]
+                    n = write_json_lines(lines, fh, tick=advance)
         finally:
             if out:
                 fh.close()
