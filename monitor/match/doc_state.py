@@ -100,9 +100,7 @@ class State:
         ck = (id(cn), f, which)
         found = self.sides.get(ck)
         if found is None:
-            present = self.present[f]
-            terms = cn.right if which else cn.left
-            found = [o for t in terms if t.spec.key in present and f in t.fields for o in self.occ(t.spec, f)]
+            found = [o for _, t in cn.present_terms(which, self.present[f], f) for o in self.occ(t.spec, f)]
             self.sides[ck] = found
         return found
 
@@ -241,18 +239,8 @@ class State:
         distance exists for an occurrence iff one of these two is within it: linear in the occurrences."""
         present = self.present[f]  # terms whose literal the automaton did not see in f have no occurrence
         merged = sorted(
-            [
-                (o, 0, i, t)
-                for i, t in enumerate(cn.left)
-                if t.spec.key in present and f in t.fields
-                for o in self.occ(t.spec, f)
-            ]
-            + [
-                (o, 1, i, t)
-                for i, t in enumerate(cn.right)
-                if t.spec.key in present and f in t.fields
-                for o in self.occ(t.spec, f)
-            ],
+            [(o, 0, i, t) for i, t in cn.present_terms(0, present, f) for o in self.occ(t.spec, f)]
+            + [(o, 1, i, t) for i, t in cn.present_terms(1, present, f) for o in self.occ(t.spec, f)],
             key=lambda m: (m[0], m[1], m[2]),
         )
         before: list[tuple[CTerm, Occ] | None] = []

@@ -89,22 +89,31 @@ class CAnd(CNode):
 
 
 class COr(CNode):
-    __slots__ = ("children", "fast", "keys", "node", "others")
+    __slots__ = ("by_key", "children", "fast", "keys", "node", "others")
 
     def __init__(self, node: Or, children: tuple[CNode, ...]) -> None:
         self.node = node
         self.children = children
         self.fast = tuple(sorted(children, key=cost))
         # A concept's OR holds hundreds of terms and few are in any one document: when none of their
-        # literals was seen in either field, only the other children can make the OR true.
+        # literals was seen in either field, only the other children can make the OR true; otherwise only
+        # the terms whose literal was seen are tried (looked up by literal, not scanned), then the rest.
         self.keys = frozenset(c.spec.key for c in children if isinstance(c, CTerm))
         self.others = tuple(c for c in self.fast if not isinstance(c, CTerm))
+        by_key: dict[int, list[CTerm]] = {}
+        for c in self.fast:
+            if isinstance(c, CTerm):
+                by_key.setdefault(c.spec.key, []).append(c)
+        self.by_key = {k: tuple(v) for k, v in by_key.items()}
 
     def ev(self, st: State) -> bool:
         title, text = st.present
-        if self.keys.isdisjoint(title) and self.keys.isdisjoint(text):
-            return any(c.ev(st) for c in self.others)
-        return any(c.ev(st) for c in self.fast)
+        seen = (self.keys & title) | (self.keys & text)
+        if seen:
+            by_key = self.by_key
+            if any(c.ev(st) for k in seen for c in by_key[k]):
+                return True
+        return any(c.ev(st) for c in self.others)
 
 
 class CNot(CNode):
@@ -141,8 +150,15 @@ class CConcept(CNode):
         return found
 
 
+def _positions_by_key(terms: tuple[CTerm, ...]) -> dict[int, tuple[int, ...]]:
+    out: dict[int, list[int]] = {}
+    for i, t in enumerate(terms):
+        out.setdefault(t.spec.key, []).append(i)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 class CNear(CNode):
-    __slots__ = ("cross", "fields", "left", "left_gates", "node", "right", "right_gates")
+    __slots__ = ("cross", "fields", "left", "left_gates", "node", "right", "right_gates", "sides_by_key")
 
     def __init__(
         self,
@@ -162,6 +178,22 @@ class CNear(CNode):
         self.fields: tuple[FieldIdx, ...] = tuple(f for f in BOTH if f in lf and f in rf)
         # the headline is the subject of the text: the left operand in the title pairs with the text
         self.cross = 0 in lf and 1 in rf
+        # each side's term positions by literal: a side of hundreds of terms is looked up by the literals
+        # a field holds, not scanned (see present_terms)
+        self.sides_by_key: tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]] = (
+            _positions_by_key(left),
+            _positions_by_key(right),
+        )
+
+    def present_terms(self, which: int, present: set[int], f: int) -> list[tuple[int, CTerm]]:
+        """The terms of the left (0) or right (1) side whose literal is in ``present`` and which may occur
+        in field f, with their positions in the side, in side order."""
+        terms = self.right if which else self.left
+        if len(present) < len(terms):
+            index = self.sides_by_key[which]
+            positions = sorted(i for k in present if k in index for i in index[k])
+            return [(i, terms[i]) for i in positions if f in terms[i].fields]
+        return [(i, t) for i, t in enumerate(terms) if t.spec.key in present and f in t.fields]
 
     def implied(self, st: State) -> tuple[bool, bool]:
         imp = st.doc.implies
