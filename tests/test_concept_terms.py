@@ -218,6 +218,20 @@ CASES = [
     ("japan", "Seoul seeks a chip tariff ceiling like Tokyo's", False),
     # @other_country: other peoples
     ("other_country", "U.S. cuts tariff on Brazilian coffee", True),
+    ("other_country", "Manila raises military modernization budget", True),
+    # fifth-set tuning: defense words for what the money buys, Japan's defense surtax, Congress notified,
+    # DOE's non-FTA licences; comparisons and reactions are not Japan acting
+    ("defense", "Tokyo adds 170 billion yen for drone swarms.", True),
+    ("defense", "The budget funds munitions and two destroyers.", True),
+    ("defense", "Audit finds 180 billion yen of arms undelivered.", False),
+    ("defense_budget", "The opposition vows to scrap the defense income surtax.", True),
+    ("defense_budget", "The outline keeps the corporate surtax for defense.", True),
+    ("fms", "The package was notified to Congress on Nov. 20.", True),
+    ("fms", "Congress was notified of the sale of radar parts.", True),
+    ("lng", "DOE grants non-FTA export authorization to the Louisiana project.", True),
+    ("japan", "米、韓国へのパトリオット部品売却を承認　日本と同型", False),
+    ("japan", "韓国ガス公社、米国産LNGを追加購入　日本勢に続く", False),
+    ("japan_state", "China signals a 7% military budget rise; Tokyo urges transparency", False),
 ]
 
 

@@ -255,10 +255,10 @@ def test_borderline_positives_named_in_the_issue_are_present() -> None:
 # the shipped topics against the traps (what holds today; the lead's query matcher should keep it)
 
 
-# Traps of relevance_fifth.yaml (new and untuned) that the shipped topics fire fms-japan on today: a US sale
-# to Korea whose text adds that Japan operates the same system. Strict xfail: each fails this file the day
-# the topics stop firing on it, and must then leave this list.
-KNOWN_FMS_TRAP_MISSES = {"t5-neg-ja-fms-korea-japan-mention"}
+# Traps that the shipped topics fire fms-japan on today (none: the fifth file's US sale to Korea "日本と同型"
+# left when 日本と同型 was masked as a comparison). Strict xfail: each fails this file the day the topics stop
+# firing on it, and must then leave this list.
+KNOWN_FMS_TRAP_MISSES: set[str] = set()
 
 
 def _trap_params() -> list[object]:
