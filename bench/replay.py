@@ -256,15 +256,17 @@ def _export_child(url: str, since: str | None, rows: bool = False) -> dict[str, 
 
 
 def bench_export(url: str) -> list[tuple[str, str]]:
-    full = _export_child(url, None)
-    tenth = _export_child(url, (END - SPAN / 10).isoformat())
-    dicts = _export_child(url, None, rows=True)
+    # The plain read first: it also brings the file into the page cache, so the first export timed does
+    # not pay for reading it from disk and the others not (the order once decided the ratio).
     e = make_engine(url)
     t0, c0 = time.perf_counter(), time.process_time()
     with e.connect() as conn:
         n = sum(1 for _ in conn.execute(sa.text("SELECT * FROM item")))
     plain, plain_cpu = n / (time.perf_counter() - t0), n / (time.process_time() - c0)
     e.dispose()
+    full = _export_child(url, None)
+    tenth = _export_child(url, (END - SPAN / 10).isoformat())
+    dicts = _export_child(url, None, rows=True)
     rate, cpu_rate = full["rows"] / full["s"], full["rows"] / full["cpu"]
     return [
         (
