@@ -34,8 +34,9 @@ it: "also reported by"), otherwise it starts one.
        joined.
     3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
        wire quoting it). A short text (a headline-only item) joins on its headline (title similarity
-       >= 0.5, or 70% of the shorter headline's content words in the other with an event part shared)
-       only when the signatures share a topic and agree on at least one informative part.
+       >= 0.5, or 70% of the shorter headline's content words in the other with an event part shared; CJK
+       compared as bigrams of kanji and katakana) only when the signatures share a topic and agree on at
+       least one informative part.
     4. **Signature** (another source, a topic or subject shared): the shared parts' weight, each part
        weighted by its kind and by how rare it is among the window's stories (``rarity``: stories in the
        window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and
@@ -204,10 +205,25 @@ def _stem(t: str) -> str:
     return t[:-1] if t.endswith("e") and len(t) > 3 else t
 
 
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_KANA_PARTICLE = re.compile("[\u3041-\u309f]+")  # hiragana: particles and endings, not names
+_WORD = re.compile(f"[^\\W_{_CJK}]+")
+
+
+def _headline_terms(s: str) -> set[str]:
+    """A headline's content words (stemmed) and, in CJK text, the character bigrams of each run of kanji
+    and katakana (hiragana, particles and endings, split runs). Single characters say little: 沿岸防衛
+    ミサイル and 対艦ミサイル share ミ, サ, イ, ル, and 防 and 衛 are in any defence headline."""
+    norm = normalise_for_hash(s)
+    out = {_stem(t) for t in _WORD.findall(norm) if t not in _STOP}
+    for run in _CJK_RUN.findall(_KANA_PARTICLE.sub(" ", norm)):
+        out.update((run[i : i + 2] for i in range(len(run) - 1)) if len(run) > 1 else (run,))
+    return out
+
+
 def headline_containment(a: str, b: str) -> float:
-    """The share of the shorter headline's content words (CJK: characters) found in the other one."""
-    ta = {_stem(t) for t in _tokens(a) if t not in _STOP}
-    tb = {_stem(t) for t in _tokens(b) if t not in _STOP}
+    """The share of the shorter headline's content words (CJK: character bigrams) found in the other one."""
+    ta, tb = _headline_terms(a), _headline_terms(b)
     if len(ta) < 3 or len(tb) < 3:
         return 0.0
     return len(ta & tb) / min(len(ta), len(tb))

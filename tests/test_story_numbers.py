@@ -464,6 +464,13 @@ HEADLINES = {
     ("Tomahawk sale to Japan approved", "US approves $2.19 billion Tomahawk missile sale to Japan"): 1.0,
     ("Japan – Tomahawk", "US approves Tomahawk sale to Japan"): 0.0,  # under three content words
     ("Rain in Tokyo on Friday", "Tomahawk sale to Japan approved by the State Department"): 0.0,
+    # CJK as bigrams of kanji/katakana runs: another missile's sale shares ミサ, サイ, イル, 売却, 却承, 承認 and
+    # the State Department, not 沿岸防衛 (9 of the stub's 14 bigrams; as characters it was 0.70)
+    (
+        "米国務省 沿岸防衛ミサイルの日本への売却承認",
+        "長距離対艦ミサイル48発の対日売却承認　米国務省、1400億円",
+    ): 9 / 14,
+    ("米国産LNG、年700万トン追加調達へ", "日米 LNG協力で覚書 米国産を年700万トン追加調達へ"): 1.0,
 }
 
 
