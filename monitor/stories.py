@@ -44,7 +44,8 @@ it: "also reported by"), otherwise it starts one.
        one of them saying which event rather than which topic (not a country, product, rate or a
        programme's background figure such as Japan's $550 billion: ``_specific``). An amount in yen
        counts as shared with the same amount in dollars at 100 to 180 yen to the dollar (a Japanese
-       report giving only yen), and a nearby amount in the same currency (``about $35 billion`` in the
+       report giving only yen; as loose as the band, it says which event only beside another event part
+       both state alike), and a nearby amount in the same currency (``about $35 billion`` in the
        first report, ``$36 billion`` announced: ``story_signature.near_amounts``). Several rare event
        facts in common (``strong_weight`` in ``strong_parts`` event parts) need only
        ``strong_coverage``: each side's other detail does not outweigh them.
@@ -386,8 +387,9 @@ def _near_amounts(p: Signature, c: Signature) -> frozenset[str]:
 
 def _signature_score(
     p: Signature, c: Signature, rarity: Mapping[str, int], rules: StoryRules, *, short: bool = False
-) -> tuple[float, float, int, list[str]]:
-    """(shared weight, coverage, parts shared, shared parts by weight).
+) -> tuple[float, float, int, list[str], frozenset[str]]:
+    """(shared weight, coverage, parts shared, shared parts by weight, those of them shared only as one
+    amount in yen and the other in dollars).
 
     Coverage is the shared weight's cosine against both sides, each side counting only the kinds of part
     the other side has too (a notice's transmittal or system tokens, which a news report never carries,
@@ -397,7 +399,9 @@ def _signature_score(
     def w_of(x: str) -> float:
         return _weight(x, rarity, rules)
 
-    both = p.parts & c.parts | _same_amount_in_yen_and_dollars(p, c) | _near_amounts(p, c)
+    near = _near_amounts(p, c)
+    converted = _same_amount_in_yen_and_dollars(p, c) - near
+    both = p.parts & c.parts | converted | near
     shared = sorted((x for x in both if w_of(x) > 0), key=lambda x: (-w_of(x), x))
     w = sum(w_of(x) for x in shared)
     kinds_p = {x.split(":", 1)[0] for x in p.parts}
@@ -409,7 +413,7 @@ def _signature_score(
         cover = w / whole if whole > 0 else 0.0
     else:
         cover = min(1.0, w / math.sqrt(wp * wc)) if wp > 0 and wc > 0 else 0.0
-    return w, cover, len(shared), shared
+    return w, cover, len(shared), shared, converted
 
 
 def _score(
@@ -429,7 +433,7 @@ def _score(
     sp, sc = _subjects(ps), _subjects(cs)
     if sp and sc and not sp & sc:
         return None, f"similarity {text:.2f}; no topic in common"
-    w, cover, kinds, shared = _signature_score(ps, cs, rarity, rules, short=short)
+    w, cover, kinds, shared, converted = _signature_score(ps, cs, rarity, rules, short=short)
     what = ", ".join(x.split(":", 1)[1] if x.startswith("money") else x for x in shared[:4]) or "nothing"
     if short:
         title = title_similarity(probe.title, c.title)
@@ -448,7 +452,17 @@ def _score(
     if near and w >= rules.strong_weight and _event_parts(shared) >= rules.strong_parts:
         needed = rules.strong_coverage  # several rare event facts in common: the rest is each side's detail
     floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight
-    if w >= floor and cover >= needed and kinds >= rules.min_parts and _specific(shared):
+    # An amount met only through the exchange rate (a 100-180 yen band) is as loose as a round figure: the
+    # same day's dollar contract and another company's yen investment fall within it. It says which event
+    # only beside another event part stated alike.
+    direct = [x for x in shared if x not in converted]
+    if (
+        w >= floor
+        and cover >= needed
+        and kinds >= rules.min_parts
+        and _specific(shared)
+        and (not converted or _event_parts(direct) >= 1)
+    ):
         why = f"shares {what}; weight {w:.1f}, coverage {cover:.2f}"
         return _Scored(c, False, w, why, "same event as"), ""
     if (

@@ -236,6 +236,22 @@ CASES = [
         4, ["story 4"],
         id="equally close: the earliest story wins",
     ),
+    pytest.param(
+        ("navy", "Contracts for Dec. 8: Navy",
+         "A Japanese shipyard is awarded a $410,000,000 contract for destroyer repairs in Japan.", 2),
+        [Seen(6, "yomiuri", "クボタ、米ジョージア州に新工場",
+              "クボタは米ジョージア州に建設機械の新工場を建てる。投資額は約650億円で、日本からの輸出を置き換える。")],
+        None, ["closest is story 6"],
+        id="a dollar contract and a yen investment within the exchange-rate band, nothing else alike: no join",
+    ),
+    pytest.param(
+        ("reuters", "Kubota to build $420 million plant in Georgia",
+         "The Japanese maker of construction machinery will build a plant in Georgia for $420 million.", 2),
+        [Seen(6, "yomiuri", "クボタ、米ジョージア州に新工場",
+              "クボタは米ジョージア州に建設機械の新工場を建てる。投資額は約650億円で、日本からの輸出を置き換える。")],
+        6, ["same event as story 6", "place:georgia"],
+        id="... the same amount in yen and dollars beside the same place: joins",
+    ),
 ]  # fmt: skip
 
 
