@@ -52,7 +52,9 @@ it: "also reported by"), otherwise it starts one.
        A headline-only item within ``stub_near`` (6 h) every part of which the story has, at least
        ``stub_generic_parts`` (3) of three kinds with a product among them (a rate, a country and a
        product, all of the story's: 米、日本製半導体の関税上限15％に; or of two kinds when one is a
-       partner country other than Japan: JAPAN, QATAR SIGN LNG DEALS), joins even when all are generic.
+       partner country other than Japan: JAPAN, QATAR SIGN LNG DEALS), joins even when all are generic;
+       so does one whose parts the story all has, an amount of its own among them (住友電工 米に送電
+       ケーブル工場 約930億円: an amount rare in the window weighs ``min_weight`` on its own).
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -477,6 +479,15 @@ def _score(
         and any(x.startswith("product:") for x in shared)
     ):
         why = f"all it names is in it: {what}; weight {w:.1f}"
+        return _Scored(c, False, w, why, "same event as"), ""
+    if (
+        is_short(probe.fingerprint)
+        and _gap(probe, c, seen_at) <= rules.stub_near
+        and cover >= 0.999
+        and w >= rules.min_weight
+        and any(x.startswith("money:") and x in cs.parts and x not in BACKGROUND for x in shared)
+    ):
+        why = f"all it names is in it, its amount too: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
     return (
         None,

@@ -252,6 +252,20 @@ CASES = [
         6, ["same event as story 6", "place:georgia"],
         id="... the same amount in yen and dollars beside the same place: joins",
     ),
+    pytest.param(
+        ("nhk", "大和電機 米に変圧器工場 約450億円", "", 3),
+        [Seen(3, "daiwa-pr", "米国バージニア州における変圧器新工場の建設について",
+              "大和電機は米国バージニア州に大型変圧器の新工場を建設します。投資額は約450億円です。", hours=1)],
+        3, ["same event as story 3", "its amount too: JPY:4.5e+10"],
+        id="a headline-only item whose one amount the story states, hours later: joins",
+    ),
+    pytest.param(
+        ("nhk", "大和電機 米に変圧器工場 約450億円", "", 9),
+        [Seen(3, "daiwa-pr", "米国バージニア州における変圧器新工場の建設について",
+              "大和電機は米国バージニア州に大型変圧器の新工場を建設します。投資額は約450億円です。", hours=1)],
+        None, ["closest is story 3"],
+        id="... not eight hours later",
+    ),
 ]  # fmt: skip
 
 
