@@ -457,6 +457,11 @@ SUBJECTS: Mapping[str, tuple[str, ...]] = {
         "投資",
         "新設",
         "増設",
+        "plant",
+        "plants",
+        "factory",
+        "factories",
+        "工場",
     ),
 }
 

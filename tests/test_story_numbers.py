@@ -459,6 +459,19 @@ def test_more_terms_in_both_languages(concept: str) -> None:
     assert concept in signature("", en).parts and concept in signature("", ja).parts
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Denso commits $800 million to Tennessee SiC module plant",
+        "米テキサスにヒートポンプ工場",
+        "a new factory",
+    ],
+)
+def test_a_plant_is_investment_news(text: str) -> None:
+    # an item naming a plant shares the investment subject with the company's release (not "no topic")
+    assert "subject:investment" in signature(text, "").parts
+
+
 HEADLINES = {
     # (stub headline, other headline): share of the shorter one's content words in the other
     ("Tomahawk sale to Japan approved", "US approves $2.19 billion Tomahawk missile sale to Japan"): 1.0,
