@@ -31,7 +31,9 @@ it: "also reported by"), otherwise it starts one.
        system; a share of GDP; amount in the same currency; tariff rate; effective date; another weapon
        designator; a supply deal's volume or term; another partner country in the headlines; between
        templated texts, a disjoint set of products, countries or places, or another company) is never
-       joined.
+       joined; except that amounts are compared with the story's, not one item's: a probe stating an
+       amount some item of the story states is not vetoed by another item stating another (one flash
+       gives a budget's total, another only its defence share).
     3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
        wire quoting it). A short text (a headline-only item) joins on its headline (title similarity
        >= 0.5, or 70% of the shorter headline's content words in the other with an event part shared; CJK
@@ -528,12 +530,20 @@ def decide_story(
     near = [c for c in candidates if _gap(probe, c, seen_at) <= rules.window]
     if not near:
         return StoryDecision(None, f"no candidate within {_span(rules.window)}")
+    # The amounts each story's items state between them: a probe stating one of them is not vetoed by an
+    # item of that story stating another (a flash with the budget's total, another with its defence share).
+    amounts: dict[int, set[str]] = {}
+    for c in near:
+        amounts.setdefault(c.story_id, set()).update(c.signature.kind("money") - BACKGROUND)
+    own = probe.signature.kind("money") - BACKGROUND
     vetoed: dict[int, str] = {}
     for c in near:
         templated = c.source_id == probe.source_id or (
             similarity(probe.fingerprint, c.fingerprint) >= rules.templated_similarity
         )
         why = veto(probe.signature, c.signature, templated=templated)
+        if why and why.startswith("amounts differ") and own & amounts[c.story_id]:
+            why = None
         if why and c.story_id not in vetoed:
             vetoed[c.story_id] = f"story {c.story_id} from {c.source_id}: {why}"
     scored: list[_Scored] = []

@@ -266,6 +266,15 @@ CASES = [
         None, ["closest is story 3"],
         id="... not eight hours later",
     ),
+    pytest.param(
+        ("wire-flash", "JAPAN CABINET APPROVES 14.2 TRLN YEN EXTRA BUDGET", "", 2),
+        [Seen(5, "kantei", "補正予算の閣議決定について",
+              "政府は本日、補正予算を閣議決定しました。一般会計の歳出総額は14兆2000億円で、このうち防衛力の強化に"
+              "9800億円を計上しました。", hours=1),
+         Seen(5, "nhk", "補正予算を閣議決定 防衛費9800億円", "", hours=1.2)],
+        5, ["story 5", "JPY:1.4e+13"],
+        id="a flash with the budget's total joins the story one of whose flashes gave only its defence share",
+    ),
 ]  # fmt: skip
 
 
