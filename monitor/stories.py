@@ -50,7 +50,9 @@ it: "also reported by"), otherwise it starts one.
        both state alike), and a nearby amount in the same currency (``about $35 billion`` in the
        first report, ``$36 billion`` announced: ``story_signature.near_amounts``). Several rare event
        facts in common (``strong_weight`` in ``strong_parts`` event parts) need only
-       ``strong_coverage``: each side's other detail does not outweigh them.
+       ``strong_coverage``: each side's other detail does not outweigh them. A report within ``near``
+       stating an arms-sale notice's total value in dollars and naming its purchaser is that sale
+       (``min_weight`` shared), however much else the notice lists.
        A headline-only item within ``stub_near`` (6 h) every part of which the story has, at least
        ``stub_generic_parts`` (3) of three kinds with a product among them (a rate, a country and a
        product, all of the story's: 米、日本製半導体の関税上限15％に; or of two kinds when one is a
@@ -389,6 +391,20 @@ def _near_amounts(p: Signature, c: Signature) -> frozenset[str]:
     return frozenset(found)
 
 
+def _states_the_sale(p: Signature, c: Signature) -> bool:
+    """Whether one side is an arms-sale notice (purchaser and total value) and the other states that value
+    in dollars and names the purchaser: a report of that sale, however much else the notice lists (its
+    system's tokens, quantities and designators dilute the coverage of a short report)."""
+    for notice, report in ((c, p), (p, c)):
+        values = {x.split(":", 1)[1] for x in notice.kind("fms_value")}
+        buyers = {"country:" + x.split(":", 1)[1] for x in notice.kind("purchaser")}
+        if not values or not buyers or report.kind("fms_value"):
+            continue
+        if buyers & report.parts and any(f"money:USD:{v}" in report.parts for v in values):
+            return True
+    return False
+
+
 def _signature_score(
     p: Signature, c: Signature, rarity: Mapping[str, int], rules: StoryRules, *, short: bool = False
 ) -> tuple[float, float, int, list[str], frozenset[str]]:
@@ -481,6 +497,9 @@ def _score(
         and any(x.startswith("product:") for x in shared)
     ):
         why = f"all it names is in it: {what}; weight {w:.1f}"
+        return _Scored(c, False, w, why, "same event as"), ""
+    if near and w >= rules.min_weight and _states_the_sale(ps, cs):
+        why = f"states the notice's value and purchaser: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
     if (
         is_short(probe.fingerprint)

@@ -275,6 +275,19 @@ CASES = [
         5, ["story 5", "JPY:1.4e+13"],
         id="a flash with the budget's total joins the story one of whose flashes gave only its defence share",
     ),
+    pytest.param(
+        ("defense-news", "Norway to arm F-35 fleet under $410 million missile deal",
+         "Norway's air force will add short-range missiles to its fleet, a deal notified to Congress this week "
+         "as Oslo speeds up its purchases of American weapons.", 3),
+        [Seen(9, "dsca", "Norway – AIM-9X Block II Sidewinder Missiles",
+              "The State Department has made a determination approving a possible Foreign Military Sale to the "
+              "Government of Norway of sixty (60) AIM-9X Block II Sidewinder missiles, training missiles, spare "
+              "parts, containers, software, publications and technical support for an estimated cost of $410 "
+              "million. The principal contractor will be RTX Corporation, Tucson, Arizona. This proposed sale "
+              "will support the foreign policy and national security of the United States.", hours=1)],
+        9, ["same event as story 9", "states the notice's value and purchaser"],
+        id="a report stating an arms-sale notice's value and buyer joins it, whatever else the notice lists",
+    ),
 ]  # fmt: skip
 
 
