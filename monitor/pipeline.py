@@ -187,7 +187,8 @@ def prepare_new(
         if item.key in full_texts:
             item = replace(item, text=full_texts[item.key])
         mentions = tuple(_mentions(topics, src, item))
-        sig = signature(item.title, item.text, topics=[m.topic_id for m in mentions])
+        published = item.published_at.date() if item.published_at is not None else None
+        sig = signature(item.title, item.text, topics=[m.topic_id for m in mentions], published=published)
         fp = fingerprints.get(item.key) or fingerprint(item.title, item.text)
         probe = StoryProbe(fp, item.title, src.id, sig, src.is_primary, item.published_at)
         near = tuple(_near_misses(topics, src, item, mentions)) if near_misses else None

@@ -25,7 +25,9 @@ Parts (``kind``):
                   (``fy:2027``), the round of a series (``round:4``: the fourth set of projects, 第4弾; the
                   last three score only, they never veto).
   ``designator``  a weapon or aircraft designator written anywhere (``AIM-120D``, ``F-35A``, ``SM-6``).
-  ``date``        an effective date (ISO).
+  ``date``        an effective date (ISO); one written without its year (``from Dec. 18``,
+                  ``12月18日から``, ``今月20日から``, ``18日から適用``) is dated by the item's publication
+                  date, when it has one: the nearest such day to it.
   ``country``, ``product``, ``actor``, ``action``, ``place``   from the bilingual table
                   (``monitor.story_terms.TERMS``: English and Japanese spellings of one concept give one
                   part; the United States is left out: it is in everything).
@@ -59,6 +61,7 @@ event: ``monitor.stories`` never joins on them alone.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import unicodedata
@@ -268,8 +271,69 @@ def _system_tokens(system: str) -> set[str]:
     return {w for w in words if w not in _SYSTEM_STOP and len(w) > 1}
 
 
-def signature(title: str, text: str, *, topics: Iterable[str] = ()) -> Signature:
-    """The signature of one item (title and text), with the ids of the topics it matched."""
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december",
+)  # fmt: skip
+_MONTH_ALT = "|".join(
+    sorted({m for name in _MONTH_NAMES for m in (name, name[:3])} | {"sept"}, key=len, reverse=True)
+)
+# An effective day without its year: "from Dec. 18", "effective December 20", "starting Jan. 1" (not
+# followed by a year: those the facts extractor reads), 12月18日から (not after 年), 今月20日から,
+# 18日から適用.
+_EN_YEARLESS = re.compile(
+    r"\b(?:effective|takes?\s+effect|from|starting|beginning|as\s+of|on\s+or\s+after)\s+"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+    rf"({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:]|,?\s+\d{{4}})",
+    re.IGNORECASE,
+)
+_JA_YEARLESS = re.compile(
+    r"(?<![年\d])(?:(\d{1,2})月|(今月))(\d{1,2})日\s*(?:から|より|以降|に施行|に発効|に適用)"
+    r"|(?<![月年\d])(\d{1,2})日\s*(?:から|より)\s*(?:適用|施行|発効)"
+)
+
+
+def _year_of(month: int, day: int, published: datetime.date) -> str | None:
+    """The ISO date of month/day nearest ``published`` (Dec. 18 published on Dec. 17 is this year's;
+    Jan. 1 published in late December, next year's)."""
+    best: datetime.date | None = None
+    for year in (published.year - 1, published.year, published.year + 1):
+        try:
+            d = datetime.date(year, month, day)
+        except ValueError:
+            continue
+        if best is None or abs((d - published).days) < abs((best - published).days):
+            best = d
+    return best.isoformat() if best else None
+
+
+def _yearless_dates(nfkc: str, published: datetime.date) -> set[str]:
+    """Effective days written without a year, dated by the item's publication (the year, and for 今月
+    or a bare 18日 the month): a Japanese report's 12月18日から and an English one's "from Dec. 18" are
+    then the same ``date:`` part as a notice's "effective December 18, 2026"."""
+    out: set[str] = set()
+    for m in _EN_YEARLESS.finditer(nfkc):
+        month = _MONTH_NAMES.index(next(n for n in _MONTH_NAMES if n.startswith(m.group(1).lower()[:3]))) + 1
+        iso = _year_of(month, int(m.group(2)), published)
+        if iso:
+            out.add(f"date:{iso}")
+    for m in _JA_YEARLESS.finditer(nfkc):
+        if m.group(4):
+            day, month = int(m.group(4)), published.month
+        else:
+            day, month = int(m.group(3)), int(m.group(1)) if m.group(1) else published.month
+        if 1 <= month <= 12:
+            iso = _year_of(month, day, published)
+            if iso:
+                out.add(f"date:{iso}")
+    return out
+
+
+def signature(
+    title: str, text: str, *, topics: Iterable[str] = (), published: datetime.date | None = None
+) -> Signature:
+    """The signature of one item (title and text), with the ids of the topics it matched. ``published``
+    (the source's publication date, when it gives one) dates an effective day written without its year."""
     facts = extract_facts(title, text, FACT_KINDS)
     parts: set[str] = _money_parts(facts)
     for r in facts.get("rates") or ():
@@ -290,6 +354,8 @@ def signature(title: str, text: str, *, topics: Iterable[str] = ()) -> Signature
             parts.update("system:" + t for t in _system_tokens(str(fms["system"])))
     nfkc = unicodedata.normalize("NFKC", f"{title}\n{text}")
     parts.update(number_parts(nfkc))
+    if published is not None and not any(p.startswith("date:") for p in parts):
+        parts.update(_yearless_dates(nfkc, published))
     spans: list[tuple[str, int, int]] = []
     for m in _DESIGNATOR.finditer(nfkc):
         d = f"{m.group(1)}-{m.group(2)}"

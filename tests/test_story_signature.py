@@ -326,3 +326,28 @@ def test_near_amounts_count_as_shared(probe: str, candidate: str, shared: set[st
     from monitor.stories import _near_amounts
 
     assert set(_near_amounts(signature("", probe), signature("", candidate))) == shared
+
+
+YEARLESS = {
+    # text published on 2026-12-17: the effective date it gives
+    "Japan will accept the cars without extra tests from Dec. 18, under the deal.": "date:2026-12-18",
+    "特例制度を創設し、12月18日から適用します。": "date:2026-12-18",
+    "関税を15％とする大統領令に署名しました。今月20日から適用されます。": "date:2026-12-20",
+    "The lower rate applies starting Jan. 5, officials said.": "date:2027-01-05",  # the nearest Jan. 5
+    "Tariffs take effect December 20, 2026, the order says.": "date:2026-12-20",  # a year given: as before
+}
+
+
+@pytest.mark.parametrize("text", YEARLESS)
+def test_an_effective_day_without_its_year_is_dated_by_publication(text: str) -> None:
+    published = datetime(2026, 12, 17).date()
+    assert signature("", text, published=published).kind("date") == {YEARLESS[text]}
+
+
+@pytest.mark.parametrize("text", ["国土交通省は18日、特例を始めた。", "The two met for talks on Dec. 18."])
+def test_a_day_something_was_done_is_no_effective_date(text: str) -> None:
+    assert not signature("", text, published=datetime(2026, 12, 17).date()).kind("date")
+
+
+def test_without_a_publication_date_a_day_without_its_year_is_left_out() -> None:
+    assert not signature("", "特例制度を創設し、12月18日から適用します。").kind("date")

@@ -79,7 +79,10 @@ def backfill_story_index(
                 rev = first.get(row.id)
                 title, text = (rev.title, rev.text) if rev is not None else (row.title, "")
                 fp = fingerprint(title, text)
-                sig = signature(title, text, topics=topics.get(rev.id or 0, set()) if rev else ())
+                published = row.published_at.date() if row.published_at is not None else None
+                sig = signature(
+                    title, text, topics=topics.get(rev.id or 0, set()) if rev else (), published=published
+                )
                 story = row.story_id if row.story_id is not None else row.id
                 s.execute(
                     sa.update(ItemRow)
