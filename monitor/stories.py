@@ -44,11 +44,13 @@ it: "also reported by"), otherwise it starts one.
        window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and
        ``min_coverage`` of the lighter side's total, with at least ``min_parts`` distinct kinds shared,
        one of them saying which event rather than which topic (not a country, product, rate or a
-       programme's background figure such as Japan's $550 billion: ``_specific``). An amount in yen
-       counts as shared with the same amount in dollars at 100 to 180 yen to the dollar (a Japanese
-       report giving only yen; as loose as the band, it says which event only beside another event part
-       both state alike), and a nearby amount in the same currency (``about $35 billion`` in the
-       first report, ``$36 billion`` announced: ``story_signature.near_amounts``). Several rare event
+       programme's background figure such as Japan's $550 billion: ``_specific``; but a tariff rate, even
+       the background one, on a product both headlines lead with, within ``near``, says which action
+       between two texts).
+       An amount in yen counts as shared with the same amount in dollars at 100 to 180 yen to the dollar
+       (a Japanese report giving only yen; as loose as the band, it says which event only beside another
+       event part both state alike), and a nearby amount in the same currency (``about $35 billion`` in
+       the first report, ``$36 billion`` announced: ``story_signature.near_amounts``). Several rare event
        facts in common (``strong_weight`` in ``strong_parts`` event parts) need only
        ``strong_coverage``: each side's other detail does not outweigh them. A report within ``near``
        stating an arms-sale notice's total value in dollars and naming its purchaser is that sale
@@ -476,11 +478,20 @@ def _score(
     # same day's dollar contract and another company's yen investment fall within it. It says which event
     # only beside another event part stated alike.
     direct = [x for x in shared if x not in converted]
+    # A tariff rate on a product both headlines lead with (US to cut tariff on Japanese chip tools to
+    # 15%), within a day: which action, not only which programme, even at the deal's background rate.
+    # Between reports with a text (a headline-only item has the stricter stub rule below).
+    headlined = (
+        near
+        and not short
+        and bool(ps.kind("hproduct") & cs.kind("hproduct"))
+        and any(x.startswith("tariff:") for x in shared)
+    )
     if (
         w >= floor
         and cover >= needed
         and kinds >= rules.min_parts
-        and _specific(shared)
+        and (_specific(shared) or headlined)
         and (not converted or _event_parts(direct) >= 1)
     ):
         why = f"shares {what}; weight {w:.1f}, coverage {cover:.2f}"

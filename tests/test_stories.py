@@ -288,6 +288,16 @@ CASES = [
         9, ["same event as story 9", "states the notice's value and purchaser"],
         id="a report stating an arms-sale notice's value and buyer joins it, whatever else the notice lists",
     ),
+    pytest.param(
+        ("msn", "US to trim duty on Japanese chipmaking equipment to 15%, report says",
+         "Washington intends to reduce levies on semiconductor manufacturing equipment made in Japan to 15%, "
+         "a news agency reported, citing unnamed officials.", 3),
+        [Seen(4, "bloomberg", "US Plans 15% Tariff on Japan's Chip Equipment, People Familiar Say",
+              "The administration is preparing to set the duty on chipmaking equipment imported from Japan at "
+              "15% as soon as this week, according to people familiar with the plan.", hours=1)],
+        4, ["same event as story 4", "tariff:15"],
+        id="the deal's background rate on a product both headlines lead with, within a day: joins",
+    ),
 ]  # fmt: skip
 
 
