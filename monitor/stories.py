@@ -54,7 +54,9 @@ it: "also reported by"), otherwise it starts one.
        facts in common (``strong_weight`` in ``strong_parts`` event parts) need only
        ``strong_coverage``: each side's other detail does not outweigh them. A report within ``near``
        stating an arms-sale notice's total value in dollars and naming its purchaser is that sale
-       (``min_weight`` shared), however much else the notice lists.
+       (``min_weight`` shared), however much else the notice lists. Between two texts within ``near``,
+       one amount stated alike suffices as the one part shared when it is rare in the window
+       (``min_weight``) and of two significant figures ($1.1 billion, not $1 billion).
        A headline-only item within ``stub_near`` (6 h) every part of which the story has, at least
        ``stub_generic_parts`` (3) of three kinds with a product among them (a rate, a country and a
        product, all of the story's: 米、日本製半導体の関税上限15％に; or of two kinds when one is a
@@ -487,10 +489,23 @@ def _score(
         and bool(ps.kind("hproduct") & cs.kind("hproduct"))
         and any(x.startswith("tariff:") for x in shared)
     )
+    # One amount stated alike, of two significant figures ($1.1 billion, not $1 billion), rare in the
+    # window, within a day: what the company's release and a report of it share when the report names the
+    # plant's state and the release does not. Between texts: a headline-only item has the stub rules.
+    one_amount = (
+        near
+        and not short
+        and kinds == 1
+        and w >= rules.min_weight
+        and shared[0].startswith("money:")
+        and shared[0] in cs.parts
+        and shared[0] not in BACKGROUND
+        and not shared[0].split(":")[2].startswith(tuple(f"{d}.0e" for d in range(1, 10)))
+    )
     if (
         w >= floor
         and cover >= needed
-        and kinds >= rules.min_parts
+        and (kinds >= rules.min_parts or one_amount)
         and (_specific(shared) or headlined)
         and (not converted or _event_parts(direct) >= 1)
     ):

@@ -298,6 +298,24 @@ CASES = [
         4, ["same event as story 4", "tariff:15"],
         id="the deal's background rate on a product both headlines lead with, within a day: joins",
     ),
+    pytest.param(
+        ("maker-pr", "Announcing a $1.3 Billion Investment in a New Vaccine Facility in Kansas",
+         "The company today announced it will invest $1.3 billion to build a vaccine manufacturing facility, "
+         "creating about 600 jobs, with production expected in 2030.", 20),
+        [Seen(2, "nikkei-ja", "大和製薬、米に13億ドルで新工場",
+              "大和製薬は米国にワクチンの新工場を建設する方針を固めた。投資額は約13億ドル（約2000億円）。", hours=2)],
+        2, ["same event as story 2", "USD:1.3e+09"],
+        id="one amount of two significant figures stated alike, within a day: the release joins the scoop",
+    ),
+    pytest.param(
+        ("maker-pr", "Announcing a $1 Billion Investment in a New Vaccine Facility in Kansas",
+         "The company today announced it will invest $1 billion to build a vaccine manufacturing facility, "
+         "creating about 600 jobs, with production expected in 2030.", 20),
+        [Seen(2, "nikkei-ja", "大和製薬、米に10億ドルで新工場",
+              "大和製薬は米国にワクチンの新工場を建設する方針を固めた。投資額は約10億ドル（約1500億円）。", hours=2)],
+        None, ["closest is story 2"],
+        id="... not a round one ($1 billion)",
+    ),
 ]  # fmt: skip
 
 
