@@ -293,6 +293,10 @@ _JA_YEARLESS = re.compile(
 )
 
 
+# A month named by its year relative to the publication, without a day: 来年1月から (next January), 今年4月.
+_JA_RELATIVE_MONTH = re.compile(r"(来年|今年|本年)\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
+
+
 def _year_of(month: int, day: int, published: datetime.date) -> str | None:
     """The ISO date of month/day nearest ``published`` (Dec. 18 published on Dec. 17 is this year's;
     Jan. 1 published in late December, next year's)."""
@@ -310,13 +314,18 @@ def _year_of(month: int, day: int, published: datetime.date) -> str | None:
 def _yearless_dates(nfkc: str, published: datetime.date) -> set[str]:
     """Effective days written without a year, dated by the item's publication (the year, and for 今月
     or a bare 18日 the month): a Japanese report's 12月18日から and an English one's "from Dec. 18" are
-    then the same ``date:`` part as a notice's "effective December 18, 2026"."""
+    then the same ``date:`` part as a notice's "effective December 18, 2026". Also a month named by its
+    year relative to the publication (来年1月から: ``month:``, as 27年1月 would be)."""
     out: set[str] = set()
     for m in _EN_YEARLESS.finditer(nfkc):
         month = _MONTH_NAMES.index(next(n for n in _MONTH_NAMES if n.startswith(m.group(1).lower()[:3]))) + 1
         iso = _year_of(month, int(m.group(2)), published)
         if iso:
             out.add(f"date:{iso}")
+    for m in _JA_RELATIVE_MONTH.finditer(nfkc):
+        month = int(m.group(2))
+        if 1 <= month <= 12:
+            out.add(f"month:{published.year + (m.group(1) == '来年')}-{month:02d}")
     for m in _JA_YEARLESS.finditer(nfkc):
         if m.group(4):
             day, month = int(m.group(4)), published.month
@@ -354,8 +363,9 @@ def signature(
             parts.update("system:" + t for t in _system_tokens(str(fms["system"])))
     nfkc = unicodedata.normalize("NFKC", f"{title}\n{text}")
     parts.update(number_parts(nfkc))
-    if published is not None and not any(p.startswith("date:") for p in parts):
-        parts.update(_yearless_dates(nfkc, published))
+    if published is not None:
+        dated = any(p.startswith("date:") for p in parts)  # a dated effective day of its own comes first
+        parts.update(p for p in _yearless_dates(nfkc, published) if not (dated and p.startswith("date:")))
     spans: list[tuple[str, int, int]] = []
     for m in _DESIGNATOR.finditer(nfkc):
         d = f"{m.group(1)}-{m.group(2)}"

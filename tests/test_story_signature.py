@@ -351,3 +351,12 @@ def test_a_day_something_was_done_is_no_effective_date(text: str) -> None:
 
 def test_without_a_publication_date_a_day_without_its_year_is_left_out() -> None:
     assert not signature("", "特例制度を創設し、12月18日から適用します。").kind("date")
+
+
+def test_a_month_named_by_its_year_relative_to_publication() -> None:
+    # 来年1月 in a report of 2026-11-20 is January 2027, as 27年1月 in another report is
+    published = datetime(2026, 11, 20).date()
+    assert signature("防衛増税 所得税は来年1月から 与党が合意", "", published=published).kind("month") == {
+        "month:2027-01"
+    }
+    assert signature("", "所得増税は27年1月開始で調整").kind("month") == {"month:2027-01"}
