@@ -163,7 +163,8 @@ _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 
 
 _NOT_AFTER: Mapping[str, str] = {"korea": "north ", "korean": "north "}  # "North Korea" is not Korea
-_NOT_BEFORE: Mapping[str, str] = {"インド": "ネシア", "チリ": "ー"}  # Indonesia is not India
+# Indonesia is not India, a comment (コメント) is not rice (コメ)
+_NOT_BEFORE: Mapping[str, str] = {"インド": "ネシア", "チリ": "ー", "コメ": "ント"}
 
 
 def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str], frozenset[str]]]:

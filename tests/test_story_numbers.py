@@ -448,6 +448,7 @@ NOT_A_TERM = {
     "the ruling coalition agreed": "action:lawsuit",
     "delivered the required certification notifying Congress": "action:certification",  # every DSCA notice  # a ruling party is not a court's ruling
     "Japan's ruling parties decided": "action:lawsuit",
+    "米国の半導体232条措置について（経済産業大臣コメント）": "product:rice",  # コメント, a comment, is not コメ
 }
 
 
