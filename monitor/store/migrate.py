@@ -60,9 +60,13 @@ def head_revision(url: str | None = None) -> str | None:
 def current_revision(engine: sa.Engine) -> str | None:
     """The database's revision (None on an empty database)."""
     with engine.connect() as conn:
-        if not sa.inspect(conn).has_table("alembic_version"):
-            return None
-        rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+        return _revision_in(conn)
+
+
+def _revision_in(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
     return rows[0] if len(rows) == 1 else None
 
 
@@ -96,11 +100,9 @@ def upgrade(
 def _stored(engine: sa.Engine, connection: sa.Connection | None) -> str | None:
     if connection is None:
         return current_revision(engine)
-    if not sa.inspect(connection).has_table("alembic_version"):
-        return None
-    rows = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
-    connection.commit()
-    return rows[0] if len(rows) == 1 else None
+    revision = _revision_in(connection)
+    connection.commit()  # the migration, if any, starts its own transaction on this connection
+    return revision
 
 
 def is_current(engine: sa.Engine) -> bool:
