@@ -1,0 +1,146 @@
+"""The hand-written story tuning sets (tests/corpus/stories/third.yaml, fourth.yaml, fifth.yaml) are
+well-formed.
+
+Shape only (fields, ids, classes, story structure, time spans, language rules, and the weights each set
+was written for), never a clustering result. Each set loads with bench/stories.py's own loader, and
+shares no story or id with the sets written before it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+import yaml
+
+from tests.support.story_sets import (
+    NEGATIVES,
+    by_story,
+    check_ids,
+    check_item,
+    check_links,
+    check_story,
+    published,
+)
+
+CORPUS = Path(__file__).parent / "corpus" / "stories"
+
+
+class Set(NamedTuple):
+    name: str
+    prefix: str
+    months: frozenset[int]
+    earlier: tuple[str, ...]
+
+
+SETS = (
+    Set("third.yaml", "s3-", frozenset({10, 11}), ("hard.yaml",)),
+    Set("fourth.yaml", "s4-", frozenset({11, 12}), ("hard.yaml", "third.yaml")),
+    Set("fifth.yaml", "s5-", frozenset({11, 12}), ("hard.yaml", "third.yaml", "fourth.yaml")),
+)
+
+
+def _items(name: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = yaml.safe_load((CORPUS / name).read_text(encoding="utf-8"))["items"]
+    return items
+
+
+LOADED = {s.name: _items(s.name) for s in SETS}
+STORIES = {name: by_story(items) for name, items in LOADED.items()}
+
+
+@pytest.mark.parametrize(
+    ("s", "item"),
+    [(s, i) for s in SETS for i in LOADED[s.name]],
+    ids=[f"{s.name}:{i.get('id')}" for s in SETS for i in LOADED[s.name]],
+)
+def test_item_fields(s: Set, item: dict[str, Any]) -> None:
+    check_item(item)
+    assert published(item).year == 2026 and published(item).month in s.months
+
+
+@pytest.mark.parametrize("s", SETS, ids=[s.name for s in SETS])
+def test_ids_prefixed_unique_and_numbered_in_arrival_order(s: Set) -> None:
+    check_ids(LOADED[s.name], STORIES[s.name], s.prefix)
+
+
+@pytest.mark.parametrize(
+    ("s", "earlier"),
+    [(s, e) for s in SETS for e in s.earlier],
+    ids=[f"{s.name}-{e}" for s in SETS for e in s.earlier],
+)
+def test_no_story_or_id_shared_with_an_earlier_hand_written_set(s: Set, earlier: str) -> None:
+    before = _items(earlier)
+    assert {i["story"] for i in before}.isdisjoint(STORIES[s.name])
+    assert {i["id"] for i in before}.isdisjoint(i["id"] for i in LOADED[s.name])
+
+
+@pytest.mark.parametrize(
+    ("s", "story"),
+    [(s, story) for s in SETS for story in sorted(STORIES[s.name])],
+    ids=[f"{s.name}:{story}" for s in SETS for story in sorted(STORIES[s.name])],
+)
+def test_story_structure(s: Set, story: str) -> None:
+    check_story(STORIES[s.name], story)
+    check_links(STORIES[s.name], story)
+
+
+@pytest.mark.parametrize("s", SETS, ids=[s.name for s in SETS])
+def test_loads_with_the_bench_loader(s: Set) -> None:
+    from bench.stories import load_set
+
+    items = load_set(CORPUS / s.name)
+    assert len(items) == len(LOADED[s.name])
+    assert {i["lang"] for i in items} == {"en", "ja"}
+
+
+def _shape(
+    name: str,
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], Counter[str], list[str]]:
+    items, stories = LOADED[name], STORIES[name]
+    classes = Counter(i["class"] for i in items)
+    negative_leads = [s for s, members in stories.items() if members[0]["class"] in NEGATIVES]
+    return items, stories, classes, negative_leads
+
+
+def _both_directions_and_every_area(
+    items: list[dict[str, Any]], stories: dict[str, list[dict[str, Any]]]
+) -> None:
+    cross = {i["story"] for i in items if i["class"] == "cross-language"}
+    assert {s for s in cross if stories[s][0]["lang"] == "en"} and {
+        s for s in cross if stories[s][0]["lang"] == "ja"
+    }
+    assert {"fms", "def", "tar", "inv", "lng"} <= {s.split("-")[1] for s in stories}
+
+
+def test_third_weighted_toward_stubs_cross_language_and_negatives() -> None:
+    items, _stories, classes, negative_leads = _shape("third.yaml")
+    assert classes["stub"] >= 50 and classes["cross-language"] >= 50
+    assert len(negative_leads) >= 35
+    assert len({i["story"] for i in items if i["class"] == "stub"}) >= 30, "stubs spread across stories"
+    assert {"first"} <= set(classes) and classes["repost"] >= 5
+
+
+def test_fourth_weighted_toward_independent_and_cross_language_reports() -> None:
+    items, stories, classes, negative_leads = _shape("fourth.yaml")
+    assert len(items) >= 220 and len(stories) >= 65
+    assert classes["independent"] >= 50 and classes["cross-language"] >= 45 and classes["stub"] >= 45
+    assert len(negative_leads) >= 45
+    assert len({i["story"] for i in items if i["class"] == "stub"}) >= 35, "stubs spread across stories"
+    # the government's own text after the news (a first report leads, the primary follows)
+    assert sum(1 for members in stories.values() if members[0]["class"] == "first") >= 5
+    assert classes["repost"] >= 3 and classes["quoting-wire"] >= 2
+    _both_directions_and_every_area(items, stories)
+
+
+def test_fifth_weighted_toward_precision_hazards() -> None:
+    items, stories, classes, negative_leads = _shape("fifth.yaml")
+    assert len(items) >= 250 and len(stories) >= 70
+    assert 0.35 <= len(negative_leads) / len(stories) <= 0.5, "about 40% of the stories are hard negatives"
+    assert classes["independent"] + classes["cross-language"] >= len(items) // 3
+    assert classes["cross-language"] >= 50 and classes["independent"] >= 35 and classes["stub"] >= 60
+    assert sum(1 for members in stories.values() if members[0]["class"] == "first") >= 5
+    assert classes["repost"] >= 3 and classes["quoting-wire"] >= 3
+    _both_directions_and_every_area(items, stories)
