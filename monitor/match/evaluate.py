@@ -104,15 +104,19 @@ class COr(CNode):
         for c in self.fast:
             if isinstance(c, CTerm):
                 by_key.setdefault(c.spec.key, []).append(c)
-        self.by_key = {k: tuple(v) for k, v in by_key.items()}
+        # (a small OR is cheaper to scan than to intersect)
+        self.by_key = {k: tuple(v) for k, v in by_key.items()} if len(self.keys) > _LOOKUP_MIN else None
 
     def ev(self, st: State) -> bool:
         title, text = st.present
+        by_key = self.by_key
+        if by_key is None:
+            if self.keys.isdisjoint(title) and self.keys.isdisjoint(text):
+                return any(c.ev(st) for c in self.others)
+            return any(c.ev(st) for c in self.fast)
         seen = (self.keys & title) | (self.keys & text)
-        if seen:
-            by_key = self.by_key
-            if any(c.ev(st) for k in seen for c in by_key[k]):
-                return True
+        if seen and any(c.ev(st) for k in seen for c in by_key[k]):
+            return True
         return any(c.ev(st) for c in self.others)
 
 
@@ -148,6 +152,9 @@ class CConcept(CNode):
         if found is None:
             found = memo[self.idx] = self.body.ev(st)
         return found
+
+
+_LOOKUP_MIN = 16  # an OR or NEAR side with more terms than this is looked up by literal, not scanned
 
 
 def _positions_by_key(terms: tuple[CTerm, ...]) -> dict[int, tuple[int, ...]]:
@@ -189,7 +196,7 @@ class CNear(CNode):
         """The terms of the left (0) or right (1) side whose literal is in ``present`` and which may occur
         in field f, with their positions in the side, in side order."""
         terms = self.right if which else self.left
-        if len(present) < len(terms):
+        if len(terms) > _LOOKUP_MIN and len(present) < len(terms):
             index = self.sides_by_key[which]
             positions = sorted(i for k in present if k in index for i in index[k])
             return [(i, terms[i]) for i in positions if f in terms[i].fields]
