@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
@@ -93,28 +93,20 @@ def export_rows(
 ) -> Iterator[dict[str, Any]]:
     """Rows of ``what`` created in ``[since, until)``, in id order, as dicts keyed by ``COLUMNS[what]``."""
     sql, times, jsons = _row_select(what)
-    pk = _EXPORTS[what][1]
-    where, params, binds = _window(what, since, until)
     # Result columns are read raw (no per-value type processing: it was most of the time); times are
     # normalised to ISO 8601 UTC by _iso, JSON text parsed by _json.
-    stmt = sa.text(f"{sql} WHERE {where} ORDER BY {pk} LIMIT :n").bindparams(*binds)
     cols = COLUMNS[what]
     time_cols, json_cols = frozenset(times), frozenset(jsons)
-    last = 0
-    while True:
-        with engine.connect() as conn:
-            rows = conn.execute(stmt, {**params, "last": last, "n": chunk}).all()
+    for rows in _pages(engine, what, sql, since, until, chunk):
         for r in rows:
             yield _shape(what, cols, r, time_cols, json_cols)
-        if len(rows) < chunk:
-            return
-        last = rows[-1][0]
 
 
-def _window(
-    what: What, since: datetime | None, until: datetime | None
-) -> tuple[str, dict[str, Any], list[sa.BindParameter[Any]]]:
-    """The keyset page condition (``pk > :last``) and the time window, with its parameters."""
+def _pages(
+    engine: sa.Engine, what: What, select: str, since: datetime | None, until: datetime | None, chunk: int
+) -> Iterator[Sequence[Sequence[Any]]]:
+    """``select`` (whose first column is the export's key) over ``[since, until)``, a page at a time in
+    key order, each page its own short read (keyset paging: ``key > last``)."""
     _tables, pk, at, _columns = _EXPORTS[what]
     where = [f"{pk} > :last"]
     params: dict[str, Any] = {}
@@ -127,7 +119,16 @@ def _window(
         where.append(f"{at} < :until")
         params["until"] = until
         binds.append(sa.bindparam("until", type_=UTCDateTime))
-    return " AND ".join(where), params, binds
+    stmt = sa.text(f"{select} WHERE {' AND '.join(where)} ORDER BY {pk} LIMIT :n").bindparams(*binds)
+    last = 0
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(stmt, {**params, "last": last, "n": chunk}).all()
+        if rows:
+            yield rows
+        if len(rows) < chunk:
+            return
+        last = rows[-1][0]
 
 
 def json_lines(
@@ -142,22 +143,10 @@ def json_lines(
     (SQLite's ``json_object``, PostgreSQL's ``json_build_object``), a chunk at a time: the same keys in
     the same order and the same values, without building a Python dict per row (most of an export's
     CPU; ``tests/test_browse.py`` holds the two to the same values on both databases)."""
-    dialect = engine.dialect.name
-    body = _json_select(what, dialect)
     tables, pk = _EXPORTS[what][0], _EXPORTS[what][1]
-    where, params, binds = _window(what, since, until)
-    stmt = sa.text(f"SELECT {pk}, {body} FROM {tables} WHERE {where} ORDER BY {pk} LIMIT :n").bindparams(
-        *binds
-    )
-    last = 0
-    while True:
-        with engine.connect() as conn:
-            rows = conn.execute(stmt, {**params, "last": last, "n": chunk}).all()
-        if rows:
-            yield [r[1] for r in rows]
-        if len(rows) < chunk:
-            return
-        last = rows[-1][0]
+    select = f"SELECT {pk}, {_json_select(what, engine.dialect.name)} FROM {tables}"
+    for rows in _pages(engine, what, select, since, until, chunk):
+        yield [r[1] for r in rows]
 
 
 def _json_select(what: str, dialect: str) -> str:
@@ -217,7 +206,7 @@ def _iso(v: Any) -> Any:
 
 
 def _shape(
-    what: str, cols: tuple[str, ...], row: sa.Row[Any], times: frozenset[str], jsons: frozenset[str]
+    what: str, cols: tuple[str, ...], row: Sequence[Any], times: frozenset[str], jsons: frozenset[str]
 ) -> dict[str, Any]:
     r: tuple[Any, ...] = tuple(row)
     if what == "alerts":
