@@ -62,6 +62,10 @@ def parse_duration_opt(value: str, option: str) -> timedelta:
         raise Failure(option, str(e), "durations look like 30m, 2h, 7d or 1h30m") from None
 
 
+# --since as a duration: an archive may hold years (a config interval is at most 365 days)
+LOOKBACK = timedelta(days=36500)
+
+
 def parse_since(value: str, option: str = "--since", *, now: datetime | None = None) -> datetime:
     """``--since``/``--until``: a duration back from now (``7d``) or a date/time (``2026-11-01``,
     ``2026-11-01T09:00``, UTC unless an offset is given)."""
@@ -80,8 +84,10 @@ def parse_since(value: str, option: str = "--since", *, now: datetime | None = N
     from monitor.config.schema import parse_duration
 
     try:
-        return now - parse_duration(text)
-    except ValueError:
+        return now - parse_duration(text, longest=LOOKBACK)
+    except ValueError as e:
+        if "longer than" in str(e):
+            raise Failure(option, str(e), "give a date like 2000-01-01 to go further back") from None
         raise Failure(
             option,
             f'"{value}" is neither a duration nor a date',

@@ -66,8 +66,9 @@ def quote(value: object) -> str:
     return str(value)
 
 
-def parse_duration(value: object) -> timedelta:
-    """``"15m"``, ``"1h30m"``, ``"90s"``, ``"2d"`` or a number of seconds -> timedelta."""
+def parse_duration(value: object, *, longest: timedelta = _MAX_DURATION) -> timedelta:
+    """``"15m"``, ``"1h30m"``, ``"90s"``, ``"2d"`` or a number of seconds -> timedelta, at most
+    ``longest`` (a config interval: 365 days; a look back over history passes its own)."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
@@ -75,8 +76,8 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, int | float):
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"{quote(value)} is not a positive duration; use e.g. 15m")
-        if value > _MAX_DURATION.total_seconds():
-            raise ValueError(f"{quote(value)} is longer than 365 days")
+        if value > longest.total_seconds():
+            raise ValueError(f"{quote(value)} is longer than {longest.days} days")
         return timedelta(seconds=float(value))
     if isinstance(value, str):
         text = value.strip().replace(" ", "") if re.fullmatch(r"[\dhdms ]+", value.strip()) else value
@@ -84,8 +85,8 @@ def parse_duration(value: object) -> timedelta:
         if m and any(m.groups()):
             d, h, mi, s = (int(g) if g else 0 for g in m.groups())
             # int seconds first: timedelta() overflows (an OverflowError, not a ValueError) past ~2.7M years
-            if d * 86400 + h * 3600 + mi * 60 + s > _MAX_DURATION.total_seconds():
-                raise ValueError(f"{quote(value)} is longer than 365 days")
+            if d * 86400 + h * 3600 + mi * 60 + s > longest.total_seconds():
+                raise ValueError(f"{quote(value)} is longer than {longest.days} days")
             td = timedelta(days=d, hours=h, minutes=mi, seconds=s)
             if td.total_seconds() > 0:
                 return td
