@@ -162,6 +162,24 @@ def alert_rows_now(db: Db) -> list[tuple[object, ...]]:
     )
 
 
+def _undelivered(db: Db, expected: set[str]) -> str:
+    """What a failed wait for every delivery left behind: each missing (item, receiver) with its outbox
+    row's state, attempts, next attempt, lease and last error, or "no row" (never planned)."""
+    rows = db.rows(
+        "SELECT i.item_key, o.receiver, o.kind, o.state, o.attempts, o.next_attempt_at, o.lease_owner, "
+        "o.last_error FROM outbox o JOIN mention m ON m.id = o.mention_id JOIN revision r ON "
+        "r.id = m.revision_id JOIN item i ON i.id = r.item_id"
+    )
+    by = {(str(k).removeprefix("g:"), str(rcv)): rest for k, rcv, *rest in rows}
+    missing = [
+        f"{g}/{r}: {by.get((g, r), 'no row')}"
+        for g in sorted(expected)
+        for r in ("slack", "hook")
+        if by.get((g, r), (None, None))[1] != "sent"
+    ]
+    return f"{len(missing)} undelivered: " + "; ".join(missing[:20])
+
+
 def _pid_of(owner: object) -> int | None:
     tail = str(owner).rsplit(":", 1)[-1]
     return int(tail) if tail.isdigit() else None
@@ -355,7 +373,13 @@ def test_three_instances_under_chaos(server: FeedServer, pg_url: str, tmp_path: 
             sent = {(str(k).removeprefix("g:"), str(rcv)) for k, rcv, _, state in rows if state == "sent"}
             return all((g, r) in sent for g in expected for r in ("slack", "hook"))
 
-        _wait(all_delivered, 180, "every alert to be delivered")
+        try:
+            # 300 s: a send that failed four or five times during the disruptions waits 80-190 s for its
+            # next attempt (retry_delay: 10 s x 2^(n-1), +-20%); a row stuck for good still fails, and says
+            # which rows and in what state.
+            _wait(all_delivered, 300, "every alert to be delivered")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; {_undelivered(db, expected)}") from None
         for d in live.values():
             assert d.stop(signal.SIGTERM) == 0, d.stderr
     finally:
