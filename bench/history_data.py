@@ -25,7 +25,7 @@ from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
 from monitor.store.models import ItemRow, RevisionRow, SourceRow
 from monitor.store.search_index import index_revisions
-from monitor.stories import fingerprint
+from monitor.story_text import fingerprint
 from monitor.text import normalise_for_hash
 
 END = datetime(2026, 12, 1, tzinfo=UTC)

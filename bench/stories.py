@@ -70,9 +70,10 @@ from monitor.store import polls, story_keys  # noqa: E402
 from monitor.store.engine import make_engine, read_session  # noqa: E402
 from monitor.store.migrate import upgrade  # noqa: E402
 from monitor.store.models import ItemRow  # noqa: E402
-from monitor.stories import SKETCH_SIZE, StoryCandidate, decide_story  # noqa: E402
+from monitor.stories import StoryCandidate, decide_story  # noqa: E402
 from monitor.story_index import MemoryIndex, item_keys  # noqa: E402
 from monitor.story_signature import Signature  # noqa: E402
+from monitor.story_text import SKETCH_SIZE  # noqa: E402
 
 TUNING = ROOT / "tests/corpus/stories/tuning.yaml"
 HARD = ROOT / "tests/corpus/stories/hard.yaml"

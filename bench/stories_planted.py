@@ -44,15 +44,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor import shingles, stories
-from monitor.stories import (
-    StoryCandidate,
-    StoryProbe,
-    StoryRules,
-    decide_story,
-    fingerprint,
-    title_similarity,
-)
+from monitor import shingles, story_text
+from monitor.stories import StoryCandidate, StoryProbe, StoryRules, decide_story
+from monitor.story_text import fingerprint, title_similarity
 from monitor.text import normalise_for_hash
 
 __all__ = [
@@ -300,7 +294,7 @@ def pressmon_method(min_similarity: float) -> Method:
         return decision.story_id
 
     return Method(
-        f"pressmon MinHash bottom-{stories.SKETCH_SIZE}, J>={min_similarity:.2f}",
+        f"pressmon MinHash bottom-{story_text.SKETCH_SIZE}, J>={min_similarity:.2f}",
         lambda e: fingerprint(e.title, e.text),
         assign,
     )
@@ -323,10 +317,10 @@ def _shingles(tokens: Sequence[str]) -> set[str]:
 
 def simhash64(title: str, text: str) -> tuple[int, bool]:
     """(64-bit SimHash of the text's 3-shingles, short); title + text when short, as in pressmon."""
-    shingles = _shingles(stories._tokens(text))
-    short = len(shingles) < stories.MIN_SHINGLES
+    shingles = _shingles(story_text._tokens(text))
+    short = len(shingles) < story_text.MIN_SHINGLES
     if short:
-        shingles = _shingles(stories._tokens(title) + stories._tokens(text))
+        shingles = _shingles(story_text._tokens(title) + story_text._tokens(text))
     total = 0
     for s in shingles:
         digest = hashlib.blake2b(s.encode("utf-8"), digest_size=8, person=b"bench-simhash").digest()

@@ -27,8 +27,9 @@ from monitor.plan import (
     plan_withdrawn_alerts,
 )
 from monitor.schedule import next_due
-from monitor.stories import StoryCandidate, StoryProbe, decide_story, fingerprint
+from monitor.stories import StoryCandidate, StoryProbe, decide_story
 from monitor.story_signature import Signature, signature
+from monitor.story_text import fingerprint
 
 __all__ = [
     "DECIDE_IN_COMMIT",

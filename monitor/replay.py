@@ -30,9 +30,10 @@ from monitor.pipeline import ClaimedSource, ItemWrite, StoredItem, Stories, deci
 from monitor.plan import AlertReason, GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
 from monitor.store import history
 from monitor.store.history import StoredRev
-from monitor.stories import StoryCandidate, StoryProbe, fingerprint
+from monitor.stories import StoryCandidate, StoryProbe
 from monitor.story_index import MemoryIndex
 from monitor.story_signature import EMPTY, Signature
+from monitor.story_text import fingerprint
 
 __all__ = ["ReplayState", "ReplayedAlert", "mark", "replay", "replay_key", "run_id"]
 

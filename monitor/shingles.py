@@ -1,4 +1,5 @@
-"""The 3-token shingle hashes a story fingerprint keeps the bottom of (:func:`monitor.stories.fingerprint`).
+"""The 3-token shingle hashes a story fingerprint keeps the bottom of
+(:func:`monitor.story_text.fingerprint`).
 
 Vectorised with numpy: a token is hashed once (blake2b, cached), a shingle combines its three tokens'
 hashes with multiply-rotate and a splitmix64 finaliser. Its own module so numpy loads only in the

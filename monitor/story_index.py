@@ -26,8 +26,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from monitor.stories import StoryCandidate, StoryProbe, sketch_values
+from monitor.stories import StoryCandidate, StoryProbe
 from monitor.story_signature import Signature, index_parts
+from monitor.story_text import sketch_values
 
 __all__ = ["CANDIDATES", "MAX_DF", "TEXT_KEYS", "Lookup", "MemoryIndex", "item_keys", "part_key", "top_items"]
 

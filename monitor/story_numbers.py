@@ -3,7 +3,7 @@
 Templated notices share nearly all their words and differ in a number: the arms-sale transmittal, the
 Federal Register document or docket, the CBP message, the DOE order, the antidumping case, how many of a
 system are sold, the share of GDP a defence target names. Two items stating different numbers of one
-family are different events (``monitor.story_signature.veto``); the same number is strong evidence that
+family are different events (``monitor.story_veto.veto``); the same number is strong evidence that
 they are one.
 
 Parts (``kind:value``), read from NFKC text:

@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 
 from monitor.store.engine import make_engine
 from monitor.store.story_keys import STORY_LOCK_KEY, story_lock_ids
-from monitor.stories import fingerprint
+from monitor.story_text import fingerprint
 from tests.support.daemon import Daemon
 from tests.support.env import pressmon_env
 from tests.support.fakeslack import TOKEN, FakeSlack

@@ -102,7 +102,7 @@ def test_story_locks_are_per_story_key() -> None:
     """Near-duplicates share a lock id (their smallest sketch values); unrelated statements do not; an
     item without a sketch means the one global lock."""
     from monitor.store.story_keys import story_lock_ids
-    from monitor.stories import fingerprint
+    from monitor.story_text import fingerprint
 
     a = story_lock_ids([fingerprint("Japan SM-6", STATEMENT)])
     b = story_lock_ids(
@@ -125,7 +125,7 @@ async def test_a_held_story_lock_delays_only_its_story_and_by_lock_timeout(
     commit that needs one of them waits lock_timeout, retries once, then commits without it; a commit
     of another story does not wait at all. The alert is queued either way."""
     from monitor.store.story_keys import story_lock_ids
-    from monitor.stories import fingerprint
+    from monitor.story_text import fingerprint
 
     config = Config(
         sources=(Source(id="dsca", url=server.url("/dsca.xml"), every=timedelta(minutes=15)),),

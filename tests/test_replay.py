@@ -15,7 +15,7 @@ from monitor.pipeline import prepare_new
 from monitor.replay import mark, replay, replay_key
 from monitor.store.engine import make_engine, read_session
 from monitor.store.models import ItemRow, OutboxRow
-from monitor.stories import fingerprint
+from monitor.story_text import fingerprint
 from tests.support.demo_db import DemoHistory, build_demo_history
 
 

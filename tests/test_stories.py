@@ -17,19 +17,10 @@ from monitor.config.schema import Source
 from monitor.demo.content import DEMO_SOURCES, demo_sources_yaml, render
 from monitor.model import FetchOutcome, FetchResult
 from monitor.sources.dispatch import read_source
-from monitor.stories import (
-    MIN_SHINGLES,
-    SKETCH_SIZE,
-    StoryCandidate,
-    StoryProbe,
-    decide_story,
-    fingerprint,
-    is_short,
-    similarity,
-    title_similarity,
-)
+from monitor.stories import StoryCandidate, StoryProbe, decide_story
 from monitor.story_index import MemoryIndex
 from monitor.story_signature import signature
+from monitor.story_text import MIN_SHINGLES, SKETCH_SIZE, fingerprint, is_short, similarity, title_similarity
 
 T0 = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.story_signature import signature, veto
+from monitor.story_signature import signature
+from monitor.story_veto import veto
 
 NOTATIONS = {
     # text: the money / tariff parts it must give (exactly)
@@ -493,6 +494,6 @@ HEADLINES = {
 
 @pytest.mark.parametrize("pair", HEADLINES)
 def test_a_stub_headline_inside_a_longer_one(pair: tuple[str, str]) -> None:
-    from monitor.stories import headline_containment
+    from monitor.story_text import headline_containment
 
     assert headline_containment(*pair) == pytest.approx(HEADLINES[pair])

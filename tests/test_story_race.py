@@ -35,8 +35,8 @@ from monitor.store.batch import commit_polls
 from monitor.store.engine import DbTimeouts, make_engine
 from monitor.store.migrate import upgrade
 from monitor.store.story_keys import story_lock_ids
-from monitor.stories import fingerprint
 from monitor.story_signature import signature
+from monitor.story_text import fingerprint
 from monitor.writer import BatchWriter
 from tests.test_poll_stories import PLEDGE_EN, PLEDGE_JA, TOPICS
 

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.stories import StoryCandidate, StoryProbe, decide_story, fingerprint
+from monitor.stories import StoryCandidate, StoryProbe, decide_story
 from monitor.story_index import MemoryIndex, item_keys, part_key, text_keys
-from monitor.story_signature import Signature, index_parts, signature, veto
+from monitor.story_signature import Signature, index_parts, signature
+from monitor.story_text import fingerprint
+from monitor.story_veto import veto
 
 T0 = datetime(2026, 11, 24, tzinfo=UTC)
 

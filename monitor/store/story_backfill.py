@@ -24,9 +24,9 @@ from sqlmodel import col, select
 
 from monitor.store.engine import write_session
 from monitor.store.models import ItemRow, MentionRow, RevisionRow, StoryKeyRow
-from monitor.stories import fingerprint
 from monitor.story_index import item_keys
 from monitor.story_signature import signature
+from monitor.story_text import fingerprint
 
 __all__ = ["backfill_story_index"]
 

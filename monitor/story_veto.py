@@ -1,0 +1,194 @@
+"""Whether two event signatures can report one event: the facts that veto a join. Pure.
+
+:func:`veto` says why two signatures cannot be one event however similar their texts: a different
+purchaser, transmittal, FR document, docket, CBP message, order or case number, quantity of one system,
+share of GDP, system, FMS value, amount in the same currency, tariff rate, effective date or weapon
+(unless both state one amount: a report naming the platform of the notice's missile), supply volume or
+contract term, the partner named in the headlines of two reports (the buyer of an arms sale, the country
+of a deal or order; not a country a call discussed, such as North Korea); and between
+templated texts, a disjoint set of products, countries or places, or each naming a company the other
+does not, or a partner one headline names (not Japan) that the other text, naming countries, never
+does. Templated notices share most of their words and differ in exactly these. Also an earnings forecast
+and an investment (a company announces both on one day). A release's own figure (``pct``) in common, like
+an amount in common, leaves the other amounts as each report's choice of figures.
+
+Amounts: two reports sharing one amount (in one currency, or in yen and dollars at 100-180 yen) are not
+vetoed by their other amounts (background); otherwise amounts of one currency must be near (5%, 10% for a
+round figure of one digit: ``1兆円超`` and 1.12 trillion yen), and a programme's background figure is
+compared only when a side states no amount of its own, and then is compatible with a project under a
+third of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from monitor.story_signature import BACKGROUND, Signature
+from monitor.story_terms import FIRMS
+
+__all__ = ["YEN_PER_DOLLAR", "near_amounts", "veto"]
+
+# Exclusive kinds: a different value is a different event (see veto()).
+_EXCLUSIVE = ("purchaser", "transmittal", "fms_value", "gdp")
+# Set kinds whose disjointness (both sides non-empty) is a different event; the second group only between
+# templated texts (text similar enough to share a template: a news report naming one more country is not
+# another event, a notice for another country is).
+_DISJOINT = ("tariff", "date", "designator", "volume", "term")
+_DISJOINT_TEMPLATED = ("product", "country", "place", "hproduct", "hcountry")
+# Countries a headline names as what talks are about rather than as a party to a sale, deal or order.
+_DISCUSSED = frozenset(
+    {"hcountry:northkorea", "hcountry:china", "hcountry:russia", "hcountry:iran", "hcountry:ukraine",
+     "hcountry:israel"}
+)  # fmt: skip
+_FORECAST, _INVESTMENT = "action:earnings-forecast", "subject:investment"
+
+
+def _money_by_currency(sig: Signature) -> dict[str, set[float]]:
+    out: dict[str, set[float]] = {}
+    for p in sig.kind("money"):
+        _, cur, amount = p.split(":", 2)
+        out.setdefault(cur, set()).add(float(amount))
+    return out
+
+
+def near_amounts(x: float, y: float) -> bool:
+    """Whether two amounts of one currency may be one figure: within 5% (``about $35 billion`` and ``$36
+    billion``), or 10% when either is a round figure of one significant digit (``1兆円超``, over 1 trillion
+    yen, and 1兆1200億円)."""
+    round_ = any(v > 0 and float(f"{v:.0e}") == v for v in (x, y))
+    return abs(x - y) <= (0.10 if round_ else 0.05) * max(x, y)
+
+
+YEN_PER_DOLLAR = (100.0, 180.0)  # a band wide enough for years of exchange rates, narrow enough to mean it
+
+
+def _yen_and_dollars(ma: Mapping[str, set[float]], mb: Mapping[str, set[float]]) -> bool:
+    """Whether one side states in yen an amount the other states in dollars (3,500億円 and $2.3 billion)."""
+    for yen, usd in ((ma.get("JPY", ()), mb.get("USD", ())), (mb.get("JPY", ()), ma.get("USD", ()))):
+        if any(d > 0 and YEN_PER_DOLLAR[0] <= y / d <= YEN_PER_DOLLAR[1] for y in yen for d in usd):
+            return True
+    return False
+
+
+def _event_amounts(by_currency: Mapping[str, set[float]]) -> dict[str, set[float]]:
+    """The amounts by currency without a programme's background figure (Japan's $550 billion, 80 trillion
+    yen): a report of one project that recalls the programme is not another amount."""
+    out = {}
+    for cur, amounts in by_currency.items():
+        kept = {x for x in amounts if f"money:{cur}:{x:.1e}" not in BACKGROUND}
+        if kept:
+            out[cur] = kept
+    return out
+
+
+def _compatible(cur: str, x: float, y: float) -> bool:
+    """Whether two amounts of one currency may stand in reports of one event: near each other, or one a
+    programme's background figure and the other under a third of it (a project under Japan's $550
+    billion; not another pledge of $1 trillion)."""
+    if near_amounts(x, y):
+        return True
+    big, small = max(x, y), min(x, y)
+    return f"money:{cur}:{big:.1e}" in BACKGROUND and small < big / 3
+
+
+def _money_conflict(a: Signature, b: Signature) -> str | None:
+    # One amount (not a programme's background figure) stated by both, in one currency or in yen and
+    # dollars: the same event; the other amounts are each report's background (an article on the sale
+    # that recalls Japan's yearly arms purchases in yen).
+    if (a.kind("money") & b.kind("money")) - BACKGROUND or a.kind("pct") & b.kind("pct"):
+        return None
+    ma, mb = _money_by_currency(a), _money_by_currency(b)
+    fa, fb = _event_amounts(ma), _event_amounts(mb)
+    if _yen_and_dollars(fa, fb):
+        return None
+    for cur in ma.keys() & mb.keys():
+        # Both state an amount of their own: those are compared (two projects under one programme, each
+        # report recalling the $550 billion, differ); otherwise all of them.
+        xs, ys = (fa[cur], fb[cur]) if cur in fa and cur in fb else (ma[cur], mb[cur])
+        if not any(_compatible(cur, x, y) for x in xs for y in ys):
+            return f"amounts differ ({cur} {sorted(ma[cur])[-1]:.3g} vs {sorted(mb[cur])[-1]:.3g})"
+    return None
+
+
+def _differs(what: str, a: frozenset[str], b: frozenset[str]) -> str:
+    return (
+        f"{what} differs ({', '.join(sorted(x.split(':', 1)[1] for x in a))} vs "
+        f"{', '.join(sorted(x.split(':', 1)[1] for x in b))})"
+    )
+
+
+def _by_family(sig: Signature, kind: str) -> dict[str, set[str]]:
+    """``doc:frdoc:X`` -> {"frdoc": {X}}; ``qty:BGM-109:200`` -> {"BGM-109": {"200"}}."""
+    out: dict[str, set[str]] = {}
+    for p in sig.kind(kind):
+        _, family, value = p.split(":", 2)
+        out.setdefault(family, set()).add(value)
+    return out
+
+
+def _numbers_conflict(a: Signature, b: Signature) -> str | None:
+    """Documents of one family, or counts of one system, stated by both and all different. A count is
+    not compared when both state one transmittal, document or amount: a report of the second sale that
+    recalls the first one's count is still that sale."""
+    same = bool(
+        a.parts & b.parts & {p for p in a.parts if p.split(":", 1)[0] in ("transmittal", "doc", "money")}
+    )
+    for kind, what in (("doc", "document"), ("qty", "quantity")):
+        if kind == "qty" and same:
+            continue
+        fa, fb = _by_family(a, kind), _by_family(b, kind)
+        for family in sorted(fa.keys() & fb.keys()):
+            if not fa[family] & fb[family]:
+                x, y = ", ".join(sorted(fa[family])), ", ".join(sorted(fb[family]))
+                return f"{what} differs ({family} {x} vs {y})"
+    return None
+
+
+def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
+    """Why ``a`` and ``b`` cannot report one event (a differing fact), or ``None``. ``templated``: the
+    texts share a template (similar wording), so a different product, country, place or company is a
+    different notice."""
+    for kind in _EXCLUSIVE:
+        va, vb = a.kind(kind), b.kind(kind)
+        if va and vb and not va & vb:
+            return _differs(kind.replace("_", " "), va, vb)
+    why = _numbers_conflict(a, b)
+    if why:
+        return why
+    same_amount = bool(a.kind("money") & b.kind("money"))
+    for kind in _DISJOINT + (_DISJOINT_TEMPLATED if templated else ()):
+        va, vb = a.kind(kind), b.kind(kind)
+        # One amount stated by both: a report naming the platform (F-35) of the notice's missile is the
+        # same sale.
+        if kind == "designator" and same_amount:
+            continue
+        if va and vb and not va & vb:
+            return _differs(kind, va, vb)
+    # Two reports headlined with different countries: the headline names the buyer of an arms sale, the
+    # partner of a deal or order (the same chip terms for Japan, then for Korea). Countries a call or a
+    # meeting discusses (North Korea's missiles) are not a partner: they are left out.
+    ha, hb = a.kind("hcountry") - _DISCUSSED, b.kind("hcountry") - _DISCUSSED
+    if ha and hb and not ha & hb:
+        return _differs("partner" if "subject:fms" not in a.parts else "buyer", ha, hb)
+    # A company's earnings forecast and its investment, often announced the same day, are two events.
+    fa_, fb_ = _FORECAST in a.parts, _FORECAST in b.parts
+    if fa_ != fb_ and _INVESTMENT in (b.parts if fa_ else a.parts):
+        return "kind differs (an earnings forecast vs an investment)"
+    if templated:
+        # Each names a company the other does not (Glenfarne's letter with JERA, then with Tokyo Gas).
+        fa, fb = a.parts & FIRMS, b.parts & FIRMS
+        if fa - fb and fb - fa:
+            return _differs("company", frozenset(fa - fb), frozenset(fb - fa))
+        # A partner one headline names (other than Japan) that the other text never mentions: the same
+        # programme's notice for another country (insurance for investment in India, then in the US).
+        for x, y in ((a, b), (b, a)):
+            partners = {p[1:] for p in x.kind("hcountry") - _DISCUSSED} - {"country:japan"}
+            if partners and y.kind("country") and not partners & y.parts:
+                return _differs("partner", frozenset(partners), y.kind("country"))
+    # A system named differently by two full notices (both with purchaser and transmittal) is another sale;
+    # a news report's wording of the system ("AMRAAM") is not compared with the notice's.
+    sa_, sb_ = a.kind("system"), b.kind("system")
+    full = all(x.kind("purchaser") and x.kind("transmittal") for x in (a, b))
+    if full and sa_ and sb_ and not sa_ & sb_:
+        return _differs("system", sa_, sb_)
+    return _money_conflict(a, b)
