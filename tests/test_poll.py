@@ -359,3 +359,29 @@ async def test_linkless_items_with_a_new_guid_on_every_fetch_never_realert(
     assert [(r.sources[0].new, r.sources[0].alerts) for r in (fourth, fifth)] == [(1, 1), (0, 0)]
     assert (await app.deliver()).sent == 1
     assert "Tomahawk" in out.getvalue() and "SM-6" not in out.getvalue()
+
+
+async def test_gone_candidates_are_the_latest_unlisted_items_with_topics(
+    server: FeedServer, make_app: object
+) -> None:
+    """Withdrawal candidates: items of this source missing from the listing whose latest revision has a
+    topic mention, most recently seen first, at most ``limit``; listed or topic-less items never."""
+    from monitor.store import polls
+
+    japan = [
+        (str(n), f"Japan – system {n}", f"a possible Foreign Military Sale to Japan of {n} radars")
+        for n in range(10, 17)
+    ]
+    weather = [("w1", "Weather", "Sunny in Tokyo"), ("w2", "Sports", "Baseball in Osaka")]
+    server.set("/dsca.xml", rss(*japan, *weather))
+    app, _ = make_app(make_config(server, "dsca"))  # type: ignore[operator]
+    await app.poll_pass()
+    now = datetime.now(UTC)
+    listed = ["g:10", "g:11", "w1"]
+    found = polls.gone_candidates(app.engine, "dsca", listed, now=now, limit=3)
+    assert len(found) == 3
+    assert {c.item_key for c in found} <= {f"g:{n}" for n in range(12, 17)}
+    assert all(c.topic_ids == ("fms-japan",) and c.revision == 1 and c.url for c in found)
+    every = polls.gone_candidates(app.engine, "dsca", listed, now=now, limit=10)
+    assert sorted(c.item_key for c in every) == [f"g:{n}" for n in range(12, 17)]
+    assert polls.gone_candidates(app.engine, "dsca", listed, now=now + timedelta(days=3)) == []

@@ -262,42 +262,52 @@ def gone_candidates(
     """Items with topic mentions that were in a recent listing (seen in the last 2 days, first seen in
     the last 14), are not in this one, were never checked since, and have a URL: the ones whose
     disappearance may be a withdrawal. At most ``limit`` per poll (each costs a fetch)."""
-    with read_session(engine) as s:
-        q = (
-            select(ItemRow)
-            .where(
-                col(ItemRow.source_id) == source_id,
-                col(ItemRow.withdrawn_at).is_(None),
-                col(ItemRow.canonical_url).is_not(None),
-                col(ItemRow.last_seen_at) >= now - timedelta(days=2),
-                col(ItemRow.first_seen_at) >= now - timedelta(days=14),
-                sa.or_(
-                    col(ItemRow.gone_checked_at).is_(None),
-                    col(ItemRow.gone_checked_at) < col(ItemRow.last_seen_at),
-                ),
-            )
-            .order_by(col(ItemRow.last_seen_at).desc())
+    # One query for the items and their latest revision's topics (an item without any drops out of the
+    # join), not one per item: in a burst every item of the previous listing is absent.
+    q = (
+        sa.select(
+            col(ItemRow.id),
+            col(ItemRow.item_key),
+            col(ItemRow.title),
+            col(ItemRow.canonical_url),
+            col(ItemRow.revision_count),
+            col(MentionRow.topic_id),
         )
-        keep = set(present)
-        out: list[GoneCandidate] = []
-        for item in s.exec(q):
-            if item.item_key in keep or item.id is None or item.canonical_url is None:
+        .join(
+            RevisionRow,
+            sa.and_(
+                col(RevisionRow.item_id) == col(ItemRow.id),
+                col(RevisionRow.seq) == col(ItemRow.revision_count),
+            ),
+        )
+        .join(MentionRow, col(MentionRow.revision_id) == col(RevisionRow.id))
+        .where(
+            col(ItemRow.source_id) == source_id,
+            col(ItemRow.withdrawn_at).is_(None),
+            col(ItemRow.canonical_url).is_not(None),
+            col(ItemRow.last_seen_at) >= now - timedelta(days=2),
+            col(ItemRow.first_seen_at) >= now - timedelta(days=14),
+            sa.or_(
+                col(ItemRow.gone_checked_at).is_(None),
+                col(ItemRow.gone_checked_at) < col(ItemRow.last_seen_at),
+            ),
+        )
+        .order_by(col(ItemRow.last_seen_at).desc(), col(ItemRow.id), col(MentionRow.id))
+    )
+    keep = set(present)
+    found: dict[int, tuple[str, str, str, int, list[str]]] = {}
+    with read_session(engine) as s:
+        for item_id, key, title, url, revision, topic in s.execute(q).all():
+            if key in keep:
                 continue
-            topics = s.exec(
-                select(MentionRow.topic_id)
-                .join(RevisionRow, col(RevisionRow.id) == col(MentionRow.revision_id))
-                .where(col(RevisionRow.item_id) == item.id, col(RevisionRow.seq) == item.revision_count)
-            ).all()
-            if not topics:
-                continue
-            out.append(
-                GoneCandidate(
-                    item.id, item.item_key, item.title, item.canonical_url, item.revision_count, tuple(topics)
-                )
-            )
-            if len(out) >= limit:
-                break
-        return out
+            if item_id not in found:
+                if len(found) >= limit:
+                    break
+                found[item_id] = (key, title, url, revision, [])
+            found[item_id][4].append(topic)
+    return [
+        GoneCandidate(i, key, title, url, rev, tuple(t)) for i, (key, title, url, rev, t) in found.items()
+    ]
 
 
 def _insert_outbox(

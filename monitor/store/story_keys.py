@@ -118,16 +118,31 @@ def story_lookup_in(s: Session, probes: Sequence[StoryProbe], *, since: datetime
             .group_by(k.key)
         )
         rarity.update({parts[key]: int(n) for key, n in s.execute(q).all()})
+    # Each probe's text keys and usable part keys, looked up for all probes at once: one query per 500
+    # keys rather than two per probe (a burst's poll has ten or more new items); the items sharing each
+    # group's keys are then counted per probe, as a query per group would count them.
+    groups = [
+        (
+            p,
+            (
+                text_keys(p.fingerprint),
+                [key for key, part in part_keys(p.signature).items() if rarity.get(part, 0) <= MAX_DF],
+            ),
+        )
+        for p in probes
+    ]
+    holders = _items_by_key(s, sorted({key for _, gs in groups for g in gs for key in g}), since=since)
     found: set[int] = set()
     by_probe: dict[bytes, set[int]] = {}
-    for p in probes:
-        usable = [key for key, part in part_keys(p.signature).items() if rarity.get(part, 0) <= MAX_DF]
+    for p, gs in groups:
         mine = by_probe.setdefault(p.fingerprint, set())
-        for group in (text_keys(p.fingerprint), usable):
-            if not group:
-                continue
-            q = sa.select(k.item_id, func.count()).where(k.key.in_(group), in_window).group_by(k.item_id)
-            mine.update(top_items({int(i): int(n) for i, n in s.execute(q).all()}))
+        for group in gs:
+            counts: dict[int, int] = {}
+            for key in group:
+                for item_id in holders.get(key, ()):
+                    counts[item_id] = counts.get(item_id, 0) + 1
+            if counts:
+                mine.update(top_items(counts))
         found |= mine
     candidates: list[StoryCandidate] = []
     ids = sorted(found)
@@ -191,6 +206,17 @@ def story_lookup_in(s: Session, probes: Sequence[StoryProbe], *, since: datetime
         led=frozenset(led),
         found={fp: frozenset(ids) for fp, ids in by_probe.items()},
     )
+
+
+def _items_by_key(s: Session, keys: Sequence[int], *, since: datetime) -> dict[int, list[int]]:
+    """The items in the window (``first_seen_at >= since``) holding each of ``keys``."""
+    k = StoryKeyRow.__table__.c  # type: ignore[attr-defined]
+    out: dict[int, list[int]] = {}
+    for i in range(0, len(keys), 500):
+        q = sa.select(k.key, k.item_id).where(k.key.in_(keys[i : i + 500]), k.first_seen_at >= since)
+        for key, item_id in s.execute(q).all():
+            out.setdefault(int(key), []).append(int(item_id))
+    return out
 
 
 def index_stories(s: Session, new: Sequence[ItemWrite], ids: Sequence[int], *, now: datetime) -> None:
