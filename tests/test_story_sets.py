@@ -1,5 +1,5 @@
-"""The hand-written story tuning sets (tests/corpus/stories/third.yaml, fourth.yaml, fifth.yaml) are
-well-formed.
+"""The hand-written story tuning sets (tests/corpus/stories/third.yaml, fourth.yaml, fifth.yaml,
+sixth.yaml) are well-formed.
 
 Shape only (fields, ids, classes, story structure, time spans, language rules, and the weights each set
 was written for), never a clustering result. Each set loads with bench/stories.py's own loader, and
@@ -39,6 +39,7 @@ SETS = (
     Set("third.yaml", "s3-", frozenset({10, 11}), ("hard.yaml",)),
     Set("fourth.yaml", "s4-", frozenset({11, 12}), ("hard.yaml", "third.yaml")),
     Set("fifth.yaml", "s5-", frozenset({11, 12}), ("hard.yaml", "third.yaml", "fourth.yaml")),
+    Set("sixth.yaml", "s6-", frozenset({11, 12}), ("hard.yaml", "third.yaml", "fourth.yaml", "fifth.yaml")),
 )
 
 
@@ -141,6 +142,19 @@ def test_fifth_weighted_toward_precision_hazards() -> None:
     assert 0.35 <= len(negative_leads) / len(stories) <= 0.5, "about 40% of the stories are hard negatives"
     assert classes["independent"] + classes["cross-language"] >= len(items) // 3
     assert classes["cross-language"] >= 50 and classes["independent"] >= 35 and classes["stub"] >= 60
+    assert sum(1 for members in stories.values() if members[0]["class"] == "first") >= 5
+    assert classes["repost"] >= 3 and classes["quoting-wire"] >= 3
+    _both_directions_and_every_area(items, stories)
+
+
+def test_sixth_weighted_toward_precision_hazards_with_template_twins() -> None:
+    items, stories, classes, negative_leads = _shape("sixth.yaml")
+    assert len(items) >= 260 and len(stories) >= 70
+    assert 0.35 <= len(negative_leads) / len(stories) <= 0.5, "about 40% of the stories are hard negatives"
+    assert classes["templated-negative"] >= 15 and classes["same-topic-different-event"] >= 10
+    assert classes["independent"] + classes["cross-language"] >= len(items) // 3
+    assert classes["cross-language"] >= 60 and classes["independent"] >= 35 and classes["stub"] >= 60
+    assert len({i["story"] for i in items if i["class"] == "stub"}) >= 45, "stubs spread across stories"
     assert sum(1 for members in stories.values() if members[0]["class"] == "first") >= 5
     assert classes["repost"] >= 3 and classes["quoting-wire"] >= 3
     _both_directions_and_every_area(items, stories)
