@@ -12,7 +12,10 @@
 code, weighted toward stubs, cross-language coverage and hard negatives;
 ``tests/corpus/stories/fourth.yaml``, hand-written for tuning the same way and weighted toward independent
 rewrites, cross-language coverage, stubs and hard negatives; ``tests/corpus/stories/fifth.yaml``, hand-written
-for tuning the same way and weighted toward precision hazards (follow-ups repeating a headline figure); and
+for tuning the same way and weighted toward precision hazards (follow-ups repeating a headline figure);
+``tests/corpus/stories/sixth.yaml``, hand-written for tuning the same way and led by hard negatives
+(templated twins differing in one field, same-topic different events) beside independent and
+cross-language reports; and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``pipeline.prepare_new``, ``store.story_keys.story_lookup``,
@@ -80,6 +83,7 @@ HARD = ROOT / "tests/corpus/stories/hard.yaml"
 THIRD = ROOT / "tests/corpus/stories/third.yaml"
 FOURTH = ROOT / "tests/corpus/stories/fourth.yaml"
 FIFTH = ROOT / "tests/corpus/stories/fifth.yaml"
+SIXTH = ROOT / "tests/corpus/stories/sixth.yaml"
 BLIND = ROOT / "tests/corpus/blind/stories.yaml"
 CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
 NEGATIVES = ("templated-negative", "same-topic-different-event")
@@ -562,6 +566,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sets.append(("fourth tuning set", load_set(FOURTH)))
         if FIFTH.exists():
             sets.append(("fifth tuning set", load_set(FIFTH)))
+        if SIXTH.exists():
+            sets.append(("sixth tuning set", load_set(SIXTH)))
         if BLIND.exists():
             sets.append(("blind set", load_set(BLIND)))
         else:
