@@ -84,9 +84,13 @@ class ReferenceMatcher:
 
     def _compile(self, node: Node) -> None:
         if isinstance(node, Term):
+            if node in self._search:
+                return
             self._search[node] = term_pattern(node)
+            # A concept's masks ride on each of its terms: compiled once each, not once per term.
             for t in (node, *node.masks):
-                self._all[t] = term_pattern(t, overlapping=True)
+                if t not in self._all:
+                    self._all[t] = term_pattern(t, overlapping=True)
         elif isinstance(node, Near):
             for t in (*node.left, *node.right):
                 self._compile(t)
