@@ -135,8 +135,8 @@ def test_plenty_of_negatives() -> None:
 
 def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_negatives() -> None:
     # Each file is a separate writer's set (relevance.yaml, relevance_more.yaml, relevance_hard.yaml,
-    # relevance_third.yaml, relevance_fourth.yaml, relevance_fifth.yaml): each must load through the bench's
-    # loader and be a balanced set on its own.
+    # relevance_third.yaml, relevance_fourth.yaml, relevance_fifth.yaml, relevance_sixth.yaml): each must load
+    # through the bench's loader and be a balanced set on its own.
     files = {p.name for p in Path(DEFAULT_CORPUS).glob("*.y*ml")}
     assert {
         "relevance.yaml",
@@ -144,6 +144,7 @@ def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_nega
         "relevance_third.yaml",
         "relevance_fourth.yaml",
         "relevance_fifth.yaml",
+        "relevance_sixth.yaml",
     } <= files
     by_file: dict[str, list[Entry]] = {}
     for e in ENTRIES:
@@ -192,6 +193,21 @@ def test_fifth_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
         assert langs["en"] >= 5 and langs["ja"] >= 5, (topic, langs)
     negatives = [e for e in fifth if not e.labels]
     assert len(negatives) >= len(fifth) * 35 // 100
+    assert {e.lang for e in negatives} == {"en", "ja"}
+
+
+def test_sixth_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
+    # relevance_sixth.yaml: written blind to the queries like the fourth and fifth, weighted toward defense
+    # spending (English, Japan named indirectly), investment in both directions, and tariff, FMS and LNG traps.
+    sixth = [e for e in ENTRIES if e.file == "relevance_sixth.yaml"]
+    assert len(sixth) >= 340
+    assert [e.id for e in sixth if not e.id.startswith("t6-")] == []
+    assert [e.id for e in ENTRIES if e.id.startswith("t6-") and e.file != "relevance_sixth.yaml"] == []
+    for topic in TOPICS:
+        langs = Counter(e.lang for e in sixth if topic in e.labels)
+        assert langs["en"] >= 5 and langs["ja"] >= 5, (topic, langs)
+    negatives = [e for e in sixth if not e.labels]
+    assert len(negatives) >= len(sixth) * 40 // 100
     assert {e.lang for e in negatives} == {"en", "ja"}
 
 
