@@ -77,9 +77,13 @@ class _Sketch(NamedTuple):
     members: frozenset[int]
 
 
-def _values(fp: bytes) -> tuple[int, ...]:
+def _check(fp: bytes) -> None:
     if len(fp) < _HEADER or fp[0] not in (1, _VERSION) or (len(fp) - _HEADER) % 4:
         raise ValueError(f"stories: not a version-{_VERSION} story fingerprint ({len(fp)} bytes)")
+
+
+def _values(fp: bytes) -> tuple[int, ...]:
+    _check(fp)
     values: tuple[int, ...] = struct.unpack_from(f">{(len(fp) - _HEADER) // 4}I", fp, _HEADER)
     return values
 
@@ -95,7 +99,7 @@ def _decode(fp: bytes) -> _Sketch:
 
 def is_short(fp: bytes) -> bool:
     """Whether ``fp`` was taken from a text too short to compare (title + text, fewer than 8 shingles)."""
-    _values(fp)  # checks the version and size, as a decoded sketch would
+    _check(fp)  # the version and size, as a decoded sketch would (not the values: a decision asks often)
     return bool(fp[1] & _FLAG_SHORT)
 
 
