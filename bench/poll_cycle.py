@@ -166,7 +166,7 @@ async def profile_new(cfg: Path, workdir: Path, concurrency: int) -> None:
         "fetch (monitor.fetch + httpx)": ("fetch.py", ("fetch",)),
         "read_feed (decode + parse)": ("feed.py", ("read_feed",)),
         "decide_success (match, diff)": ("pipeline.py", ("decide_success",)),
-        "commit_poll (SQLite write)": ("polls.py", ("commit_poll",)),
+        "commit_poll (SQLite write)": ("poll_commit.py", ("commit_poll",)),
     }
     print(f"\ncProfile of one first pass ({wall:.2f}s wall, inflated by cProfile; DB calls inline):")
     for label, (file, funcs) in probes.items():

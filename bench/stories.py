@@ -19,7 +19,7 @@ cross-language reports; and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``pipeline.prepare_new``, ``store.story_keys.story_lookup``,
-``pipeline.decide_success``, ``store.polls.commit_poll``) on a fresh SQLite database, with the default
+``pipeline.decide_success``, ``store.poll_commit.commit_poll``) on a fresh SQLite database, with the default
 topics of ``feeds.yaml``; sources whose name says they are a government's (whitehouse, dsca, ustr,
 mofa, kantei, ...) are primary. Then the same items go through ``story_index.MemoryIndex`` (the path
 replay uses) and the two must agree. Printed per class, side by side for both sets: pair recall (of the
@@ -69,7 +69,7 @@ from monitor.match.topics import TopicMatcher  # noqa: E402
 from monitor.model import Entry, FetchOutcome, FetchResult  # noqa: E402
 from monitor.pipeline import ClaimedSource, decide_success, prepare_new  # noqa: E402
 from monitor.poll import STORY_WINDOW  # noqa: E402
-from monitor.store import polls, story_keys  # noqa: E402
+from monitor.store import leases, poll_commit, story_keys  # noqa: E402
 from monitor.store.engine import make_engine, read_session  # noqa: E402
 from monitor.store.migrate import upgrade  # noqa: E402
 from monitor.store.models import ItemRow  # noqa: E402
@@ -138,12 +138,12 @@ def run_store(items: Sequence[Mapping[str, Any]], db_url: str | None = None) -> 
         engine = make_engine(db_url or f"sqlite:///{tmp}/stories.db")
         upgrade(engine)
         first = min(i["published"] for i in items) - timedelta(days=1)
-        polls.sync_sources(engine, config.sources, now=first)
+        leases.sync_sources(engine, config.sources, now=first)
         by_key: dict[tuple[str, str], str] = {}
         for it in items:
             src = config.source(_slug(it["source"]))
             now = it["published"]
-            claim = polls.claim_sources(
+            claim = leases.claim_sources(
                 engine,
                 owner="bench",
                 now=now,
@@ -182,7 +182,7 @@ def run_store(items: Sequence[Mapping[str, Any]], db_url: str | None = None) -> 
                 now=now,
                 rand=0.5,
             )
-            polls.commit_poll(engine, write, now=now, started_at=now)
+            poll_commit.commit_poll(engine, write, now=now, started_at=now)
             by_key[(src.id, found[0].key)] = str(it["id"])
         with read_session(engine) as s:
             rows = s.exec(ItemRow.__table__.select()).all()  # type: ignore[attr-defined]
@@ -446,7 +446,7 @@ def scaling(sizes: Sequence[int], probes: Sequence[Mapping[str, Any]]) -> None:
         path = f"{tmp}/scale.db"
         engine = make_engine(f"sqlite:///{path}")
         upgrade(engine)
-        polls.sync_sources(engine, config.sources, now=start)
+        leases.sync_sources(engine, config.sources, now=start)
         con = sqlite3.connect(path)
         stored = 0
         print(

@@ -42,7 +42,7 @@ from monitor.pipeline import ClaimedSource
 from monitor.poll import STORY_WINDOW, PollContext, SourceReport, poll_source
 from monitor.render import Renderer
 from monitor.settings import Settings, db_timeouts, secret
-from monitor.store import maintenance, polls
+from monitor.store import leases, maintenance
 from monitor.store.engine import DaemonLock, make_engine, schema_lock, sqlite_path
 from monitor.store.migrate import upgrade
 from monitor.store.outbox import due_receivers, release_delivery_leases
@@ -327,7 +327,7 @@ class App:
             template_dirs=self._template_dirs,
         )
         with schema_lock(self.engine):
-            polls.sync_sources(self.engine, config.sources, now=self.now())
+            leases.sync_sources(self.engine, config.sources, now=self.now())
         self.config = config
         self.notifiers = notifiers
         self.digests = digests
@@ -355,7 +355,7 @@ class App:
             with schema_lock(self.engine) as conn:
                 upgrade(self.engine, connection=conn, locked=True)
                 stage = "prepare"
-                polls.sync_sources(self.engine, self.config.sources, now=self.now())
+                leases.sync_sources(self.engine, self.config.sources, now=self.now())
                 # Items stored before the story index existed, still within the window: index them so
                 # the next reports find their stories (a no-op once done).
                 backfill_story_index(
@@ -365,7 +365,7 @@ class App:
                 )
             if self._lock is not None:
                 # We hold the one-daemon lock: any lease in the file belongs to a dead predecessor.
-                polls.release_leases(self.engine)
+                leases.release_leases(self.engine)
                 release_delivery_leases(self.engine)
             self._prepared = True
         except sa.exc.SQLAlchemyError as e:
@@ -405,7 +405,7 @@ class App:
     def release_own_leases(self) -> int:
         """Drop every lease this instance holds (sources, outbox rows, digest runs) so another instance
         takes the work over at once rather than after the lease (a clean stop, SIGTERM)."""
-        return polls.release_leases(self.engine, owner=self.owner) + release_delivery_leases(
+        return leases.release_leases(self.engine, owner=self.owner) + release_delivery_leases(
             self.engine, owner=self.owner
         )
 
@@ -451,7 +451,7 @@ class App:
         self.claim_held_back = 0
         try:
             claims = await asyncio.to_thread(
-                polls.claim_sources,
+                leases.claim_sources,
                 self.engine,
                 owner=self.owner,
                 now=self.now(),

@@ -43,8 +43,8 @@ from monitor.pipeline import (
 )
 from monitor.plan import GoneItem
 from monitor.schedule import ADAPT_LOOKBACK, adaptive_every
-from monitor.store import polls, story_keys
-from monitor.store.polls import Redecide
+from monitor.store import leases, poll_commit, poll_reads, story_keys
+from monitor.store.poll_commit import Redecide
 from monitor.writer import BatchWriter
 
 __all__ = ["PollContext", "SourceReport", "poll_source", "record_fault"]
@@ -85,7 +85,12 @@ async def _commit(
         await ctx.writer.commit(write, started_at=started_at, redecide=redecide)
     else:
         await asyncio.to_thread(
-            polls.commit_poll, ctx.engine, write, now=ctx.now(), started_at=started_at, redecide=redecide
+            poll_commit.commit_poll,
+            ctx.engine,
+            write,
+            now=ctx.now(),
+            started_at=started_at,
+            redecide=redecide,
         )
 
 
@@ -158,7 +163,7 @@ async def _interval(ctx: PollContext, src: Source) -> timedelta | None:
         return None
     now = ctx.now()
     start, seen = await asyncio.to_thread(
-        polls.publishing_history, ctx.engine, src.id, since=now - ADAPT_LOOKBACK
+        poll_reads.publishing_history, ctx.engine, src.id, since=now - ADAPT_LOOKBACK
     )
     return adaptive_every(
         every=src.every,
@@ -186,7 +191,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
         # instance took the source meanwhile, fetching would poll it twice in one slot (and the commit
         # would be refused anyway); if nobody did, the lease is ours again.
         renewed = await asyncio.to_thread(
-            polls.heartbeat, ctx.engine, claim.source_id, claim.token, until=now + ctx.lease
+            leases.heartbeat, ctx.engine, claim.source_id, claim.token, until=now + ctx.lease
         )
         if not renewed:
             raise LeaseLost(f"source {src.id} (taken over while this instance was paused; not fetched)")
@@ -218,7 +223,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
             src, claim, result, now=ctx.now(), rand=ctx.rand(), routes=ctx.config.routes, every=every
         )
     guid_keys = (
-        await asyncio.to_thread(polls.recent_identity_keys, ctx.engine, src.id)
+        await asyncio.to_thread(poll_reads.recent_identity_keys, ctx.engine, src.id)
         if claim.baseline_done
         else set()
     )
@@ -271,7 +276,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     if identified is None:  # entries of several pages
         identified = await ctx.cpu.run("identity", src.id, cpujobs.identify, parsed.entries, claim, guid_keys)
     items, key_mode, switched = identified
-    stored = await asyncio.to_thread(polls.load_stored, ctx.engine, src.id, [i.key for i in items])
+    stored = await asyncio.to_thread(poll_reads.load_stored, ctx.engine, src.id, [i.key for i in items])
     texts: dict[str, str] = {}
     text_notes: list[str] = []
     if src.full_text and claim.baseline_done and not switched:  # never for a baseline's hundreds of items
@@ -284,7 +289,7 @@ async def _decide(ctx: PollContext, src: Source, claim: ClaimedSource) -> PollWr
     gone: list[tuple[int, GoneItem | None]] = []
     if claim.baseline_done and not switched and items:
         candidates = await asyncio.to_thread(
-            polls.gone_candidates, ctx.engine, src.id, [i.key for i in items], now=ctx.now()
+            poll_reads.gone_candidates, ctx.engine, src.id, [i.key for i in items], now=ctx.now()
         )
         for c in candidates:
             verdict = await _probe(ctx, src, c.url)
@@ -399,7 +404,7 @@ async def record_fault(
         # The database refuses even this: the operator hears it once per streak (monitor.watch).
         log.debug("poll: %s: %s; recording it failed too (%s)", claim.source_id, error, one_line(e2))
         try:
-            await asyncio.to_thread(polls.release_lease, ctx.engine, claim.source_id, claim.token)
+            await asyncio.to_thread(leases.release_lease, ctx.engine, claim.source_id, claim.token)
         except Exception:
             log.debug("poll: %s: lease not released; it expires by itself", claim.source_id)
         return SourceReport(claim.source_id, "error", error=error, error_kind=kind, unrecorded=True)

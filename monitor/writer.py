@@ -36,7 +36,7 @@ from monitor.backoff import is_database_error
 from monitor.errors import LeaseLost, StaleStories
 from monitor.pipeline import PollWrite
 from monitor.store.batch import commit_polls
-from monitor.store.polls import Redecide, write_lock_ids
+from monitor.store.poll_commit import Redecide, write_lock_ids
 from monitor.store.story_keys import MAX_STORY_LOCKS
 
 __all__ = ["BatchWriter"]

@@ -21,9 +21,8 @@ from monitor.config.schema import Config, ConsoleReceiver, Route, Source
 from monitor.daemon import Daemon
 from monitor.settings import Settings
 from monitor.store.engine import read_session, write_session
-from monitor.store.leases import next_due_at, renew_leases
+from monitor.store.leases import claim_sources, next_due_at, renew_leases, sync_sources
 from monitor.store.models import SourceRow
-from monitor.store.polls import claim_sources, sync_sources
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.test_poll import FMS, POLAND, rss
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.config.loader import load_config_text
-from monitor.store import polls
+from monitor.store import leases
 from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
 from monitor.store.queries import set_paused
@@ -115,10 +115,10 @@ def test_paused_sources_are_never_claimed(db_url: str) -> None:
     try:
         upgrade(engine)
         now = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
-        polls.sync_sources(engine, config.sources, now=now)
+        leases.sync_sources(engine, config.sources, now=now)
         assert set_paused(engine, "good", paused_at=now, reason="x")
         ids = [s.id for s in config.sources]
-        claims = polls.claim_sources(
+        claims = leases.claim_sources(
             engine,
             owner="a",
             now=now + timedelta(days=1),
@@ -128,7 +128,7 @@ def test_paused_sources_are_never_claimed(db_url: str) -> None:
         )
         assert [c.source_id for c in claims] == [LONG_ID]
         assert set_paused(engine, "good", paused_at=None, reason=None)
-        claims = polls.claim_sources(
+        claims = leases.claim_sources(
             engine, owner="b", now=now + timedelta(days=1), lease=timedelta(minutes=2), source_ids=ids, limit=9,
             due_only=False,
         )  # fmt: skip

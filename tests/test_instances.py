@@ -270,7 +270,7 @@ async def test_a_claim_whose_lease_expired_before_the_fetch_fetches_only_if_stil
     from datetime import UTC, datetime
 
     from monitor.poll import poll_source
-    from monitor.store.polls import claim_sources
+    from monitor.store.leases import claim_sources
 
     server.set("/dsca.xml", rss(POLAND))
     config = Config(

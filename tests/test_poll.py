@@ -366,7 +366,7 @@ async def test_gone_candidates_are_the_latest_unlisted_items_with_topics(
 ) -> None:
     """Withdrawal candidates: items of this source missing from the listing whose latest revision has a
     topic mention, most recently seen first, at most ``limit``; listed or topic-less items never."""
-    from monitor.store import polls
+    from monitor.store import poll_reads
 
     japan = [
         (str(n), f"Japan – system {n}", f"a possible Foreign Military Sale to Japan of {n} radars")
@@ -378,10 +378,10 @@ async def test_gone_candidates_are_the_latest_unlisted_items_with_topics(
     await app.poll_pass()
     now = datetime.now(UTC)
     listed = ["g:10", "g:11", "w1"]
-    found = polls.gone_candidates(app.engine, "dsca", listed, now=now, limit=3)
+    found = poll_reads.gone_candidates(app.engine, "dsca", listed, now=now, limit=3)
     assert len(found) == 3
     assert {c.item_key for c in found} <= {f"g:{n}" for n in range(12, 17)}
     assert all(c.topic_ids == ("fms-japan",) and c.revision == 1 and c.url for c in found)
-    every = polls.gone_candidates(app.engine, "dsca", listed, now=now, limit=10)
+    every = poll_reads.gone_candidates(app.engine, "dsca", listed, now=now, limit=10)
     assert sorted(c.item_key for c in every) == [f"g:{n}" for n in range(12, 17)]
-    assert polls.gone_candidates(app.engine, "dsca", listed, now=now + timedelta(days=3)) == []
+    assert poll_reads.gone_candidates(app.engine, "dsca", listed, now=now + timedelta(days=3)) == []

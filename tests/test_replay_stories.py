@@ -23,7 +23,7 @@ from monitor.model import Entry
 from monitor.pipeline import decide_success, prepare_new
 from monitor.poll import STORY_WINDOW
 from monitor.replay import replay
-from monitor.store import polls, story_keys
+from monitor.store import leases, poll_commit, story_keys
 from monitor.store.engine import make_engine, read_session
 from monitor.store.migrate import upgrade
 from monitor.store.models import ItemRow, OutboxRow
@@ -36,7 +36,7 @@ def _poll(
 ) -> None:
     """One poll of ``sid`` returning ``entries``, decided and committed as the daemon does."""
     src = config.source(sid)
-    claim = polls.claim_sources(
+    claim = leases.claim_sources(
         engine, owner="t", now=now, lease=timedelta(minutes=5), source_ids=[sid], limit=1, due_only=False
     )[0]
     found = assign_identity(entries)
@@ -46,7 +46,7 @@ def _poll(
         src, claim, _result(src.url), found, {}, key_mode="guid", stories=stories, new=new,
         topics=topics, routes=config.routes, now=now, rand=0.5,
     )  # fmt: skip
-    polls.commit_poll(engine, write, now=now, started_at=now)
+    poll_commit.commit_poll(engine, write, now=now, started_at=now)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def history(
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('replay-stories') / 'h.db'}")
     upgrade(engine)
     first = min(i["published"] for i in items) - timedelta(days=1)
-    polls.sync_sources(engine, config.sources, now=first)
+    leases.sync_sources(engine, config.sources, now=first)
     for src in config.sources:
         old = Entry(f"{src.id} office hours", "The press office is closed on Monday.", None, "old", first)
         _poll(engine, config, topics, src.id, [old], first)

@@ -14,7 +14,7 @@ import monitor.store.models  # noqa: F401
 from monitor.config.schema import Source
 from monitor.errors import LeaseLost
 from monitor.pipeline import PollWrite, SourceUpdate
-from monitor.store import polls
+from monitor.store import leases, poll_commit
 from monitor.store.engine import make_engine
 from monitor.store.migrate import current_revision, downgrade, head_revision, upgrade
 from monitor.store.search_index import is_search_table
@@ -28,7 +28,7 @@ SOURCES = [Source(id=f"s{i}", url=f"https://example.org/{i}.xml") for i in range
 def engine(db_url: str) -> sa.Engine:
     e = make_engine(db_url)
     upgrade(e)
-    polls.sync_sources(e, SOURCES, now=NOW)
+    leases.sync_sources(e, SOURCES, now=NOW)
     yield e  # type: ignore[misc]
     e.dispose()
 
@@ -114,20 +114,20 @@ def test_a_daemon_on_a_current_database_never_loads_alembic(db_url: str) -> None
 
 
 def test_claim_leases_each_due_source_once(engine: sa.Engine) -> None:
-    a = polls.claim_sources(
+    a = leases.claim_sources(
         engine, owner="a", now=NOW, lease=LEASE, source_ids=[s.id for s in SOURCES], limit=3
     )
-    b = polls.claim_sources(
+    b = leases.claim_sources(
         engine, owner="b", now=NOW, lease=LEASE, source_ids=[s.id for s in SOURCES], limit=10
     )
     assert len(a) == 3 and len(b) == 2
     assert not {c.source_id for c in a} & {c.source_id for c in b}
-    again = polls.claim_sources(
+    again = leases.claim_sources(
         engine, owner="c", now=NOW, lease=LEASE, source_ids=[s.id for s in SOURCES], limit=10
     )
     assert again == []
     # After the lease expires, another instance takes the work over.
-    later = polls.claim_sources(
+    later = leases.claim_sources(
         engine,
         owner="c",
         now=NOW + LEASE + timedelta(seconds=1),
@@ -147,21 +147,21 @@ def _write(source_id: str, token: str) -> PollWrite:
 
 
 def test_commit_is_fenced_by_the_lease_token(engine: sa.Engine) -> None:
-    (stale,) = polls.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s0"], limit=1)
+    (stale,) = leases.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s0"], limit=1)
     # Instance a pauses past its lease; b takes over and commits.
-    (fresh,) = polls.claim_sources(
+    (fresh,) = leases.claim_sources(
         engine, owner="b", now=NOW + LEASE * 2, lease=LEASE, source_ids=["s0"], limit=1
     )
-    polls.commit_poll(engine, _write("s0", fresh.token), now=NOW + LEASE * 2, started_at=NOW)
+    poll_commit.commit_poll(engine, _write("s0", fresh.token), now=NOW + LEASE * 2, started_at=NOW)
     with pytest.raises(LeaseLost, match="s0"):
-        polls.commit_poll(engine, _write("s0", stale.token), now=NOW + LEASE * 3, started_at=NOW)
+        poll_commit.commit_poll(engine, _write("s0", stale.token), now=NOW + LEASE * 3, started_at=NOW)
 
 
 def test_not_due_sources_are_not_claimed(engine: sa.Engine) -> None:
-    (c,) = polls.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1)
-    polls.commit_poll(engine, _write("s1", c.token), now=NOW, started_at=NOW)
-    assert polls.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1) == []
-    forced = polls.claim_sources(
+    (c,) = leases.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1)
+    poll_commit.commit_poll(engine, _write("s1", c.token), now=NOW, started_at=NOW)
+    assert leases.claim_sources(engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1) == []
+    forced = leases.claim_sources(
         engine, owner="a", now=NOW, lease=LEASE, source_ids=["s1"], limit=1, due_only=False
     )
     assert [x.source_id for x in forced] == ["s1"]
@@ -173,7 +173,7 @@ def test_downgrade_past_0007_and_back_keeps_the_data(db_url: str) -> None:
     the data must come through the round trip whole."""
     e = make_engine(db_url)
     upgrade(e)
-    polls.sync_sources(e, SOURCES[:2], now=NOW)
+    leases.sync_sources(e, SOURCES[:2], now=NOW)
     with e.begin() as conn:
         conn.execute(
             sa.text(

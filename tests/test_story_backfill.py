@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from monitor.app import App
 from monitor.config.schema import Config, ConsoleReceiver, Route
 from monitor.settings import Settings
-from monitor.store import polls
+from monitor.store import leases, poll_commit
 from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
 from monitor.store.story_backfill import backfill_story_index
@@ -30,18 +30,18 @@ async def test_items_stored_before_the_story_index_are_backfilled_at_start(db_ur
     app: App | None = None
     try:
         upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=now - timedelta(days=6))
+        leases.sync_sources(engine, SOURCES, now=now - timedelta(days=6))
         old = _decide(engine, "weather", "w1", "Japan pledge", PLEDGE_EN[1], now=now - timedelta(days=5))
-        polls.commit_poll(engine, old, now=now - timedelta(days=5), started_at=now)
+        poll_commit.commit_poll(engine, old, now=now - timedelta(days=5), started_at=now)
         en = _decide(engine, "reuters", "en", *PLEDGE_EN, now=now - timedelta(hours=1))
-        polls.commit_poll(engine, en, now=now - timedelta(hours=1), started_at=now)
+        poll_commit.commit_poll(engine, en, now=now - timedelta(hours=1), started_at=now)
         # As the rows of a database upgraded to 0010 look: no signature, no index rows.
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE item SET signature = NULL"))
             conn.execute(sa.text("DELETE FROM story_key"))
         probe = _decide(engine, "nhk", "ja", *PLEDGE_JA, now=now)
         assert [w.story_id for w in probe.items] == [None]  # the English report is not found
-        assert polls.release_lease(engine, "nhk", probe.token)
+        assert leases.release_lease(engine, "nhk", probe.token)
 
         config = Config(
             sources=tuple(
@@ -78,10 +78,10 @@ def test_backfill_works_in_batches_and_leaves_indexed_items_alone(sqlite_url: st
     engine = make_engine(sqlite_url)
     try:
         upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=now - timedelta(days=1))
+        leases.sync_sources(engine, SOURCES, now=now - timedelta(days=1))
         for n in range(5):
             w = _decide(engine, "reuters", f"en{n}", f"{PLEDGE_EN[0]} ({n})", PLEDGE_EN[1], now=now)
-            polls.commit_poll(engine, w, now=now, started_at=now)
+            poll_commit.commit_poll(engine, w, now=now, started_at=now)
         before = _rows(engine, "SELECT key, item_id, story_id FROM story_key ORDER BY key, item_id")
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE item SET signature = NULL WHERE guid IN ('en1', 'en3', 'en4')"))

@@ -30,7 +30,7 @@ from monitor.match.topics import TopicMatcher
 from monitor.metrics import STORY_REDECISIONS
 from monitor.model import Entry, FetchOutcome, FetchResult
 from monitor.pipeline import ClaimedSource, PollWrite, decide_failure, decide_success, prepare_new
-from monitor.store import polls, story_keys
+from monitor.store import leases, poll_commit, story_keys
 from monitor.store.batch import commit_polls
 from monitor.store.engine import DbTimeouts, make_engine
 from monitor.store.migrate import upgrade
@@ -53,7 +53,7 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     """A migrated database with SOURCES' rows, on SQLite and on PostgreSQL."""
     e = make_engine(db_url)
     upgrade(e)
-    polls.sync_sources(e, SOURCES, now=NOW - timedelta(days=1))
+    leases.sync_sources(e, SOURCES, now=NOW - timedelta(days=1))
     yield e
     e.dispose()
 
@@ -65,7 +65,7 @@ def pg_engines(pg_url: str) -> Iterator[tuple[sa.Engine, sa.Engine]]:
     e = make_engine(pg_url)
     short = make_engine(pg_url, timeouts=DbTimeouts(lock_s=0.3))
     upgrade(e)
-    polls.sync_sources(e, SOURCES, now=NOW - timedelta(days=1))
+    leases.sync_sources(e, SOURCES, now=NOW - timedelta(days=1))
     yield e, short
     e.dispose()
     short.dispose()
@@ -77,7 +77,7 @@ def _decide(
     """One poll of ``source_id`` finding one new item, decided against the story index as it is now."""
     src = next(s for s in SOURCES if s.id == source_id)
     topics = TopicMatcher(TOPICS)
-    claim = polls.claim_sources(
+    claim = leases.claim_sources(
         engine,
         owner=source_id,
         now=now,
@@ -161,10 +161,10 @@ def test_two_instances_deciding_one_event_at_once_make_one_story(pg_url: str) ->
     holder = make_engine(pg_url)
     try:
         upgrade(engine)
-        polls.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
+        leases.sync_sources(engine, SOURCES, now=NOW - timedelta(days=1))
         # An unrelated stored item: instance A's commit will touch it (a gone-URL check), which is where
         # the test holds A, inside its transaction, after its new item is written.
-        polls.commit_poll(
+        poll_commit.commit_poll(
             engine,
             _decide(engine, "weather", "w1", "Rain in Tokyo", "Rain is expected in Tokyo with winds."),
             now=NOW,
@@ -179,7 +179,7 @@ def test_two_instances_deciding_one_event_at_once_make_one_story(pg_url: str) ->
 
         def commit(name: str, write: PollWrite) -> None:
             try:
-                polls.commit_poll(engine, write, now=NOW, started_at=NOW)
+                poll_commit.commit_poll(engine, write, now=NOW, started_at=NOW)
                 errors[name] = None
             except BaseException as e:
                 errors[name] = e
@@ -201,9 +201,9 @@ def test_two_instances_deciding_one_event_at_once_make_one_story(pg_url: str) ->
         assert b_waited, f"instance B committed while A held an item of the same event, unseen: {errors}"
         assert isinstance(errors["b"], StaleStories)
         # B decides again, as the poll loop does, and now finds A's item.
-        assert polls.release_lease(engine, "nhk", write_b.token)
+        assert leases.release_lease(engine, "nhk", write_b.token)
         again = _decide(engine, "nhk", "ja", *PLEDGE_JA)
-        polls.commit_poll(engine, again, now=NOW, started_at=NOW)
+        poll_commit.commit_poll(engine, again, now=NOW, started_at=NOW)
         assert _story_of(engine, "ja") == _story_of(engine, "en")
     finally:
         holder.dispose()
@@ -217,10 +217,10 @@ def test_only_an_item_that_could_have_been_a_candidate_makes_a_commit_decide_aga
     write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
     write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)
     weather = _decide(engine, "weather", "w1", "Rain in Seattle", "Rain is expected in Seattle with winds.")
-    polls.commit_poll(engine, weather, now=NOW, started_at=NOW)  # unrelated, stored since A read
-    polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)  # no re-decision for it
+    poll_commit.commit_poll(engine, weather, now=NOW, started_at=NOW)  # unrelated, stored since A read
+    poll_commit.commit_poll(engine, write_a, now=NOW, started_at=NOW)  # no re-decision for it
     with pytest.raises(StaleStories):  # A's item, of the same event, was stored since B read
-        polls.commit_poll(engine, write_b, now=NOW, started_at=NOW)
+        poll_commit.commit_poll(engine, write_b, now=NOW, started_at=NOW)
 
 
 def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story(engine: sa.Engine) -> None:
@@ -230,11 +230,11 @@ def test_a_stale_commit_decides_again_in_its_own_transaction_and_joins_the_story
     write_a = _decide(engine, "reuters", "en", *PLEDGE_EN)
     write_b = _decide(engine, "nhk", "ja", *PLEDGE_JA)  # read the same empty window as A
     assert all(w.story_id is None for w in write_b.items)  # alone, it would start its own story
-    polls.commit_poll(engine, write_a, now=NOW, started_at=NOW)
+    poll_commit.commit_poll(engine, write_a, now=NOW, started_at=NOW)
     calls: list[int] = []
     redecide = _redecider(engine, write_b, calls)
     before = STORY_REDECISIONS._value.get()
-    polls.commit_poll(engine, write_b, now=NOW, started_at=NOW, redecide=redecide)
+    poll_commit.commit_poll(engine, write_b, now=NOW, started_at=NOW, redecide=redecide)
     assert calls == [1] and STORY_REDECISIONS._value.get() == before + 1
     assert _story_of(engine, "ja") == _story_of(engine, "en")
     with engine.connect() as conn:  # its rows take the time it decided again, not the stale one
@@ -284,7 +284,7 @@ def _claim(engine: sa.Engine, write: PollWrite) -> ClaimedSource:
 def test_each_new_item_of_a_poll_is_compared_with_its_own_candidates(engine: sa.Engine) -> None:
     """One lookup serves a poll's new items; each item is then decided against what the index found for
     it, not every candidate of the poll (in a burst, ~140 per item instead of ~15)."""
-    polls.commit_poll(engine, _decide(engine, "reuters", "en", *PLEDGE_EN), now=NOW, started_at=NOW)
+    poll_commit.commit_poll(engine, _decide(engine, "reuters", "en", *PLEDGE_EN), now=NOW, started_at=NOW)
     topics = TopicMatcher(TOPICS)
     src = next(s for s in SOURCES if s.id == "nhk")
     entries = [
@@ -348,7 +348,7 @@ def test_a_busy_story_lock_sends_a_batchs_story_writes_back_and_stores_the_rest(
         )
 
     with Session(engine) as holder, holder.begin():
-        polls.lock_stories(holder, [keyed])  # a stalled commit of the same story holds its locks
+        poll_commit.lock_stories(holder, [keyed])  # a stalled commit of the same story holds its locks
         outcome = asyncio.run(both())
     assert isinstance(outcome[0], StoryLockBusy) and outcome[1] is None
     with engine.connect() as conn:

@@ -43,7 +43,7 @@ def app(db_url: str) -> Iterator[App]:
 
 
 def _claim(app: App) -> dict[str, ClaimedSource]:
-    from monitor.store.polls import claim_sources
+    from monitor.store.leases import claim_sources
 
     claims = claim_sources(
         app.engine, owner="me", now=NOW, lease=timedelta(minutes=2), source_ids=IDS, limit=len(IDS)

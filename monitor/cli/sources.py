@@ -164,14 +164,14 @@ def sources_pause(
 
     Example: pressmon sources pause nikkei --reason "paywall change, fixing the selector"
     """
-    from monitor.store import polls
+    from monitor.store import leases
     from monitor.store.queries import set_paused
 
     _known_source(source_id, config)
     cfg = load(config)
     now = datetime.now(UTC)
     with database(create=True) as engine:
-        polls.sync_sources(engine, cfg.sources, now=now)
+        leases.sync_sources(engine, cfg.sources, now=now)
         set_paused(engine, source_id, paused_at=now, reason=reason or "paused")
     output.print(f"{source_id}: paused; `pressmon sources resume {source_id}` polls it again")
 
@@ -179,13 +179,13 @@ def sources_pause(
 @group.command("resume")
 def sources_resume(source_id: IdArg, config: ConfigOpt = None) -> None:
     """Poll a paused source again (at its next due time). Example: pressmon sources resume nikkei"""
-    from monitor.store import polls
+    from monitor.store import leases
     from monitor.store.queries import set_paused
 
     _known_source(source_id, config)
     cfg = load(config)
     with database(create=True) as engine:
-        polls.sync_sources(engine, cfg.sources, now=datetime.now(UTC))
+        leases.sync_sources(engine, cfg.sources, now=datetime.now(UTC))
         set_paused(engine, source_id, paused_at=None, reason=None)
     output.print(f"{source_id}: resumed")
 

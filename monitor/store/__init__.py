@@ -1,2 +1,2 @@
 """Storage: tables (``models``), engine and transactions (``engine``), migrations (``migrate``),
-and the queries the pipeline needs (``sources``, ``items``, ``outbox``)."""
+and the queries the pipeline needs (``leases``, ``poll_reads``, ``poll_commit``, ``outbox``)."""

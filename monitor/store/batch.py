@@ -1,7 +1,7 @@
 """Many polls' outcomes in one write transaction (the batched writer, ``monitor.writer``).
 
-Each outcome is still fenced by its own source's lease token (``polls.apply_poll``): one whose lease was
-lost writes nothing and is reported, the others commit together. Outcomes that add items to stories are
+Each outcome is still fenced by its own source's lease token (``poll_commit.apply_poll``): one whose lease
+was lost writes nothing and is reported, the others commit together. Outcomes that add items to stories are
 decided in turn inside the transaction: the batch takes every story lock it needs first (PostgreSQL),
 then each write that finds items stored since it read its candidates -- an earlier write of the same
 batch included -- decides again (``redecide``) before it is written, so the batch makes exactly the
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from monitor.pipeline import PollWrite
 from monitor.store.engine import write_session
-from monitor.store.polls import Redecide, apply_poll, checks_stories, lock_stories
+from monitor.store.poll_commit import Redecide, apply_poll, checks_stories, lock_stories
 
 __all__ = ["commit_polls"]
 

@@ -1,5 +1,5 @@
 """Near misses in the database: topics an item almost matched, read back for digests and
-``pressmon topics misses`` (written by ``monitor.store.polls`` in the poll's own transaction)."""
+``pressmon topics misses`` (written by ``monitor.store.poll_commit`` in the poll's own transaction)."""
 
 from __future__ import annotations
 

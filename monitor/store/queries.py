@@ -81,7 +81,7 @@ def source_overview(engine: sa.Engine) -> list[SourceOverview]:
 
 def set_paused(engine: sa.Engine, source_id: str, *, paused_at: datetime | None, reason: str | None) -> bool:
     """Pause (``paused_at`` set) or resume (None) a source; False when no such source row exists. A paused
-    source is never claimed (``polls.claim_sources``), so no instance polls it until it is resumed."""
+    source is never claimed (``leases.claim_sources``), so no instance polls it until it is resumed."""
     with write_session(engine) as s:
         res = s.execute(
             sa.update(SourceRow)
