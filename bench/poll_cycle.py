@@ -38,9 +38,10 @@ from bench.feeds import (
     print_table,
     write_config,
 )
-from monitor.app import App, PassReport
+from monitor.app import App
 from monitor.config.loader import load_config
 from monitor.settings import Settings
+from monitor.work import PassReport
 
 # --- pressmon in process --------------------------------------------------------------------------
 

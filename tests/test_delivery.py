@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from monitor.app import App, build_notifiers
+from monitor.app import App
 from monitor.config.schema import (
     Config,
     ConsoleReceiver,
@@ -32,6 +32,7 @@ from monitor.notify.samples import sample_alert
 from monitor.notify.webhook import WebhookNotifier, sign
 from monitor.render import Renderer
 from monitor.settings import Settings
+from monitor.wiring import build_notifiers
 from tests.support.fakeslack import TOKEN, FakeSlack
 from tests.support.httpserver import FeedRequestHandler, FeedServer
 from tests.test_poll import FMS, JAPAN, JAPAN_EDITED, POLAND, rss

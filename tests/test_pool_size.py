@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.app import MAX_POOL, pool_size
 from monitor.config.loader import load_config_text
+from monitor.wiring import MAX_POOL, pool_size
 
 
 def _config(hosts: int, per_host: int, disabled: int = 0) -> str:

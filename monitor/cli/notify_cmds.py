@@ -51,8 +51,8 @@ def notify_test(
     Nothing is stored. Exit 0 when the provider accepted it, 5 when it refused or was unreachable,
     3 when the receiver cannot be built (an unset secret). Example: pressmon notify test "slack:#trade-desk"
     """
-    from monitor.app import build_notifiers
     from monitor.cli.template import template_dirs
+    from monitor.wiring import build_notifiers
 
     cfg = load(config)
     if receiver not in cfg.receivers:
