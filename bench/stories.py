@@ -18,7 +18,7 @@ for tuning the same way and weighted toward precision hazards (follow-ups repeat
 cross-language reports; and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
-poll of its source (claim, ``pipeline.prepare_new``, ``store.story_keys.story_lookup``,
+poll of its source (claim, ``poll_prepare.prepare_new``, ``store.story_keys.story_lookup``,
 ``pipeline.decide_success``, ``store.poll_commit.commit_poll``) on a fresh SQLite database, with the default
 topics of ``feeds.yaml``; sources whose name says they are a government's (whitehouse, dsca, ustr,
 mofa, kantei, ...) are primary. Then the same items go through ``story_index.MemoryIndex`` (the path
@@ -67,8 +67,10 @@ from monitor.config.schema import Config, Route, Source  # noqa: E402
 from monitor.identity import assign_identity  # noqa: E402
 from monitor.match.topics import TopicMatcher  # noqa: E402
 from monitor.model import Entry, FetchOutcome, FetchResult  # noqa: E402
-from monitor.pipeline import ClaimedSource, decide_success, prepare_new  # noqa: E402
+from monitor.pipeline import decide_success  # noqa: E402
 from monitor.poll import STORY_WINDOW  # noqa: E402
+from monitor.poll_prepare import prepare_new  # noqa: E402
+from monitor.poll_records import ClaimedSource  # noqa: E402
 from monitor.store import leases, poll_commit, story_keys  # noqa: E402
 from monitor.store.engine import make_engine, read_session  # noqa: E402
 from monitor.store.migrate import upgrade  # noqa: E402

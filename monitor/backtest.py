@@ -32,7 +32,7 @@ import yaml
 from monitor.config.schema import Config
 from monitor.errors import PressmonError
 from monitor.match.topics import TopicMatcher
-from monitor.pipeline import ItemWrite
+from monitor.poll_records import ItemWrite
 from monitor.replay import replay
 from monitor.store.history import StoredRev
 

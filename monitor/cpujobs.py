@@ -5,11 +5,11 @@ returns plain data: ``Parsed``, ``Item`` and ``NewItem`` values are frozen datac
 numbers, dates and tuples.
 
 - ``parse``: decode, sanitise, parse and clean a fetched body (``read_source``) and, when the body has no
-  further pages to fetch, give its entries their identity too (``pipeline.identify``), and for a source
+  further pages to fetch, give its entries their identity too (``poll_prepare.identify``), and for a source
   with nothing stored yet prepare them too (below); ``parse_page`` reads a later page.
 - ``identify``: identity alone, for entries gathered over several pages.
 - ``prepare``: topic mentions, near misses, fingerprint and story signature of each new item
-  (``pipeline.prepare_new``).
+  (``poll_prepare.prepare_new``).
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from typing import Any
 from monitor.config.schema import Source
 from monitor.match.topics import TopicMatcher
 from monitor.model import Entry, FetchResult, Item, Parsed
-from monitor.pipeline import ClaimedSource, NewItem, prepare_new
-from monitor.pipeline import identify as _identify
+from monitor.poll_prepare import NewItem, prepare_new
+from monitor.poll_prepare import identify as _identify
+from monitor.poll_records import ClaimedSource
 from monitor.sources.dispatch import read_source
 
 __all__ = ["Identified", "identify", "parse", "parse_page", "prepare", "warm"]
 
-Identified = tuple[list[Item], str, bool]  # items, key_mode, switched (pipeline.identify)
+Identified = tuple[list[Item], str, bool]  # items, key_mode, switched (poll_prepare.identify)
 
 
 def parse(

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from monitor.fault import one_line
-from monitor.pipeline import ClaimedSource
+from monitor.poll_records import ClaimedSource
 from monitor.store.leases import renew_leases
 
 __all__ = ["LeaseKeeper"]

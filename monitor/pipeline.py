@@ -2,23 +2,23 @@
 
 ``decide_success`` takes what a fetch and parse produced plus what the store already holds and returns a
 :class:`PollWrite`; ``decide_failure`` does the same for a failed fetch or parse (which changes nothing
-stored but the schedule). The orchestrator (``monitor.poll``) does the I/O around them; the store commits a
+stored but the schedule), ``decide_not_modified`` for an unchanged feed. The orchestrator
+(``monitor.poll``) does the I/O around them; what they take from the fetch is prepared by
+``monitor.poll_prepare``; the records they return are ``monitor.poll_records``; the store commits a
 ``PollWrite`` in one fenced transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from monitor.config.schema import Route, Source
-from monitor.diff import StoredRevision, classify, diff_summary, is_material
-from monitor.identity import assign_identity, keys_unstable
+from monitor.diff import classify, diff_summary, is_material
 from monitor.match.topics import NearMiss, TopicMatcher
-from monitor.model import Change, ChangeKind, Entry, FetchResult, Item, Mention
+from monitor.model import ChangeKind, FetchResult, Item
 from monitor.plan import (
-    AlertReason,
     GoneItem,
     PlannedAlert,
     StoryLink,
@@ -26,224 +26,12 @@ from monitor.plan import (
     plan_item_alerts,
     plan_withdrawn_alerts,
 )
+from monitor.poll_prepare import NewItem, mentions_of, near_misses_of, prepare_new
+from monitor.poll_records import ClaimedSource, ItemWrite, PollWrite, SourceUpdate, StoredItem, Stories
 from monitor.schedule import next_due
-from monitor.stories import StoryCandidate, StoryProbe, decide_story
-from monitor.story_signature import Signature, signature
-from monitor.story_text import fingerprint
+from monitor.stories import decide_story
 
-__all__ = [
-    "DECIDE_IN_COMMIT",
-    "ClaimedSource",
-    "ItemWrite",
-    "NewItem",
-    "PollWrite",
-    "SourceUpdate",
-    "StoredItem",
-    "Stories",
-    "decide_failure",
-    "decide_not_modified",
-    "decide_success",
-    "identify",
-    "prepare_new",
-]
-
-
-# A write's ``stories_snapshot`` when its new items were decided without story candidates, for the commit
-# to decide them inside its transaction (``redecide``), where the candidates cannot change before it
-# commits: the batched writer's polls read them once, there, instead of once before and again there.
-DECIDE_IN_COMMIT = -1  # never an item id
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedSource:
-    """A source row as claimed: its state and the lease token that fences our commit."""
-
-    source_id: str
-    token: str
-    baseline_done: bool
-    key_mode: str
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
-    error_streak: int
-    item_count: int
-    failing_since: datetime | None = None
-    health_alerted: bool = False
-    lease_until: datetime | None = None  # a poll that finds this passed (it was paused) does not fetch
-
-
-@dataclass(frozen=True, slots=True)
-class StoredItem:
-    item_id: int
-    seq: int  # current revision number
-    revision: StoredRevision
-
-
-@dataclass(frozen=True, slots=True)
-class SourceUpdate:
-    next_due: datetime
-    checked_at: datetime
-    ok: bool
-    error_streak: int
-    error: str | None = None
-    error_kind: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    update_validators: bool = False
-    baseline_done: bool | None = None
-    key_mode: str | None = None
-    failing_since: datetime | None = None  # start of the failure streak (None once healthy)
-    health_alerted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ItemWrite:
-    change: Change
-    item_id: int | None  # None for NEW
-    seq: int  # the revision number this write creates
-    mentions: tuple[Mention, ...]
-    alerts: tuple[PlannedAlert, ...]
-    reason: AlertReason
-    fingerprint: bytes | None = None  # NEW items: the near-duplicate sketch (monitor.stories)
-    story_id: int | None = None  # NEW items: the story joined; None starts a story of its own
-    near_misses: tuple[NearMiss, ...] = ()  # topics it almost matched (recorded, never alerted)
-    signature: Signature | None = None  # NEW items: what it reports (monitor.story_signature)
-    primary: bool = False  # NEW items: from a primary source
-
-
-@dataclass(frozen=True, slots=True)
-class Stories:
-    """What the story index found for this poll's new items: recent items of every source they may join,
-    how many stories in the window carry each signature part (``rarity``), the stories a primary source
-    already leads, and the alert_key each story's updates thread under (its first item's ``new`` alert)."""
-
-    candidates: tuple[StoryCandidate, ...] = ()
-    threads: Mapping[int, str] = field(default_factory=dict)  # story -> its first ``new`` alert's key
-    snapshot: int = 0  # the highest item id when they were read
-    rarity: Mapping[str, int] = field(default_factory=dict)
-    led: frozenset[int] = frozenset()
-    # The item ids the index found for each probe, by its fingerprint: a new item is compared with its
-    # own candidates, not with every candidate of its poll (a poll of 10 items found ~140 in a burst).
-    # A probe not in it is compared with all of them.
-    found: Mapping[bytes, frozenset[int]] = field(default_factory=dict)
-
-    def for_probe(self, probe: StoryProbe) -> tuple[StoryCandidate, ...]:
-        mine = self.found.get(probe.fingerprint)
-        if mine is None:
-            return self.candidates
-        return tuple(c for c in self.candidates if c.item_id in mine)
-
-
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """A new item's topic mentions and its story probe (fingerprint + signature), computed once per poll:
-    the probes are what the story index is asked about before the poll is decided."""
-
-    mentions: tuple[Mention, ...]
-    probe: StoryProbe
-    near_misses: tuple[NearMiss, ...] | None = None  # computed with the mentions when the poll alerts
-
-
-def _mentions(topics: TopicMatcher, src: Source, item: Item) -> list[Mention]:
-    """The topics ``item`` matches, in its source's context (tags, implied concepts)."""
-    return topics.match(
-        title=item.title, text=item.text, source=src.id, tags=src.tags, lang=item.lang, implies=src.implies
-    )
-
-
-def _near_misses(
-    topics: TopicMatcher, src: Source, item: Item, mentions: Sequence[Mention]
-) -> list[NearMiss]:
-    """The topics ``item`` almost matched (those in ``mentions`` did), in its source's context."""
-    return topics.near_misses(
-        title=item.title,
-        text=item.text,
-        source=src.id,
-        tags=src.tags,
-        lang=item.lang,
-        implies=src.implies,
-        matched=[m.topic_id for m in mentions],
-    )
-
-
-def prepare_new(
-    src: Source,
-    items: Sequence[Item],
-    stored: Mapping[str, StoredItem],
-    topics: TopicMatcher,
-    full_texts: Mapping[str, str] = {},
-    *,
-    near_misses: bool = False,
-    fingerprints: Mapping[str, bytes] = {},
-) -> dict[str, NewItem]:
-    """Mentions, fingerprint and signature of every item not stored yet (with its page's main text when
-    ``full_texts`` has it, as ``decide_success`` stores it), by item key; with ``near_misses`` (a poll that
-    is not a baseline) the topics each one almost matched too. ``fingerprints``: sketches already known
-    (a replay reads the stored ones), by item key."""
-    out: dict[str, NewItem] = {}
-    for item in items:
-        if item.key in stored or item.key in out:
-            continue
-        if item.key in full_texts:
-            item = replace(item, text=full_texts[item.key])
-        mentions = tuple(_mentions(topics, src, item))
-        published = item.published_at.date() if item.published_at is not None else None
-        sig = signature(item.title, item.text, topics=[m.topic_id for m in mentions], published=published)
-        fp = fingerprints.get(item.key) or fingerprint(item.title, item.text)
-        probe = StoryProbe(fp, item.title, src.id, sig, src.is_primary, item.published_at)
-        near = tuple(_near_misses(topics, src, item, mentions)) if near_misses else None
-        out[item.key] = NewItem(mentions, probe, near)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class PollWrite:
-    source_id: str
-    token: str
-    source: SourceUpdate
-    items: tuple[ItemWrite, ...] = ()
-    seen_keys: tuple[str, ...] = ()  # unchanged items: bump last_seen_at
-    status: str = "ok"  # ok | not_modified | unchanged | error
-    http_status: int | None = None
-    wire_bytes: int = 0
-    entries: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    source_alerts: tuple[PlannedAlert, ...] = ()  # source-health: failing / resolved
-    # Commit only if no item was stored after this id (story candidates were read up to it); None: no check;
-    # DECIDE_IN_COMMIT: decided without candidates, the commit decides its stories (``redecide``).
-    stories_snapshot: int | None = None
-    gone_checked: tuple[int, ...] = ()  # items whose URL was checked after they left the listing
-    withdrawn: tuple[int, ...] = ()  # ... and answered 404/410
-    withdrawn_alerts: tuple[PlannedAlert, ...] = ()
-    encoding: str | None = None  # the codec the body was read with (poll_log.encoding)
-    # Full texts not read (page failed, no main text, over full_text_max, deadline): the poll is ok and
-    # the summaries stand in, but its poll_log row says so (error_kind "full_text"; `pressmon sources`).
-    full_text_notes: tuple[str, ...] = ()
-
-    @property
-    def new_count(self) -> int:
-        return sum(1 for w in self.items if w.change.kind is ChangeKind.NEW)
-
-    @property
-    def revised_count(self) -> int:
-        return sum(1 for w in self.items if w.change.kind is ChangeKind.REVISED)
-
-    @property
-    def alert_count(self) -> int:
-        return sum(len(w.alerts) for w in self.items) + len(self.source_alerts) + len(self.withdrawn_alerts)
-
-
-def identify(
-    entries: Sequence[Entry], claim: ClaimedSource, recent_keys: set[str]
-) -> tuple[list[Item], str, bool]:
-    """Identity for this fetch's entries: ``(items, key_mode, switched)``. A source whose GUIDs all
-    changed since the last poll while its URLs did not is switched to URL keys for good.
-    ``recent_keys`` is ``identity.identity_keys`` of the recently stored items."""
-    items = assign_identity(entries, prefer=claim.key_mode)
-    if claim.key_mode == "guid" and claim.baseline_done and keys_unstable(recent_keys, items):
-        return assign_identity(entries, prefer="url"), "url", True
-    return items, claim.key_mode, False
+__all__ = ["decide_failure", "decide_not_modified", "decide_success"]
 
 
 def _ok_update(
@@ -426,12 +214,12 @@ def decide_success(
         prev = stored.get(item.key)
         seq = prev.seq + 1 if prev else 1
         fresh = new.get(item.key) if change.kind is ChangeKind.NEW else None
-        mentions = fresh.mentions if fresh is not None else tuple(_mentions(topics, src, item))
+        mentions = fresh.mentions if fresh is not None else tuple(mentions_of(topics, src, item))
         near: tuple[NearMiss, ...] = ()
         if not baseline and fresh is not None and fresh.near_misses is not None:
             near = fresh.near_misses  # computed with its mentions (in a worker)
         elif not baseline and near_misses:  # a baseline is not news: its near misses are not either
-            near = tuple(_near_misses(topics, src, item, mentions))
+            near = tuple(near_misses_of(topics, src, item, mentions))
         material: tuple[bool, str] = (True, "")
         diff: str | None = None
         link: StoryLink | None = None

@@ -32,16 +32,9 @@ from monitor.match.topics import TopicMatcher
 from monitor.metrics import FETCH_SECONDS, MENTIONS, STAGE_SECONDS, timed
 from monitor.model import FetchOutcome, FetchResult, Parsed
 from monitor.pages import full_texts, more_pages
-from monitor.pipeline import (
-    DECIDE_IN_COMMIT,
-    ClaimedSource,
-    PollWrite,
-    Stories,
-    decide_failure,
-    decide_not_modified,
-    decide_success,
-)
+from monitor.pipeline import decide_failure, decide_not_modified, decide_success
 from monitor.plan import GoneItem
+from monitor.poll_records import DECIDE_IN_COMMIT, ClaimedSource, PollWrite, Stories
 from monitor.schedule import ADAPT_LOOKBACK, adaptive_every
 from monitor.store import leases, poll_commit, poll_reads, story_keys
 from monitor.store.poll_commit import Redecide

@@ -26,8 +26,10 @@ from monitor.config.schema import Config, Source
 from monitor.diff import StoredRevision
 from monitor.match.topics import TopicMatcher
 from monitor.model import FetchOutcome, FetchResult, Item
-from monitor.pipeline import ClaimedSource, ItemWrite, StoredItem, Stories, decide_success, prepare_new
+from monitor.pipeline import decide_success
 from monitor.plan import AlertReason, GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
+from monitor.poll_prepare import prepare_new
+from monitor.poll_records import ClaimedSource, ItemWrite, StoredItem, Stories
 from monitor.store import history
 from monitor.store.history import StoredRev
 from monitor.stories import StoryCandidate, StoryProbe

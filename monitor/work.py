@@ -21,8 +21,8 @@ from monitor.metrics import ITEMS, POLLS
 from monitor.notify import Notifier
 from monitor.notify.digest_run import DigestReport, DigestRunner
 from monitor.notify.worker import DeliveryReport, Outcome, deliver_due, deliver_receiver
-from monitor.pipeline import ClaimedSource
 from monitor.poll import PollContext, SourceReport, poll_source
+from monitor.poll_records import ClaimedSource
 from monitor.settings import Settings
 from monitor.store import leases, maintenance
 from monitor.store.outbox import due_receivers

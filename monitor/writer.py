@@ -7,7 +7,7 @@ instead of one transaction per source.
 
 Outcomes with new items have their stories decided inside the batch's transaction, in turn, so each sees
 the items of the outcomes before it (``monitor.store.batch``): the daemon's polls come decided without
-candidates (``pipeline.DECIDE_IN_COMMIT``); one decided against candidates read earlier is decided again
+candidates (``poll_records.DECIDE_IN_COMMIT``); one decided against candidates read earlier is decided again
 only if items stored since could change it. At most MAX_STORY_WRITES of them share a transaction, so one
 transaction's decisions never hold the write lock for long. Before, each of them committed alone: in a
 burst of news, polls queued one transaction each behind the story check.
@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from monitor.backoff import is_database_error
 from monitor.errors import LeaseLost, StaleStories
-from monitor.pipeline import PollWrite
+from monitor.poll_records import PollWrite
 from monitor.store.batch import commit_polls
 from monitor.store.poll_commit import Redecide, write_lock_ids
 from monitor.store.story_keys import MAX_STORY_LOCKS

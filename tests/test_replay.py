@@ -11,7 +11,7 @@ from sqlmodel import select
 from monitor.config.schema import Source
 from monitor.match.topics import TopicMatcher
 from monitor.model import Item
-from monitor.pipeline import prepare_new
+from monitor.poll_prepare import prepare_new
 from monitor.replay import mark, replay, replay_key
 from monitor.store.engine import make_engine, read_session
 from monitor.store.models import ItemRow, OutboxRow

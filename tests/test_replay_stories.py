@@ -20,8 +20,9 @@ from monitor.config.schema import Config
 from monitor.identity import assign_identity
 from monitor.match.topics import TopicMatcher
 from monitor.model import Entry
-from monitor.pipeline import decide_success, prepare_new
+from monitor.pipeline import decide_success
 from monitor.poll import STORY_WINDOW
+from monitor.poll_prepare import prepare_new
 from monitor.replay import replay
 from monitor.store import leases, poll_commit, story_keys
 from monitor.store.engine import make_engine, read_session

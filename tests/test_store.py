@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 import monitor.store.models  # noqa: F401
 from monitor.config.schema import Source
 from monitor.errors import LeaseLost
-from monitor.pipeline import PollWrite, SourceUpdate
+from monitor.poll_records import PollWrite, SourceUpdate
 from monitor.store import leases, poll_commit
 from monitor.store.engine import make_engine
 from monitor.store.migrate import current_revision, downgrade, head_revision, upgrade

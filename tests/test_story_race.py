@@ -29,7 +29,9 @@ from monitor.identity import assign_identity
 from monitor.match.topics import TopicMatcher
 from monitor.metrics import STORY_REDECISIONS
 from monitor.model import Entry, FetchOutcome, FetchResult
-from monitor.pipeline import ClaimedSource, PollWrite, decide_failure, decide_success, prepare_new
+from monitor.pipeline import decide_failure, decide_success
+from monitor.poll_prepare import prepare_new
+from monitor.poll_records import ClaimedSource, PollWrite
 from monitor.store import leases, poll_commit, story_keys
 from monitor.store.batch import commit_polls
 from monitor.store.engine import DbTimeouts, make_engine

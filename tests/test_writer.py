@@ -17,7 +17,8 @@ from sqlmodel import select
 from monitor.app import App
 from monitor.config.schema import Config, ConsoleReceiver, Route, Source
 from monitor.errors import LeaseLost
-from monitor.pipeline import ClaimedSource, PollWrite, decide_failure
+from monitor.pipeline import decide_failure
+from monitor.poll_records import ClaimedSource, PollWrite
 from monitor.settings import Settings
 from monitor.store.engine import read_session, write_session
 from monitor.store.models import PollLogRow, SourceRow

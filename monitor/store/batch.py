@@ -15,7 +15,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from monitor.pipeline import PollWrite
+from monitor.poll_records import PollWrite
 from monitor.store.engine import write_session
 from monitor.store.poll_commit import Redecide, apply_poll, checks_stories, lock_stories
 

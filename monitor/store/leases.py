@@ -23,7 +23,7 @@ from sqlmodel import col, func, select
 
 from monitor.config.schema import Source
 from monitor.metrics import LEASE_TAKEOVERS
-from monitor.pipeline import ClaimedSource
+from monitor.poll_records import ClaimedSource
 from monitor.store.engine import read_session, write_session
 from monitor.store.models import ItemRow, SourceRow
 

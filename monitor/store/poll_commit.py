@@ -22,8 +22,8 @@ from sqlmodel import Session, SQLModel, col
 
 from monitor.errors import LeaseLost, StaleStories, StoryLockBusy
 from monitor.metrics import STORY_REDECISIONS
-from monitor.pipeline import DECIDE_IN_COMMIT, PollWrite
 from monitor.plan import PlannedAlert
+from monitor.poll_records import DECIDE_IN_COMMIT, PollWrite
 from monitor.store.engine import is_lock_timeout, write_session
 from monitor.store.models import ItemRow, MentionRow, NearMissRow, PollLogRow, RevisionRow, SourceRow
 from monitor.store.outbox import insert_outbox_rows

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 
 from monitor.diff import StoredRevision
-from monitor.pipeline import StoredItem
+from monitor.poll_records import StoredItem
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, MentionRow, RevisionRow
 

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from monitor.pipeline import ItemWrite, PollWrite, Stories
+from monitor.poll_records import ItemWrite, PollWrite, Stories
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, MentionRow, RevisionRow, StoryKeyRow
 from monitor.stories import StoryCandidate, StoryProbe
