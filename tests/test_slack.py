@@ -22,7 +22,8 @@ import pytest
 from monitor.errors import DeliveryError
 from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.notify import Notifier
-from monitor.notify.slack import EVENT_TYPE, SlackError, SlackNotifier, SlackWebhookNotifier
+from monitor.notify.slack import EVENT_TYPE, SlackNotifier, SlackWebhookNotifier
+from monitor.notify.slack_errors import SlackError
 from monitor.notify.slack_format import (
     ELLIPSIS,
     Mrkdwn,

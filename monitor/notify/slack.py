@@ -17,25 +17,9 @@ and returns ``"<channel>:<ts>"`` of the message whose metadata carries this aler
 ``update(ref, alert)`` re-renders an alert into an existing message (``chat.update``), e.g. a story's
 parent after a revision.
 
-Pacing: at most one post per ``pace_s`` (1 s) per channel. Posts to one ``(base_url, channel)`` share a
-lock and a next-allowed time across notifier instances (per event loop); the wait is measured from the
-previous post's *answer*, so Slack's receive times are spaced too. After a 429 the channel is held for
-Retry-After: a send during the hold raises a retryable ``DeliveryError`` without calling Slack.
-
-Errors: every failure is a ``SlackError`` (a ``DeliveryError``) whose detail starts with Slack's error name:
-"slack: channel_not_found (channel C123)". Retries are the outbox worker's business: slack-sdk's own retry
-handlers are disabled, and each call is made exactly once.
-
-    ratelimited / rate_limited / HTTP 429           retryable, retry_after_s = Retry-After
-    internal_error, fatal_error, other HTTP 5xx      retryable and ambiguous (Slack may have acted)
-    service_unavailable, request_timeout, HTTP 503   retryable (nothing was done)
-    connection refused / DNS / connect timeout       retryable (the request never left)
-    reset, server disconnected, read timeout         retryable and ambiguous (the request was sent)
-    any other ``ok: false`` or HTTP 4xx              permanent: channel_not_found, invalid_auth,
-                                                     not_authed, account_inactive, token_revoked,
-                                                     is_archived, channel_is_archived, invalid_blocks,
-                                                     msg_too_long, no_text, not_in_channel, ...
-    a template that fails to render                  permanent ("slack: template_error ...")
+Pacing (at most one post per ``pace_s`` per channel, Slack's Retry-After held) is
+``monitor.notify.slack_pace``; the mapping of every failure to a ``SlackError`` (retryable or not,
+ambiguous or not) is ``monitor.notify.slack_errors``.
 
 Secrets: the token (and a webhook URL, which is a secret) never appear in an error, a log line or a
 chained exception; slack-sdk's debug logging (which would print request bodies and the webhook URL) is
@@ -52,9 +36,7 @@ import asyncio
 import hashlib
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,12 +46,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from monitor.errors import DeliveryError
+from monitor.notify.slack_errors import SlackError, classify_status, classify_transport
 from monitor.notify.slack_format import SlackMessage, SlackTemplateError, render_message, slack_environment
+from monitor.notify.slack_pace import paced
 
 __all__ = [
     "EVENT_TYPE",
-    "SlackError",
     "SlackNotifier",
     "SlackWebhookNotifier",
 ]
@@ -77,152 +59,10 @@ __all__ = [
 EVENT_TYPE = "pressmon_alert"
 RECONCILE_LOOKBACK = timedelta(minutes=10)
 RECONCILE_MAX_PAGES = 10
-MAX_RETRY_AFTER_S = 3600.0
-
-_RETRYABLE = frozenset(
-    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
-_AMBIGUOUS = frozenset({"internal_error", "fatal_error"})  # "some aspect of the operation may have succeeded"
-_NOT_DONE_STATUS = frozenset({503})  # unavailable: the request was not processed
 
 # slack-sdk logs request bodies (and the webhook URL) at DEBUG: keep that off whatever the root level.
 _SDK_LOG = logging.getLogger("pressmon.notify.slack.sdk")
 _SDK_LOG.setLevel(logging.WARNING)
-
-
-class SlackError(DeliveryError):
-    """A Slack failure. ``error``: Slack's error name (``channel_not_found``) or ours (``timeout``)."""
-
-    def __init__(
-        self,
-        receiver: str,
-        error: str,
-        where: str,
-        *,
-        retryable: bool,
-        retry_after_s: float | None = None,
-        ambiguous: bool = False,
-        prefix: str = "slack",
-    ) -> None:
-        self.error = error
-        detail = f"{prefix}: {error} ({where})"
-        super().__init__(
-            receiver, detail, retryable=retryable, retry_after_s=retry_after_s, ambiguous=ambiguous
-        )
-
-
-# --- pacing ---
-
-
-@dataclass
-class _Pace:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    next_at: float | None = None  # earliest time of the next post (previous answer + pace)
-    hold_until: float | None = None  # Slack's Retry-After
-
-
-_PACES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], _Pace]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _pace_for(key: tuple[str, str]) -> _Pace:
-    per_loop = _PACES.setdefault(asyncio.get_running_loop(), {})
-    pace = per_loop.get(key)
-    if pace is None:
-        pace = per_loop[key] = _Pace()
-    return pace
-
-
-async def _paced(
-    key: tuple[str, str],
-    call: Callable[[], Awaitable[Any]],
-    *,
-    receiver: str,
-    where: str,
-    pace_s: float,
-    clock: Callable[[], float],
-    sleep: Callable[[float], Awaitable[Any]],
-    prefix: str,
-) -> Any:
-    pace = _pace_for(key)
-    async with pace.lock:
-        now = clock()
-        if pace.hold_until is not None and pace.hold_until > now:
-            wait = pace.hold_until - now
-            raise SlackError(
-                receiver,
-                "ratelimited",
-                f"{where}; holding off {wait:.1f}s after Slack's Retry-After",
-                retryable=True,
-                retry_after_s=wait,
-                prefix=prefix,
-            )
-        if pace.next_at is not None and pace.next_at > now:
-            await sleep(pace.next_at - now)
-        try:
-            return await call()
-        except DeliveryError as e:
-            if e.retry_after_s is not None:
-                pace.hold_until = clock() + e.retry_after_s
-            raise
-        finally:
-            pace.next_at = clock() + pace_s
-
-
-# --- error mapping ---
-
-
-def _retry_after(headers: Any) -> float | None:
-    try:
-        value = headers.get("Retry-After") if headers is not None else None
-        seconds = float(value) if value is not None else None
-    except (TypeError, ValueError, AttributeError):
-        return None
-    if seconds is None or seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
-
-
-def _classify_status(
-    receiver: str, error: str | None, status: int, headers: Any, where: str, prefix: str
-) -> SlackError:
-    """One answer (HTTP status + Slack error name) -> SlackError."""
-    name = error or f"http_{status}"
-    if status == 429 or name in ("ratelimited", "rate_limited"):
-        wait = _retry_after(headers)
-        return SlackError(
-            receiver,
-            name if error else "ratelimited",
-            f"{where}; retry after {wait:g}s" if wait is not None else where,
-            retryable=True,
-            retry_after_s=wait,
-            prefix=prefix,
-        )
-    if name in _RETRYABLE or status >= 500:
-        ambiguous = name in _AMBIGUOUS or (
-            status >= 500 and status not in _NOT_DONE_STATUS and name not in _RETRYABLE
-        )
-        return SlackError(receiver, name, where, retryable=True, ambiguous=ambiguous, prefix=prefix)
-    return SlackError(receiver, name, where, retryable=False, prefix=prefix)
-
-
-def _classify_transport(receiver: str, e: BaseException, where: str, prefix: str) -> SlackError:
-    """A failure below HTTP. Before the request left: not ambiguous; after: ambiguous."""
-    kind = type(e).__name__
-    if isinstance(e, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return SlackError(receiver, "connect_failed", f"{where}; {kind}", retryable=True, prefix=prefix)
-    if isinstance(e, TimeoutError):
-        return SlackError(
-            receiver, "timeout", f"{where}; {kind}", retryable=True, ambiguous=True, prefix=prefix
-        )
-    if isinstance(e, aiohttp.ClientError | OSError):
-        return SlackError(
-            receiver, "connection_lost", f"{where}; {kind}", retryable=True, ambiguous=True, prefix=prefix
-        )
-    return SlackError(
-        receiver, "unexpected_error", f"{where}; {kind}", retryable=True, ambiguous=True, prefix=prefix
-    )
 
 
 def _parse_ts(value: Any) -> float | None:
@@ -331,13 +171,13 @@ class SlackNotifier:
         except SlackApiError as e:
             body = e.response.data if isinstance(e.response.data, dict) else {}
             error = body.get("error") if isinstance(body.get("error"), str) else None
-            raise _classify_status(
+            raise classify_status(
                 self.name, error, e.response.status_code, e.response.headers, where, "slack"
             ) from None
         except (aiohttp.ClientError, OSError, TimeoutError) as e:
-            raise _classify_transport(self.name, e, where, "slack") from None
+            raise classify_transport(self.name, e, where, "slack") from None
         except Exception as e:  # e.g. a malformed answer; the request may have been acted on
-            raise _classify_transport(self.name, e, where, "slack") from None
+            raise classify_transport(self.name, e, where, "slack") from None
         data = resp.data
         if not isinstance(data, dict):
             raise SlackError(self.name, "invalid_response", where, retryable=True, ambiguous=True)
@@ -353,7 +193,7 @@ class SlackNotifier:
         return str(thread_ts)
 
     async def _post(self, **kwargs: Any) -> dict[str, Any]:
-        return await _paced(  # type: ignore[no-any-return]
+        return await paced(  # type: ignore[no-any-return]
             self._pace_key,
             lambda: self._call("chat.postMessage", **kwargs),
             receiver=self.name,
@@ -494,14 +334,14 @@ class SlackWebhookNotifier:
                 text=message.text, blocks=message.blocks, unfurl_links=False, unfurl_media=False
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as e:
-            raise _classify_transport(self.name, e, where, "slack-webhook") from None
+            raise classify_transport(self.name, e, where, "slack-webhook") from None
         except Exception as e:
-            raise _classify_transport(self.name, e, where, "slack-webhook") from None
+            raise classify_transport(self.name, e, where, "slack-webhook") from None
         if resp.status_code == 200:
             return
         body = (resp.body or "").strip()
         error = body if body and len(body) <= 64 and body.replace("_", "").isalnum() else None
-        raise _classify_status(
+        raise classify_status(
             self.name,
             error,
             resp.status_code,
@@ -512,7 +352,7 @@ class SlackWebhookNotifier:
 
     async def send(self, alert: Mapping[str, Any]) -> str:
         message = self.render(alert)
-        await _paced(
+        await paced(
             self._pace_key,
             lambda: self._call(message),
             receiver=self.name,
