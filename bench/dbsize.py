@@ -25,7 +25,8 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from monitor.app import App
-from monitor.config.schema import Config, ConsoleReceiver, Retention, Route, Source, Topic
+from monitor.config.delivery import ConsoleReceiver, Route
+from monitor.config.schema import Config, Retention, Source, Topic
 from monitor.settings import Settings
 from monitor.store.maintenance import prune
 from monitor.store.upkeep import database_size, vacuum

@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _seconds(every: str) -> float:
-    from monitor.config.schema import parse_duration
+    from monitor.config.fields import parse_duration
 
     return parse_duration(every).total_seconds()
 

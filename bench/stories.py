@@ -62,8 +62,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from monitor.config.delivery import Route  # noqa: E402
 from monitor.config.loader import load_config  # noqa: E402
-from monitor.config.schema import Config, Route, Source  # noqa: E402
+from monitor.config.schema import Config, Source  # noqa: E402
 from monitor.identity import assign_identity  # noqa: E402
 from monitor.match.topics import TopicMatcher  # noqa: E402
 from monitor.model import Entry, FetchOutcome, FetchResult  # noqa: E402

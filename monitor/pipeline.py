@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from monitor.config.schema import Route, Source
+from monitor.config.delivery import Route
+from monitor.config.schema import Source
 from monitor.diff import classify, diff_summary, is_material
 from monitor.match.topics import NearMiss, TopicMatcher
 from monitor.model import ChangeKind, FetchResult, Item

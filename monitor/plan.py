@@ -18,7 +18,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from monitor.config.schema import AlertKind, Route, Source
+from monitor.config.delivery import Route
+from monitor.config.fields import AlertKind
+from monitor.config.schema import Source
 from monitor.match.facts import describe_facts
 from monitor.model import Change, ChangeKind, Mention
 from monitor.schedule import window_opens_at

@@ -12,7 +12,8 @@ from typing import TextIO
 import httpx
 import jinja2
 
-from monitor.config.schema import Config, ConsoleReceiver, SlackReceiver, WebhookReceiver
+from monitor.config.delivery import ConsoleReceiver, SlackReceiver, WebhookReceiver
+from monitor.config.schema import Config
 from monitor.errors import ConfigError
 from monitor.notify import Notifier
 from monitor.notify.console import ConsoleNotifier

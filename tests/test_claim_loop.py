@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.app import App
-from monitor.config.schema import Config, ConsoleReceiver, Route, Source
+from monitor.config.delivery import ConsoleReceiver, Route
+from monitor.config.schema import Config, Source
 from monitor.daemon import Daemon
 from monitor.settings import Settings
 from monitor.store.engine import read_session, write_session

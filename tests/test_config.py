@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config.delivery import ConsoleReceiver, SlackReceiver
 from monitor.config.loader import describe, load_config, load_config_text
-from monitor.config.schema import ConsoleReceiver, SlackReceiver
 from monitor.errors import ConfigError
 from monitor.match.topics import TopicMatcher
 

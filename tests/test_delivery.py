@@ -17,15 +17,8 @@ from typing import Any
 import pytest
 
 from monitor.app import App
-from monitor.config.schema import (
-    Config,
-    ConsoleReceiver,
-    Route,
-    SlackReceiver,
-    Source,
-    Topic,
-    WebhookReceiver,
-)
+from monitor.config.delivery import ConsoleReceiver, Route, SlackReceiver, WebhookReceiver
+from monitor.config.schema import Config, Source, Topic
 from monitor.errors import ConfigError, DeliveryError
 from monitor.notify.console import ConsoleNotifier
 from monitor.notify.samples import sample_alert

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from monitor.app import App
-from monitor.config.schema import Config, Digest, Route, Source
+from monitor.config.delivery import Digest, Route
+from monitor.config.schema import Config, Source
 from monitor.notify.digest_run import DigestRunner
 from monitor.schedule import digest_period
 from monitor.settings import Settings

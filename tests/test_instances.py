@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from monitor.app import App
 from monitor.backoff import LoopState
-from monitor.config.schema import Config, ConsoleReceiver, Route, Source
+from monitor.config.delivery import ConsoleReceiver, Route
+from monitor.config.schema import Config, Source
 from monitor.daemon import Daemon as InProcessDaemon
 from monitor.settings import Settings
 from monitor.store.engine import DbTimeouts, make_engine

@@ -19,7 +19,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from monitor.app import App
-from monitor.config.schema import Config, ConsoleReceiver, Route, Source
+from monitor.config.delivery import ConsoleReceiver, Route
+from monitor.config.schema import Config, Source
 from monitor.daemon import Daemon
 from monitor.logjson import JsonFormatter
 from monitor.ops_http import parse_listen

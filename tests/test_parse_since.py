@@ -9,7 +9,7 @@ import pytest
 
 from monitor.cli.common import parse_since
 from monitor.cli.errors import Failure
-from monitor.config.schema import parse_duration
+from monitor.config.fields import parse_duration
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.config.schema import Route, RouteMatch, Window
+from monitor.config.delivery import Route, RouteMatch, Window
 from monitor.model import Change, ChangeKind, Item, MatchedTerm, Mention
 from monitor.plan import AlertReason, RouteContext, alert_key, plan_item_alerts, route_receivers
 

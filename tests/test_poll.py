@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.app import App
-from monitor.config.schema import Config, ConsoleReceiver, Route, Source, Topic
+from monitor.config.delivery import ConsoleReceiver, Route
+from monitor.config.schema import Config, Source, Topic
 from monitor.settings import Settings
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, OutboxRow, PollLogRow, RevisionRow, SourceRow

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from monitor.app import App
 from monitor.cli import app as cli
+from monitor.config.delivery import ConsoleReceiver, Route
 from monitor.config.loader import load_config
-from monitor.config.schema import Config, ConsoleReceiver, Route, Source
+from monitor.config.schema import Config, Source
 from monitor.match.topics import TopicMatcher
 from monitor.settings import Settings
 from tests.support.httpserver import FeedServer

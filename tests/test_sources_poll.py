@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 from monitor.app import App
 from monitor.cli import app as cli
+from monitor.config.delivery import ConsoleReceiver, Route
 from monitor.config.kinds import JsonApi
 from monitor.config.loader import load_config
-from monitor.config.schema import Config, ConsoleReceiver, Route, Source, Topic
+from monitor.config.schema import Config, Source, Topic
 from monitor.settings import Settings
 from monitor.store.engine import read_session
 from monitor.store.models import ItemRow, MentionRow, PollLogRow, RevisionRow, SourceRow

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from monitor.app import App
-from monitor.config.schema import Config, ConsoleReceiver, Route
+from monitor.config.delivery import ConsoleReceiver, Route
+from monitor.config.schema import Config
 from monitor.settings import Settings
 from monitor.store import leases, poll_commit
 from monitor.store.engine import make_engine

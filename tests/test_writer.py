@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.app import App
-from monitor.config.schema import Config, ConsoleReceiver, Route, Source
+from monitor.config.delivery import ConsoleReceiver, Route
+from monitor.config.schema import Config, Source
 from monitor.errors import LeaseLost
 from monitor.pipeline import decide_failure
 from monitor.poll_records import ClaimedSource, PollWrite

@@ -54,7 +54,7 @@ def load(path: Path | None) -> Config:
 
 def parse_duration_opt(value: str, option: str) -> timedelta:
     """A duration option (``--for 2h``); a one-line usage error otherwise."""
-    from monitor.config.schema import parse_duration
+    from monitor.config.fields import parse_duration
 
     try:
         return parse_duration(value)
@@ -81,7 +81,7 @@ def parse_since(value: str, option: str = "--since", *, now: datetime | None = N
                 "use a duration (7d, 24h) or a date like 2026-11-01 or 2026-11-01T09:00",
             ) from None
         return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-    from monitor.config.schema import parse_duration
+    from monitor.config.fields import parse_duration
 
     try:
         return now - parse_duration(text, longest=LOOKBACK)

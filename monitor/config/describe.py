@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from monitor.config.schema import (
-    Config,
-    ConsoleReceiver,
-    EmailReceiver,
-    SlackReceiver,
-    WebhookReceiver,
-)
+from monitor.config.delivery import ConsoleReceiver, EmailReceiver, SlackReceiver, WebhookReceiver
+from monitor.config.schema import Config
 
 __all__ = ["describe"]
 

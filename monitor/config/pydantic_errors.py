@@ -13,15 +13,9 @@ from typing import Any, Union
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from monitor.config.schema import (
-    _SLUG_RE,
-    Config,
-    ConsoleReceiver,
-    EmailReceiver,
-    SlackReceiver,
-    WebhookReceiver,
-    quote,
-)
+from monitor.config.delivery import ConsoleReceiver, EmailReceiver, SlackReceiver, WebhookReceiver
+from monitor.config.fields import _SLUG_RE, quote
+from monitor.config.schema import Config
 from monitor.config.yaml_lines import KeyPath, _line_for, _Problem
 
 # --------------------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""The feeds.yaml schema: pydantic models, ``extra="forbid"``, frozen.
+"""The feeds.yaml schema: pydantic models, ``extra="forbid"``, frozen. This module holds what is watched
+(sources, concepts, topics), how long history is kept, and the root ``Config``; where alerts go (routes,
+receivers, digests, SMTP) is ``monitor.config.delivery``, the value types and checks both use
+``monitor.config.fields``.
 
 The loader (``monitor.config.loader``) turns validation errors into ``file:line key: reason`` lines;
 messages raised here are the *reason* part and must read well after ``sources[3].every:``.
@@ -6,127 +9,17 @@ messages raised here are the *reason* part and must read well after ``sources[3]
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from monitor.config.delivery import ConsoleReceiver, Digest, Receiver, Route, Smtp
+from monitor.config.fields import Duration, Slug, Term, _check_http_url, _check_tz, _Model
 from monitor.config.kinds import HtmlSelect, JsonApi
 
-__all__ = [
-    "AlertKind",
-    "Config",
-    "ConsoleReceiver",
-    "Digest",
-    "Duration",
-    "EmailReceiver",
-    "Receiver",
-    "Retention",
-    "Route",
-    "RouteMatch",
-    "SlackReceiver",
-    "Smtp",
-    "Source",
-    "Topic",
-    "WebhookReceiver",
-    "Window",
-    "parse_duration",
-    "quote",
-]
-
-_DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_MAX_DURATION = timedelta(days=365)
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def quote(value: object) -> str:
-    """A value as it appears in a message: text in double quotes (JSON escapes), anything else plain."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return str(value)
-
-
-def parse_duration(value: object, *, longest: timedelta = _MAX_DURATION) -> timedelta:
-    """``"15m"``, ``"1h30m"``, ``"90s"``, ``"2d"`` or a number of seconds -> timedelta, at most
-    ``longest`` (a config interval: 365 days; a look back over history passes its own)."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError(f"{quote(value)} is not a duration; use e.g. 15m")
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{quote(value)} is not a positive duration; use e.g. 15m")
-        if value > longest.total_seconds():
-            raise ValueError(f"{quote(value)} is longer than {longest.days} days")
-        return timedelta(seconds=float(value))
-    if isinstance(value, str):
-        text = value.strip().replace(" ", "") if re.fullmatch(r"[\dhdms ]+", value.strip()) else value
-        m = _DURATION_RE.match(text) if text else None
-        if m and any(m.groups()):
-            d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-            # int seconds first: timedelta() overflows (an OverflowError, not a ValueError) past ~2.7M years
-            if d * 86400 + h * 3600 + mi * 60 + s > longest.total_seconds():
-                raise ValueError(f"{quote(value)} is longer than {longest.days} days")
-            td = timedelta(days=d, hours=h, minutes=mi, seconds=s)
-            if td.total_seconds() > 0:
-                return td
-    raise ValueError(f"{quote(value)} is not a duration; use e.g. 15m")
-
-
-def _check_http_url(v: str) -> str:
-    try:
-        parts = urlsplit(v)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. an unbalanced "[" in the host
-        ok = False
-    if not ok:
-        raise ValueError(f"{quote(v)} is not an http(s) URL")
-    return v
-
-
-def _check_term(term: str) -> str:
-    if not term.strip() or term.strip() == "*":
-        raise ValueError(f"{quote(term)} is not a usable term")
-    return term
-
-
-def _check_email(address: str) -> str:
-    if not _EMAIL_RE.match(address):
-        raise ValueError(f"{quote(address)} is not an e-mail address")
-    return address
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-Slug = Annotated[str, Field(pattern=_SLUG_RE.pattern, description="lower-case id: a-z 0-9 . _ -")]
-AlertKind = Literal["new", "revised", "also-reported", "withdrawn", "source-health"]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-# Checked one by one, so that an error names the entry (keywords[2], to[0]) and its line.
-Term = Annotated[str, AfterValidator(_check_term)]
-Email = Annotated[str, AfterValidator(_check_email)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+__all__ = ["Concept", "Config", "Retention", "Source", "Topic"]
 
 
 class Source(_Model):
@@ -301,177 +194,6 @@ class Topic(_Model):
         return self
 
 
-class RouteMatch(_Model):
-    """All given fields must match; an empty field matches anything."""
-
-    topic: tuple[str, ...] = ()
-    source: tuple[str, ...] = ()
-    tag: tuple[str, ...] = ()
-    lang: tuple[str, ...] = ()
-    kind: tuple[AlertKind, ...] = ()
-
-
-def _check_tz(v: str) -> str:
-    try:
-        ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{quote(v)} is not a time zone; use e.g. Asia/Tokyo") from None
-    return v
-
-
-class Window(_Model):
-    """When a route may notify: ``days`` between ``start`` and ``end`` local time in ``timezone``
-    (``end`` before ``start`` spans midnight). Outside it an alert is held until the window opens
-    (``outside: hold``) or left to the digests (``outside: digest``: not sent to this route's receivers)."""
-
-    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    start: str = "00:00"
-    end: str = "24:00"
-    timezone: str = "UTC"
-    outside: Literal["hold", "digest"] = "hold"
-
-    @field_validator("start", "end")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d|24:00", v):
-            raise ValueError(f"{quote(v)} is not a time of day; use HH:MM, e.g. 08:00")
-        return v
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
-
-
-class Route(_Model):
-    match: RouteMatch = RouteMatch()
-    to: tuple[str, ...] = Field(min_length=1)
-    # Alertmanager semantics: routes are tried in order; the first match wins unless it says continue.
-    continue_: bool = Field(False, alias="continue")
-    window: Window | None = None  # quiet hours: notify only inside this window
-    # Updates of one story (revisions, also-reported) reach a receiver at most once per `repeat`.
-    repeat: Duration | None = None
-    # Wait this long before the first message; alerts of the same story queued meanwhile join it.
-    group_wait: Duration | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class ConsoleReceiver(_Model):
-    kind: Literal["console"] = "console"
-    template: str = "console.txt.j2"
-    timezone: str = "UTC"  # times in alerts are shown in this IANA zone (Asia/Tokyo)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
-
-
-class SlackReceiver(_Model):
-    """Slack through the Web API (``mode: api``: a bot token, a channel id; threads, reconciliation) or an
-    incoming webhook (``mode: webhook``: the webhook URL is a secret, read from ``url_env``)."""
-
-    kind: Literal["slack"]
-    mode: Literal["api", "webhook"] = "api"
-    channel: str | None = None  # a channel id (C0123ABCDEF), needed in api mode
-    token_env: str = "SLACK_BOT_TOKEN"  # name of the environment variable holding the bot token
-    url_env: str | None = None  # name of the environment variable holding the webhook URL
-    template: str = "slack_alert.json.j2"
-    pace_s: float = Field(1.0, ge=0)  # at most one message per pace_s per channel
-    timezone: str = "UTC"  # times in alerts are shown in this IANA zone (Asia/Tokyo)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
-
-    @model_validator(mode="after")
-    def _mode_needs(self) -> SlackReceiver:
-        if self.mode == "api" and not self.channel:
-            raise ValueError("channel is required in api mode (a channel id such as C0123ABCDEF)")
-        if self.mode == "webhook" and not self.url_env:
-            raise ValueError("url_env is required in webhook mode (the variable holding the webhook URL)")
-        return self
-
-
-class EmailReceiver(_Model):
-    kind: Literal["email"]
-    to: tuple[Email, ...] = Field(min_length=1)
-
-
-class WebhookReceiver(_Model):
-    """POST each alert as JSON, signed with HMAC-SHA256 when ``secret_env`` names a secret."""
-
-    kind: Literal["webhook"]
-    url: str
-    secret_env: str | None = None
-    template: str = "webhook.json.j2"
-    # The template's `when` filter and its `timezone` value use this IANA zone; raw ISO times stay UTC.
-    timezone: str = "UTC"
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        return _check_http_url(v)
-
-
-Receiver = Annotated[
-    ConsoleReceiver | SlackReceiver | EmailReceiver | WebhookReceiver, Field(discriminator="kind")
-]
-
-
-class Digest(_Model):
-    """A scheduled e-mail of the period's news for some topics: daily ``at`` a local time, or on a
-    ``cron`` line, both in ``timezone``. Sent once per period (a digest_run row per period)."""
-
-    to: tuple[Email, ...] = Field(min_length=1)
-    title: str | None = None
-    at: str = "07:30"
-    cron: str | None = None  # e.g. "30 7 * * 1-5": weekdays at 07:30; overrides `at`
-    timezone: str = "UTC"
-    topics: tuple[str, ...] = ()  # empty: every topic
-
-    @field_validator("cron")
-    @classmethod
-    def _crontab(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        from monitor.schedule import crontab_trigger
-
-        try:
-            crontab_trigger(v)
-        except ValueError as e:
-            raise ValueError(f'{quote(v)} is not a crontab line ({e}); use e.g. "30 7 * * 1-5"') from None
-        return v
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _sexagesimal(cls, v: object) -> object:
-        # YAML 1.1 reads an unquoted 7:30 as the base-60 number 450; say so instead of "not a string".
-        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 24 * 60:
-            h, m = divmod(v, 60)
-            raise ValueError(f'YAML read {h}:{m:02d} as a number; quote the time, e.g. "{h:02d}:{m:02d}"')
-        return v
-
-    @field_validator("at")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
-            raise ValueError(f"{quote(v)} is not a time of day; use HH:MM, e.g. 07:30")
-        return v
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
-
-
 class Retention(_Model):
     """How long stored history is kept (the daily maintenance job prunes past these; see README).
     Items themselves, withdrawal tombstones and current revisions are never pruned."""
@@ -480,19 +202,6 @@ class Retention(_Model):
     revision_bodies: Duration = timedelta(days=180)  # text of superseded revisions (title and hash stay)
     deliveries: Duration = timedelta(days=90)  # sent/failed outbox rows: the dedupe horizon
     every: Duration = timedelta(days=1)
-
-
-class Smtp(_Model):
-    """The mail server for digests. Credentials only from the environment, and only ever sent over TLS."""
-
-    host: str
-    port: int = Field(587, gt=0, lt=65536)
-    starttls: bool = True  # upgrade with STARTTLS, verified against the system trust store
-    implicit_tls: bool = False  # TLS from the first byte (port 465)
-    username_env: str | None = None
-    password_env: str | None = None
-    sender: Email
-    timeout: Duration = timedelta(seconds=30)
 
 
 def _default_receivers() -> dict[str, Receiver]:

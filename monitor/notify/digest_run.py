@@ -20,7 +20,8 @@ from typing import TextIO
 
 import sqlalchemy as sa
 
-from monitor.config.schema import Config, Digest
+from monitor.config.delivery import Digest
+from monitor.config.schema import Config
 from monitor.errors import DeliveryError
 from monitor.notify.digest import build_message, digest_context, message_id_for, render_digest
 from monitor.notify.email import SmtpSettings, send_email
