@@ -1,5 +1,6 @@
 """Slack delivery: RELIABILITY cases 16, 20-25 against a fake Slack on loopback, driven through the real
-slack-sdk clients (``base_url``), plus pure tests of ``slack_format`` and the bundled template.
+slack-sdk clients (``base_url``), plus pure tests of ``slack_mrkdwn``, ``slack_format`` and the bundled
+template.
 
 Every delivery test asserts exact message counts: what the fake recorded is what an analyst would see.
 Pacing tests share an injected clock between the notifier and the server, so 30 paced posts take no
@@ -24,18 +25,8 @@ from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.notify import Notifier
 from monitor.notify.slack import EVENT_TYPE, SlackNotifier, SlackWebhookNotifier
 from monitor.notify.slack_errors import SlackError
-from monitor.notify.slack_format import (
-    ELLIPSIS,
-    Mrkdwn,
-    SlackTemplateError,
-    clamp_blocks,
-    clamp_text,
-    escape_mrkdwn,
-    link,
-    md,
-    render_message,
-    slack_environment,
-)
+from monitor.notify.slack_format import SlackTemplateError, render_message, slack_environment
+from monitor.notify.slack_mrkdwn import ELLIPSIS, Mrkdwn, clamp_blocks, clamp_text, escape_mrkdwn, link, md
 from tests.support.fakeslack import FakeSlack, PostedMessage, fake_slack
 from tests.support.httpserver import free_port
 
@@ -162,7 +153,7 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(v)
 
 
-# --- slack_format: escaping, links, limits ------------------------------------------------------
+# --- slack_mrkdwn: escaping, links, limits ------------------------------------------------------
 
 
 @pytest.mark.parametrize(
