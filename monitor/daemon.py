@@ -27,7 +27,7 @@ from monitor.config.schema import Config
 from monitor.errors import PressmonError
 from monitor.fault import one_line
 from monitor.metrics import DELIVERIES
-from monitor.notify.worker import Outcome
+from monitor.notify.send import Outcome
 from monitor.poll import SourceReport
 from monitor.store.leases import next_due_at
 from monitor.watch import Heartbeat, heartbeat_path

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from monitor.fault import one_line
 from monitor.notify import Notifier
 from monitor.notify.operator import operator_alert_rows
-from monitor.notify.worker import Outcome
+from monitor.notify.send import Outcome
 from monitor.store.engine import sqlite_path, write_session
 from monitor.store.outbox import insert_outbox_rows, oldest_due
 

@@ -20,7 +20,8 @@ from monitor.leases import LeaseKeeper
 from monitor.metrics import ITEMS, POLLS
 from monitor.notify import Notifier
 from monitor.notify.digest_run import DigestReport, DigestRunner
-from monitor.notify.worker import DeliveryReport, Outcome, deliver_due, deliver_receiver
+from monitor.notify.send import Outcome
+from monitor.notify.worker import DeliveryReport, deliver_due, deliver_receiver
 from monitor.poll import PollContext, SourceReport, poll_source
 from monitor.poll_records import ClaimedSource
 from monitor.settings import Settings

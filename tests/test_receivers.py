@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from monitor.notify.console import ConsoleNotifier
+from monitor.notify.send import Outcome, deliver_one
 from monitor.notify.webhook import WebhookNotifier
-from monitor.notify.worker import Outcome, _deliver_one, deliver_due
+from monitor.notify.worker import deliver_due
 from monitor.render import Renderer
 from monitor.store.engine import make_engine, read_session, write_session
 from monitor.store.migrate import upgrade
@@ -243,7 +244,7 @@ async def test_a_worker_paused_past_its_lease_does_not_send(engine: sa.Engine, s
     (claimed,) = claim_deliveries(engine, owner="paused", now=T0, lease=LEASE, limit=10)
     woke = T0 + LEASE + timedelta(seconds=1)  # SIGSTOPped between claim and send, past the lease
     notifier = hook(server, "/ok")
-    outcome = await _deliver_one(engine, notifier, claimed, lambda: woke, ())
+    outcome = await deliver_one(engine, notifier, claimed, lambda: woke, ())
     assert outcome.kind == "lost" and got == []
     # Someone else claims it and sends it once.
     report = await deliver_due(engine, {"ok": notifier}, owner="other", now=lambda: woke, lease=LEASE)

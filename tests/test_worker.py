@@ -15,7 +15,8 @@ from sqlmodel import select
 from monitor.errors import DeliveryError
 from monitor.metrics import REGISTRY
 from monitor.notify.console import ConsoleNotifier
-from monitor.notify.worker import deliver_due, retry_delay
+from monitor.notify.send import retry_delay
+from monitor.notify.worker import deliver_due
 from monitor.render import Renderer
 from monitor.store.engine import make_engine, read_session, write_session
 from monitor.store.migrate import upgrade

@@ -26,7 +26,7 @@ from monitor.errors import DeliveryError
 from monitor.notify.digest import build_message, digest_context, message_id_for, render_digest
 from monitor.notify.email import SmtpSettings, send_email
 from monitor.notify.operator import operator_alert_rows
-from monitor.notify.worker import retry_delay
+from monitor.notify.send import retry_delay
 from monitor.schedule import digest_period
 from monitor.store.digests import ClaimedRun, claim_runs, collect_mentions, ensure_run, record_run
 from monitor.store.misses import collect_near_misses

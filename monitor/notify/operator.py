@@ -1,5 +1,5 @@
 """Operator alerts (``kind: operator``) as outbox rows: a delivery that failed for good or was left in
-doubt (``monitor.notify.worker``), and what the watch raises (a failing receiver, a stuck outbox, a
+doubt (``monitor.notify.send``), and what the watch raises (a failing receiver, a stuck outbox, a
 database refusing writes: ``monitor.watch``). Pure: rows to insert, no I/O."""
 
 from __future__ import annotations
