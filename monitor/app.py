@@ -27,8 +27,8 @@ from monitor.config.schema import Config
 from monitor.cpu import Budget, CpuPool, default_workers
 from monitor.errors import ConfigError, StoreError
 from monitor.fault import one_line
-from monitor.fetch import make_client
 from monitor.hosts import HostGate
+from monitor.http_client import make_client
 from monitor.leases import LeaseKeeper
 from monitor.match.topics import TopicMatcher
 from monitor.notify import Notifier

@@ -1,4 +1,5 @@
-"""Fetch one URL under a :class:`FetchPolicy`. The only HTTP client code in pressmon.
+"""Fetch one URL under a :class:`FetchPolicy`, with the client ``monitor.http_client`` builds. The only
+code in pressmon that makes HTTP requests.
 
 Contract of :func:`fetch`:
 
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import socket
 import ssl
@@ -39,14 +39,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 
-import httpcore
 import httpx
 
 from monitor.addresses import address_refused, ip_literal, is_blocked_address, refused
 from monitor.errors import FetchError, FetchErrorKind
 from monitor.http_hints import cache_hint_s, parse_retry_after
 from monitor.model import FetchOutcome, FetchResult
-from monitor.pinning import PinnedBackend, pin
+from monitor.pinning import pin
 
 __all__ = [
     "FetchPolicy",
@@ -54,7 +53,6 @@ __all__ = [
     "cache_hint_s",
     "fetch",
     "is_blocked_address",
-    "make_client",
     "parse_retry_after",
 ]
 
@@ -79,54 +77,6 @@ class FetchPolicy:
     allow_private: bool = False  # see the module docstring for what this admits
     user_agent: str = "pressmon/0.1 (+https://github.com/pressmon)"
     resolver: Resolver | None = None  # host, port -> addresses; None: the system resolver
-
-
-def make_client(
-    *, transport: httpx.AsyncBaseTransport | None = None, max_connections: int = 20
-) -> httpx.AsyncClient:
-    """The one client: no environment proxies, no automatic redirects, gzip only, HTTP/1.1; connections
-    go to the address :func:`fetch` checked (``monitor.pinning``) unless a test passes its own transport."""
-    if transport is None:
-        pinned = httpx.AsyncHTTPTransport(
-            verify=_tls_context(),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            trust_env=False,
-            http2=False,
-        )
-        # httpx has no parameter for httpcore's network backend: same pool as httpx builds, one backend more.
-        # That pool is an attribute httpx does not document, so check it is where it has been in every
-        # release since 0.18 (pyproject bounds httpx below 1.0): without it the connection would go to
-        # whatever DNS says at connect time, so refuse to run rather than silently lose the pinning.
-        if not isinstance(getattr(pinned, "_pool", None), httpcore.AsyncConnectionPool):
-            raise RuntimeError(
-                f"fetch: httpx {httpx.__version__} builds its transport without the connection pool pressmon "
-                "pins addresses in; install the httpx version in constraints.txt"
-            )
-        pinned._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_tls_context(),
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=5.0,
-            http1=True,
-            http2=False,
-            network_backend=PinnedBackend(),
-        )
-        transport = pinned
-    return httpx.AsyncClient(
-        transport=transport,
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        trust_env=False,
-        follow_redirects=False,
-        http2=False,
-        headers={"Accept-Encoding": "gzip"},
-        verify=_tls_context(),
-    )
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """httpx's default verifying context (certifi roots, no env overrides), built once: ~40 ms each."""
-    return httpx.create_ssl_context(trust_env=False)
 
 
 # --- pure helpers -------------------------------------------------------------------------------

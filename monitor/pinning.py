@@ -1,7 +1,7 @@
 """Connect to the address the fetch checked, not to whatever DNS says a moment later (no rebinding).
 
 ``monitor.fetch`` resolves a host and checks every address against its policy, then calls :func:`pin`
-with the address it will use. The client's transport (``make_client``) connects through
+with the address it will use. The client's transport (``http_client.make_client``) connects through
 :class:`PinnedBackend`, which opens the TCP connection to the pinned address for that ``(host, port)``
 while everything above TCP keeps the host name: the ``Host`` header, TLS SNI and certificate checks, and
 httpx's connection pool (keyed by host, so a connection is never shared between two virtual hosts on

@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from monitor.errors import FetchError, FetchErrorKind
-from monitor.fetch import FetchPolicy, cache_hint_s, fetch, is_blocked_address, make_client, parse_retry_after
+from monitor.fetch import FetchPolicy, cache_hint_s, fetch, is_blocked_address, parse_retry_after
+from monitor.http_client import make_client
 from monitor.model import FetchOutcome
 from tests.support.httpserver import FeedRequestHandler, FeedServer, free_port, unanswered_port
 

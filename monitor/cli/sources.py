@@ -208,7 +208,8 @@ def sources_test(
     from pydantic import ValidationError
 
     from monitor.config.schema import Source
-    from monitor.fetch import FetchPolicy, fetch, make_client
+    from monitor.fetch import FetchPolicy, fetch
+    from monitor.http_client import make_client
     from monitor.humanize import count, when
     from monitor.match.topics import TopicMatcher
     from monitor.sources.dispatch import read_source
