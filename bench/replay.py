@@ -150,20 +150,25 @@ def bench_replay(url: str, n: int, jobs: int) -> list[tuple[str, str]]:
 
     seen, alerts, took, cpu = _replay_slice(url, start, until)
     one = seen / took
-    # Several processes, split by time; each counts its own slice.
-    bounds = [start] + [_cut(url, n * k // jobs) for k in range(1, jobs)] + [until]
+    # Several processes, as `pressmon replay --jobs` runs them (monitor.replay_jobs: windows of about as
+    # many revisions, each from the stories stored before it).
+    from monitor.replay_jobs import replay_jobs
+
+    e = make_engine(url)
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(jobs) as pool:
-        parts = list(pool.map(_replay_slice, [url] * jobs, bounds[:-1], bounds[1:]))
+    many_alerts = replay_jobs(
+        e, bench_config(), since=start, until=until, jobs=jobs, total=seen, min_per_job=1
+    )
     wall = time.perf_counter() - t0
-    many = sum(p[0] for p in parts) / wall
+    e.dispose()
+    many = seen / wall
     return [
         (
             "replay, 1 process",
             f"{one:,.0f} rev/s wall, {seen / cpu:,.0f} per CPU second "
             f"({seen:,} revisions, {alerts:,} alerts)",
         ),
-        (f"replay, {jobs} processes", f"{many:,.0f} rev/s ({sum(p[1] for p in parts):,} alerts)"),
+        (f"replay, {jobs} processes", f"{many:,.0f} rev/s ({len(many_alerts):,} alerts)"),
         (
             "  baseline: plain SQL read of the same rows",
             f"{plain:,.0f} rows/s  (replay = {one / plain:.3f}x)",

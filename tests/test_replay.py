@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -117,3 +118,39 @@ def test_prepare_new_takes_a_known_sketch_or_computes_it(known: bool) -> None:
     sentinel = b"\x00\x01known"
     new = prepare_new(src, [item], {}, TopicMatcher([], {}), fingerprints={"k": sentinel} if known else {})
     assert new["k"].probe.fingerprint == (sentinel if known else fingerprint(item.title, item.text))
+
+
+async def test_replay_in_windows_gives_the_same_alerts_in_the_same_order(
+    demo: DemoHistory, engine: sa.Engine
+) -> None:
+    """``pressmon replay --jobs``: the range cut into windows, each replayed in a worker process from the
+    stories stored before it; with the daemon's own rules, the alerts of one process, in order."""
+    from monitor.replay_jobs import replay_jobs
+    from monitor.store import history
+
+    since = datetime.now(UTC) - timedelta(days=1)
+    total = sum(1 for _ in history.revisions_in_order(engine, since=since))
+    cuts = history.cut_points(engine, since=since, until=None, parts=3)
+    assert 1 <= len(cuts) <= 2 and all(c > since for c in cuts)
+    # A cut is a poll's time: the windows split no poll and cover every revision once.
+    bounds = [since, *cuts, None]
+    windows = [
+        list(history.revisions_in_order(engine, since=a, until=b))
+        for a, b in itertools.pairwise(bounds)
+        if a is not None
+    ]
+    assert sum(len(w) for w in windows) == total and all(windows)
+    assert len({(r.source_id, r.fetched_at) for w in windows for r in w}) == len(
+        {(w_i, r.source_id, r.fetched_at) for w_i, w in enumerate(windows) for r in w}
+    )
+    one = [(r.item_id, r.alert.alert_key, r.alert.receiver) for r in replay(engine, demo.config, since=since)]
+    seen: list[int] = []
+    many = replay_jobs(
+        engine, demo.config, since=since, jobs=3, total=total, progress=seen.append, min_per_job=1
+    )
+    assert [(r.item_id, r.alert.alert_key, r.alert.receiver) for r in many] == one
+    assert len(one) == 8 and seen[-1] == total and seen == sorted(seen)
+    # Few revisions per job: replayed here, without workers.
+    assert [
+        r.alert.alert_key for r in replay_jobs(engine, demo.config, since=since, jobs=3, total=total)
+    ] == [k for _, k, _ in one]

@@ -18,6 +18,7 @@ from monitor.store.models import UTCDateTime
 __all__ = [
     "StoredRev",
     "Withdrawal",
+    "cut_points",
     "first_polls",
     "latest_revisions",
     "previous_revisions",
@@ -114,6 +115,29 @@ def revisions_in_order(
         if len(rows) < chunk:
             return
         at, last = rows[-1][3], rows[-1][0]
+
+
+def cut_points(
+    engine: sa.Engine, *, since: datetime, until: datetime | None, sources: Sequence[str] = (), parts: int
+) -> list[datetime]:
+    """Times that cut the revisions fetched in ``[since, until)`` into ``parts`` runs of about equal size,
+    ascending, each the ``fetched_at`` of a revision (so a cut never splits one poll's revisions, which
+    share it). Fewer when revisions are few or share their times."""
+    where = ["r.fetched_at >= :since", *(["r.fetched_at < :until"] if until is not None else [])]
+    params: dict[str, object] = {"since": since, **({"until": until} if until is not None else {})}
+    if sources:
+        names = [f"s{n}" for n in range(len(sources))]
+        where.append(f"i.source_id IN ({', '.join(':' + n for n in names)})")
+        params |= dict(zip(names, sources, strict=True))
+    binds = ["since", *(["until"] if until is not None else [])]
+    body = "FROM revision r JOIN item i ON i.id = r.item_id WHERE " + " AND ".join(where)
+    at = _typed(f"SELECT r.fetched_at {body} ORDER BY r.fetched_at, r.id LIMIT 1 OFFSET :k", *binds).columns(
+        fetched_at=UTCDateTime
+    )
+    with engine.connect() as conn:
+        total = int(conn.execute(_typed(f"SELECT count(*) {body}", *binds), params).scalar() or 0)
+        cuts = {conn.execute(at, {**params, "k": total * n // parts}).scalar() for n in range(1, parts)}
+    return sorted(c for c in cuts if c is not None and c > since)
 
 
 def previous_revisions(engine: sa.Engine, wanted: Sequence[tuple[int, int]]) -> dict[int, StoredRev]:
