@@ -14,7 +14,7 @@ keys and the items sharing the most part keys, ``CANDIDATES`` of each, leaving o
 ``MAX_DF`` stories carry (they glue nothing). The cost per lookup depends on how busy the window is, not
 on how much history is stored.
 
-:class:`MemoryIndex` does the same in memory, for replay and the benchmark; ``monitor.store.polls``
+:class:`MemoryIndex` does the same in memory, for replay and the benchmark; ``monitor.store.story_keys``
 does it in SQL. Both feed ``monitor.stories.decide_story``.
 """
 
