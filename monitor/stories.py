@@ -17,8 +17,8 @@ it: "also reported by"), otherwise it starts one.
     2. **Veto**: a story any of whose candidates reports a differing fact (``story_veto.veto``: FMS
        purchaser, transmittal, system or value; a document, docket or case number; a quantity of one
        system; a share of GDP; amount in the same currency; tariff rate; effective date; another weapon
-       designator; a supply deal's volume or term; another partner country in the headlines; between
-       templated texts, a disjoint set of products, countries or places, or another company) is never
+       designator; a supply deal's volume or term; another partner country or company in the headlines;
+       between templated texts, a disjoint set of products, countries or places, or another company) is never
        joined; except that amounts are compared with the story's, not one item's: a probe stating an
        amount some item of the story states is not vetoed by another item stating another (one flash
        gives a budget's total, another only its defence share).

@@ -32,8 +32,9 @@ Parts (``kind``):
                   (``monitor.story_terms.TERMS``: English and Japanese spellings of one concept give one
                   part; the United States is left out: it is in everything).
   ``subject``     fms / tariff / investment: a coarse topic for items no configured topic matched.
-  ``hproduct``, ``hcountry``   the products and countries the headline names (veto only: a proclamation
-                  on copper that recalls the steel tariffs still leads with copper).
+  ``hproduct``, ``hcountry``, ``hactor``   the products, countries and companies (``FIRMS``) the headline
+                  names (veto only: a proclamation on copper that recalls the steel tariffs still leads
+                  with copper; a report headlined with Yokohama Rubber is not Bridgestone's plant).
 
 :func:`monitor.story_veto.veto` says why two signatures cannot be one event (a differing fact).
 
@@ -58,7 +59,7 @@ import ahocorasick
 
 from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.story_numbers import number_parts, quantity_parts
-from monitor.story_terms import SUBJECTS, TERMS
+from monitor.story_terms import FIRMS, SUBJECTS, TERMS
 
 __all__ = [
     "BACKGROUND",
@@ -68,7 +69,7 @@ __all__ = [
     "signature",
 ]
 
-_NOT_INDEXED = ("rate", "subject", "fms_value", "hproduct", "hcountry")
+_NOT_INDEXED = ("rate", "subject", "fms_value", "hproduct", "hcountry", "hactor")
 _SYSTEM_STOP = frozenset(
     [
         "and",
@@ -159,7 +160,9 @@ def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern
 _TERMS = _compile(TERMS)
 _CONCEPTS = _TERMS + _compile(SUBJECTS)
 _N_TERMS = len(_TERMS)
-_HEADLINE = frozenset(i for i, (c, _, _) in enumerate(_TERMS) if c.startswith(("product:", "country:")))
+_HEADLINE = frozenset(
+    i for i, (c, _, _) in enumerate(_TERMS) if c.startswith(("product:", "country:")) or c in FIRMS
+)
 
 
 def _automaton() -> tuple[ahocorasick.Automaton, tuple[tuple[int, ...], ...]]:
@@ -347,7 +350,7 @@ def signature(
     for i in _candidates(head):
         concept, rx, _ = _CONCEPTS[i]
         if i in _HEADLINE and rx.search(head):
-            parts.add("h" + concept)  # hproduct:copper, hcountry:korea
+            parts.add("h" + concept)  # hproduct:copper, hcountry:korea, hactor:toyota
     subjects: set[str] = set()
     for i in _candidates(folded):
         concept, rx, _ = _CONCEPTS[i]

@@ -5,7 +5,8 @@ purchaser, transmittal, FR document, docket, CBP message, order or case number, 
 share of GDP, system, FMS value, amount in the same currency, tariff rate, effective date or weapon
 (unless both state one amount: a report naming the platform of the notice's missile), supply volume or
 contract term, the partner named in the headlines of two reports (the buyer of an arms sale, the country
-of a deal or order; not a country a call discussed, such as North Korea); and between
+of a deal or order; not a country a call discussed, such as North Korea), the companies two headlines
+name when neither text names the other's (Bridgestone's plant, Yokohama Rubber's); and between
 templated texts, a disjoint set of products, countries or places, or each naming a company the other
 does not, or a partner one headline names (not Japan) that the other text, naming countries, never
 does. Templated notices share most of their words and differ in exactly these. Also an earnings forecast
@@ -174,6 +175,15 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
     fa_, fb_ = _FORECAST in a.parts, _FORECAST in b.parts
     if fa_ != fb_ and _INVESTMENT in (b.parts if fa_ else a.parts):
         return "kind differs (an earnings forecast vs an investment)"
+    # Two headlines naming companies, none of them named anywhere in the other text: two companies' events
+    # (Bridgestone's plant and Yokohama Rubber's, the same afternoon and nearly the same amount), whatever
+    # the wording. Not a deal's two sides (the seller's release headlined with the buyer, the buyer's with
+    # the seller: each text names both), nor one buyer's deal recalled beside the next (東京ガスも, JERAに
+    # 続き: Tokyo Gas in both headlines); companies in a text only are not compared (an arms-sale notice
+    # names its contractor, a report the licensee).
+    ca, cb = {x[1:] for x in a.kind("hactor")}, {x[1:] for x in b.kind("hactor")}
+    if ca and cb and not ca & b.parts and not cb & a.parts:
+        return _differs("company", frozenset(ca), frozenset(cb))
     if templated:
         # Each names a company the other does not (Glenfarne's letter with JERA, then with Tokyo Gas).
         fa, fb = a.parts & FIRMS, b.parts & FIRMS
