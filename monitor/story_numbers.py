@@ -114,7 +114,7 @@ _MONTH_EN = re.compile(
 _MONTH_JA = re.compile(r"(?<![\d年])(令和)?(\d{1,4})年(\d{1,2})月(?!\d{0,2}日)")
 # Before a system's name: "200 Tomahawk", "up to four hundred (400) Tomahawk Block V", "150 more AMRAAMs".
 _QTY_BEFORE = re.compile(
-    r"(?:(?<![$¥.\d])(\d{1,3}(?:,\d{3})*|\d+)\)?|\b((?:[a-z]+[\s-])?(?:hundred|[a-z]+)))\s+"
+    r"(?:(?<![$¥.\d-])(\d{1,3}(?:,\d{3})*|\d+)\)?|\b((?:[a-z]+[\s-])?(?:hundred|[a-z]+)))\s+"
     r"(?:(?:more|additional|new|of\s+the|(?!(?i:mln|million|mn|bln|billion|bn|bil|trillion|tril)\b)[A-Z][\w-]*)\s+)"
     r"{0,3}$"
 )

@@ -99,8 +99,11 @@ _SYSTEM_STOP = frozenset(
     ]
 )
 # A weapon or aircraft designator, read as its base (F-35A, F35 -> F-35; AIM-120D -> AIM-120); not a case
-# number (A-588-875), nor one of the names below that look like one.
-_DESIGNATOR = re.compile(r"(?<![A-Za-z0-9-])([A-Z]{1,5})-?(\d{1,3})(?:[A-Z]{0,2})(?![A-Za-z0-9]|-\d{3})")
+# number (A-588-875), nor a name glued to a count in Japanese (ESSM160発, PAC3 12基), nor one of the names
+# below that look like one.
+_DESIGNATOR = re.compile(
+    r"(?<![A-Za-z0-9-])([A-Z]{1,5})-?(\d{1,3})(?:[A-Z]{0,2})(?![A-Za-z0-9]|-\d{3}|[発基機隻両門台])"
+)
 _NOT_DESIGNATORS = frozenset(
     {
         "G-7",
@@ -131,7 +134,8 @@ BACKGROUND = frozenset(
 _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 
 
-_NOT_AFTER: Mapping[str, str] = {"korea": "north ", "korean": "north "}  # "North Korea" is not Korea
+# "North Korea" is not Korea, a Sea Sparrow (シースパロー) is not a Sparrow (スパロー)
+_NOT_AFTER: Mapping[str, str] = {"korea": "north ", "korean": "north ", "スパロー": "シー"}
 # Indonesia is not India, a comment (コメント) is not rice (コメ)
 _NOT_BEFORE: Mapping[str, str] = {"インド": "ネシア", "チリ": "ー", "コメ": "ント"}
 
@@ -148,8 +152,9 @@ def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern
                 guard = f"(?<!{re.escape(_NOT_AFTER[s])})" if s in _NOT_AFTER else ""
                 alts.append(r"(?<![a-z0-9])" + guard + re.escape(s.casefold()) + r"(?![a-z0-9])")
             else:
+                before = f"(?<!{re.escape(_NOT_AFTER[s])})" if s in _NOT_AFTER else ""
                 guard = f"(?!{re.escape(_NOT_BEFORE[s])})" if s in _NOT_BEFORE else ""
-                alts.append(re.escape(s.casefold()) + guard)
+                alts.append(before + re.escape(s.casefold()) + guard)
         out.append((concept, re.compile("|".join(alts)), frozenset(literals)))
     return out
 
