@@ -13,9 +13,9 @@ Parts (``kind``):
                   ``1兆ドル`` agree; ``$550bn``, ``550 billion dollars``, ``$550 bil.``, ``5,500億ドル``,
                   ``5千500億ドル`` are one); FMS total values included.
   ``tariff``      a rate with a tariff word nearby (``tariff:15``; ``15%``, ``15 percent``, ``15％``,
-                  ``十五％`` alike); ``rate`` any other rate, and ``pct`` too when it is a release's own
-                  figure (a decimal not ending in 0 or 5, ``13.8%``, ``3.1%``, or three digits or more)
-                  rather than a target (2%, 3.5%).
+                  ``十五％`` alike); ``rate`` any other rate; and ``pct`` too (a tariff word beside it or
+                  not) when it is a release's own figure (a decimal not ending in 0 or 5, ``13.8%``,
+                  ``3.1%``, or three digits or more) rather than a target (2%, 3.5%).
   ``purchaser``, ``system``   FMS notice fields (system: its significant tokens).
   ``transmittal``, ``doc``, ``qty``, ``gdp``, ``volume``, ``term``, ``month``, ``fy``, ``round``
                   specific numbers (``monitor.story_numbers``): an arms-sale transmittal, an FR document,
@@ -325,8 +325,10 @@ def signature(
     for r in facts.get("rates") or ():
         pct = format(Decimal(str(r["percent"])).normalize(), "f")
         parts.add(f"{'tariff' if r.get('context') == 'tariff' else 'rate'}:{pct}")
-        if "." in pct and (len(pct) >= 4 or pct[-1] not in "05") and r.get("context") != "tariff":
-            parts.add(f"pct:{pct}")  # 13.8%: a figure of one release, not a target (2%, 3.5%)
+        if "." in pct and (len(pct) >= 4 or pct[-1] not in "05"):
+            # 13.8%: a figure of one release, not a target (2%, 3.5%); with a tariff word beside it too (a
+            # 3.9% price rise "reflecting costs including tariffs" is the release's figure all the same)
+            parts.add(f"pct:{pct}")
     for d in facts.get("dates") or ():
         parts.add(f"date:{d['date']}")
     fms = facts.get("fms")

@@ -2,7 +2,8 @@
 
 :func:`veto` says why two signatures cannot be one event however similar their texts: a different
 purchaser, transmittal, FR document, docket, CBP message, order or case number, quantity of one system,
-share of GDP, system, FMS value, amount in the same currency, tariff rate, effective date or weapon
+share of GDP, system, FMS value, amount in the same currency, tariff rate (not one the other side states
+without a tariff word beside it: Japan capped at 15%), effective date or weapon
 (unless both state one amount: a report naming the platform of the notice's missile), supply volume or
 contract term, the partner named in the headlines of two reports (the buyer of an arms sale, the country
 of a deal or order; not a country a call discussed, such as North Korea), the companies two headlines
@@ -118,6 +119,11 @@ def _differs(what: str, a: frozenset[str], b: frozenset[str]) -> str:
     )
 
 
+def _values(parts: frozenset[str]) -> set[str]:
+    """``{"rate:15", "rate:25"}`` -> ``{"15", "25"}``."""
+    return {p.split(":", 1)[1] for p in parts}
+
+
 def _by_family(sig: Signature, kind: str) -> dict[str, set[str]]:
     """``doc:frdoc:X`` -> {"frdoc": {X}}; ``qty:BGM-109:200`` -> {"BGM-109": {"200"}}."""
     out: dict[str, set[str]] = {}
@@ -162,6 +168,11 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
         # One amount stated by both: a report naming the platform (F-35) of the notice's missile is the
         # same sale.
         if kind == "designator" and same_amount:
+            continue
+        # A rate one side states as a tariff and the other without a tariff word beside it (Japan capped
+        # at 15%; the new 25% rate) is the same figure: the rates are compared with all the other's.
+        plain_a, plain_b = _values(a.kind("rate")), _values(b.kind("rate"))
+        if kind == "tariff" and (_values(va) & plain_b or _values(vb) & plain_a):
             continue
         if va and vb and not va & vb:
             return _differs(kind, va, vb)
