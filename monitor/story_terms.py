@@ -9,7 +9,8 @@ ASCII ones on word boundaries; a spelling that is also a common word is avoided 
 ``ハイライト``: Secretary Wright is spelt with his title).
 
 ``FIRMS``: the actor parts that are companies. Two texts that share a template (a company's release of
-one offtake deal, then of another with another buyer) are different events when their companies differ.
+one offtake deal, then of another with another buyer) are different events when their companies differ;
+so are any two whose headlines name companies (``hactor:``) that neither text shares.
 
 Adding a term: add its English and Japanese spellings to the concept (or a new concept), then run
 ``bench/stories.py`` on the tuning sets: a term that is in everything glues unrelated stories.
@@ -459,6 +460,11 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "action:budget-surplus": ("budget surplus", "settlement surplus", "決算剰余金", "剰余金"),
     "action:pay": ("pay rise", "pay raise", "pay hike", "base pay", "給与", "俸給"),
     "actor:sdf": ("self-defense forces", "self-defence forces", "sdf", "自衛隊", "自衛官"),
+    "action:license-return": ("license-built", "license-produced", "licence-built", "licence-produced",
+                              "license-return", "produced under license", "ライセンス生産", "ライセンス元"),
+    "action:ahead": ("ahead of schedule", "ahead of target", "a year ahead", "a year early", "前倒し",
+                     "1年早い", "一年早い"),
+    "actor:nsc": ("national security council", "nsc", "国家安全保障会議"),
     "action:trade-deal": ("trade deal", "trade agreement", "tariff deal", "貿易協定", "関税合意", "貿易合意"),
 }  # fmt: skip
 

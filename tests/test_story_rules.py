@@ -12,6 +12,7 @@ import pytest
 from monitor.stories import StoryCandidate, StoryProbe, decide_story
 from monitor.story_signature import signature
 from monitor.story_text import fingerprint
+from monitor.story_veto import veto
 
 T0 = datetime(2026, 11, 16, 13, 0, tzinfo=UTC)
 
@@ -72,6 +73,39 @@ GLENFARNE_TOKYOGAS = (
     "annum of LNG over 20 years from the Alaska LNG project.",
     0.0,
 )
+MAZDA_PRICING = (
+    "mazda-usa",
+    "Mazda North American Operations Announces Model Year 2027 Pricing",
+    "The suggested retail price of the CX-5 and CX-30, imported from Japan, will increase an average of 3.9 "
+    "percent, reflecting increased costs including tariffs.",
+    0.0,
+)
+MOF_CA_SEP = (
+    "mof-japan",
+    "令和8年9月中 国際収支状況（速報）の概要",
+    "令和8年9月中の経常収支は2兆4950億円の黒字となりました。第一次所得収支は3兆1200億円の黒字でした。",
+    0.0,
+)
+GDP_REPORT = (
+    "reuters",
+    "Japan says defence spending reaches 2% of GDP a year ahead of target",
+    "Japan's defence-related spending for this fiscal year has reached 2% of gross domestic product, a year "
+    "ahead of target, the Defence Ministry said.",
+    0.0,
+)
+NSC_SPARROW = (
+    "cas-japan",
+    "防衛装備の海外移転について（国家安全保障会議決定）",
+    "国家安全保障会議において、我が国がライセンス生産した空対空ミサイル（AIM-7）のライセンス元である米国への移転を"
+    "認めることを決定しました。",
+    0.0,
+)
+ANA_787 = (
+    "kyodo-ja",
+    "ANA、ボーイング787を12機追加発注",
+    "全日本空輸はボーイング787型機を12機追加発注すると発表した。",
+    0.0,
+)
 DOE_ARGENT_FLASH = ("wire-flash", "DOE GRANTS ARGENT LNG NON-FTA EXPORT PERMIT", "", 0.0)
 
 # new item, an item of story 7 already seen, the story it must join (None: a new one), words in the reason
@@ -113,6 +147,40 @@ CASES = [
         id="a headline recalling another buyer's deal (JERAに続き) still shares its own buyer: joins",
     ),
     pytest.param(
+        ("wire-flash", "MAZDA RAISES US PRICES OF JAPAN-MADE MODELS 3.9% AVG", "", 0.2), MAZDA_PRICING, 7,
+        ["story 7", "pct:3.9"],
+        id="a release's own figure beside a tariff word (3.9%, costs including tariffs) is the flash's 3.9%",
+    ),
+    pytest.param(
+        ("wire-flash", "MAZDA RAISES US PRICES OF JAPAN-MADE MODELS 4.2% AVG", "", 0.2), MAZDA_PRICING, None,
+        ["closest is story 7"],
+        id="... another figure is not",
+    ),
+    pytest.param(
+        ("jiji", "9月の経常黒字2兆4950億円＝財務省", "", 0.2), MOF_CA_SEP, 7, ["story 7", "current-account"],
+        id="a flash of the month's current-account surplus joins the ministry's release",
+    ),
+    pytest.param(
+        ("jiji", "10月の経常黒字2兆1030億円＝財務省", "", 0.2), MOF_CA_SEP, None, ["amounts differ"],
+        id="... the next month's figure does not",
+    ),
+    pytest.param(
+        ("jiji", "防衛費GDP比2％到達＝1年前倒し―防衛省", "", 1.0), GDP_REPORT, 7, ["story 7", "action:ahead"],
+        id="a target reached a year early (前倒し, a year ahead of target) is one event in both languages",
+    ),
+    pytest.param(
+        ("kyodo-en", "Japan OKs export of license-built Sparrow missiles to U.S.",
+         "Japan's National Security Council approved the export to the United States of AIM-7 Sparrow "
+         "air-to-air missiles produced under license in Japan.", 2.0),
+        NSC_SPARROW, 7, ["story 7"],
+        id="a license-return export: the missile, the council and the license in both languages",
+    ),
+    pytest.param(
+        ("nikkei-ja", "日航、ボーイング737MAXを17機発注", "日本航空はボーイング737MAXを17機発注すると発表した。", 1.0),
+        ANA_787, None, [],
+        id="another airline's order of another Boeing model (737 vs 787) is another event",
+    ),
+    pytest.param(
         ("wire-flash", "DOE GRANTS GULFSTREAM LNG NON-FTA EXPORT PERMIT", "", 24.0), DOE_ARGENT_FLASH, None,
         ["company differs"],
         id="templated flashes for two LNG projects (Argent, Gulfstream): the projects are companies",
@@ -124,6 +192,19 @@ CASES = [
     ("title", "parts"),
     [
         ("本田技研工業の決算", {"actor:honda"}),
+        ("スパロー、米へ移転決定＝NSC", {"designator:AIM-7", "actor:nsc"}),
+        ("発展型シースパロー、対日売却承認", {"designator:RIM-162"}),
+        ("対砲兵レーダー11基、対日売却承認", {"designator:TPQ-53", "qty:TPQ-53:11"}),
+        ("ANA orders 12 more Boeing 787 jets", {"designator:B-787", "actor:ana"}),
+        ("軸受けに25％関税", {"product:bearings", "tariff:25"}),
+        ("9月の経常黒字2兆4950億円", {"action:current-account", "money:JPY:2.5e+12"}),
+        (
+            "Japan cabinet OKs 4.2% pay rise for SDF personnel",
+            {"action:cabinet-decision", "action:pay", "actor:sdf", "pct:4.2"},
+        ),
+        ("Prices rise 3.9% on higher costs including tariffs", {"tariff:3.9", "pct:3.9"}),
+        ("防衛費GDP比2％到達＝1年前倒し", {"action:ahead", "gdp:2"}),
+        ("Japan OKs export of license-built missiles", {"action:license-return"}),
         ("東北電、米LNG調達", {"actor:tohokuelectric"}),
         ("潜水艦建造で川重と契約", {"actor:kawasakiheavy"}),
         ("イージス搭載艦 取得費1.3兆円に", {"designator:ASEV"}),
@@ -133,6 +214,35 @@ CASES = [
 )
 def test_names_read_as_parts(title: str, parts: set[str]) -> None:
     assert parts <= signature(title, "").parts
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "absent"),
+    [
+        ("ESSM160発の対日売却承認", "", "designator:ESSM-160"),  # a name glued to its count is no designator
+        ("発展型シースパロー、対日売却承認", "", "designator:AIM-7"),  # a Sea Sparrow is not a Sparrow
+        ("Japan – AN/TPQ-53 Radars", "eleven (11) AN/TPQ-53 Counterfire Radar systems", "qty:TPQ-53:53"),
+    ],
+)
+def test_not_read_as_parts(title: str, text: str, absent: str) -> None:
+    assert absent not in signature(title, text).parts
+
+
+def test_a_rate_stated_as_a_tariff_on_one_side_and_plainly_on_the_other_is_one_figure() -> None:
+    notice = signature(
+        "Adjusting Imports of Bearings",
+        "Bearings shall be subject to an additional ad valorem duty of 25 percent. The combined rate on "
+        "products of Japan shall not exceed 15 percent.",
+    )
+    report = signature(
+        "NSK faces 15% U.S. duty on bearings", "Japanese makers will pay the ceiling, not the 25% rate."
+    )
+    assert "tariff:15" in report.parts and "rate:15" in notice.parts
+    assert veto(report, notice, templated=False) is None
+    other = signature(
+        "Maker faces 10% U.S. duty on bearings", "Japanese makers will pay 10%, the tariff says."
+    )
+    assert veto(other, notice, templated=False) == "tariff differs (10 vs 25)"
 
 
 @pytest.mark.parametrize(("new", "seen", "expected", "reason_has"), CASES)
