@@ -20,7 +20,10 @@ alerts: a baseline poll or a route does not make a rule better or worse.
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +37,7 @@ from monitor.errors import PressmonError
 from monitor.match.topics import TopicMatcher
 from monitor.poll_records import ItemWrite
 from monitor.replay import replay
+from monitor.store import history
 from monitor.store.history import StoredRev
 
 __all__ = ["Backtest", "Difference", "Score", "TopicCount", "backtest", "load_labels"]
@@ -99,10 +103,10 @@ class _Side:
     alerted: set[tuple[int, str]] = field(default_factory=set)  # (item, topic)
     matched: dict[tuple[int, str], str] = field(default_factory=dict)  # (item, topic) -> snippet
     reason: dict[int, str] = field(default_factory=dict)  # item -> last plan reason
-    latest: dict[int, StoredRev] = field(default_factory=dict)  # item -> its last revision replayed
+    latest: dict[int, int] = field(default_factory=dict)  # item -> the seq of its last revision replayed
 
     def record(self, rev: StoredRev, w: ItemWrite) -> None:
-        self.latest[rev.item_id] = rev
+        self.latest[rev.item_id] = rev.seq
         self.reason[rev.item_id] = w.reason.value
         for m in w.mentions:
             self.matched[(rev.item_id, m.topic_id)] = m.snippet
@@ -138,6 +142,93 @@ def _run(
     return side, seen
 
 
+def _run_apart(
+    url: str, config: Config, since: datetime, until: datetime | None, done: Any
+) -> tuple[_Side, int]:
+    """:func:`_run` in a worker process; progress goes to ``done`` (a managed queue) as increments."""
+    from monitor.store.engine import make_engine
+
+    engine = make_engine(url)
+    last = 0
+
+    def progress(n: int) -> None:
+        nonlocal last
+        done.put(n - last)
+        last = n
+
+    try:
+        return _run(engine, config, since, until, progress)
+    finally:
+        engine.dispose()
+
+
+def _both(
+    engine: sa.Engine,
+    old: Config,
+    new: Config,
+    since: datetime,
+    until: datetime | None,
+    progress: Callable[[int], None] | None,
+    parallel: bool,
+) -> tuple[tuple[_Side, int], tuple[_Side, int]]:
+    """Both sides: one after the other, or (``parallel``) the old one in a worker process while this one
+    replays the new; ``progress`` is called with the revisions both have done."""
+    if not parallel:
+        offset = 0
+
+        def step(n: int) -> None:
+            if progress is not None:
+                progress(offset + n)
+
+        a = _run(engine, old, since, until, step)
+        offset = a[1]
+        return a, _run(engine, new, since, until, step)
+    ctx = multiprocessing.get_context("spawn")
+    url = engine.url.render_as_string(hide_password=False)
+    with ctx.Manager() as manager, ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        done: Any = manager.Queue()
+        other = pool.submit(_run_apart, url, old, since, until, done)
+        theirs = mine = 0
+
+        def drain(block: bool) -> None:
+            nonlocal theirs
+            try:
+                while True:
+                    theirs += done.get(timeout=0.2 if block else 0)
+                    block = False
+                    if progress is not None:
+                        progress(mine + theirs)
+            except queue.Empty:
+                pass
+
+        def step(n: int) -> None:
+            nonlocal mine
+            mine = n
+            drain(False)
+            if progress is not None:
+                progress(mine + theirs)
+
+        b = _run(engine, new, since, until, step)
+        while not other.done():
+            drain(True)
+        drain(False)
+        return other.result(), b
+
+
+def _by_seq(wanted: set[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """``(item, seq)`` pairs in groups with one pair per item (``previous_revisions`` reads one seq an
+    item per call): both sides' last revisions of an item differ when one side stopped earlier."""
+    groups: list[dict[int, int]] = []
+    for item, seq in sorted(wanted):
+        for g in groups:
+            if item not in g:
+                g[item] = seq
+                break
+        else:
+            groups.append({item: seq})
+    return [sorted(g.items()) for g in groups]
+
+
 def _why_not(
     config: Config, matcher: TopicMatcher, side: _Side, rev: StoredRev, topic: str, label: str
 ) -> str:
@@ -161,19 +252,28 @@ def backtest(
     new_label: str = "new",
     old_label: str = "old",
     progress: Callable[[int], None] | None = None,
+    parallel: bool = False,
 ) -> Backtest:
-    a, n = _run(engine, old, since, until, progress)
-    b, _ = _run(engine, new, since, until, progress)
+    """``progress`` is called with the revisions both sides have replayed so far (twice the range's in
+    all); ``parallel``: the two sides in two processes at once (worth it from ~20,000 revisions)."""
+    (a, n), (b, _) = _both(engine, old, new, since, until, progress, parallel)
     topics = list(dict.fromkeys([*(t.id for t in old.topics), *(t.id for t in new.topics)]))
     counts = [TopicCount(t, len(a.alerts.get(t, ())), len(b.alerts.get(t, ()))) for t in topics]
     old_m, new_m = TopicMatcher(old.topics, old.concepts), TopicMatcher(new.topics, new.concepts)
     diffs: list[Difference] = []
+    # The revisions the differences name (each side's last of the item), read once at the end.
+    differing = {i for i, _ in a.alerted ^ b.alerted}
+    wanted = {(i, side.latest[i]) for side in (a, b) for i in differing if i in side.latest}
+    revs: dict[tuple[int, int], StoredRev] = {}
+    for pairs in _by_seq(wanted):
+        revs.update(((r.item_id, r.seq), r) for r in history.previous_revisions(engine, pairs).values())
     for gained, (have, have_not, other, other_matcher, label) in (
         (True, (b, a, old, old_m, old_label)),
         (False, (a, b, new, new_m, new_label)),
     ):
         for item_id, topic in sorted(have.alerted - have_not.alerted):
-            rev = have.latest[item_id]
+            rev = revs[(item_id, have.latest[item_id])]
+            theirs = have_not.latest.get(item_id)
             diffs.append(
                 Difference(
                     item_id,
@@ -183,7 +283,9 @@ def backtest(
                     rev.title,
                     rev.url,
                     have.matched.get((item_id, topic), ""),
-                    _why_not(other, other_matcher, have_not, have_not.latest.get(item_id, rev), topic, label),
+                    _why_not(
+                        other, other_matcher, have_not, revs.get((item_id, theirs or 0), rev), topic, label
+                    ),
                 )
             )
     scores: list[Score] = []

@@ -89,3 +89,24 @@ def test_labels_errors(tmp_path: Path, name: str, text: str, message: str) -> No
     p.write_text(text)
     with pytest.raises(LabelsError, match=message):
         load_labels(p)
+
+
+async def test_both_sides_in_two_processes_give_the_same_backtest(
+    demo: DemoHistory, engine: sa.Engine
+) -> None:
+    """``parallel``: the --against side in a worker process while this one replays the new rules; the
+    same counts, differences (with their revisions' titles and reasons) and progress to twice the range."""
+    since = datetime.now(UTC) - timedelta(days=1)
+    seen: list[int] = []
+    one = backtest(engine, edited(demo.config), demo.config, since=since, new_label="new.yaml")
+    two = backtest(
+        engine,
+        edited(demo.config),
+        demo.config,
+        since=since,
+        new_label="new.yaml",
+        parallel=True,
+        progress=seen.append,
+    )
+    assert two == one and one.differences
+    assert seen == sorted(seen) and seen[-1] == 2 * one.revisions

@@ -274,6 +274,7 @@ def backtest(
     from monitor.backtest import backtest as run_backtest
     from monitor.backtest import load_labels
     from monitor.cli.common import config_path
+    from monitor.replay_jobs import MIN_PER_JOB, default_jobs
 
     new, old = load(config), load(against)
     old_name = str(config_path(against))
@@ -294,8 +295,8 @@ def backtest(
 
             def progress(n: int) -> None:
                 nonlocal done
-                advance(max(0, n - done) if n >= done else n)
-                done = n
+                advance(max(0, n - done))
+                done = max(done, n)
 
             bt = run_backtest(
                 engine,
@@ -307,6 +308,7 @@ def backtest(
                 new_label=str(config),
                 old_label=old_name,
                 progress=progress,
+                parallel=total >= MIN_PER_JOB and default_jobs() > 1,
             )
     if json:
         output.json(
