@@ -124,7 +124,8 @@ async def test_replay_in_windows_gives_the_same_alerts_in_the_same_order(
     demo: DemoHistory, engine: sa.Engine
 ) -> None:
     """``pressmon replay --jobs``: the range cut into windows, each replayed in a worker process from the
-    stories stored before it; with the daemon's own rules, the alerts of one process, in order."""
+    stories stored before it; on history this version stored, with its own rules, the alerts of one process,
+    in order (elsewhere a window's stored stories may differ from what one process would have left)."""
     from monitor.replay_jobs import replay_jobs
     from monitor.store import history
 
