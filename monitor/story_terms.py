@@ -300,6 +300,8 @@ TERMS: Mapping[str, tuple[str, ...]] = {
                           "対砲兵レーダー"),
     "designator:B-787": ("boeing 787", "787 dreamliner", "dreamliner", "ボーイング787", "787型"),
     "designator:B-737": ("boeing 737", "737 max", "737max", "ボーイング737", "737型"),
+    "designator:AGM-179": ("jagm", "joint air-to-ground missile", "joint air-to-ground missiles"),
+    "designator:MK-48": ("mk 48", "mark 48", "mk48"),
     "designator:TAIGEI": ("taigei", "たいげい"),
     "designator:ASEV": ("asev", "aegis system equipped vessel", "aegis system equipped vessels",
                         "aegis-equipped vessel", "aegis-equipped vessels", "イージス・システム搭載艦",
@@ -324,6 +326,10 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "actor:ana": ("all nippon airways", "ana", "全日空", "全日本空輸"),
     "actor:nsk": ("nsk", "日本精工"),
     "actor:ntn": ("ntn",),
+    "actor:yaskawa": ("yaskawa", "安川電機"),
+    "actor:fujifilm": ("fujifilm", "富士フイルム", "富士フィルム"),
+    "actor:ihi": ("ihi",),
+    "actor:daikin": ("daikin", "ダイキン"),
     "actor:jetro": ("jetro", "ジェトロ", "日本貿易振興機構"),
     # US states (where an investment goes)
     "place:texas": ("texas", "テキサス"),
@@ -516,6 +522,6 @@ FIRMS = frozenset(
         "sempra", "ptt", "shinetsu", "murata", "tdk", "tokyoelectron", "isuzu", "hino", "kansaielectric",
         "delfin", "hokurikuelectric", "chubuelectric", "argentlng", "gulfstreamlng", "goldenpass", "exxon",
         "bridgestone", "yokohamarubber", "nidec", "komatsu", "ntt", "fanuc", "yamahamotor", "ana", "nsk",
-        "ntn",
+        "ntn", "yaskawa", "fujifilm", "ihi", "daikin",
     )
 )  # fmt: skip

@@ -106,6 +106,19 @@ ANA_787 = (
     "全日本空輸はボーイング787型機を12機追加発注すると発表した。",
     0.0,
 )
+DAIKIN = (
+    "daikin-pr",
+    "Daikin to Build Heat Pump Plant in Waller, Texas",
+    "Daikin Industries will invest $700 million in a heat pump factory in Waller, Texas, its largest "
+    "plant in North America.",
+    0.0,
+)
+CARRIER_LIKE = (
+    "fujifilm-pr",
+    "Fujifilm to Invest $700 Million in a Texas Biologics Plant",
+    "Fujifilm will invest $700 million in a biologics manufacturing site in Texas.",
+    0.0,
+)
 DOE_ARGENT_FLASH = ("wire-flash", "DOE GRANTS ARGENT LNG NON-FTA EXPORT PERMIT", "", 0.0)
 
 # new item, an item of story 7 already seen, the story it must join (None: a new one), words in the reason
@@ -181,6 +194,18 @@ CASES = [
         id="another airline's order of another Boeing model (737 vs 787) is another event",
     ),
     pytest.param(
+        ("houston-chronicle", "Daikin plans $700 million heat pump factory west of Houston",
+         "The Japanese air conditioner maker will build heat pumps near Waller, employing 1,000 people.", 8.0),
+        DAIKIN, 7, ["story 7"],
+        id="a local report naming the company and its amount, not the state, joins the company's release",
+    ),
+    pytest.param(
+        ("houston-chronicle", "Daikin plans $700 million heat pump factory west of Houston",
+         "The Japanese air conditioner maker will build heat pumps near Waller, employing 1,000 people.", 8.0),
+        CARRIER_LIKE, None, ["company differs"],
+        id="... not another maker's release of the same amount",
+    ),
+    pytest.param(
         ("wire-flash", "DOE GRANTS GULFSTREAM LNG NON-FTA EXPORT PERMIT", "", 24.0), DOE_ARGENT_FLASH, None,
         ["company differs"],
         id="templated flashes for two LNG projects (Argent, Gulfstream): the projects are companies",
@@ -205,6 +230,12 @@ CASES = [
         ("Prices rise 3.9% on higher costs including tariffs", {"tariff:3.9", "pct:3.9"}),
         ("防衛費GDP比2％到達＝1年前倒し", {"action:ahead", "gdp:2"}),
         ("Japan OKs export of license-built missiles", {"action:license-return"}),
+        ("Japan's IHI picks Cincinnati area for engine parts factory", {"actor:ihi", "hactor:ihi"}),
+        ("ダイキン、米テキサスにヒートポンプ工場", {"actor:daikin"}),
+        ("安川電機、米ウィスコンシン工場を拡張", {"actor:yaskawa"}),
+        ("富士フイルム、米に追加投資", {"actor:fujifilm"}),
+        ("Japan cleared for 400 JAGM missiles", {"designator:AGM-179", "qty:AGM-179:400"}),
+        ("Japan cleared to buy 60 MK 48 torpedoes", {"designator:MK-48", "qty:MK-48:60"}),
         ("東北電、米LNG調達", {"actor:tohokuelectric"}),
         ("潜水艦建造で川重と契約", {"actor:kawasakiheavy"}),
         ("イージス搭載艦 取得費1.3兆円に", {"designator:ASEV"}),
