@@ -37,7 +37,7 @@ from monitor.story_index import MemoryIndex
 from monitor.story_signature import EMPTY, Signature
 from monitor.story_text import fingerprint
 
-__all__ = ["ReplayState", "ReplayedAlert", "mark", "replay", "replay_key", "run_id"]
+__all__ = ["ReplayState", "ReplayedAlert", "mark", "replay", "replay_key", "run_id", "stories_known"]
 
 STORY_WINDOW = timedelta(hours=72)  # as monitor.poll: how far back a new item looks for a story
 _RESULT = FetchResult(FetchOutcome.OK, "", "", 200, {}, b"", None, None, None, 0, 0.0)
@@ -164,15 +164,20 @@ def replay(
     topics: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
     on_write: Callable[[StoredRev, ItemWrite], None] | None = None,
+    at_start: Callable[[ReplayState], None] | None = None,
+    at_end: Callable[[ReplayState], None] | None = None,
 ) -> Iterator[ReplayedAlert]:
     """The alerts stored history would cause under ``config``, in the order they would have been
     planned. ``topics`` keeps only alerts for those topic ids; ``sources`` reads only those sources
     (stories then only form among them). ``progress`` is called with the revisions done so far;
-    ``on_write`` with every revision and the decision about it (mentions, reason, alerts)."""
+    ``on_write`` with every revision and the decision about it (mentions, reason, alerts); ``at_start``
+    and ``at_end`` with what the replay knows before its first revision and after its last."""
     chosen = [t for t in config.topics if not topics or t.id in topics]
     matcher = TopicMatcher(chosen, config.concepts)
     state = ReplayState()
     _preload_stories(engine, state, since=since)
+    if at_start is not None:
+        at_start(state)
     first = history.first_polls(engine)
     baselines = history.baseline_revisions(engine, since=since)
     gone = deque(history.withdrawals(engine, since=since, until=until))
@@ -189,6 +194,19 @@ def replay(
             progress(done)
     while gone:
         yield from _withdrawn(engine, config, matcher, state, gone.popleft())
+    if at_end is not None:
+        at_end(state)
+
+
+def stories_known(state: ReplayState, *, since: datetime, until: datetime) -> frozenset[tuple[Any, ...]]:
+    """What a replay knows of the items first seen in ``[since, until)`` that later items may join: each
+    one's story, what it reports, whether a primary source sent it, and its story's thread. Two replays
+    knowing the same of the 72 hours before an instant decide alike from it on."""
+    return frozenset(
+        (c.item_id, c.story_id, c.signature, c.primary, state.threads.get(c.story_id))
+        for c in state.index.items.values()
+        if since <= c.first_seen_at < until
+    )
 
 
 def _batches(

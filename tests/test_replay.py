@@ -124,8 +124,8 @@ async def test_replay_in_windows_gives_the_same_alerts_in_the_same_order(
     demo: DemoHistory, engine: sa.Engine
 ) -> None:
     """``pressmon replay --jobs``: the range cut into windows, each replayed in a worker process from the
-    stories stored before it; on history this version stored, with its own rules, the alerts of one process,
-    in order (elsewhere a window's stored stories may differ from what one process would have left)."""
+    stories stored before it; on history this version stored, with its own rules, those are what the
+    window before left, and the windows stand: the alerts of one process, in order."""
     from monitor.replay_jobs import replay_jobs
     from monitor.store import history
 
@@ -146,12 +146,43 @@ async def test_replay_in_windows_gives_the_same_alerts_in_the_same_order(
     )
     one = [(r.item_id, r.alert.alert_key, r.alert.receiver) for r in replay(engine, demo.config, since=since)]
     seen: list[int] = []
+    notes: list[str] = []
     many = replay_jobs(
-        engine, demo.config, since=since, jobs=3, total=total, progress=seen.append, min_per_job=1
+        engine,
+        demo.config,
+        since=since,
+        jobs=3,
+        total=total,
+        progress=seen.append,
+        notice=notes.append,
+        min_per_job=1,
     )
+    assert notes == []
     assert [(r.item_id, r.alert.alert_key, r.alert.receiver) for r in many] == one
     assert len(one) == 8 and seen[-1] == total and seen == sorted(seen)
     # Few revisions per job: replayed here, without workers.
     assert [
         r.alert.alert_key for r in replay_jobs(engine, demo.config, since=since, jobs=3, total=total)
     ] == [k for _, k, _ in one]
+
+
+async def test_replay_in_windows_redoes_what_the_stored_stories_would_change(
+    demo: DemoHistory, engine: sa.Engine
+) -> None:
+    """History stored by another version (here: one that stored no event signatures): a window's stored
+    stories differ from what the window before decided, so the windows from there on are replayed again
+    in this process; still the alerts of one process, and a notice says so."""
+    from monitor.replay_jobs import replay_jobs
+    from monitor.store import history
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE item SET signature = NULL"))
+    since = datetime.now(UTC) - timedelta(days=1)
+    total = sum(1 for _ in history.revisions_in_order(engine, since=since))
+    one = [(r.item_id, r.alert.alert_key, r.alert.receiver) for r in replay(engine, demo.config, since=since)]
+    notes: list[str] = []
+    many = replay_jobs(
+        engine, demo.config, since=since, jobs=3, total=total, notice=notes.append, min_per_job=1
+    )
+    assert [(r.item_id, r.alert.alert_key, r.alert.receiver) for r in many] == one
+    assert len(notes) == 1 and "in one process" in notes[0] and "stories stored before" in notes[0], notes

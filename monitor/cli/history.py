@@ -98,18 +98,17 @@ def replay(
             "--jobs",
             "-j",
             min=1,
-            help="Processes to replay a long range in (windows of 20,000 revisions or more each); see above.",
+            help="Processes for a long range (20,000 revisions or more each); see above. Default 1.",
         ),
     ] = None,
 ) -> None:
     """Run stored revisions, in their original order, through the daemon's own stages and show the alerts
     that would have gone out. A dry run unless --send.
 
-    --jobs N cuts a long range into N consecutive windows replayed in parallel, each from the stories as
-    stored before it rather than as this replay would have left them: where the two differ (other rules,
-    or history stored by an older version), some items come out "also reported" instead of "new" or the
-    other way round (28 of 2,720 alerts in a 100,000-revision test). The default, one process, decides
-    every story under the replayed rules from the start.
+    --jobs N cuts a long range into N consecutive windows replayed in parallel, each from the stories
+    stored before it. Where those differ from what the window before decided (other rules, or history
+    stored by another version), the windows from there on are replayed again in one process: the alerts
+    are always those of one process, and faster only on history this version stored with these rules.
 
     Replayed alerts carry "[replay]" in the title and keys of their own (replay:<run>:<key>): they never
     count as, or collide with, the original deliveries. With --send they are queued for the receivers
@@ -153,6 +152,7 @@ def replay(
                 jobs=jobs or 1,
                 total=total,
                 progress=progress,
+                notice=lambda text: output.note(f"replay: {text}"),
             )
             for r in replayed:
                 if to in receivers and r.alert.receiver != to:
