@@ -4,6 +4,7 @@ never a traceback. Runs in-process through the same boundary as the installed ``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -227,3 +228,34 @@ def test_help_documents_exit_codes_and_version(env: Path) -> None:
     assert "70 internal error" in text and "4 database" in text and "--verbose" in text
     version = runner.invoke(app, ["--version"])
     assert version.exit_code == 0 and version.output.startswith("pressmon ")
+
+
+def _commands(group: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    """(command words, help text) of every command under ``group`` (groups have ``commands``)."""
+    out: list[tuple[tuple[str, ...], str]] = []
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):
+            out += _commands(cmd, (*path, name))
+        else:
+            out.append(((*path, name), cmd.help or ""))
+    return out
+
+
+def test_help_keeps_every_bracketed_word(env: Path) -> None:
+    """Help is rendered with rich markup, where ``[replay]`` or ``12: [fms-japan]`` is a style tag and
+    vanishes unless escaped (``\\[replay]``): every bracketed word a command's text has, its --help shows."""
+    import re
+
+    import typer
+
+    root = typer.main.get_command(app)
+    checked = 0
+    for path, text in _commands(root):
+        words = re.findall(r"\[[^\]\s]+\]", text.replace("\\[", "["))
+        if not words:
+            continue
+        shown = " ".join(runner.invoke(app, [*path, "--help"], terminal_width=200).output.split())
+        for w in words:
+            assert w in shown, f"pressmon {' '.join(path)} --help lost {w}"
+        checked += 1
+    assert checked >= 2

@@ -110,7 +110,7 @@ def replay(
     stored by another version), the windows from there on are replayed again in one process: the alerts
     are always those of one process, and faster only on history this version stored with these rules.
 
-    Replayed alerts carry "[replay]" in the title and keys of their own (replay:<run>:<key>): they never
+    Replayed alerts carry "\\[replay]" in the title and keys of their own (replay:<run>:<key>): they never
     count as, or collide with, the original deliveries. With --send they are queued for the receivers
     they route to (only RECEIVER with --to RECEIVER), after a confirmation (--yes skips it), and delivered.
 
@@ -267,7 +267,7 @@ def backtest(
     lose with a snippet and the reason, and precision/recall per topic with --labels.
 
     A labels file maps item ids (see `pressmon items`) to the topics they are relevant to; an item with
-    [] is relevant to none; items not listed are not scored:  12: [fms-japan]   15: []
+    [] is relevant to none; items not listed are not scored:  12: \\[fms-japan]   15: []
 
     Examples: pressmon backtest -c new.yaml --since 90d
     | pressmon backtest -c new.yaml --labels labels.yaml --json
