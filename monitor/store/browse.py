@@ -15,7 +15,7 @@ from sqlmodel import col, func, select
 
 from monitor.plan import alert_key
 from monitor.store.engine import read_session
-from monitor.store.models import ItemRow, MentionRow, OutboxRow, RevisionRow
+from monitor.store.models import ItemRow, MentionRow, OutboxRow, RevisionRow, current_revision
 
 __all__ = [
     "Delivery",
@@ -209,10 +209,7 @@ def _topics_of(s: Any, item_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
             select(ItemRow.id, MentionRow.topic_id)
             .join(
                 RevisionRow,
-                sa.and_(
-                    col(RevisionRow.item_id) == col(ItemRow.id),
-                    col(RevisionRow.seq) == col(ItemRow.revision_count),
-                ),
+                current_revision(),
             )
             .join(MentionRow, col(MentionRow.revision_id) == col(RevisionRow.id))
             .where(col(ItemRow.id).in_(item_ids[n : n + 500]))
@@ -241,10 +238,7 @@ def list_items(
     if topic:
         q = q.where(
             sa.exists()
-            .where(
-                col(RevisionRow.item_id) == col(ItemRow.id),
-                col(RevisionRow.seq) == col(ItemRow.revision_count),
-            )
+            .where(current_revision())
             .where(col(MentionRow.revision_id) == col(RevisionRow.id), col(MentionRow.topic_id) == topic)
         )
     q = q.order_by(col(ItemRow.first_seen_at).desc(), col(ItemRow.id).desc()).limit(limit)

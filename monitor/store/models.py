@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 __all__ = [
     "DigestRunRow",
@@ -26,6 +26,7 @@ __all__ = [
     "SourceRow",
     "StoryKeyRow",
     "UTCDateTime",
+    "current_revision",
 ]
 
 
@@ -292,3 +293,10 @@ class MaintenanceRow(SQLModel, table=True):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def current_revision() -> sa.ColumnElement[bool]:
+    """The join condition of an item and its current (latest) revision."""
+    return sa.and_(
+        col(RevisionRow.item_id) == col(ItemRow.id), col(RevisionRow.seq) == col(ItemRow.revision_count)
+    )

@@ -15,7 +15,7 @@ from sqlmodel import col, func, select
 from monitor.diff import StoredRevision
 from monitor.poll_records import StoredItem
 from monitor.store.engine import read_session
-from monitor.store.models import ItemRow, MentionRow, RevisionRow
+from monitor.store.models import ItemRow, MentionRow, RevisionRow, current_revision
 
 __all__ = ["GoneCandidate", "gone_candidates", "load_stored", "publishing_history", "recent_identity_keys"]
 
@@ -51,10 +51,7 @@ def load_stored(engine: sa.Engine, source_id: str, keys: Iterable[str]) -> dict[
                 select(ItemRow.item_key, ItemRow.id, ItemRow.revision_count, RevisionRow)
                 .join(
                     RevisionRow,
-                    sa.and_(
-                        col(RevisionRow.item_id) == col(ItemRow.id),
-                        col(RevisionRow.seq) == col(ItemRow.revision_count),
-                    ),
+                    current_revision(),
                 )
                 .where(col(ItemRow.source_id) == source_id, col(ItemRow.item_key).in_(chunk))
             )
@@ -115,10 +112,7 @@ def gone_candidates(
         )
         .join(
             RevisionRow,
-            sa.and_(
-                col(RevisionRow.item_id) == col(ItemRow.id),
-                col(RevisionRow.seq) == col(ItemRow.revision_count),
-            ),
+            current_revision(),
         )
         .join(MentionRow, col(MentionRow.revision_id) == col(RevisionRow.id))
         .where(
