@@ -17,9 +17,9 @@ from monitor.config.fields import (
     AlertKind,
     Duration,
     Email,
+    HttpUrl,
+    TimeZone,
     Weekday,
-    _check_http_url,
-    _check_tz,
     _Model,
     quote,
 )
@@ -56,7 +56,7 @@ class Window(_Model):
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     start: str = "00:00"
     end: str = "24:00"
-    timezone: str = "UTC"
+    timezone: TimeZone = "UTC"
     outside: Literal["hold", "digest"] = "hold"
 
     @field_validator("start", "end")
@@ -65,11 +65,6 @@ class Window(_Model):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d|24:00", v):
             raise ValueError(f"{quote(v)} is not a time of day; use HH:MM, e.g. 08:00")
         return v
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
 
 
 class Route(_Model):
@@ -89,12 +84,7 @@ class Route(_Model):
 class ConsoleReceiver(_Model):
     kind: Literal["console"] = "console"
     template: str = "console.txt.j2"
-    timezone: str = "UTC"  # times in alerts are shown in this IANA zone (Asia/Tokyo)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
+    timezone: TimeZone = "UTC"  # times in alerts are shown in this IANA zone (Asia/Tokyo)
 
 
 class SlackReceiver(_Model):
@@ -108,12 +98,7 @@ class SlackReceiver(_Model):
     url_env: str | None = None  # name of the environment variable holding the webhook URL
     template: str = "slack_alert.json.j2"
     pace_s: float = Field(1.0, ge=0)  # at most one message per pace_s per channel
-    timezone: str = "UTC"  # times in alerts are shown in this IANA zone (Asia/Tokyo)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
+    timezone: TimeZone = "UTC"  # times in alerts are shown in this IANA zone (Asia/Tokyo)
 
     @model_validator(mode="after")
     def _mode_needs(self) -> SlackReceiver:
@@ -133,21 +118,11 @@ class WebhookReceiver(_Model):
     """POST each alert as JSON, signed with HMAC-SHA256 when ``secret_env`` names a secret."""
 
     kind: Literal["webhook"]
-    url: str
+    url: HttpUrl
     secret_env: str | None = None
     template: str = "webhook.json.j2"
     # The template's `when` filter and its `timezone` value use this IANA zone; raw ISO times stay UTC.
-    timezone: str = "UTC"
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        return _check_http_url(v)
+    timezone: TimeZone = "UTC"
 
 
 Receiver = Annotated[
@@ -163,7 +138,7 @@ class Digest(_Model):
     title: str | None = None
     at: str = "07:30"
     cron: str | None = None  # e.g. "30 7 * * 1-5": weekdays at 07:30; overrides `at`
-    timezone: str = "UTC"
+    timezone: TimeZone = "UTC"
     topics: tuple[str, ...] = ()  # empty: every topic
 
     @field_validator("cron")
@@ -194,11 +169,6 @@ class Digest(_Model):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
             raise ValueError(f"{quote(v)} is not a time of day; use HH:MM, e.g. 07:30")
         return v
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
 
 
 class Smtp(_Model):

@@ -18,7 +18,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["AlertKind", "Duration", "Email", "Slug", "Term", "Weekday", "parse_duration", "quote"]
+__all__ = [
+    "AlertKind",
+    "Duration",
+    "Email",
+    "HttpUrl",
+    "Slug",
+    "Term",
+    "TimeZone",
+    "Weekday",
+    "parse_duration",
+    "quote",
+]
 
 
 _DURATION_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -123,3 +134,7 @@ def _check_tz(v: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{quote(v)} is not a time zone; use e.g. Asia/Tokyo") from None
     return v
+
+
+TimeZone = Annotated[str, AfterValidator(_check_tz)]  # an IANA zone name (Asia/Tokyo)
+HttpUrl = Annotated[str, AfterValidator(_check_http_url)]  # an http(s) URL with a host

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from monitor.config.delivery import ConsoleReceiver, Digest, Receiver, Route, Smtp
-from monitor.config.fields import Duration, Slug, Term, _check_http_url, _check_tz, _Model
+from monitor.config.fields import Duration, HttpUrl, Slug, Term, TimeZone, _Model
 from monitor.config.kinds import HtmlSelect, JsonApi
 
 __all__ = ["Concept", "Config", "Retention", "Source", "Topic"]
@@ -28,10 +28,10 @@ class Source(_Model):
     id: Slug
     title: str | None = None
     kind: Literal["feed", "html", "json_api"] = "feed"
-    url: str
+    url: HttpUrl
     select: HtmlSelect | None = None  # kind: html (monitor.config.kinds)
     api: JsonApi | None = None  # kind: json_api
-    timezone: str = "UTC"  # dates a listing prints without a time or a year are read in this zone
+    timezone: TimeZone = "UTC"  # dates a listing prints without a time or a year are read in this zone
     # Fetch each new item's page (politely, within the poll's deadline) and match on its main text.
     full_text: bool = False
     full_text_max: int = Field(5, ge=1, le=50)  # page fetches per poll
@@ -54,16 +54,6 @@ class Source(_Model):
     # A primary source publishes the statements themselves (a government); its item leads a story that
     # news reports started ("official statement published"). Unset: true for sources tagged us-gov or jp-gov.
     primary: bool | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        return _check_http_url(v)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return _check_tz(v)
 
     @property
     def is_primary(self) -> bool:
