@@ -215,20 +215,6 @@ def _both(
         return other.result(), b
 
 
-def _by_seq(wanted: set[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """``(item, seq)`` pairs in groups with one pair per item (``previous_revisions`` reads one seq an
-    item per call): both sides' last revisions of an item differ when one side stopped earlier."""
-    groups: list[dict[int, int]] = []
-    for item, seq in sorted(wanted):
-        for g in groups:
-            if item not in g:
-                g[item] = seq
-                break
-        else:
-            groups.append({item: seq})
-    return [sorted(g.items()) for g in groups]
-
-
 def _why_not(
     config: Config, matcher: TopicMatcher, side: _Side, rev: StoredRev, topic: str, label: str
 ) -> str:
@@ -261,19 +247,17 @@ def backtest(
     counts = [TopicCount(t, len(a.alerts.get(t, ())), len(b.alerts.get(t, ()))) for t in topics]
     old_m, new_m = TopicMatcher(old.topics, old.concepts), TopicMatcher(new.topics, new.concepts)
     diffs: list[Difference] = []
-    # The revisions the differences name (each side's last of the item), read once at the end.
-    differing = {i for i, _ in a.alerted ^ b.alerted}
-    wanted = {(i, side.latest[i]) for side in (a, b) for i in differing if i in side.latest}
-    revs: dict[tuple[int, int], StoredRev] = {}
-    for pairs in _by_seq(wanted):
-        revs.update(((r.item_id, r.seq), r) for r in history.previous_revisions(engine, pairs).values())
+    # Both sides replay the same revisions, so an item's last one is the same on both: the few that the
+    # differences name are read once, at the end.
+    last_seq = {**a.latest, **b.latest}
+    differing = sorted({i for i, _ in a.alerted ^ b.alerted})
+    revs = history.previous_revisions(engine, [(i, last_seq[i]) for i in differing])
     for gained, (have, have_not, other, other_matcher, label) in (
         (True, (b, a, old, old_m, old_label)),
         (False, (a, b, new, new_m, new_label)),
     ):
         for item_id, topic in sorted(have.alerted - have_not.alerted):
-            rev = revs[(item_id, have.latest[item_id])]
-            theirs = have_not.latest.get(item_id)
+            rev = revs[item_id]
             diffs.append(
                 Difference(
                     item_id,
@@ -283,9 +267,7 @@ def backtest(
                     rev.title,
                     rev.url,
                     have.matched.get((item_id, topic), ""),
-                    _why_not(
-                        other, other_matcher, have_not, revs.get((item_id, theirs or 0), rev), topic, label
-                    ),
+                    _why_not(other, other_matcher, have_not, rev, topic, label),
                 )
             )
     scores: list[Score] = []
