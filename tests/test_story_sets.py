@@ -1,5 +1,5 @@
 """The hand-written story tuning sets (tests/corpus/stories/third.yaml, fourth.yaml, fifth.yaml,
-sixth.yaml) are well-formed.
+sixth.yaml, seventh.yaml) are well-formed.
 
 Shape only (fields, ids, classes, story structure, time spans, language rules, and the weights each set
 was written for), never a clustering result. Each set loads with bench/stories.py's own loader, and
@@ -40,6 +40,12 @@ SETS = (
     Set("fourth.yaml", "s4-", frozenset({11, 12}), ("hard.yaml", "third.yaml")),
     Set("fifth.yaml", "s5-", frozenset({11, 12}), ("hard.yaml", "third.yaml", "fourth.yaml")),
     Set("sixth.yaml", "s6-", frozenset({11, 12}), ("hard.yaml", "third.yaml", "fourth.yaml", "fifth.yaml")),
+    Set(
+        "seventh.yaml",
+        "s7-",
+        frozenset({12}),
+        ("hard.yaml", "third.yaml", "fourth.yaml", "fifth.yaml", "sixth.yaml"),
+    ),
 )
 
 
@@ -155,6 +161,38 @@ def test_sixth_weighted_toward_precision_hazards_with_template_twins() -> None:
     assert classes["independent"] + classes["cross-language"] >= len(items) // 3
     assert classes["cross-language"] >= 60 and classes["independent"] >= 35 and classes["stub"] >= 60
     assert len({i["story"] for i in items if i["class"] == "stub"}) >= 45, "stubs spread across stories"
+    assert sum(1 for members in stories.values() if members[0]["class"] == "first") >= 5
+    assert classes["repost"] >= 3 and classes["quoting-wire"] >= 3
+    _both_directions_and_every_area(items, stories)
+
+
+def test_seventh_weighted_toward_news_flow_hazards_and_roundups() -> None:
+    items, stories, classes, negative_leads = _shape("seventh.yaml")
+    assert len(items) >= 260 and len(stories) >= 65
+    assert 0.35 <= len(negative_leads) / len(stories) <= 0.5, "about 40% of the stories are hard negatives"
+    # the hazards of news flow, not templated notices
+    assert classes["templated-negative"] == 0 and classes["same-topic-different-event"] >= 25
+    leads = {s: members[0] for s, members in stories.items()}
+    twins = {s: leads[leads[s]["confuses_with"]] for s in negative_leads}
+    # roundups: their own story, led by a negative naming the event they lead with; only reposts join them
+    roundups = [s for s in stories if "-roundup-" in s]
+    assert len(roundups) >= 5 and set(roundups) <= set(negative_leads)
+    assert all(i["class"] == "repost" for s in roundups for i in stories[s][1:])
+    events = [s for s in negative_leads if s not in roundups]
+    # successive developments of one matter: the later event within 72 hours of its twin
+    assert (
+        sum(1 for s in events if 0 < (published(leads[s]) - published(twins[s])).total_seconds() <= 72 * 3600)
+        >= 8
+    )
+    # the same actor on the same day about something else
+    same_actor = [
+        s
+        for s in events
+        if leads[s]["source"] == twins[s]["source"]
+        and published(leads[s]).date() == published(twins[s]).date()
+    ]
+    assert len(same_actor) >= 6
+    assert classes["cross-language"] >= 60 and classes["independent"] >= 40 and classes["stub"] >= 35
     assert sum(1 for members in stories.values() if members[0]["class"] == "first") >= 5
     assert classes["repost"] >= 3 and classes["quoting-wire"] >= 3
     _both_directions_and_every_area(items, stories)
