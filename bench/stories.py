@@ -15,7 +15,9 @@ rewrites, cross-language coverage, stubs and hard negatives; ``tests/corpus/stor
 for tuning the same way and weighted toward precision hazards (follow-ups repeating a headline figure);
 ``tests/corpus/stories/sixth.yaml``, hand-written for tuning the same way and led by hard negatives
 (templated twins differing in one field, same-topic different events) beside independent and
-cross-language reports; and
+cross-language reports; ``tests/corpus/stories/seventh.yaml``, hand-written for tuning the same way and
+weighted toward news-flow precision hazards (successive developments of one matter, the same actor on
+another subject the same day, roundups mentioning several events, busy-day stubs); and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``poll_prepare.prepare_new``, ``store.story_keys.story_lookup``,
@@ -87,6 +89,7 @@ THIRD = ROOT / "tests/corpus/stories/third.yaml"
 FOURTH = ROOT / "tests/corpus/stories/fourth.yaml"
 FIFTH = ROOT / "tests/corpus/stories/fifth.yaml"
 SIXTH = ROOT / "tests/corpus/stories/sixth.yaml"
+SEVENTH = ROOT / "tests/corpus/stories/seventh.yaml"
 BLIND = ROOT / "tests/corpus/blind/stories.yaml"
 CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
 NEGATIVES = ("templated-negative", "same-topic-different-event")
@@ -571,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sets.append(("fifth tuning set", load_set(FIFTH)))
         if SIXTH.exists():
             sets.append(("sixth tuning set", load_set(SIXTH)))
+        if SEVENTH.exists():
+            sets.append(("seventh tuning set", load_set(SEVENTH)))
         if BLIND.exists():
             sets.append(("blind set", load_set(BLIND)))
         else:
