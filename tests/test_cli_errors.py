@@ -259,3 +259,55 @@ def test_help_keeps_every_bracketed_word(env: Path) -> None:
             assert w in shown, f"pressmon {' '.join(path)} --help lost {w}"
         checked += 1
     assert checked >= 2
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ("One line.", "One line."),
+        (
+            "First line\n    goes on.\n\n    Second\n    paragraph.",
+            "First line goes on.\n\nSecond paragraph.",
+        ),
+        (
+            "Do it.\n\n    Examples:\n    pressmon x --a\n    pressmon x --b | jq .",
+            "Do it.\n\nExamples:\n  pressmon x --a\n  pressmon x --b | jq .",
+        ),
+        ("Keep.\n\n\b\n  as\n  written", "Keep.\n\n\b\n  as\n  written"),
+    ],
+)
+def test_help_paragraphs_flow_and_examples_stand_one_per_line(doc: str, expected: str) -> None:
+    from monitor.cli.helptext import reflow
+
+    assert reflow(doc) == expected
+
+
+def test_every_commands_help_ends_in_examples_one_per_line_on_an_80_column_terminal(env: Path) -> None:
+    """Typer keeps a docstring's line breaks, so help wrapped for 110 columns came out ragged at 80 and
+    examples ran together: every command's help ends in an Examples: paragraph, one command per line, and
+    on an 80-column terminal each example that fits is shown whole on its own line, and the command list
+    shows each command's summary as flowing text (no line of it ends where the docstring's did)."""
+    import typer
+
+    root = typer.main.get_command(app)
+    listed = runner.invoke(app, ["--help"], terminal_width=80).output
+    for path, text in _commands(root):
+        paragraphs = text.strip().split("\n\n")
+        last = [line.strip() for line in paragraphs[-1].splitlines()]
+        assert last[0] == "Examples:" and len(last) >= 2, f"pressmon {' '.join(path)}: no Examples: paragraph"
+        assert all(line.startswith(("pressmon ", "PRESSMON_")) for line in last[1:]), path
+        assert "Example" not in paragraphs[0], f"pressmon {' '.join(path)}: an example in the summary"
+        shown = [
+            line.strip(" │")
+            for line in runner.invoke(app, [*path, "--help"], terminal_width=80).output.splitlines()
+        ]
+        for example in last[1:]:
+            if len(example) <= 74:
+                assert example in shown, (
+                    f"pressmon {' '.join(path)} --help: {example!r} not on a line of its own"
+                )
+    rows = [line for line in listed.splitlines() if line.startswith("│ ") and len(line.rstrip(" │")) < 40]
+    # A summary line that stops short of the panel's width without ending a sentence was cut by a
+    # docstring line break (a row of only a command name has no summary text at all).
+    ragged = [r for r in rows if len(r.split()) > 2 and not r.rstrip(" │").endswith((".", ")", ":"))]
+    assert ragged == []

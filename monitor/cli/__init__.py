@@ -20,8 +20,9 @@ Adding commands (e.g. a ``history.py`` with ``replay`` and ``search``):
    ``ConfigError``/``StoreError``/database/template/file errors through. The boundary
    (``PressmonGroup.main``) prints one line and exits with the documented code. To end with a
    non-zero code without an error (a check that found problems), ``raise typer.Exit(ExitCode.FAILED)``.
-5. Give every command a docstring with an example; tests go in tests/test_cli_*.py and the command goes
-   into the table of tests/test_cli_errors.py.
+5. Give every command a docstring ending in an ``Examples:`` paragraph, one command per line
+   (:mod:`monitor.cli.helptext` lays help out for the terminal); tests go in tests/test_cli_*.py and
+   the command goes into the table of tests/test_cli_errors.py.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from monitor.cli import (
     topics,
 )
 from monitor.cli.errors import EXIT_CODES_HELP, ExitCode, report, state, usage
+from monitor.cli.helptext import reflow_commands
 
 __all__ = ["app", "main"]
 
@@ -67,6 +69,7 @@ class PressmonGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         state.verbose = False
+        reflow_commands(self)
         try:
             rv = super().main(
                 args=args,
@@ -113,7 +116,8 @@ class PressmonGroup(TyperGroup):
 app = typer.Typer(
     cls=PressmonGroup,
     name="pressmon",
-    help="Watch government and news sources for statements on Japan-US investment, tariffs and FMS.",
+    help="Watch government and news sources for statements on Japan-US investment, tariffs, Foreign "
+    "Military Sales, Japan's defense spending and US LNG for Japan; alert, digest and replay them.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,

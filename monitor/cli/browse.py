@@ -41,7 +41,9 @@ def items(
 ) -> None:
     """Items first seen in the period, newest first, with the topics their current revision matched.
 
-    Examples: pressmon items --since 24h | pressmon items --since 30d --topic fms-japan --json
+    Examples:
+    pressmon items --since 24h
+    pressmon items --since 30d --topic fms-japan --json
     """
     from monitor.store.browse import list_items
 
@@ -87,7 +89,9 @@ def stories(
 ) -> None:
     """Stories (one statement as several sources carry it), newest activity first.
 
-    Examples: pressmon stories --since 7d --min-members 2 | pressmon stories --json
+    Examples:
+    pressmon stories --since 7d --min-members 2
+    pressmon stories --json
     """
     from monitor.store.browse import list_stories
 
@@ -124,7 +128,9 @@ def export(
     """Stream stored items, mentions or alerts as CSV or JSON Lines (columns in README); memory stays
     flat however many rows, and the daemon is never held up (short reads in id order).
 
-    Examples: pressmon export --since 30d --format csv > items.csv | pressmon export --what alerts -o a.jsonl
+    Examples:
+    pressmon export --since 30d --format csv > items.csv
+    pressmon export --what alerts -o a.jsonl
     """
     from monitor.export import export_rows, json_lines, write_csv, write_json_lines
 

@@ -28,7 +28,9 @@ def config_check(
     PRESSMON_ALLOW_PRIVATE_NETWORKS, link-local/metadata always), custom templates that do not compile or
     use an undefined variable (file:line). Unset *_env secrets are warnings (run refuses them).
 
-    Examples: pressmon config check feeds.yaml | pressmon config check -c feeds.yaml (as other commands)
+    Examples:
+    pressmon config check feeds.yaml
+    pressmon config check -c feeds.yaml
     """
     from monitor.config.loader import describe, load_config
 

@@ -31,7 +31,8 @@ def run(
 ) -> None:
     """Run the daemon: poll sources on their schedules and deliver alerts, until SIGTERM.
 
-    Example: PRESSMON_DATABASE_URL=sqlite:///pressmon.db pressmon run -c feeds.yaml
+    Examples:
+    PRESSMON_DATABASE_URL=sqlite:///pressmon.db pressmon run -c feeds.yaml
     """
     from monitor import failpoints
     from monitor.app import App
@@ -70,7 +71,8 @@ def poll(
 ) -> None:
     """Poll sources once and deliver what they produced. Exit 1 if any source failed.
 
-    Example: pressmon poll --once -s dsca-major-arms-sales
+    Examples:
+    pressmon poll --once -s dsca-major-arms-sales
     """
     from monitor.app import App
     from monitor.cli.common import settings as get_settings
@@ -160,7 +162,8 @@ def demo(
 ) -> None:
     """Offline demo: loopback sources, a baseline poll, then new and edited statements -> alerts.
 
-    Example: pressmon demo
+    Examples:
+    pressmon demo
     """
     from monitor.demo.run import run_demo
 
@@ -175,7 +178,10 @@ def health() -> None:
     PRESSMON_OUTBOX_STUCK_ALERT_SECONDS. Otherwise exit 1 with one line saying why.
 
     Creates nothing: a missing SQLite file is unhealthy (exit 4); a heartbeat older than
-    PRESSMON_HEARTBEAT_MAX_AGE_SECONDS, or none, exits 1. Example: pressmon health
+    PRESSMON_HEARTBEAT_MAX_AGE_SECONDS, or none, exits 1.
+
+    Examples:
+    pressmon health
     """
     from datetime import UTC, datetime
 

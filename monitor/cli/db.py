@@ -16,7 +16,8 @@ group = typer.Typer(help="Database schema and upkeep.", no_args_is_help=True)
 def db_upgrade() -> None:
     """Apply pending schema migrations to PRESSMON_DATABASE_URL (creates a SQLite file if needed).
 
-    Example: PRESSMON_DATABASE_URL=postgresql+psycopg://pressmon@db/pressmon pressmon db upgrade
+    Examples:
+    PRESSMON_DATABASE_URL=postgresql+psycopg://pressmon@db/pressmon pressmon db upgrade
     """
     from monitor.store.migrate import current_revision
 
@@ -28,7 +29,8 @@ def db_upgrade() -> None:
 def db_prune(config: ConfigOpt = None) -> None:
     """Prune history past feeds.yaml's retention: horizons now (the daemon does it daily by itself).
 
-    Example: pressmon db prune -c feeds.yaml
+    Examples:
+    pressmon db prune -c feeds.yaml
     """
     from datetime import UTC, datetime
 
@@ -45,7 +47,8 @@ def db_vacuum() -> None:
     """Give the space of pruned rows back: SQLite VACUUM (rewrites the file; stop the daemon first on a
     large one), PostgreSQL VACUUM ANALYZE (online). Prints the size before and after.
 
-    Example: pressmon db prune && pressmon db vacuum
+    Examples:
+    pressmon db prune && pressmon db vacuum
     """
     from monitor.store.upkeep import database_size, vacuum
 

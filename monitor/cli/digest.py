@@ -55,7 +55,8 @@ def digest_preview(
 ) -> None:
     """Print what the digest would contain for the last --since; nothing is sent or recorded.
 
-    Example: pressmon digest preview daily --since 24h --html /tmp/daily.html
+    Examples:
+    pressmon digest preview daily --since 24h --html /tmp/daily.html
     """
     period = parse_duration_opt(since, "--since")
     with _application(config, digest) as application:
@@ -80,7 +81,8 @@ def digest_send(
 ) -> None:
     """Send a digest now (to its recipients, or to the console when no smtp: is configured).
 
-    Example: pressmon digest send daily --now --since 24h
+    Examples:
+    pressmon digest send daily --now --since 24h
     """
     if not now_:
         raise Failure("arguments", "add --now", "scheduled digests are sent by `pressmon run`")

@@ -114,8 +114,10 @@ def replay(
     count as, or collide with, the original deliveries. With --send they are queued for the receivers
     they route to (only RECEIVER with --to RECEIVER), after a confirmation (--yes skips it), and delivered.
 
-    Examples: pressmon replay --since 1d | pressmon replay --since 2026-11-01 --until 2026-11-08 -t fms-japan
-    --to json | pressmon replay --since 7d -c new.yaml --to slack-fms --send
+    Examples:
+    pressmon replay --since 1d
+    pressmon replay --since 2026-11-01 --until 2026-11-08 -t fms-japan --to json
+    pressmon replay --since 7d -c new.yaml --to slack-fms --send
     """
     from monitor.replay import mark, run_id
     from monitor.replay_jobs import replay_jobs
@@ -269,8 +271,9 @@ def backtest(
     A labels file maps item ids (see `pressmon items`) to the topics they are relevant to; an item with
     [] is relevant to none; items not listed are not scored:  12: \\[fms-japan]   15: []
 
-    Examples: pressmon backtest -c new.yaml --since 90d
-    | pressmon backtest -c new.yaml --labels labels.yaml --json
+    Examples:
+    pressmon backtest -c new.yaml --since 90d
+    pressmon backtest -c new.yaml --labels labels.yaml --json
     """
     from monitor.backtest import backtest as run_backtest
     from monitor.backtest import load_labels

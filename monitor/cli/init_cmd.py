@@ -23,7 +23,8 @@ def init(
 ) -> None:
     """Write a commented starter feeds.yaml into DIR (default: here), valid by `pressmon config check`.
 
-    Example: pressmon init ~/pressmon && cd ~/pressmon && pressmon config check && pressmon poll --once
+    Examples:
+    pressmon init ~/pressmon && cd ~/pressmon && pressmon config check && pressmon poll --once
     """
     from monitor.resources import bundled_path
 

@@ -49,7 +49,10 @@ def notify_test(
     """Send one test alert to RECEIVER through the real notifier; print the provider's answer.
 
     Nothing is stored. Exit 0 when the provider accepted it, 5 when it refused or was unreachable,
-    3 when the receiver cannot be built (an unset secret). Example: pressmon notify test "slack:#trade-desk"
+    3 when the receiver cannot be built (an unset secret).
+
+    Examples:
+    pressmon notify test "slack:#trade-desk"
     """
     from monitor.cli.template import template_dirs
     from monitor.wiring import build_notifiers

@@ -15,10 +15,7 @@ __all__ = ["register"]
 
 STATES = ("pending", "sending", "sent", "retry", "failed", "ambiguous", "silenced", "dropped")
 
-group = typer.Typer(
-    help="The outbox: list alert deliveries; retry or drop the ones a person must decide.",
-    invoke_without_command=True,
-)
+group = typer.Typer(invoke_without_command=True)  # its help is the callback's docstring
 
 
 @group.callback()
@@ -32,9 +29,12 @@ def outbox_list(
     limit: Annotated[int, typer.Option("--limit", help="At most this many rows, newest first.")] = 200,
     json: JsonOpt = False,
 ) -> None:
-    """List outbox rows, newest first.
+    """The outbox: list alert deliveries, newest first; retry or drop the ones a person must decide.
 
-    Example: pressmon outbox --state ambiguous --state failed
+    Examples:
+    pressmon outbox --state ambiguous --state failed
+    pressmon outbox --receiver team-slack --json
+    pressmon outbox retry 42
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -78,7 +78,9 @@ def outbox_retry(
     """Send a row again now (or every unsent row of a receiver): for `ambiguous` rows you checked did
     not arrive, `failed` rows whose receiver you fixed.
 
-    Example: pressmon outbox retry 42; pressmon outbox retry --receiver team-slack
+    Examples:
+    pressmon outbox retry 42
+    pressmon outbox retry --receiver team-slack
     """
     from monitor.store.outbox_admin import retry_rows, row_state
 
@@ -106,7 +108,8 @@ def outbox_drop(
 ) -> None:
     """Give up on an unsent row: it ends as `dropped`, kept with your reason.
 
-    Example: pressmon outbox drop 42 --reason "arrived; checked with the receiver's owner"
+    Examples:
+    pressmon outbox drop 42 --reason "arrived; checked with the receiver's owner"
     """
     from monitor.store.outbox_admin import drop_row, row_state
 

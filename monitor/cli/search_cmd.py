@@ -46,8 +46,10 @@ def search(
     alerts decides them (NEAR, NOT, title:, source:, concepts included). Japanese works without spaces.
     Exits 1 when nothing matched.
 
-    Examples: pressmon search '"Foreign Military Sale" Japan' --since 30d | pressmon search 関税 --lang ja
-    | pressmon search 'tariff* NEAR/5 Japan' --source whitehouse --json
+    Examples:
+    pressmon search '"Foreign Military Sale" Japan' --since 30d
+    pressmon search 関税 --lang ja
+    pressmon search 'tariff* NEAR/5 Japan' --source whitehouse --json
     """
     from monitor.match.query import QuerySyntaxError
     from monitor.search import search as run_search

@@ -176,8 +176,11 @@ def show(
     delivery), one story (its members in order, sources and delays, deliveries), or one alert (every
     delivery of it, per receiver, with state and time).
 
-    Examples: pressmon show 12 | pressmon show story:7 | pressmon show alert:31
-    | pressmon show 'new:dsca:…' --json
+    Examples:
+    pressmon show 12
+    pressmon show story:7
+    pressmon show alert:31
+    pressmon show 'new:dsca:…' --json
     """
     from monitor.store import browse
 

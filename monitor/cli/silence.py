@@ -67,7 +67,9 @@ def silence_add(
 ) -> None:
     """Hold back alerts matching every matcher; they end as `silenced` in the outbox, not lost.
 
-    Topics, sources, receivers and kinds are checked against the config (-c). Examples:
+    Topics, sources, receivers and kinds are checked against the config (-c).
+
+    Examples:
     pressmon silence add topic=tariffs-japan source=nikkei --for 2h --reason "wire copies"
     pressmon silence add 'source=~nikkei|kyodo' kind!=revised --for 1d --reason "weekend"
     """
@@ -124,7 +126,11 @@ def silence_list(
     all_: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Active (and future) silences. Example: pressmon silence list --all"""
+    """Active (and future) silences.
+
+    Examples:
+    pressmon silence list --all
+    """
     from monitor.store.silences import list_silences
 
     now = datetime.now(UTC)
@@ -158,7 +164,11 @@ def silence_list(
 
 @group.command("expire")
 def silence_expire(silence_id: Annotated[int, typer.Argument(help="The id from `silence list`.")]) -> None:
-    """End a silence now. Example: pressmon silence expire 3"""
+    """End a silence now.
+
+    Examples:
+    pressmon silence expire 3
+    """
     from monitor.store.silences import expire_silence
 
     with database(create=True) as engine:

@@ -15,10 +15,7 @@ from monitor.cli.output import output
 
 __all__ = ["ago", "register"]
 
-group = typer.Typer(
-    help="Sources: their state (the table), pause and resume, test one before you trust it.",
-    invoke_without_command=True,
-)
+group = typer.Typer(invoke_without_command=True)  # its help is the callback's docstring
 
 ERROR_WIDTH = 60  # last errors are cut to this on a terminal, unless --wide
 
@@ -42,10 +39,16 @@ def sources(
     json: JsonOpt = False,
     wide: Annotated[bool, typer.Option("--wide", "-w", help="Full last errors on a terminal.")] = False,
 ) -> None:
-    """Table of sources: state, last success, error streak, next poll, items, encoding, last error.
+    """Sources: their state (the table), pause and resume, test one before you trust it.
+
+    The table: state, last success, error streak, next poll, items, encoding, last error.
 
     Reads the database (never creates one) and the config (when there is one). Ids are never cut;
-    piped output has full errors. Examples: pressmon sources; pressmon sources --wide;
+    piped output has full errors.
+
+    Examples:
+    pressmon sources
+    pressmon sources --wide
     pressmon sources --json | jq '.[] | select(.state == "failing")'
     """
     if ctx.invoked_subcommand is not None:
@@ -162,7 +165,8 @@ def sources_pause(
 ) -> None:
     """Stop polling a source (every instance, until `sources resume`); kept in the database.
 
-    Example: pressmon sources pause nikkei --reason "paywall change, fixing the selector"
+    Examples:
+    pressmon sources pause nikkei --reason "paywall change, fixing the selector"
     """
     from monitor.store import leases
     from monitor.store.queries import set_paused
@@ -178,7 +182,11 @@ def sources_pause(
 
 @group.command("resume")
 def sources_resume(source_id: IdArg, config: ConfigOpt = None) -> None:
-    """Poll a paused source again (at its next due time). Example: pressmon sources resume nikkei"""
+    """Poll a paused source again (at its next due time).
+
+    Examples:
+    pressmon sources resume nikkei
+    """
     from monitor.store import leases
     from monitor.store.queries import set_paused
 
@@ -201,7 +209,9 @@ def sources_test(
     Same timeouts, size caps and address policy as a poll; prints the status, timings, encoding, the
     items parsed and what each topic would match.
 
-    Examples: pressmon sources test dsca-major-arms-sales; pressmon sources test https://example.org/feed.xml
+    Examples:
+    pressmon sources test dsca-major-arms-sales
+    pressmon sources test https://example.org/feed.xml
     """
     import asyncio
 

@@ -35,7 +35,8 @@ def template_dirs(config: Path | None) -> list[Path]:
 def template_list(config: ConfigOpt = None) -> None:
     """The templates a receiver can name, and where each comes from (yours override bundled ones).
 
-    Example: pressmon template list -c feeds.yaml
+    Examples:
+    pressmon template list -c feeds.yaml
     """
     from monitor.resources import bundled_path
 
@@ -68,9 +69,11 @@ def template_render(
 ) -> None:
     """Print what a template makes of a stored alert (or a sample): exactly what would be sent.
 
-    Uses the templates: directory of the config like the daemon does. Examples:
-    pressmon template render console.txt.j2 --sample -c feeds.yaml;
-    pressmon template render slack_alert.json.j2 --sample --kind revised;
+    Uses the templates: directory of the config like the daemon does.
+
+    Examples:
+    pressmon template render console.txt.j2 --sample -c feeds.yaml
+    pressmon template render slack_alert.json.j2 --sample --kind revised
     pressmon template render email_digest.txt.j2 --sample
     """
     from monitor.templates import render, samples, template_kind

@@ -49,7 +49,10 @@ def topics_test(
     """Show what matches, with highlights, facts, and why near misses did not match.
 
     Exits 1 when --text matched no topic (so it scripts), 2 on a usage error.
-    Example: pressmon topics test -t fms-japan --since 30d
+
+    Examples:
+    pressmon topics test -t fms-japan --since 30d
+    pressmon topics test --text "DSCA approves possible sale to Japan of SM-6 missiles for $900 million"
     """
     from monitor.config.schema import Topic
     from monitor.topics_test import Sample, report, samples_from_feed, samples_from_history
@@ -137,7 +140,11 @@ def topics_misses(
     json: JsonOpt = False,
 ) -> None:
     """Items a topic almost matched (never alerted), newest first, with why not.
-    Example: pressmon topics misses --since 7d"""
+
+    Examples:
+    pressmon topics misses --since 7d
+    pressmon topics misses -t tariffs-japan --json
+    """
     from monitor.store.misses import collect_near_misses
 
     start = parse_since(since)
