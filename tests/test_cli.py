@@ -113,6 +113,9 @@ async def test_demo_prints_new_and_revised_alerts_and_no_traps(
     for trap in ("Guam", "Japan Airlines", "Poland", "Australia", "Netherlands"):
         assert f"  {trap}" not in out and trap not in out.split("── alerts")[-1].split("── summary")[0], trap
     assert "a third poll finds nothing new: 0 changes, 0 alerts" in out
+    assert (
+        "database kept: PRESSMON_DATABASE_URL=sqlite:///" in out and "next: `pressmon demo --keep" not in out
+    )
     # Values for people: amounts, counts, times to the minute; a revision names what changed.
     assert "value $1 billion" in out and "1 alert\n" in out and "1 alerts" not in out
     assert "first seen 2026-11-25 06:00 UTC" in out and "+00:00" not in out
@@ -125,6 +128,10 @@ async def test_demo_prints_new_and_revised_alerts_and_no_traps(
     # The same run twice prints the same text (stable order, numbering and times).
     await run_demo(keep_dir=tmp_path, out=console)
     assert capsys.readouterr().out == out
+    # Without --keep, the database goes with the run: the summary says how to keep it.
+    await run_demo(keep_dir=None, out=console)
+    once = capsys.readouterr().out
+    assert "database kept" not in once and "next: `pressmon demo --keep DIR` keeps this database" in once
 
 
 def test_silence_add_list_expire(env: Path) -> None:

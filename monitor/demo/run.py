@@ -135,5 +135,11 @@ async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
                         f"-c {workdir / 'feeds.yaml'}",
                         markup=False,
                     )
+                else:
+                    out.print(
+                        "  next: `pressmon demo --keep DIR` keeps this database and its feeds.yaml, to"
+                        " replay, search and show its history (`pressmon init` starts a real setup)",
+                        markup=False,
+                    )
             finally:
                 await app.aclose()
