@@ -115,10 +115,55 @@ _BODY = (
         pytest.param(
             "日米首脳会談を行いました。" * 3 + "両首脳は共同声明を歓迎しました。", "", "日米", id="Japanese"
         ),
+        pytest.param(
+            "Media/Public Contact: T_Outreach_PM@state.gov Transmittal No. 26-61 WASHINGTON, November 24, "
+            f"2026 - {_BODY}",
+            "",
+            "WASHINGTON, November 24, 2026 - The United",
+            id="contact lines before a dated dateline",
+        ),
+        pytest.param(
+            f"Home > News > Trade TOKYO, Dec 5 (Reuters) - {_BODY}",
+            "",
+            "TOKYO, Dec 5 (Reuters) - The",
+            id="breadcrumbs before a wire dateline",
+        ),
+        pytest.param(
+            f"Economy | Nikkei Asia TOKYO -- {_BODY}", "", "TOKYO -- The", id="section name before TOKYO --"
+        ),
+        pytest.param(f"TOKYO -- {_BODY}", "", "TOKYO -- The", id="a dateline first stays"),
+        pytest.param(
+            f"Japan and the US said the USTR - {_BODY}",
+            "",
+            "Japan and the US",
+            id="capitals and a dash without a date or agency are prose",
+        ),
+        pytest.param(
+            f"Tokyo welcomed the U.S. -- {_BODY}", "", "Tokyo welcomed", id="an aside after U.S. is prose"
+        ),
+        pytest.param(
+            f"{_BODY} Officials said more would follow. " * 2 + "WASHINGTON, Nov 3 - a later dateline.",
+            "",
+            "The United States",
+            id="a dateline past the opening is not the start",
+        ),
     ],
 )
 def test_lead_start_skips_chrome_not_prose(text: str, title: str, body_starts: str) -> None:
     assert text[lead_start(text, title) :].startswith(body_starts)
+
+
+def test_a_dsca_notices_snippet_starts_at_its_dateline_and_reads_the_sale_whole() -> None:
+    text = (
+        "Media/Public Contact: T_Outreach_PM@state.gov Transmittal No. 26-61 WASHINGTON, November 24, 2026 - "
+        "The State Department has made a determination approving a possible Foreign Military Sale to the "
+        "Government of Japan of Standard Missile-6 (SM-6) Block IA missiles and related equipment for an "
+        "estimated cost of $1.0 billion. The Government of Japan has requested to buy up to 150 missiles."
+    )
+    hit = text.index("Foreign Military Sale")
+    got = snippet(text, [(text.index("Transmittal"), text.index("Transmittal") + 11), (hit, hit + 21)])
+    assert got.startswith("…WASHINGTON, November 24, 2026 - The State Department has made")
+    assert "Foreign Military Sale to the Government of Japan" in got and "Media/Public" not in got
 
 
 def test_snippet_starts_at_the_body_and_skips_matches_in_the_header() -> None:

@@ -7,6 +7,11 @@ House November 24, 2026" three times before the first sentence). :func:`lead_sta
 begins: after a title the text opens with, and after a header repeated back to back (with a shortened
 copy of it after the copies: the header's words in order, some left out). Matches inside that header
 are skipped for the window; the stored text is never changed (its hash and diffs stay as they were).
+
+A dateline a little way into the opening ("Media/Public Contact: ... Transmittal No. 26-61 WASHINGTON,
+November 24, 2026 - The State Department has made ...", as every DSCA notice reads) starts the body too:
+what precedes a dateline is the page's contact lines, breadcrumbs or reference numbers. The dateline
+itself is kept (it says where and when).
 """
 
 from __future__ import annotations
@@ -23,6 +28,15 @@ MIN_BODY = 80  # characters the body must still have after a cut (else nothing i
 _LEAD_PUNCT = frozenset(" \t\r\n—–-|·:;,.")
 
 _WORD_RE = re.compile(r"\S+")
+DATELINE_WITHIN = 300  # characters of the opening a dateline may start in to count as the body's start
+# A wire or government dateline: a place in capitals, then a date and/or an agency in brackets, then a
+# dash ("WASHINGTON, November 24, 2026 - ", "TOKYO, Dec 5 (Reuters) - ", "TOKYO (Kyodo) -- ").
+_DATELINE_RE = re.compile(
+    r"(?<![\w.-])[A-Z]{3,}(?:[ -][A-Z]{2,}){0,2}"
+    r"(?:, (?:[A-Z][a-z]{2,8}\.?|[A-Z]{3,9}) \d{1,2}(?:, \d{4})?)?"
+    r"(?: \([A-Z][A-Za-z .]{1,30}\))?"
+    r" ?(?:--|[-–—]) (?=[A-Z\"“])"
+)
 
 
 def _same_word(word: str, header_word: str) -> bool:
@@ -59,6 +73,9 @@ def lead_start(text: str, title: str = "") -> int:
     t = title.strip()
     if t and text.startswith(t):
         cut = max(cut, len(t))
+    dateline = _DATELINE_RE.search(text, cut, cut + DATELINE_WITHIN)
+    if dateline is not None and dateline.start() > cut and _dated(dateline.group()):
+        cut = dateline.start()
     if len(text) - cut < MIN_BODY:
         return 0
     while cut < len(text) and text[cut] in _LEAD_PUNCT:
@@ -66,11 +83,18 @@ def lead_start(text: str, title: str = "") -> int:
     return cut
 
 
+def _dated(dateline: str) -> bool:
+    """A dateline says when or through whom, not only a place ("WASHINGTON -" alone could be prose's
+    capitals and a dash)."""
+    return any(c.isdigit() for c in dateline) or "(" in dateline or "--" in dateline
+
+
 def snippet(
     text: str, spans: Sequence[tuple[int, int]], *, width: int = SNIPPET_CHARS, title: str = ""
 ) -> str:
-    """A window of ``text`` around the first span in its body (see :func:`lead_start`), cut at word
-    boundaries, with ``…`` where cut; the body's opening when no span falls in it."""
+    """A window of ``text`` around the first span in its body (see :func:`lead_start`), from the body's
+    start when the span is near it, cut at word boundaries, with ``…`` where cut; the body's opening
+    when no span falls in it."""
     if not text:
         return ""
     lead = lead_start(text, title)
@@ -79,7 +103,9 @@ def snippet(
         start = lead
     else:
         first = min(body_spans)
-        start = max(lead, first - width // 3)
+        # From the body's start when the first hit still shows in the first two thirds of the window
+        # (a dateline and its first sentence read whole); else a third of the window before the hit.
+        start = lead if first - lead <= width * 2 // 3 else first - width // 3
         if start > lead:
             space = text.rfind(" ", lead, start)
             start = space + 1 if space != -1 and start - space < 30 else start
