@@ -497,3 +497,67 @@ def test_a_stub_headline_inside_a_longer_one(pair: tuple[str, str]) -> None:
     from monitor.story_text import headline_containment
 
     assert headline_containment(*pair) == pytest.approx(HEADLINES[pair])
+
+
+def _every_pattern(text: str) -> set[str]:
+    """number_parts without its word gates: every pattern over the whole text (the reference the gated
+    function must equal), months by the one forward pattern."""
+    from decimal import Decimal
+
+    from monitor import story_numbers as n
+
+    out: set[str] = set()
+    out |= {f"transmittal:{int(m.group(1)):02d}-{int(m.group(2))}" for m in n._TRANSMITTAL.finditer(text)}
+    out |= {f"doc:{f}:{m.group(1).upper()}" for f, rx in n._DOCS for m in rx.finditer(text)}
+    out |= {f"gdp:{format(Decimal(m.group(1)).normalize(), 'f')}" for rx in n._GDP for m in rx.finditer(text)}
+    for i, rx in enumerate(n._VOLUME):
+        vs = [Decimal(m.group(1)) / (100 if i else 1) for m in rx.finditer(text)]
+        out |= {f"volume:{format(v.normalize(), 'f')}" for v in vs if 0 < v < 100}
+    out |= {f"round:{n._ORDINALS[m.group(1).casefold()]}" for m in n._ROUND_EN.finditer(text)}
+    out |= {f"round:{int(m.group(1))}" for m in n._ROUND_JA.finditer(text)}
+    out |= {f"fy:{m.group(1)}" for m in n._FY_EN.finditer(text)}
+    for m in n._FY_JA.finditer(text):
+        year = int(m.group(2))
+        year = 2018 + year if m.group(1) else year if year >= 2000 else 2000 + year
+        out |= {f"fy:{year}"} if 2000 <= year <= 2100 else set()
+    out |= {f"month:{m.group(2)}-{n._MONTHS[m.group(1).casefold()]:02d}" for m in n._MONTH_EN.finditer(text)}
+    for m in n._MONTH_JA.finditer(text):
+        year, month = int(m.group(2)), int(m.group(3))
+        year = 2018 + year if m.group(1) else 2000 + year if year < 100 else year
+        out |= {f"month:{year}-{month:02d}"} if 2000 <= year <= 2100 and 1 <= month <= 12 else set()
+    for rx in n._TERM:
+        for m in rx.finditer(text):
+            near = text[max(0, m.start() - 60) : m.end() + 40]
+            if 2 <= int(m.group(1)) <= 40 and n._CONTRACT.search(near):
+                out.add(f"term:{int(m.group(1))}")
+    return out
+
+
+def test_number_parts_gated_by_words_finds_what_every_pattern_finds() -> None:
+    """The word gates (a pattern runs only on a text with a word each of its matches has) and months found
+    from their years change no part: every text of the story and relevance sets, and each in capitals."""
+    import unicodedata
+    from pathlib import Path
+
+    import yaml
+
+    from monitor.story_numbers import number_parts
+
+    root = Path(__file__).parent / "corpus"
+    texts = [
+        unicodedata.normalize("NFKC", f"{e.get('title', '')}\n{e.get('text', '')}")
+        for path in sorted(root.glob("*.yaml")) + sorted((root / "stories").glob("*.yaml"))
+        for e in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("items", [])
+    ]
+    crafted = (
+        "Transmittal No. 26-61 WASHINGTON, Sept. 24,  2026 FR Doc. 2026-12345 USTR-2026-0012 A-588-876 "
+        "RIN 0694-AJ12 CSMS # 65432109 DOE/FE Order No. 5123; 2 percent of gross domestic product; "
+        "3.5 mtpa; 年間120万トン; 年間26万トンから30万トン; second round; 第3弾; FY2027; 令和8年度; "
+        "November\n2026; 2026年11月; 令和8年12月; a 20-year SPA; 15年間の契約"
+    )
+    texts.append(crafted)
+    texts += [t.upper() for t in texts] + [t.lower() for t in texts]
+    assert len(texts) > 3000
+    differ = [t[:80] for t in texts if number_parts(t) != _every_pattern(t)]
+    assert differ == []
+    assert len(number_parts(crafted)) >= 15 and len(number_parts(crafted.lower())) >= 15
