@@ -196,12 +196,18 @@ def _candidates(folded: str) -> list[int]:
     return sorted(found)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _of_kind(parts: frozenset[str], kind: str) -> frozenset[str]:
-    """The parts of one kind. Cached: a story decision asks each candidate's signature for the same
-    kinds again and again (1.5M calls for 2,000 replayed items; a frozenset keeps its hash)."""
-    prefix = kind + ":"
-    return frozenset(p for p in parts if p.startswith(prefix))
+NO_PARTS: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _by_kind(parts: frozenset[str]) -> Mapping[str, frozenset[str]]:
+    """The parts by kind (``"money:USD:5.5e+08"`` under ``"money"``). Cached: a story decision asks each
+    candidate's signature for the same kinds again and again (1.8M asks for 3,000 replayed items, ~50 a
+    veto; a frozenset keeps its hash), so the veto reads them from this mapping instead of a call each."""
+    by: dict[str, set[str]] = {}
+    for p in parts:
+        by.setdefault(p.split(":", 1)[0], set()).add(p)
+    return {k: frozenset(v) for k, v in by.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +218,12 @@ class Signature:
     parts: frozenset[str]
 
     def kind(self, kind: str) -> frozenset[str]:
-        return _of_kind(self.parts, kind)
+        return _by_kind(self.parts).get(kind, NO_PARTS)
+
+    @property
+    def kinds(self) -> Mapping[str, frozenset[str]]:
+        """The parts by kind: ``sig.kinds.get(kind, NO_PARTS)`` is ``sig.kind(kind)``, without a call."""
+        return _by_kind(self.parts)
 
     def to_json(self) -> dict[str, list[str]]:
         return {"topics": sorted(self.topics), "parts": sorted(self.parts)}
