@@ -252,11 +252,11 @@ def _signature_score(
     do not dilute it); when either text is short (a headline-only item, whose signature is thin), it is
     the share of the probe's own weight that the candidate explains."""
 
-    def w_of(x: str) -> float:
-        return _weight(x, rarity, rules)
-
     near = _near_amounts(p, c)
     converted = _same_amount_in_yen_and_dollars(p, c) - near
+    # Each part's weight once (it was asked up to five times a part: sort key, sums, coverage).
+    weights = {x: _weight(x, rarity, rules) for x in p.parts | c.parts | converted | near}
+    w_of = weights.__getitem__
     both = p.parts & c.parts | converted | near
     shared = sorted((x for x in both if w_of(x) > 0), key=lambda x: (-w_of(x), x))
     w = sum(w_of(x) for x in shared)
@@ -273,12 +273,19 @@ def _signature_score(
 
 
 def _score(
-    probe: StoryProbe, c: StoryCandidate, rarity: Mapping[str, int], rules: StoryRules, *, seen_at: datetime
+    probe: StoryProbe,
+    c: StoryCandidate,
+    rarity: Mapping[str, int],
+    rules: StoryRules,
+    *,
+    seen_at: datetime,
+    text: float,
 ) -> tuple[_Scored | None, str]:
-    """The candidate's evidence for a join (None: none), and the closest miss in words."""
+    """The candidate's evidence for a join (None: none), and the closest miss in words. ``text``: the
+    sketches' similarity (``story_text.similarity``, computed once a pair)."""
     same = c.source_id == probe.source_id
     short = is_short(probe.fingerprint) or is_short(c.fingerprint)
-    text = 1.0 if probe.fingerprint == c.fingerprint else similarity(probe.fingerprint, c.fingerprint)
+    text = 1.0 if probe.fingerprint == c.fingerprint else text
     if same:
         if text >= rules.same_source_similarity:
             return _Scored(c, True, text, f"similarity {text:.2f}; same source"), ""
@@ -413,11 +420,11 @@ def decide_story(
     for c in near:
         amounts.setdefault(c.story_id, set()).update(c.signature.kind("money") - BACKGROUND)
     own = probe.signature.kind("money") - BACKGROUND
+    # Once a pair: the veto's template check, the score and the closest miss all read it.
+    text = {id(c): similarity(probe.fingerprint, c.fingerprint) for c in near}
     vetoed: dict[int, str] = {}
     for c in near:
-        templated = c.source_id == probe.source_id or (
-            similarity(probe.fingerprint, c.fingerprint) >= rules.templated_similarity
-        )
+        templated = c.source_id == probe.source_id or text[id(c)] >= rules.templated_similarity
         why = veto(probe.signature, c.signature, templated=templated)
         if why and why.startswith("amounts differ") and own & amounts[c.story_id]:
             why = None
@@ -428,13 +435,11 @@ def decide_story(
     for c in near:
         if c.story_id in vetoed:
             continue
-        s, miss = _score(probe, c, rarity, rules, seen_at=seen_at)
+        s, miss = _score(probe, c, rarity, rules, seen_at=seen_at, text=text[id(c)])
         if s is not None:
             scored.append(s)
         else:
-            closeness = similarity(probe.fingerprint, c.fingerprint) * 10 + len(
-                probe.signature.parts & c.signature.parts
-            )
+            closeness = text[id(c)] * 10 + len(probe.signature.parts & c.signature.parts)
             misses.append((c, miss, closeness))
     if scored:
         best = min(scored, key=_Scored.rank)
