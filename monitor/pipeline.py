@@ -18,7 +18,7 @@ from monitor.config.delivery import Route
 from monitor.config.schema import Source
 from monitor.diff import classify, diff_summary, is_material
 from monitor.match.topics import NearMiss, TopicMatcher
-from monitor.model import ChangeKind, FetchResult, Item
+from monitor.model import ChangeKind, FetchResult, Item, Mention
 from monitor.plan import (
     GoneItem,
     PlannedAlert,
@@ -169,6 +169,7 @@ def decide_success(
     full_texts: Mapping[str, str] = {},
     every: timedelta | None = None,  # this poll's interval (adaptive); None: src.every
     near_misses: bool = True,  # False: a replay, which neither stores nor shows them
+    known_mentions: Mapping[tuple[str, str], tuple[Mention, ...]] = {},  # (key, content hash): matched
 ) -> PollWrite:
     """A parsed fetch: classify every item against the store, match topics, plan alerts.
 
@@ -215,7 +216,12 @@ def decide_success(
         prev = stored.get(item.key)
         seq = prev.seq + 1 if prev else 1
         fresh = new.get(item.key) if change.kind is ChangeKind.NEW else None
-        mentions = fresh.mentions if fresh is not None else tuple(mentions_of(topics, src, item))
+        if fresh is not None:
+            mentions = fresh.mentions
+        elif (item.key, item.content_hash) in known_mentions and item.key not in full_texts:
+            mentions = known_mentions[item.key, item.content_hash]
+        else:
+            mentions = tuple(mentions_of(topics, src, item))
         near: tuple[NearMiss, ...] = ()
         if not baseline and fresh is not None and fresh.near_misses is not None:
             near = fresh.near_misses  # computed with its mentions (in a worker)

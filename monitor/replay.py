@@ -16,26 +16,27 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.config.schema import Config, Source
+from monitor.config.schema import Config
 from monitor.diff import StoredRevision
 from monitor.match.topics import TopicMatcher
-from monitor.model import FetchOutcome, FetchResult, Item
+from monitor.model import FetchOutcome, FetchResult, Mention
 from monitor.pipeline import decide_success
 from monitor.plan import AlertReason, GoneItem, PlannedAlert, alert_key, plan_withdrawn_alerts
 from monitor.poll_prepare import prepare_new
 from monitor.poll_records import ClaimedSource, ItemWrite, StoredItem, Stories
+from monitor.replay_prepare import Prepared, Preparer, item_of, sketch_of, source_of, topic_matcher
 from monitor.store import history
 from monitor.store.history import StoredRev
 from monitor.stories import StoryCandidate, StoryProbe
 from monitor.story_index import MemoryIndex
 from monitor.story_signature import EMPTY, Signature
-from monitor.story_text import fingerprint
 
 __all__ = ["ReplayState", "ReplayedAlert", "mark", "replay", "replay_key", "run_id", "stories_known"]
 
@@ -105,41 +106,8 @@ class ReplayState:
         )
 
 
-_SKETCH_VERSION = fingerprint("", "")[0]
-
-
-def _sketch(r: StoredRev) -> bytes:
-    """The story sketch of a new item, to pick its story candidates: the one the daemon stored, when it is
-    of this version (it is a pure function of the same title and text), else computed."""
-    fp = r.fingerprint
-    if r.seq == 1 and fp and fp[0] == _SKETCH_VERSION:
-        return fp
-    return fingerprint(r.title, r.text)
-
-
-def _item(r: StoredRev, src: Source) -> Item:
-    return Item(
-        key=r.item_key,
-        key_kind=r.key_kind,
-        canonical_url=r.url,
-        guid=r.guid,
-        title=r.title,
-        text=r.text,
-        published_at=r.published_at,
-        content_hash=r.content_hash,
-        lang=r.lang or src.lang,
-    )
-
-
 def _stored(r: StoredRev) -> StoredItem:
     return StoredItem(r.item_id, r.seq, StoredRevision(r.item_key, r.content_hash, r.title, r.text))
-
-
-def _source(config: Config, source_id: str) -> Source:
-    try:
-        return config.source(source_id)
-    except Exception:  # a source removed from feeds.yaml: its history still replays, untagged
-        return Source(id=source_id, url="https://example.invalid/")
 
 
 def _polls(revs: Iterator[StoredRev]) -> Iterator[list[StoredRev]]:
@@ -166,14 +134,16 @@ def replay(
     on_write: Callable[[StoredRev, ItemWrite], None] | None = None,
     at_start: Callable[[ReplayState], None] | None = None,
     at_end: Callable[[ReplayState], None] | None = None,
+    workers: int = 0,
 ) -> Iterator[ReplayedAlert]:
     """The alerts stored history would cause under ``config``, in the order they would have been
     planned. ``topics`` keeps only alerts for those topic ids; ``sources`` reads only those sources
     (stories then only form among them). ``progress`` is called with the revisions done so far;
     ``on_write`` with every revision and the decision about it (mentions, reason, alerts); ``at_start``
-    and ``at_end`` with what the replay knows before its first revision and after its last."""
-    chosen = [t for t in config.topics if not topics or t.id in topics]
-    matcher = TopicMatcher(chosen, config.concepts)
+    and ``at_end`` with what the replay knows before its first revision and after its last. ``workers``:
+    processes that match and prepare revisions ahead of the story decisions (``monitor.replay_prepare``;
+    the same alerts), 0 for none."""
+    matcher = topic_matcher(config, topics)
     state = ReplayState()
     _preload_stories(engine, state, since=since)
     if at_start is not None:
@@ -183,15 +153,24 @@ def replay(
     gone = deque(history.withdrawals(engine, since=since, until=until))
     done = 0
     revs = history.revisions_in_order(engine, since=since, until=until, sources=sources)
-    for batch in _batches(_polls(revs), engine):
-        for group, previous in batch:
-            now = group[0].fetched_at
-            while gone and gone[0].at <= now:
-                yield from _withdrawn(engine, config, matcher, state, gone.popleft())
-            yield from _replay_poll(config, matcher, state, group, previous, now, first, baselines, on_write)
-            done += len(group)
-        if progress is not None:
-            progress(done)
+    batches = _batches(_polls(revs), engine)
+    with Preparer[Batch](config, topics, workers) if workers > 0 else nullcontext() as preparer:
+        prepared: Iterator[tuple[Batch, Prepared | None]] = (
+            preparer.ahead(batches, lambda b: [r for g, _ in b for r in g])
+            if preparer is not None
+            else ((b, None) for b in batches)
+        )
+        for batch, ready in prepared:
+            for group, previous in batch:
+                now = group[0].fetched_at
+                while gone and gone[0].at <= now:
+                    yield from _withdrawn(engine, config, matcher, state, gone.popleft())
+                yield from _replay_poll(
+                    config, matcher, state, group, previous, now, first, baselines, on_write, ready
+                )
+                done += len(group)
+            if progress is not None:
+                progress(done)
     while gone:
         yield from _withdrawn(engine, config, matcher, state, gone.popleft())
     if at_end is not None:
@@ -209,9 +188,10 @@ def stories_known(state: ReplayState, *, since: datetime, until: datetime) -> fr
     )
 
 
-def _batches(
-    polls: Iterator[list[StoredRev]], engine: sa.Engine, size: int = 2000
-) -> Iterator[list[tuple[list[StoredRev], dict[int, StoredRev]]]]:
+Batch = list[tuple[list[StoredRev], dict[int, StoredRev]]]  # polls, each with its items' previous revisions
+
+
+def _batches(polls: Iterator[list[StoredRev]], engine: sa.Engine, size: int = 2000) -> Iterator[Batch]:
     """Polls in batches, each with the previous revisions (read from the store, once per batch) of its
     items that were revised before the replay reached them."""
     batch: list[list[StoredRev]] = []
@@ -226,9 +206,7 @@ def _batches(
         yield _with_previous(batch, engine)
 
 
-def _with_previous(
-    batch: list[list[StoredRev]], engine: sa.Engine
-) -> list[tuple[list[StoredRev], dict[int, StoredRev]]]:
+def _with_previous(batch: list[list[StoredRev]], engine: sa.Engine) -> Batch:
     wanted = [(r.item_id, r.seq - 1) for g in batch for r in g if r.seq > 1]
     prev = history.previous_revisions(engine, wanted) if wanted else {}
     return [(g, prev) for g in batch]
@@ -265,8 +243,9 @@ def _replay_poll(
     first: dict[str, datetime],
     baselines: set[int],
     on_write: Callable[[StoredRev, ItemWrite], None] | None,
+    ready: Prepared | None = None,
 ) -> Iterator[ReplayedAlert]:
-    src = _source(config, group[0].source_id)
+    src = source_of(config, group[0].source_id)
     state.expire(now)
     stored: dict[str, StoredItem] = {}
     for r in group:
@@ -277,9 +256,23 @@ def _replay_poll(
             if known is not None:
                 stored[r.item_key] = known
     baseline = first.get(src.id) == now or any(r.revision_id in baselines for r in group)
-    items = [_item(r, src) for r in group]
-    sketches = {r.item_key: _sketch(r) for r in group if r.item_key not in stored}
-    new = prepare_new(src, items, stored, matcher, fingerprints=sketches)
+    items = [item_of(r, src) for r in group]
+    # Revised items' mentions, when workers prepared them: by key and content (a poll may hold two revisions
+    # of one item, the first a new item's).
+    matched: dict[tuple[str, str], tuple[Mention, ...]] = {}
+    if ready is None:
+        sketches = {r.item_key: sketch_of(r) for r in group if r.item_key not in stored}
+        new = prepare_new(src, items, stored, matcher, fingerprints=sketches)
+    else:  # prepared by workers: what prepare_new would give; an item they did not take as new, here
+        new = {}
+        for r, item in zip(group, items, strict=True):
+            if item.key in stored:
+                matched[item.key, item.content_hash] = ready.mentions[r.revision_id]
+            elif item.key not in new:
+                new[item.key] = (
+                    ready.new.get(r.revision_id)
+                    or prepare_new(src, [item], {}, matcher, fingerprints={item.key: sketch_of(r)})[item.key]
+                )
     probes = [] if baseline else [n.probe for n in new.values()]
     claim = ClaimedSource(
         source_id=src.id, token="", baseline_done=not baseline, key_mode="guid", etag=None,
@@ -299,6 +292,7 @@ def _replay_poll(
         now=now,
         rand=0.0,
         near_misses=False,  # recorded by the daemon for `pressmon topics misses`; a replay shows only alerts
+        known_mentions=matched,
     )
     by_key = {r.item_key: r for r in group}
     for w in write.items:
@@ -337,7 +331,7 @@ def _withdrawn(
     latest = history.latest_revisions(engine, [w.item_id]).get(w.item_id)
     if latest is None:
         return
-    src = _source(config, latest.source_id)
+    src = source_of(config, latest.source_id)
     topic_ids = state.topics_of.get(w.item_id)
     if topic_ids is None:
         found = matcher.match(

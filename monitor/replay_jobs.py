@@ -17,6 +17,12 @@ generated archive whose stored stories no version of these rules made: 109 s aga
 Workers are started with ``spawn`` (no state of the caller leaks into them) and each builds its own
 engine and topic matcher; starting them costs a second or two, so few revisions are replayed in this
 process instead (:data:`MIN_PER_JOB`).
+
+Where windows are not used (a range too short for them) or had to be replayed again, the replay runs in
+this process with ``jobs - 1`` workers preparing its revisions ahead of it (``monitor.replay_prepare``:
+matching, facts, signatures and sketches; about half the work) while this process makes the story
+decisions: exact whatever the history, so it is what a range of :data:`MIN_PREPARED` revisions or more
+gets.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from monitor.store import history
 __all__ = ["MIN_PER_JOB", "default_jobs", "replay_jobs"]
 
 MIN_PER_JOB = 20_000  # revisions a worker must have to be worth starting
+MIN_PREPARED = 5_000  # revisions a replay must have for workers preparing them to be worth starting
 
 
 def default_jobs() -> int:
@@ -127,10 +134,18 @@ def replay_jobs(
         if parts > 1
         else []
     )
+    helpers = jobs - 1 if total >= MIN_PREPARED else 0
     if not cuts:
         return list(
             replay(
-                engine, config, since=since, until=until, sources=sources, topics=topics, progress=progress
+                engine,
+                config,
+                since=since,
+                until=until,
+                sources=sources,
+                topics=topics,
+                progress=progress,
+                workers=helpers,
             )
         )
     bounds: list[datetime | None] = [since, *cuts, until]
@@ -171,6 +186,7 @@ def replay_jobs(
             f"the stories stored before {boundary:%Y-%m-%d %H:%M} UTC differ from what this replay decided "
             "(other rules, or history stored by another version of the story rules): replayed again from "
             f"{redo:%Y-%m-%d %H:%M} UTC in one process"
+            + (f" (with {helpers} preparing revisions ahead of it)" if helpers else "")
         )
     before = sum(w.revisions for w in windows[:kept])
 
@@ -178,5 +194,14 @@ def replay_jobs(
         if progress is not None:
             progress(before + n)
 
-    rest = replay(engine, config, since=redo, until=until, sources=sources, topics=topics, progress=step)
+    rest = replay(
+        engine,
+        config,
+        since=redo,
+        until=until,
+        sources=sources,
+        topics=topics,
+        progress=step,
+        workers=helpers,
+    )
     return alerts + list(rest)

@@ -186,3 +186,52 @@ async def test_replay_in_windows_redoes_what_the_stored_stories_would_change(
     )
     assert [(r.item_id, r.alert.alert_key, r.alert.receiver) for r in many] == one
     assert len(notes) == 1 and "in one process" in notes[0] and "stories stored before" in notes[0], notes
+
+
+def test_workers_preparing_revisions_ahead_change_no_decision(tmp_path: object) -> None:
+    """``replay(workers=1)``: a worker process matches every revision and prepares new items' story probes
+    ahead of the replay, which decides stories in order. On a generated archive (new and revised items,
+    polls that hold two revisions of one item, stories of every kind) every decision and every alert is
+    the one replay makes alone, in the same order."""
+    from collections import Counter
+    from pathlib import Path
+
+    from bench.history_data import generate
+    from bench.replay import bench_config
+    from monitor.store import history
+
+    url = f"sqlite:///{Path(str(tmp_path)) / 'h.db'}"
+    generate(url, 5000, 7, log=False)
+    engine = make_engine(url)
+    try:
+        revs = list(history.revisions_in_order(engine, since=datetime(2000, 1, 1, tzinfo=UTC)))
+        since = revs[0].fetched_at
+        twice = Counter((r.item_id, r.fetched_at) for r in revs)
+        assert sum(1 for n in twice.values() if n > 1) >= 5  # polls holding two revisions of one item
+        config = bench_config()
+        runs = []
+        for workers in (0, 1):
+            decided: list[tuple[object, ...]] = []
+
+            def write(r: object, w: object, decided: list[tuple[object, ...]] = decided) -> None:
+                decided.append(
+                    (
+                        r.revision_id,
+                        w.reason,
+                        w.story_id,
+                        tuple(m.topic_id for m in w.mentions),
+                        len(w.alerts),
+                    )  # type: ignore[attr-defined]
+                )
+
+            alerts = [
+                (a.revision_id, a.alert.alert_key, a.alert.receiver)
+                for a in replay(engine, config, since=since, on_write=write, workers=workers)
+            ]
+            runs.append((decided, alerts))
+    finally:
+        engine.dispose()
+    (alone, alerts_alone), (ahead, alerts_ahead) = runs
+    assert len(alone) >= 4900 and sum(1 for d in alone if d[1] == "material-revision") >= 5
+    assert sum(1 for d in alone if d[3]) >= 100 and len(alerts_alone) >= 50
+    assert ahead == alone and alerts_ahead == alerts_alone

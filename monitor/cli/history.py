@@ -98,17 +98,18 @@ def replay(
             "--jobs",
             "-j",
             min=1,
-            help="Processes for a long range (20,000 revisions or more each); see above. Default 1.",
+            help="Processes for a long range (5,000 revisions or more); see above. Default 1.",
         ),
     ] = None,
 ) -> None:
     """Run stored revisions, in their original order, through the daemon's own stages and show the alerts
     that would have gone out. A dry run unless --send.
 
-    --jobs N cuts a long range into N consecutive windows replayed in parallel, each from the stories
-    stored before it. Where those differ from what the window before decided (other rules, or history
-    stored by another version), the windows from there on are replayed again in one process: the alerts
-    are always those of one process, and faster only on history this version stored with these rules.
+    --jobs N uses N processes, and the alerts are always those of one process. A range of 40,000
+    revisions or more is cut into consecutive windows replayed in parallel, each from the stories stored
+    before it; where those differ from what the window before decided (other rules, or history stored by
+    another version), the windows from there on are replayed again. A shorter range, and a replay done
+    again, runs with N-1 processes matching and preparing revisions ahead of the one deciding stories.
 
     Replayed alerts carry "\\[replay]" in the title and keys of their own (replay:<run>:<key>): they never
     count as, or collide with, the original deliveries. With --send they are queued for the receivers
