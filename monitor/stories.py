@@ -23,7 +23,10 @@ it: "also reported by"), otherwise it starts one.
        amount some item of the story states is not vetoed by another item stating another (one flash
        gives a budget's total, another only its defence share).
     3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
-       wire quoting it). A short text (a headline-only item) joins on its headline (title similarity
+       wire quoting it). A roundup (its headline says so: a week's or a market's wrap, an explainer, a
+       digest, 解説, 今週の, 大引け) names several events and is none of them: it joins, and is joined by,
+       only a word-for-word copy (>= 0.90), never by the rules below.
+       A short text (a headline-only item) joins on its headline (title similarity
        >= 0.5, or 70% of the shorter headline's content words in the other with an event part shared; CJK
        compared as bigrams of kanji and katakana) only when the signatures share a topic and agree on at
        least one informative part.
@@ -66,7 +69,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.story_signature import BACKGROUND, EMPTY, Signature
-from monitor.story_text import headline_containment, is_short, similarity, title_similarity
+from monitor.story_text import headline_containment, is_roundup, is_short, similarity, title_similarity
 from monitor.story_veto import YEN_PER_DOLLAR, near_amounts, veto
 
 __all__ = ["StoryCandidate", "StoryDecision", "StoryProbe", "StoryRules", "decide_story"]
@@ -290,6 +293,13 @@ def _score(
         if text >= rules.same_source_similarity:
             return _Scored(c, True, text, f"similarity {text:.2f}; same source"), ""
         return None, f"similarity {text:.2f}; same source, needs {rules.same_source_similarity:.2f}"
+    # A roundup (a week's wrap, a market report, an explainer) names several events and is none of them:
+    # it joins, and is joined by, only a word-for-word copy (a repost of the roundup).
+    if is_roundup(probe.title) or is_roundup(c.title):
+        if text >= rules.same_source_similarity:
+            return _Scored(c, True, text, f"similarity {text:.2f}; a roundup's copy"), ""
+        needs = rules.same_source_similarity
+        return None, f"similarity {text:.2f}; a roundup joins only its copy ({needs:.2f})"
     if not short and text >= rules.min_similarity:
         return _Scored(c, True, text, f"similarity {text:.2f}"), ""
     ps, cs = probe.signature, c.signature

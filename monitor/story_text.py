@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 import struct
+import unicodedata
 from bisect import bisect_left
 from typing import NamedTuple
 
@@ -31,6 +32,7 @@ __all__ = [
     "SKETCH_SIZE",
     "fingerprint",
     "headline_containment",
+    "is_roundup",
     "is_short",
     "similarity",
     "sketch_values",
@@ -171,6 +173,23 @@ def _headline_terms(s: str) -> set[str]:
     for run in _CJK_RUN.findall(_KANA_PARTICLE.sub(" ", norm)):
         out.update((run[i : i + 2] for i in range(len(run) - 1)) if len(run) > 1 else (run,))
     return out
+
+
+# A roundup's headline: a weekly or market wrap, an explainer, a digest (The week in Japan-US trade: ...;
+# LNG market wrap: ...; Explainer: ...; 解説：...; 今週の日米：...; 東証大引け). It names two or three events
+# and is none of them.
+_ROUNDUP = re.compile(
+    r"^(?:the\s+)?week\s+in\b|\bweek(?:ly)?\s*:|\b(?:market|markets|news)\s+wrap\b|\bwrap-?up\s*:|"
+    r"\b(?:round-?up|explainer|analysis|digest|briefing|factbox|q&a|what\s+we\s+know)\s*:|^explainer\b|"
+    r"^(?:解説|分析|今週|週間|まとめ)|(?:解説|まとめ|週間):|大引け|前引け|市況",
+    re.IGNORECASE,
+)
+
+
+def is_roundup(title: str) -> bool:
+    """Whether a headline is a roundup's (a week's or a market's wrap, an explainer, a digest): it mentions
+    several events and reports none of them first-hand."""
+    return bool(_ROUNDUP.search(unicodedata.normalize("NFKC", title)))
 
 
 def headline_containment(a: str, b: str) -> float:

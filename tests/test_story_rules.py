@@ -120,6 +120,13 @@ CARRIER_LIKE = (
     0.0,
 )
 DOE_ARGENT_FLASH = ("wire-flash", "DOE GRANTS ARGENT LNG NON-FTA EXPORT PERMIT", "", 0.0)
+GULF_HOKKAIDO = (
+    "gulf-coast-lng",
+    "Gulf Coast LNG Signs 15-Year Supply Deal with Hokkaido Gas",
+    "Gulf Coast LNG will supply 0.6 million tonnes per annum of liquefied natural gas to Hokkaido Gas for 15 "
+    "years from its planned export plant in Texas.",
+    0.0,
+)
 
 # new item, an item of story 7 already seen, the story it must join (None: a new one), words in the reason
 CASES = [
@@ -209,6 +216,26 @@ CASES = [
         ("wire-flash", "DOE GRANTS GULFSTREAM LNG NON-FTA EXPORT PERMIT", "", 24.0), DOE_ARGENT_FLASH, None,
         ["company differs"],
         id="templated flashes for two LNG projects (Argent, Gulfstream): the projects are companies",
+    ),
+    pytest.param(
+        ("energy-weekly", "Energy week: Hokkaido Gas signs for Texas LNG, a refinery outage and OPEC's cut",
+         "Hokkaido Gas agreed on Tuesday to take 0.6 million tonnes per annum of LNG from Gulf Coast LNG's Texas "
+         "plant for 15 years. A refinery outage in Indiana lifted gasoline prices, and OPEC cut output again.",
+         30.0),
+        GULF_HOKKAIDO, None, ["a roundup joins only its copy"],
+        id="a week's roundup naming the deal among other events is its own story, not the deal's",
+    ),
+    pytest.param(
+        ("energy-digest", "Energy week: Hokkaido Gas signs for Texas LNG, a refinery outage and OPEC's cut",
+         "Hokkaido Gas agreed on Tuesday to take 0.6 million tonnes per annum of LNG from Gulf Coast LNG's Texas "
+         "plant for 15 years. A refinery outage in Indiana lifted gasoline prices, and OPEC cut output again.",
+         34.0),
+        ("energy-weekly", "Energy week: Hokkaido Gas signs for Texas LNG, a refinery outage and OPEC's cut",
+         "Hokkaido Gas agreed on Tuesday to take 0.6 million tonnes per annum of LNG from Gulf Coast LNG's Texas "
+         "plant for 15 years. A refinery outage in Indiana lifted gasoline prices, and OPEC cut output again.",
+         30.0),
+        7, ["a roundup's copy"],
+        id="... its word-for-word repost joins the roundup",
     ),
 ]  # fmt: skip
 
