@@ -19,9 +19,11 @@ it: "also reported by"), otherwise it starts one.
        system; a share of GDP; amount in the same currency; tariff rate; effective date; another weapon
        designator; a supply deal's volume or term; another partner country or company in the headlines;
        between templated texts, a disjoint set of products, countries or places, or another company) is never
-       joined; except that amounts are compared with the story's, not one item's: a probe stating an
-       amount some item of the story states is not vetoed by another item stating another (one flash
-       gives a budget's total, another only its defence share).
+       joined; except that amounts are compared with the story's, not one item's: a probe
+       stating an amount some item of the story states is not vetoed by another item stating another (one
+       flash gives a budget's total, another only its defence share). Nor is a story holding another text
+       of the probe's own source (neither headline-only, similarity < 0.90): a source reports one event
+       once (a company's two releases of one morning, a ministry's two press conferences).
     3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
        wire quoting it). A roundup (its headline says so: a week's or a market's wrap, an explainer, a
        digest, 解説, 今週の, 大引け) names several events and is none of them: it joins, and is joined by,
@@ -433,7 +435,20 @@ def decide_story(
     # Once a pair: the veto's template check, the score and the closest miss all read it.
     text = {id(c): similarity(probe.fingerprint, c.fingerprint) for c in near}
     vetoed: dict[int, str] = {}
+    full = not is_short(probe.fingerprint)
     for c in near:
+        # A source reports one event once: a story holding another text of the probe's own source (not a
+        # headline-only flash; not a re-post) is another event (a company's two releases of one morning, a
+        # ministry's two press conferences).
+        if (
+            full
+            and c.source_id == probe.source_id
+            and text[id(c)] < rules.same_source_similarity
+            and not is_short(c.fingerprint)
+        ):
+            again = f"story {c.story_id} from {c.source_id}: another text of its source"
+            vetoed.setdefault(c.story_id, again)
+            continue
         templated = c.source_id == probe.source_id or text[id(c)] >= rules.templated_similarity
         why = veto(probe.signature, c.signature, templated=templated)
         if why and why.startswith("amounts differ") and own & amounts[c.story_id]:

@@ -127,6 +127,13 @@ GULF_HOKKAIDO = (
     "years from its planned export plant in Texas.",
     0.0,
 )
+ACME_MOTOR_US = (
+    "acme-motor-pr",
+    "Acme Motor to Move Crossover Production for the US to Its Alabama Plant",
+    "Acme Motor will build its crossover for the United States at its Alabama vehicle plant from April 2027, "
+    "moving it from Japan to avoid tariffs.",
+    0.0,
+)
 
 # new item, an item of story 7 already seen, the story it must join (None: a new one), words in the reason
 CASES = [
@@ -236,6 +243,13 @@ CASES = [
          30.0),
         7, ["a roundup's copy"],
         id="... its word-for-word repost joins the roundup",
+    ),
+    pytest.param(
+        ("acme-motor-pr", "Acme Motor to End Second Shift at Kumamoto Plant",
+         "Acme Motor will end the second shift at its Kumamoto vehicle plant from April 2027 as exports of "
+         "Japan-built vehicles to the United States fall.", 0.1),
+        ACME_MOTOR_US, None, ["another text of its source"],
+        id="a company's second release of the morning, on another plant, is another event",
     ),
 ]  # fmt: skip
 
