@@ -18,8 +18,10 @@ it: "also reported by"), otherwise it starts one.
        purchaser, transmittal, system or value; a document, docket or case number; a quantity of one
        system; a share of GDP; amount in the same currency; tariff rate; effective date; another weapon
        designator; a supply deal's volume or term; another partner country or company in the headlines;
-       between templated texts, a disjoint set of products, countries or places, or another company) is never
-       joined; except that amounts are compared with the story's, not one item's: a probe
+       between templated texts, a disjoint set of products, countries or places, or another company; two
+       headlines at different stages of one matter: talks opened / concluded, heads of agreement / SPA,
+       draft / cabinet decision / lower house / enactment, a warning / the reply, a tariff proclaimed / in
+       force) is never joined; except that amounts are compared with the story's, not one item's: a probe
        stating an amount some item of the story states is not vetoed by another item stating another (one
        flash gives a budget's total, another only its defence share). Nor is a story holding another text
        of the probe's own source (neither headline-only, similarity < 0.90): a source reports one event

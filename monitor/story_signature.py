@@ -35,6 +35,9 @@ Parts (``kind``):
   ``hproduct``, ``hcountry``, ``hactor``   the products, countries and companies (``FIRMS``) the headline
                   names (veto only: a proclamation on copper that recalls the steel tariffs still leads
                   with copper; a report headlined with Yokohama Rubber is not Bridgestone's plant).
+  ``hstage``      the stage of one matter the headline reports (``hstage:talks:open``,
+                  ``hstage:deal:binding``, ``hstage:law:cabinet``: ``monitor.story_terms.STAGES``; veto
+                  only: talks opened are not talks concluded, heads of agreement not the binding SPA).
 
 :func:`monitor.story_veto.veto` says why two signatures cannot be one event (a differing fact).
 
@@ -59,7 +62,7 @@ import ahocorasick
 
 from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.story_numbers import number_parts, quantity_parts
-from monitor.story_terms import FIRMS, SUBJECTS, TERMS
+from monitor.story_terms import FIRMS, STAGES, SUBJECTS, TERMS
 
 __all__ = [
     "BACKGROUND",
@@ -69,7 +72,7 @@ __all__ = [
     "signature",
 ]
 
-_NOT_INDEXED = ("rate", "subject", "fms_value", "hproduct", "hcountry", "hactor")
+_NOT_INDEXED = ("rate", "subject", "fms_value", "hproduct", "hcountry", "hactor", "hstage")
 _SYSTEM_STOP = frozenset(
     [
         "and",
@@ -183,6 +186,7 @@ def _automaton() -> tuple[ahocorasick.Automaton, tuple[tuple[int, ...], ...]]:
 
 
 _AC, _LITERAL_CONCEPTS = _automaton()
+_STAGES = tuple((stage, re.compile(rx)) for stage, rx in STAGES.items())
 
 
 def _candidates(folded: str) -> list[int]:
@@ -369,6 +373,7 @@ def signature(
         concept, rx, _ = _CONCEPTS[i]
         if i in _HEADLINE and rx.search(head):
             parts.add("h" + concept)  # hproduct:copper, hcountry:korea, hactor:toyota
+    parts.update(f"hstage:{stage}" for stage, rx in _STAGES if rx.search(head))
     subjects: set[str] = set()
     for i in _candidates(folded):
         concept, rx, _ = _CONCEPTS[i]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["FIRMS", "SUBJECTS", "TERMS"]
+__all__ = ["FIRMS", "STAGES", "SUBJECTS", "TERMS"]
 
 # concept id -> spellings (matched case-insensitively on NFKC text; ASCII terms on word boundaries).
 TERMS: Mapping[str, tuple[str, ...]] = {
@@ -525,3 +525,36 @@ FIRMS = frozenset(
         "ntn", "yaskawa", "fujifilm", "ihi", "daikin",
     )
 )  # fmt: skip
+
+# The stage one matter has reached, as a headline says it (``hstage:<matter>:<stage>``, searched in the NFKC,
+# casefolded headline only: a text recalls the earlier stages): talks opened, then concluded; heads of
+# agreement, then the binding purchase agreement; a budget or bill drafted, adopted by the cabinet, passed
+# by the lower house, enacted; a warning, then the reply to it; a tariff proclaimed, then in force. Two
+# headlines at different stages of one matter report two events a day or two apart (``monitor.story_veto``).
+# Regular expressions, not spellings: a stage is a verb and its object (begin ... talks, talks ... end).
+STAGES: Mapping[str, str] = {
+    "talks:open": r"\b(?:begin|begins|began|start|starts|started|open|opens|opened|kick off|kicks off|"
+                  r"launch|launches)\b[^;:]{0,40}\b(?:talks|consultations|negotiations)\b|"
+                  r"(?:協議|交渉|会合)(?:を|が)?開始|(?:協議|交渉)(?:を|が)?始",
+    "talks:closed": r"\b(?:talks|consultations|negotiations)\b[^;:]{0,20}\b(?:end|ends|ended|conclude|"
+                    r"concludes|concluded|wrap up|wraps up|close|closes|closed)\b|"
+                    r"\b(?:conclusion|end|close)\s+of\b[^;:]{0,40}\b(?:talks|consultations|negotiations)\b|"
+                    r"\b(?:end|ends|ended|conclude|concludes|concluded|wrap up|wraps up)\b[^;:]{0,40}"
+                    r"\b(?:talks|consultations|negotiations)\b|\bafter\s+talks\b|"
+                    r"(?:協議|交渉)(?:が|を)?(?:終了|終え|妥結|閉幕)",
+    "deal:preliminary": r"\b(?:heads of agreement|hoa|letter of intent|loi)\b|基本合意",
+    "deal:binding": r"\b(?:sale and purchase agreement|spa)\b|売買契約",
+    "law:draft": r"\bdrafts?\b|\bdrafted\b|原案",
+    "law:cabinet": r"\bcabinet\s+(?:approves|approved|adopts|adopted|endorses|endorsed|oks|signs off)\b|"
+                   r"閣議決定",
+    "law:lower-house": r"\blower house\s+(?:passes|passed|approves|approved)\b|"
+                       r"衆(?:議)?院(?:で|を)?(?:可決|通過)",
+    "law:enacted": r"\benact(?:s|ed)?\b|\bbecomes? law\b|\bsigned into law\b|(?:法|法律)(?:が)?成立",
+    "remark:warning": r"\b(?:threatens|threatened|warns|warned|floats|could face)\b|警告|示唆|可能性に言及",
+    "remark:reply": r"\bafter\b[^;:]{0,40}\b(?:warning|threat|remarks|comments)\b|"
+                    r"\b(?:responds?|rebuts?|rejects?)\b|反論|発言で|発言を受け|発言に",
+    "tariff:announced": r"\b(?:imposes|imposed|slaps|slapped|proclaims|proclamation)\b|\bhits\b[^;:]{0,40}"
+                        r"\bwith\b[^;:]{0,10}\btariffs?\b|^adjusting imports of\b|布告",
+    "tariff:in-force": r"\b(?:take|takes|took) effect\b(?!\s+(?:on|from|in)\b)|\bnow in force\b|"
+                       r"\bin effect\b|(?<![日月])発動(?!機|基準|せず|へ|する|予定)",
+}  # fmt: skip

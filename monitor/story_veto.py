@@ -10,9 +10,12 @@ of a deal or order; not a country a call discussed, such as North Korea), the co
 name when neither text names the other's (Bridgestone's plant, Yokohama Rubber's); and between
 templated texts, a disjoint set of products, countries or places, or each naming a company the other
 does not, or a partner one headline names (not Japan) that the other text, naming countries, never
-does. Templated notices share most of their words and differ in exactly these. Also an earnings forecast
-and an investment (a company announces both on one day). A release's own figure (``pct``) in common, like
-an amount in common, leaves the other amounts as each report's choice of figures.
+does. Templated notices share most of their words and differ in exactly these. Also two headlines at
+different stages of one matter (``hstage``: talks opened and concluded, heads of agreement and the SPA, a
+budget's draft and the cabinet's decision, a warning and the reply to it, a tariff proclaimed and in
+force): the later development of one matter, a day or two on, shares nearly every fact with the earlier.
+Also an earnings forecast and an investment (a company announces both on one day). A release's own figure
+(``pct``) in common, like an amount in common, leaves the other amounts as each report's choice of figures.
 
 Amounts: two reports sharing one amount (in one currency, or in yen and dollars at 100-180 yen) are not
 vetoed by their other amounts (background); otherwise amounts of one currency must be near (5%, 10% for a
@@ -154,6 +157,16 @@ def _numbers_conflict(a: Signature, b: Signature) -> str | None:
     return None
 
 
+def _stage_conflict(a: Signature, b: Signature) -> str | None:
+    """Two headlines at different stages of one matter (``hstage:<matter>:<stage>``), none in common."""
+    sa, sb = _by_family(a, "hstage"), _by_family(b, "hstage")
+    for matter in sorted(sa.keys() & sb.keys()):
+        if not sa[matter] & sb[matter]:
+            x, y = ", ".join(sorted(sa[matter])), ", ".join(sorted(sb[matter]))
+            return f"stage differs ({matter}: {x} vs {y})"
+    return None
+
+
 def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
     """Why ``a`` and ``b`` cannot report one event (a differing fact), or ``None``. ``templated``: the
     texts share a template (similar wording), so a different product, country, place or company is a
@@ -190,6 +203,12 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
     ha, hb = ka.get("hcountry", NO_PARTS) - _DISCUSSED, kb.get("hcountry", NO_PARTS) - _DISCUSSED
     if ha and hb and not ha & hb:
         return _differs("partner" if "subject:fms" not in a.parts else "buyer", ha, hb)
+    # Two headlines at different stages of one matter (talks opened, then concluded; heads of agreement, then
+    # the SPA; the budget's draft, then the cabinet's decision; a proclamation, then the tariff in force):
+    # two events a day or two apart, however much else they share.
+    why = _stage_conflict(a, b)
+    if why:
+        return why
     # A company's earnings forecast and its investment, often announced the same day, are two events.
     fa_, fb_ = _FORECAST in a.parts, _FORECAST in b.parts
     if fa_ != fb_ and _INVESTMENT in (b.parts if fa_ else a.parts):

@@ -127,6 +127,20 @@ GULF_HOKKAIDO = (
     "years from its planned export plant in Texas.",
     0.0,
 )
+GULF_HOKKAIDO_HOA = (
+    "hokkaido-gas",
+    "Hokkaido Gas Signs Heads of Agreement with Gulf Coast LNG",
+    "Hokkaido Gas signed heads of agreement with Gulf Coast LNG for 0.6 million tonnes per annum of LNG for 15 "
+    "years from the Texas plant.",
+    0.0,
+)
+EU_TALKS_OPEN = (
+    "kyodo-en",
+    "Japan and EU open talks on steel safeguard quotas",
+    "Japan's trade minister and the EU trade commissioner opened two days of talks in Brussels on the EU's "
+    "steel safeguard quotas for Japanese steel.",
+    0.0,
+)
 ACME_MOTOR_US = (
     "acme-motor-pr",
     "Acme Motor to Move Crossover Production for the US to Its Alabama Plant",
@@ -245,6 +259,42 @@ CASES = [
         id="... its word-for-word repost joins the roundup",
     ),
     pytest.param(
+        ("gulf-coast-lng", "Gulf Coast LNG Signs 15-Year Sale and Purchase Agreement with Hokkaido Gas",
+         "Gulf Coast LNG and Hokkaido Gas signed a binding 15-year agreement for 0.6 million tonnes per annum of "
+         "LNG from the Texas plant, following their heads of agreement.", 40.0),
+        GULF_HOKKAIDO_HOA, None, ["stage differs (deal: binding vs preliminary)"],
+        id="the binding SPA two days after the heads of agreement is another event",
+    ),
+    pytest.param(
+        ("reuters", "Japan, EU end steel quota talks with larger share for Japanese mills",
+         "Japan's trade minister and the EU trade commissioner ended two days of talks in Brussels on the EU's "
+         "steel safeguard quotas, agreeing a larger quota for Japanese steel.", 28.0),
+        EU_TALKS_OPEN, None, ["stage differs (talks: closed vs open)"],
+        id="talks concluded are not the talks opening the day before",
+    ),
+    pytest.param(
+        ("nikkei-asia", "Japan and EU start talks on steel safeguard quotas",
+         "Japan's trade minister and the EU trade commissioner started two days of talks in Brussels on the "
+         "EU's steel safeguard quotas for Japanese steel.", 3.0),
+        EU_TALKS_OPEN, 7, ["story 7"],
+        id="... another report of the opening joins",
+    ),
+    pytest.param(
+        ("jiji", "補正予算案を閣議決定　防衛費8900億円", "", 50.0),
+        ("nhk", "補正予算の財務省原案　防衛費8900億円", "", 0.0), None, ["stage differs (law: cabinet vs draft)"],
+        id="the cabinet's decision is not the ministry's draft of two days before, the same figure in both",
+    ),
+    pytest.param(
+        ("kyodo-en", "Tokyo says chip pledge on track after Trump's export control warning",
+         "Japan's top government spokesman said Tokyo was carrying out its semiconductor pledge, a day after "
+         "President Trump warned of export controls on Japanese chip equipment.", 10.0),
+        ("reuters", "Trump warns Japan of export controls on chip equipment",
+         "President Trump warned Japan it could face export controls on chip equipment if it did not carry out "
+         "its semiconductor pledge.", 0.0),
+        None, ["stage differs (remark: reply vs warning)"],
+        id="the reply to a warning is another event than the warning",
+    ),
+    pytest.param(
         ("acme-motor-pr", "Acme Motor to End Second Shift at Kumamoto Plant",
          "Acme Motor will end the second shift at its Kumamoto vehicle plant from April 2027 as exports of "
          "Japan-built vehicles to the United States fall.", 0.1),
@@ -282,6 +332,15 @@ CASES = [
         ("イージス搭載艦 取得費1.3兆円に", {"designator:ASEV"}),
         ("Cost of Japan's two Aegis System Equipped Vessels rises", {"designator:ASEV"}),
         ("Bridgestone to invest in tire plant", {"actor:bridgestone", "hactor:bridgestone"}),
+        ("JAPAN, US BEGIN TWO-DAY TARIFF TALKS", {"hstage:talks:open"}),
+        ("日米協議が終了、関税上限で一致", {"hstage:talks:closed"}),
+        ("Joint Statement on the Conclusion of U.S.-Japan Consultations", {"hstage:talks:closed"}),
+        ("Utility signs HOA for 1 mtpa of US LNG", {"hstage:deal:preliminary"}),
+        ("米LNG、20年の売買契約に署名", {"hstage:deal:binding"}),
+        ("Japan enacts law to finance US investment", {"hstage:law:enacted"}),
+        ("対米投資支援法案 衆議院で可決", {"hstage:law:lower-house"}),
+        ("Magnet tariffs take effect; CBP issues codes", {"hstage:tariff:in-force"}),
+        ("磁石などへの関税 発動", {"hstage:tariff:in-force"}),
     ],
 )
 def test_names_read_as_parts(title: str, parts: set[str]) -> None:
@@ -294,6 +353,14 @@ def test_names_read_as_parts(title: str, parts: set[str]) -> None:
         ("ESSM160発の対日売却承認", "", "designator:ESSM-160"),  # a name glued to its count is no designator
         ("発展型シースパロー、対日売却承認", "", "designator:AIM-7"),  # a Sea Sparrow is not a Sparrow
         ("Japan – AN/TPQ-53 Radars", "eleven (11) AN/TPQ-53 Counterfire Radar systems", "qty:TPQ-53:53"),
+        ("ヤマハ発動機、船外機の生産を米国に", "", "hstage:tariff:in-force"),  # a maker's name, not 発動
+        ("牛肉セーフガードの発動基準を引き上げ", "", "hstage:tariff:in-force"),  # a trigger level
+        ("米、磁石に25％関税　18日発動", "", "hstage:tariff:in-force"),  # announced, in force on the 18th
+        (
+            "Japan wins 15% cap",
+            "Talks began on Monday and ended on Tuesday.",
+            "hstage:talks:open",
+        ),  # text only
     ],
 )
 def test_not_read_as_parts(title: str, text: str, absent: str) -> None:
