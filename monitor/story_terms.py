@@ -331,6 +331,12 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "actor:ihi": ("ihi",),
     "actor:daikin": ("daikin", "ダイキン"),
     "actor:jetro": ("jetro", "ジェトロ", "日本貿易振興機構"),
+    # seventh-set tuning: makers investing in the US, by name (a headline's company vetoes another's)
+    "actor:jfe": ("jfe", "jfe steel", "jfeスチール", "jfeホールディングス"),
+    "actor:kyocera": ("kyocera", "kyocera avx", "京セラ"),
+    "actor:resonac": ("resonac", "レゾナック"),
+    "actor:nintendo": ("nintendo", "任天堂"),
+    "actor:aisin": ("aisin", "アイシン"),
     # US states (where an investment goes)
     "place:texas": ("texas", "テキサス"),
     "place:louisiana": ("louisiana", "ルイジアナ"),
@@ -522,7 +528,7 @@ FIRMS = frozenset(
         "sempra", "ptt", "shinetsu", "murata", "tdk", "tokyoelectron", "isuzu", "hino", "kansaielectric",
         "delfin", "hokurikuelectric", "chubuelectric", "argentlng", "gulfstreamlng", "goldenpass", "exxon",
         "bridgestone", "yokohamarubber", "nidec", "komatsu", "ntt", "fanuc", "yamahamotor", "ana", "nsk",
-        "ntn", "yaskawa", "fujifilm", "ihi", "daikin",
+        "ntn", "yaskawa", "fujifilm", "ihi", "daikin", "jfe", "kyocera", "resonac", "nintendo", "aisin",
     )
 )  # fmt: skip
 
