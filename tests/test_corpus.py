@@ -289,11 +289,11 @@ def test_borderline_positives_named_in_the_issue_are_present() -> None:
 
 
 # Traps that the shipped topics fire fms-japan on today (the fifth file's US sale to Korea "日本と同型" left
-# when 日本と同型 was masked as a comparison). The two from relevance_seventh.yaml were found when that file
-# was added, written blind to the queries: US military construction for F-35 hangars at a base in Japan, and
-# a US sale to the Philippines that mentions Japan in passing; left for the tuner. Strict xfail: each fails
-# this file the day the topics stop firing on it, and must then leave this list.
-KNOWN_FMS_TRAP_MISSES: set[str] = {"t7-def-en-neg-usfj-milcon", "t7-fms-ja-neg-firipin"}
+# when 日本と同型 was masked as a comparison; the seventh file's US military construction for F-35 hangars at
+# a base in Japan and US sale to the Philippines "日本との連携も視野" left when a US base "in northern Japan"
+# and Japan as another buyer's partner were masked). Strict xfail: each fails this file the day the topics
+# stop firing on it, and must then leave this list.
+KNOWN_FMS_TRAP_MISSES: set[str] = set()
 
 
 def _trap_params() -> list[object]:
