@@ -186,9 +186,11 @@ _ROUNDUP = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def is_roundup(title: str) -> bool:
     """Whether a headline is a roundup's (a week's or a market's wrap, an explainer, a digest): it mentions
-    several events and reports none of them first-hand."""
+    several events and reports none of them first-hand. Cached: a story decision asks it of the probe and
+    of every candidate, and the NFKC pass and the search were a fifth of a burst's decision time."""
     return bool(_ROUNDUP.search(unicodedata.normalize("NFKC", title)))
 
 

@@ -230,4 +230,5 @@ def index_stories(s: Session, new: Sequence[ItemWrite], ids: Sequence[int], *, n
         for key in item_keys(w.fingerprint, w.signature or Signature.from_json(None))
     ]
     if rows:
-        s.execute(sa.insert(StoryKeyRow), rows)
+        # The table, not the model: Core's executemany, without the ORM's per-row bulk bookkeeping.
+        s.execute(sa.insert(StoryKeyRow.__table__), rows)  # type: ignore[attr-defined]
