@@ -136,7 +136,7 @@ def test_plenty_of_negatives() -> None:
 def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_negatives() -> None:
     # Each file is a separate writer's set (relevance.yaml, relevance_more.yaml, relevance_hard.yaml,
     # relevance_third.yaml, relevance_fourth.yaml, relevance_fifth.yaml, relevance_sixth.yaml,
-    # relevance_seventh.yaml): each must load through the bench's loader and be a balanced set on its own.
+    # relevance_seventh.yaml, relevance_eighth.yaml): each must load through the bench's loader and be a balanced set on its own.
     files = {p.name for p in Path(DEFAULT_CORPUS).glob("*.y*ml")}
     assert {
         "relevance.yaml",
@@ -146,6 +146,7 @@ def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_nega
         "relevance_fifth.yaml",
         "relevance_sixth.yaml",
         "relevance_seventh.yaml",
+        "relevance_eighth.yaml",
     } <= files
     by_file: dict[str, list[Entry]] = {}
     for e in ENTRIES:
@@ -226,6 +227,25 @@ def test_seventh_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
     negatives = [e for e in seventh if not e.labels]
     assert len(negatives) >= len(seventh) * 40 // 100
     assert {e.lang for e in negatives} == {"en", "ja"}
+
+
+def test_eighth_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
+    # relevance_eighth.yaml: written blind to the queries like the fourth to seventh, weighted toward
+    # English investment recall (plants, campuses, stakes and jobs releases with Japan named only by the
+    # company), English defense spending both ways (outlays without "defense budget"; other countries'
+    # budgets, contractor earnings) and English tariff precision (feed-in, utility, hotel, telecom, port
+    # "tariffs", HS codes, other countries' duties).
+    eighth = [e for e in ENTRIES if e.file == "relevance_eighth.yaml"]
+    assert len(eighth) >= 340
+    assert [e.id for e in eighth if not e.id.startswith("t8-")] == []
+    assert [e.id for e in ENTRIES if e.id.startswith("t8-") and e.file != "relevance_eighth.yaml"] == []
+    for topic in TOPICS:
+        langs = Counter(e.lang for e in eighth if topic in e.labels)
+        assert langs["en"] >= 5 and langs["ja"] >= 5, (topic, langs)
+    negatives = [e for e in eighth if not e.labels]
+    assert len(negatives) >= len(eighth) * 40 // 100
+    assert {e.lang for e in negatives} == {"en", "ja"}
+    assert Counter(e.lang for e in eighth)["en"] >= len(eighth) // 2
 
 
 # --------------------------------------------------------------------------------------------------
