@@ -1,5 +1,5 @@
 """The hand-written story tuning sets (tests/corpus/stories/third.yaml, fourth.yaml, fifth.yaml,
-sixth.yaml, seventh.yaml) are well-formed.
+sixth.yaml, seventh.yaml, eighth.yaml) are well-formed.
 
 Shape only (fields, ids, classes, story structure, time spans, language rules, and the weights each set
 was written for), never a clustering result. Each set loads with bench/stories.py's own loader, and
@@ -17,6 +17,7 @@ import yaml
 
 from tests.support.story_sets import (
     NEGATIVES,
+    WRITE_THROUGH,
     by_story,
     check_ids,
     check_item,
@@ -45,6 +46,12 @@ SETS = (
         "s7-",
         frozenset({12}),
         ("hard.yaml", "third.yaml", "fourth.yaml", "fifth.yaml", "sixth.yaml"),
+    ),
+    Set(
+        "eighth.yaml",
+        "s8-",
+        frozenset({12}),
+        ("hard.yaml", "third.yaml", "fourth.yaml", "fifth.yaml", "sixth.yaml", "seventh.yaml"),
     ),
 )
 
@@ -195,4 +202,33 @@ def test_seventh_weighted_toward_news_flow_hazards_and_roundups() -> None:
     assert classes["cross-language"] >= 60 and classes["independent"] >= 40 and classes["stub"] >= 35
     assert sum(1 for members in stories.values() if members[0]["class"] == "first") >= 5
     assert classes["repost"] >= 3 and classes["quoting-wire"] >= 3
+    _both_directions_and_every_area(items, stories)
+
+
+def test_eighth_weighted_toward_recall_stubs_primaries_after_news_and_write_throughs() -> None:
+    items, stories, classes, negative_leads = _shape("eighth.yaml")
+    assert len(items) >= 220 and len(stories) >= 60
+    assert all(8 <= published(i).day <= 20 for i in items), "mid-December"
+    assert 0.4 <= sum(i["lang"] == "ja" for i in items) / len(items) <= 0.55, "about 45% Japanese"
+    # headline-only stubs: about a quarter of the items, spread across stories, both languages
+    assert 0.25 <= classes["stub"] / len(items) <= 0.35
+    assert len({i["story"] for i in items if i["class"] == "stub"}) >= 45, "stubs spread across stories"
+    assert {i["lang"] for i in items if i["class"] == "stub"} == {"en", "ja"}
+    # the primary source after the news: a first report leads, the official text follows
+    after_news = [
+        s for s, m in stories.items() if m[0]["class"] == "first" and "primary" in {i["class"] for i in m}
+    ]
+    assert len(after_news) >= 30
+    # same-source write-throughs: a later, marked version from a source already in the story
+    write_throughs = [
+        i for m in stories.values() for n, i in enumerate(m) if i["source"] in {j["source"] for j in m[:n]}
+    ]
+    assert len(write_throughs) >= 15 and all(WRITE_THROUGH.search(i["title"]) for i in write_throughs)
+    assert {i["lang"] for i in write_throughs} == {"en", "ja"}
+    assert all(i["class"] in {"independent", "quoting-wire"} for i in write_throughs)
+    # precision hazards still present: about 30% negative leads, both kinds
+    assert 0.25 <= len(negative_leads) / len(stories) <= 0.35
+    assert classes["templated-negative"] >= 4 and classes["same-topic-different-event"] >= 15
+    assert classes["cross-language"] >= 45 and classes["independent"] >= 15
+    assert classes["repost"] >= 2 and classes["quoting-wire"] >= 5
     _both_directions_and_every_area(items, stories)
