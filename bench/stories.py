@@ -17,7 +17,10 @@ for tuning the same way and weighted toward precision hazards (follow-ups repeat
 (templated twins differing in one field, same-topic different events) beside independent and
 cross-language reports; ``tests/corpus/stories/seventh.yaml``, hand-written for tuning the same way and
 weighted toward news-flow precision hazards (successive developments of one matter, the same actor on
-another subject the same day, roundups mentioning several events, busy-day stubs); and
+another subject the same day, roundups mentioning several events, busy-day stubs);
+``tests/corpus/stories/eighth.yaml``, hand-written for tuning the same way and weighted toward recall
+(headline-only stubs, the official release after the first report, same-source write-throughs marked
+UPDATE / REFILE / CORRECTED / (2) / 【更新】【続報】【詳報】); and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``poll_prepare.prepare_new``, ``store.story_keys.story_lookup``,
@@ -90,6 +93,7 @@ FOURTH = ROOT / "tests/corpus/stories/fourth.yaml"
 FIFTH = ROOT / "tests/corpus/stories/fifth.yaml"
 SIXTH = ROOT / "tests/corpus/stories/sixth.yaml"
 SEVENTH = ROOT / "tests/corpus/stories/seventh.yaml"
+EIGHTH = ROOT / "tests/corpus/stories/eighth.yaml"
 BLIND = ROOT / "tests/corpus/blind/stories.yaml"
 CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
 NEGATIVES = ("templated-negative", "same-topic-different-event")
@@ -576,6 +580,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sets.append(("sixth tuning set", load_set(SIXTH)))
         if SEVENTH.exists():
             sets.append(("seventh tuning set", load_set(SEVENTH)))
+        if EIGHTH.exists():
+            sets.append(("eighth tuning set", load_set(EIGHTH)))
         if BLIND.exists():
             sets.append(("blind set", load_set(BLIND)))
         else:

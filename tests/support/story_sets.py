@@ -71,7 +71,8 @@ def check_item(item: dict[str, Any]) -> None:
 
 def check_story(stories: dict[str, list[dict[str, Any]]], story: str) -> None:
     """One story's structure: led by a primary, a first report or a negative; at most one item per
-    source; within 72 h; cross-language items in the other language, reposts and wires in the lead's."""
+    source, but for marked write-throughs (an independent or quoting-wire item); within 72 h;
+    cross-language items in the other language, reposts and wires in the lead's."""
     items = stories[story]
     lead = items[0]
     assert lead["class"] in LEADS | NEGATIVES
@@ -81,9 +82,9 @@ def check_story(stories: dict[str, list[dict[str, Any]]], story: str) -> None:
     else:
         assert len(items) >= 2 and LEADS & {i["class"] for i in items}
     firsts = [i for n, i in enumerate(items) if i["source"] not in {j["source"] for j in items[:n]}]
-    assert all(WRITE_THROUGH.search(i["title"]) for i in items if i not in firsts), (
-        "one item per source in a story"
-    )
+    repeats = [i for i in items if i not in firsts]
+    assert all(WRITE_THROUGH.search(i["title"]) for i in repeats), "one item per source in a story"
+    assert all(i["class"] in {"independent", "quoting-wire"} for i in repeats), "a write-through is rewritten"
     assert published(items[-1]) - published(lead) <= MAX_SPAN
     for n, item in enumerate(items[1:], 1):
         if item["class"] == "cross-language":
