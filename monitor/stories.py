@@ -25,7 +25,10 @@ it: "also reported by"), otherwise it starts one.
        stating an amount some item of the story states is not vetoed by another item stating another (one
        flash gives a budget's total, another only its defence share). Nor is a story holding another text
        of the probe's own source (neither headline-only, similarity < 0.90): a source reports one event
-       once (a company's two releases of one morning, a ministry's two press conferences).
+       once (a company's two releases of one morning, a ministry's two press conferences). A write-through
+       (its headline marked UPDATE 1-, UPDATE:, REFILE-, CORRECTED-, Bloomberg's (2), 【更新】, 【続報】,
+       【詳報】: ``story_text.is_write_through``) is the source's own report rewritten: neither vetoed so
+       nor held to the re-post threshold, it joins as another source's item would (rules 3 and 4).
     3. **Text**: same source, estimated Jaccard >= 0.90 (a re-post); another source, >= 0.20 (a copy or a
        wire quoting it). A roundup (its headline says so: a week's or a market's wrap, an explainer, a
        digest, 解説, 今週の, 大引け) names several events and is none of them: it joins, and is joined by,
@@ -73,7 +76,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.story_signature import BACKGROUND, EMPTY, Signature
-from monitor.story_text import headline_containment, is_roundup, is_short, similarity, title_similarity
+from monitor.story_text import (
+    headline_containment,
+    is_roundup,
+    is_short,
+    is_write_through,
+    similarity,
+    title_similarity,
+)
 from monitor.story_veto import YEN_PER_DOLLAR, near_amounts, veto
 
 __all__ = ["StoryCandidate", "StoryDecision", "StoryProbe", "StoryRules", "decide_story"]
@@ -296,7 +306,10 @@ def _score(
     if same:
         if text >= rules.same_source_similarity:
             return _Scored(c, True, text, f"similarity {text:.2f}; same source"), ""
-        return None, f"similarity {text:.2f}; same source, needs {rules.same_source_similarity:.2f}"
+        # A write-through (UPDATE 1-, REFILE-, (2), 【続報】) is the source's own story rewritten: it joins as
+        # another source's report would, on its text or its signature.
+        if not is_write_through(probe.title):
+            return None, f"similarity {text:.2f}; same source, needs {rules.same_source_similarity:.2f}"
     # A roundup (a week's wrap, a market report, an explainer) names several events and is none of them:
     # it joins, and is joined by, only a word-for-word copy (a repost of the roundup).
     if is_roundup(probe.title) or is_roundup(c.title):
@@ -438,12 +451,14 @@ def decide_story(
     text = {id(c): similarity(probe.fingerprint, c.fingerprint) for c in near}
     vetoed: dict[int, str] = {}
     full = not is_short(probe.fingerprint)
+    rewrite = is_write_through(probe.title)
     for c in near:
         # A source reports one event once: a story holding another text of the probe's own source (not a
         # headline-only flash; not a re-post) is another event (a company's two releases of one morning, a
-        # ministry's two press conferences).
+        # ministry's two press conferences); but not for a write-through, the source's own report rewritten.
         if (
             full
+            and not rewrite
             and c.source_id == probe.source_id
             and text[id(c)] < rules.same_source_similarity
             and not is_short(c.fingerprint)
@@ -451,7 +466,8 @@ def decide_story(
             again = f"story {c.story_id} from {c.source_id}: another text of its source"
             vetoed.setdefault(c.story_id, again)
             continue
-        templated = c.source_id == probe.source_id or text[id(c)] >= rules.templated_similarity
+        own_source = c.source_id == probe.source_id and not rewrite
+        templated = own_source or text[id(c)] >= rules.templated_similarity
         why = veto(probe.signature, c.signature, templated=templated)
         if why and why.startswith("amounts differ") and own & amounts[c.story_id]:
             why = None

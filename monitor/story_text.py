@@ -34,6 +34,7 @@ __all__ = [
     "headline_containment",
     "is_roundup",
     "is_short",
+    "is_write_through",
     "similarity",
     "sketch_values",
     "title_similarity",
@@ -200,3 +201,19 @@ def headline_containment(a: str, b: str) -> float:
     if len(ta) < 3 or len(tb) < 3:
         return 0.0
     return len(ta & tb) / min(len(ta), len(tb))
+
+
+# A write-through's headline: a later, rewritten version of a source's own report, marked the way wires and
+# outlets mark one (UPDATE 1-, UPDATE:, REFILE-, CORRECTED-; Bloomberg's "(1)", "(2)" at the end;
+# 【更新】, 【続報】, 【詳報】). It is the same story as the source's earlier text, whatever else it adds.
+_WRITE_THROUGH = re.compile(
+    r"^\s*(?:update(?:\s*\d{1,2})?\s*[-:]|refile\s*[-:]|correct(?:ed|ion)\s*[-:]|"
+    r"[【\[(](?:更新|続報|詳報)[】\])])|\(\d{1,2}\)\s*$",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def is_write_through(title: str) -> bool:
+    """Whether a headline marks a write-through (a rewritten, later version of the source's own report)."""
+    return bool(_WRITE_THROUGH.search(unicodedata.normalize("NFKC", title)))

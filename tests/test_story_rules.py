@@ -11,7 +11,7 @@ import pytest
 
 from monitor.stories import StoryCandidate, StoryProbe, decide_story
 from monitor.story_signature import signature
-from monitor.story_text import fingerprint
+from monitor.story_text import fingerprint, is_write_through
 from monitor.story_veto import veto
 
 T0 = datetime(2026, 11, 16, 13, 0, tzinfo=UTC)
@@ -146,6 +146,13 @@ ACME_MOTOR_US = (
     "Acme Motor to Move Crossover Production for the US to Its Alabama Plant",
     "Acme Motor will build its crossover for the United States at its Alabama vehicle plant from April 2027, "
     "moving it from Japan to avoid tariffs.",
+    0.0,
+)
+KUBOTA_REUTERS = (
+    "reuters",
+    "Kubota to build $600 mln tractor plant in Georgia",
+    "Kubota will invest about $600 million in a tractor plant in Georgia, the Japanese machinery maker said "
+    "on Monday, moving production for the US market out of Japan to avoid tariffs.",
     0.0,
 )
 
@@ -301,6 +308,48 @@ CASES = [
         ACME_MOTOR_US, None, ["another text of its source"],
         id="a company's second release of the morning, on another plant, is another event",
     ),
+    pytest.param(
+        ("reuters", "UPDATE 1-Kubota to build $600 mln tractor plant in Georgia, adds jobs detail",
+         "Kubota will invest about $600 million in a tractor plant near Gainesville, Georgia, the Japanese "
+         "machinery maker said on Monday, adding 800 jobs as it moves production for the US market out of Japan "
+         "to avoid tariffs. Output is due to start in 2028.", 2.5),
+        KUBOTA_REUTERS, 7, ["story 7"],
+        id="a wire's UPDATE 1- write-through at a new URL joins its own first version",
+    ),
+    pytest.param(
+        ("reuters", "Kubota plans $600 mln tractor plant in Georgia, adds jobs detail",
+         "Kubota will invest about $600 million in a tractor plant near Gainesville, Georgia, the Japanese "
+         "machinery maker said on Monday, adding 800 jobs as it moves production for the US market out of Japan "
+         "to avoid tariffs. Output is due to start in 2028.", 2.5),
+        KUBOTA_REUTERS, None, ["another text of its source"],
+        id="... unmarked, the same source's second text is still another event",
+    ),
+    pytest.param(
+        ("bloomberg", "Kubota Picks Georgia for $600 Million Tractor Plant (2)",
+         "Kubota Corp. will spend about $600 million on a tractor factory in Georgia, shifting output for "
+         "American buyers from Japan. The plant will employ 800 people.", 1.0),
+        ("bloomberg", "Kubota to Build $600 Million Tractor Plant in Georgia",
+         "Kubota plans a $600 million tractor plant in Georgia as it moves production out of Japan.", 0.0),
+        7, ["story 7"],
+        id="Bloomberg's (2) is the same story rewritten",
+    ),
+    pytest.param(
+        ("nhk", "【続報】クボタ 米ジョージア州にトラクター工場 800人雇用",
+         "クボタは、アメリカ南部ジョージア州に約6億ドルを投じてトラクター工場を建設すると発表しました。約800人を"
+         "雇用し、2028年の生産開始を目指します。", 3.0),
+        ("nhk", "クボタ 米にトラクター新工場 約6億ドル",
+         "クボタは、アメリカのジョージア州にトラクターの新工場を建設する方針を固めました。投資額は約6億ドルです。",
+         0.0),
+        7, ["story 7"],
+        id="【続報】: a Japanese outlet's follow-up of its own report joins it",
+    ),
+    pytest.param(
+        ("reuters", "UPDATE 1-Yanmar to build $400 mln engine plant in Indiana",
+         "Yanmar will invest about $400 million in an engine plant in Indiana, the Japanese machinery maker "
+         "said on Monday, as it moves production for the US market out of Japan to avoid tariffs.", 2.5),
+        KUBOTA_REUTERS, None, ["facts differ"],
+        id="... a marked write-through of another story of the source does not join this one",
+    ),
 ]  # fmt: skip
 
 
@@ -395,3 +444,27 @@ def test_join(new: Item, seen: Item, expected: int | None, reason_has: list[str]
     assert story == expected, reason
     for words in reason_has:
         assert words in reason, reason
+
+
+@pytest.mark.parametrize(
+    ("title", "marked"),
+    [
+        ("UPDATE 1-Kubota to build $600 mln tractor plant in Georgia", True),
+        ("UPDATE 2: Akazawa, Greer agree to meet in Tokyo", True),
+        ("UPDATE: Mazda to shift output to Alabama", True),
+        ("REFILE-Japan, Australia agree to study co-production", True),
+        ("CORRECTED-Japan to buy engine upgrades, US says", True),
+        ("Kubota Picks Georgia for $600 Million Tractor Plant (2)", True),
+        ("【更新】反撃能力の部隊、熊本に新編", True),
+        ("【続報】与那国に電子戦部隊", True),
+        ("【詳報】11月の対米輸出", True),
+        ("（詳報）対米投資第9弾", True),
+        ("Trump updates tariff schedule for Japan", False),
+        ("Update on Japan-US tariff talks", False),
+        ("Japan's defence budget for fiscal (2027)", False),
+        ("【速報】米、半導体関税25％", False),
+        ("詳報を待つ日米交渉", False),
+    ],
+)
+def test_write_through_marks(title: str, marked: bool) -> None:
+    assert is_write_through(title) is marked
