@@ -230,6 +230,7 @@ def decide_success(
         material: tuple[bool, str] = (True, "")
         diff: str | None = None
         link: StoryLink | None = None
+        story_reason: str | None = None
         if fresh is not None and not baseline:
             decision = decide_story(
                 fresh.probe,
@@ -238,6 +239,7 @@ def decide_success(
                 rarity=stories.rarity,
                 led=stories.led,
             )
+            story_reason = decision.reason
             if decision.story_id is not None:
                 link = StoryLink(
                     decision.story_id,
@@ -281,6 +283,7 @@ def decide_success(
                 near_misses=near,
                 signature=fresh.probe.signature if fresh else None,
                 primary=src.is_primary,
+                story_reason=story_reason,
             )
         )
     withdrawn = [g for _, g in gone if g is not None]

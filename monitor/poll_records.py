@@ -90,6 +90,7 @@ class ItemWrite:
     near_misses: tuple[NearMiss, ...] = ()  # topics it almost matched (recorded, never alerted)
     signature: Signature | None = None  # NEW items: what it reports (monitor.story_signature)
     primary: bool = False  # NEW items: from a primary source
+    story_reason: str | None = None  # NEW items (not a baseline's): the story decision's reason, stored
 
 
 @dataclass(frozen=True, slots=True)

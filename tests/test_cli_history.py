@@ -182,6 +182,33 @@ def test_show_prints_a_revision_diff_mentions_and_deliveries(env: Path) -> None:
     assert missing.exit_code == 2 and missing.stderr.startswith("pressmon: show: no item 999999")
 
 
+def test_show_says_why_an_item_is_in_its_story(env: Path) -> None:
+    # The decision's reason is stored with the item: the answer to "why did this story alert twice?".
+    items = json.loads(runner.invoke(app, ["items", "--since", SINCE, "--json", "--limit", "100"]).stdout)
+    by_title = {i["title"]: i for i in items}
+    joint = by_title["Joint Statement on U.S.-Japan Investment"]  # the White House's, after Nikkei's report
+    shown = runner.invoke(app, ["show", str(joint["id"])])
+    assert shown.exit_code == 0, shown.output
+    line = next(x for x in shown.stdout.splitlines() if x.startswith(f"story {joint['story_id']}: "))
+    assert "official statement published" in line and "from nikkei" in line
+    decided = [json.loads(runner.invoke(app, ["show", str(i["id"]), "--json"]).stdout)["item"] for i in items]
+    reasons = [d["story_reason"] for d in decided]
+    # Items of the demo's second poll were decided (joined, or started a story with their closest miss or
+    # no candidate); the first poll's baseline was stored without a decision.
+    assert any(r and r.startswith("closest is story") for r in reasons)
+    assert any(r is None for r in reasons) and any(r is not None for r in reasons)
+    baseline = next(d for d in decided if d["story_reason"] is None)
+    text = runner.invoke(app, ["show", str(baseline["id"])]).stdout
+    assert f"story {baseline['story_id']}: no story decision recorded" in text
+    story = runner.invoke(app, ["show", f"story:{joint['story_id']}"])
+    assert f"item {joint['id']} (whitehouse): official statement published" in story.stdout
+    members = json.loads(runner.invoke(app, ["show", f"story:{joint['story_id']}", "--json"]).stdout)[
+        "members"
+    ]
+    assert members[0]["source_id"] == "nikkei" and members[0]["story_reason"].startswith("closest is story")
+    assert members[1]["story_reason"].startswith("official statement published")
+
+
 def test_listings_and_export(env: Path, tmp_path: Path) -> None:
     table = runner.invoke(app, ["items", "--since", SINCE, "--source", "dsca"])
     assert table.exit_code == 0 and table.stdout.splitlines()[0].split()[:3] == ["id", "first", "seen"]

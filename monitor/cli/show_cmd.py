@@ -35,6 +35,16 @@ def _diff_line(old: str, new: str) -> Text | str:
     return t if ops else "(no word changed)"
 
 
+def _story_reason(reason: str | None) -> str:
+    """Why the item is in its story, as the decision said when it was stored."""
+    if reason is None:
+        return (
+            "no story decision recorded (a first poll's baseline is stored without one, as were items "
+            "before 2026-12)"
+        )
+    return reason
+
+
 def _show_item(engine: Any, item_id: int, json: bool) -> None:
     from monitor.match.facts import describe_facts
     from monitor.store.browse import item_detail
@@ -56,6 +66,7 @@ def _show_item(engine: Any, item_id: int, json: bool) -> None:
                     "first_seen_at": item.first_seen_at,
                     "withdrawn_at": item.withdrawn_at,
                     "story_id": item.story_id,
+                    "story_reason": item.story_reason,
                 },
                 "revisions": [
                     {
@@ -116,6 +127,8 @@ def _show_item(engine: Any, item_id: int, json: bool) -> None:
             for f in describe_facts(m.facts):
                 output.print(f"    {f}")
         prev = r
+    output.print()
+    output.print(f"story {item.story_id}: {_story_reason(item.story_reason)}")
     if len(d.members) > 1:
         output.print()
         output.table(
@@ -217,8 +230,9 @@ def show(
                                 "title": m.title,
                                 "first_seen_at": m.first_seen_at,
                                 "delay_s": m.delay_s,
+                                "story_reason": d.item.story_reason if d is not None else None,
                             }
-                            for m in members
+                            for m, d in zip(members, details, strict=True)
                         ],
                         "deliveries": [x.as_json() for x in deliveries],
                     }
@@ -238,6 +252,10 @@ def show(
                 ],
                 title=f"story {ref}",
             )
+            output.print()
+            for m, d in zip(members, details, strict=True):  # why each is in it, as decided when stored
+                reason = d.item.story_reason if d is not None else None
+                output.print(f"  item {m.item_id} ({m.source_id}): {_story_reason(reason)}")
             output.print()
             _deliveries(deliveries)
             return

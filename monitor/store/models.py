@@ -113,6 +113,10 @@ class ItemRow(SQLModel, table=True):
     # (a government's own statement): the story decision reads both back for later items.
     signature: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     primary_source: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Why the story decision put it where it is (monitor.stories: the story it joined and on what
+    # evidence, or why it started its own and what came closest); None for a baseline's items, which
+    # are stored without a decision. ``pressmon show`` prints it: the answer to "why two alerts?".
+    story_reason: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class StoryKeyRow(SQLModel, table=True):

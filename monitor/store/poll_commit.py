@@ -103,6 +103,7 @@ def _write_items(s: Session, write: PollWrite, *, now: datetime) -> None:
                 "lang": w.change.item.lang,
                 "signature": w.signature.to_json() if w.signature is not None else None,
                 "primary_source": w.primary,
+                "story_reason": w.story_reason,
             }
             for w in new
         ],
