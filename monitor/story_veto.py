@@ -14,7 +14,8 @@ does. Templated notices share most of their words and differ in exactly these. A
 different stages of one matter (``hstage``: talks opened and concluded, heads of agreement and the SPA, a
 budget's draft and the cabinet's decision, a warning and the reply to it, a tariff proclaimed and in
 force): the later development of one matter, a day or two on, shares nearly every fact with the earlier.
-Also an earnings forecast and an investment (a company announces both on one day). A release's own figure
+Also an earnings forecast and an investment (a company announces both on one day), and a month's trade or
+current-account statistics and a budget (the same amount in both by chance). A release's own figure
 (``pct``) in common, like an amount in common, leaves the other amounts as each report's choice of figures.
 
 Amounts: two reports sharing one amount (in one currency, or in yen and dollars at 100-180 yen) are not
@@ -46,6 +47,8 @@ _DISCUSSED = frozenset(
      "hcountry:israel"}
 )  # fmt: skip
 _FORECAST, _INVESTMENT = "action:earnings-forecast", "subject:investment"
+_STATISTICS = frozenset({"action:trade-data", "action:current-account"})
+_BUDGET = frozenset({"action:defense-spending", "action:budget-request", "action:supplementary-budget"})
 
 
 def _money_by_currency(sig: Signature) -> dict[str, set[float]]:
@@ -213,6 +216,14 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
     fa_, fb_ = _FORECAST in a.parts, _FORECAST in b.parts
     if fa_ != fb_ and _INVESTMENT in (b.parts if fa_ else a.parts):
         return "kind differs (an earnings forecast vs an investment)"
+    # A month's trade or current-account statistics and a budget's defence figure: two releases, whatever
+    # amount they happen to share (exports of 9.4 trillion yen, a defence budget of 9.4 trillion yen).
+    sa_stats, sb_stats = bool(a.parts & _STATISTICS), bool(b.parts & _STATISTICS)
+    sa_budget, sb_budget = bool(a.parts & _BUDGET), bool(b.parts & _BUDGET)
+    if (sa_stats and not sa_budget and sb_budget and not sb_stats) or (
+        sb_stats and not sb_budget and sa_budget and not sa_stats
+    ):
+        return "kind differs (trade statistics vs a budget)"
     # Two headlines naming companies, none of them named anywhere in the other text: two companies' events
     # (Bridgestone's plant and Yokohama Rubber's, the same afternoon and nearly the same amount), whatever
     # the wording. Not a deal's two sides (the seller's release headlined with the buyer, the buyer's with

@@ -309,6 +309,23 @@ CASES = [
         id="a company's second release of the morning, on another plant, is another event",
     ),
     pytest.param(
+        ("mof-stats", "令和8年10月分貿易統計（速報）",
+         "10月の輸出額は9兆4000億円で、前年同月比2.8％増となった。対米輸出は3.9％増、輸入額は9兆6000億円だった。",
+         20.0),
+        ("nikkei-ja", "防衛費、9.4兆円で調整　来年度予算案",
+         "政府は来年度予算案で防衛費を過去最大の9兆4000億円とする方向で調整に入った。", 0.0),
+        None, ["kind differs (trade statistics vs a budget)"],
+        id="a month's trade statistics are not the defence budget, one amount shared by chance",
+    ),
+    pytest.param(
+        ("jiji", "10月の対米輸出3.9％増　貿易統計", "", 20.5),
+        ("mof-stats", "令和8年10月分貿易統計（速報）",
+         "10月の輸出額は9兆4000億円で、前年同月比2.8％増となった。対米輸出は3.9％増、輸入額は9兆6000億円だった。",
+         20.0),
+        7, ["story 7"],
+        id="... while a flash of the statistics joins them",
+    ),
+    pytest.param(
         ("reuters", "UPDATE 1-Kubota to build $600 mln tractor plant in Georgia, adds jobs detail",
          "Kubota will invest about $600 million in a tractor plant near Gainesville, Georgia, the Japanese "
          "machinery maker said on Monday, adding 800 jobs as it moves production for the US market out of Japan "
