@@ -60,7 +60,9 @@ it: "also reported by"), otherwise it starts one.
        product, all of the story's: 米、日本製半導体の関税上限15％に; or of two kinds when one is a
        partner country other than Japan: JAPAN, QATAR SIGN LNG DEALS), joins even when all are generic;
        so does one whose parts the story all has, an amount of its own among them (住友電工 米に送電
-       ケーブル工場 約930億円: an amount rare in the window weighs ``min_weight`` on its own).
+       ケーブル工場 約930億円: an amount rare in the window weighs ``min_weight`` on its own); and so does one
+       naming a single identifying fact the story has (a weapon, an amount, a volume, a percentage:
+       トマホーク追加納入開始), nothing else it names missing, rare enough to weigh ``min_stub_weight``.
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -159,6 +161,14 @@ KIND_WEIGHT: Mapping[str, float] = {
 # the same day share all three) -- except a tariff rate together with a country other than Japan (a deal
 # with Vietnam at 20%): Japan is in nearly everything pressmon watches, and its rates recur all year.
 GENERIC_KINDS = frozenset({"country", "product", "tariff", "rate", "subject", "gdp"})
+
+
+# Kinds of part that alone say which event a headline-only item reports (see _score).
+_IDENTIFYING = frozenset({"designator", "money", "volume", "pct", "qty", "doc", "transmittal"})
+
+
+def _identifies(part: str) -> bool:
+    return part.split(":", 1)[0] in _IDENTIFYING and part not in BACKGROUND
 
 
 def _specific(shared: Sequence[str]) -> bool:
@@ -402,6 +412,18 @@ def _score(
     ):
         why = f"all it names is in it, its amount too: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
+    # A headline-only item within stub_near naming one identifying fact (a weapon, an amount, a volume, a
+    # percentage), the story has it too, and nothing else it names is missing: トマホーク追加納入開始;
+    # 東ガス、米コーパスクリスティから年50万トン. Rare in the window (min_stub_weight), it says which event.
+    if (
+        is_short(probe.fingerprint)
+        and _gap(probe, c, seen_at) <= rules.stub_near
+        and cover >= 0.999
+        and w >= rules.min_stub_weight
+        and any(_identifies(x) and x not in converted for x in shared)
+    ):
+        why = f"all it names is in it: {what}; weight {w:.1f}"
+        return _Scored(c, False, w, why, "same event as"), ""
     return (
         None,
         f"similarity {text:.2f}; shares {what} (weight {w:.1f}, coverage {cover:.2f}, needs {needed:.2f})",
@@ -488,7 +510,9 @@ def decide_story(
         best = min(scored, key=_Scored.rank)
         c = best.candidate
         official = probe.primary and c.story_id not in led
-        what = "re-post of" if c.source_id == probe.source_id else best.how
+        what = best.how
+        if c.source_id == probe.source_id:
+            what = "re-post of" if best.describe.endswith("same source") else "write-through of"
         lead = "official statement published; " if official else ""
         return StoryDecision(
             c.story_id, f"{lead}{what} story {c.story_id} ({best.describe}) from {c.source_id}", official

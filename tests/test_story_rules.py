@@ -326,11 +326,32 @@ CASES = [
         id="... while a flash of the statistics joins them",
     ),
     pytest.param(
+        ("jiji", "トマホーク追加納入開始", "", 0.2),
+        ("nhk", "トマホーク 追加の納入始まる 護衛艦に搭載へ",
+         "防衛省は、アメリカから購入する巡航ミサイル「トマホーク」の追加の納入が始まったと明らかにしました。", 0.0),
+        7, ["all it names is in it: designator:BGM-109"],
+        id="a flash naming only the weapon joins the report of that weapon minutes before",
+    ),
+    pytest.param(
+        ("jiji", "トマホーク追加納入開始", "", 8.0),
+        ("nhk", "トマホーク 追加の納入始まる 護衛艦に搭載へ",
+         "防衛省は、アメリカから購入する巡航ミサイル「トマホーク」の追加の納入が始まったと明らかにしました。", 0.0),
+        None, ["closest is story 7"],
+        id="... not hours later (beyond stub_near, the weapon alone says too little)",
+    ),
+    pytest.param(
+        ("jiji", "日立、米に新工場", "", 0.2),
+        ("reuters", "Hitachi Energy to spend $1 billion on Virginia transformer plant",
+         "Hitachi Energy will invest $1 billion in a transformer plant in Virginia, the company said.", 0.0),
+        None, ["closest is story 7"],
+        id="... nor a flash naming only the company (not identifying)",
+    ),
+    pytest.param(
         ("reuters", "UPDATE 1-Kubota to build $600 mln tractor plant in Georgia, adds jobs detail",
          "Kubota will invest about $600 million in a tractor plant near Gainesville, Georgia, the Japanese "
          "machinery maker said on Monday, adding 800 jobs as it moves production for the US market out of Japan "
          "to avoid tariffs. Output is due to start in 2028.", 2.5),
-        KUBOTA_REUTERS, 7, ["story 7"],
+        KUBOTA_REUTERS, 7, ["write-through of story 7"],
         id="a wire's UPDATE 1- write-through at a new URL joins its own first version",
     ),
     pytest.param(
