@@ -70,7 +70,18 @@ JA_SENTENCE = "日本政府は米国の自動車関税について"  # tokens: �
         pytest.param("U.S.-Japan", text("the U.S. Japan alliance"), True, id="hyphenated term vs space"),
         pytest.param("U.S.-Japan", text("the U.S.–Japan alliance"), True, id="hyphenated term vs en dash"),
         pytest.param('"U.S. Japan"', text("U.S.-Japan talks"), True, id="spaced phrase vs hyphen"),
-        pytest.param("U.S.", text("US officials"), False, id="dots are kept"),
+        pytest.param("U.S.", text("us officials"), False, id="dots are kept"),
+        # a capitalised word "US" is the United States (folded as "u.s."), not in all capitals, not the
+        # currency, not the pronoun after a capitalised verb
+        pytest.param("U.S.", text("Mazda trims US incentives"), True, id="capitalised US is the U.S."),
+        pytest.param('"U.S. LNG"', text("US LNG imports rise"), True, id="capitalised US in a phrase"),
+        pytest.param('"US LNG"', text("U.S. LNG imports rise"), True, id="US in a query folds as U.S."),
+        pytest.param("U.S.", text("exports to the US."), True, id="US ending a sentence"),
+        pytest.param("U.S.", text("CONTACT US"), False, id="US in an all-capitals field"),
+        pytest.param("U.S.", text("Please JOIN US for the event"), False, id="US after a shouted verb"),
+        pytest.param("U.S.", text("a US$5 billion loan"), False, id="US dollars are not the US"),
+        pytest.param("U.S.", text("the yen against the US dollar"), False, id="the US dollar is not the US"),
+        pytest.param("U.S.", text("USスチールの買収"), False, id="US inside a word"),
         pytest.param("232", text("Section 2320"), False, id="numbers are whole tokens"),
         pytest.param("japan", text("JAPAN"), True, id="case-insensitive"),
         # NFKC
@@ -335,6 +346,15 @@ def test_fold_with_offsets_equals_fold() -> None:
             start, end = f.original_span(i, i + 1)
             assert 0 <= start <= end <= len(s) and start >= prev - 4, (repr(s), i)
             prev = start
+
+
+def test_capitalised_us_maps_back_to_the_original() -> None:
+    f = fold_with_offsets("Denso  passes US duty on, US$ 5")
+    assert f.text == fold("Denso  passes US duty on, US$ 5") == "denso passes u.s. duty on, us$ 5"
+    i = f.text.index("u.s.")
+    assert f.original_span(i, i + 4) == (14, 16)
+    j = f.text.index("duty")
+    assert f.original_span(j, j + 4) == (17, 21)
 
 
 def test_plain_text_needs_no_map() -> None:

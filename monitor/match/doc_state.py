@@ -24,7 +24,7 @@ _CJK_RE = re.compile(CJK_CLASS)
 
 
 def _fold_value(v: str) -> str:
-    return fold_with_offsets(v).text.strip(" ")
+    return fold_with_offsets(v, us=False).text.strip(" ")
 
 
 # --- per-document state -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from monitor.match.query import FOLD_TABLE, LATIN_WORD_CLASS
+from monitor.match.query.text import us_starts
 
 __all__ = ["Folded", "OffsetMap", "ascii_word", "fold_with_offsets", "latin_word"]
 
@@ -231,9 +232,34 @@ def _fold_slow(s: str, tables: _Tables) -> tuple[str, OffsetMap]:
     return "".join(out), omap
 
 
-def fold_with_offsets(s: str) -> Folded:
-    """``fold(s)`` plus the maps back to ``s``. Equal to :func:`monitor.match.query.fold` by contract."""
+def _expand_us(s: str) -> tuple[str, OffsetMap | None]:
+    """``s`` with each capitalised word "US" that is the United States written "U.S.", and the map back."""
+    starts = us_starts(s)
+    if not starts:
+        return s, None
+    umap = OffsetMap()
+    parts: list[str] = []
+    d = pos = 0
+    for i in starts:
+        parts.append(s[pos:i])
+        umap.add(d, i - pos, pos, i - pos, exact=True)
+        d += i - pos
+        parts.append("U.S.")
+        umap.add(d, 4, i, 2, exact=False)
+        d += 4
+        pos = i + 2
+    parts.append(s[pos:])
+    umap.add(d, len(s) - pos, pos, len(s) - pos, exact=True)
+    return "".join(parts), umap
+
+
+def fold_with_offsets(s: str, *, us: bool = True) -> Folded:
+    """``fold(s)`` plus the maps back to ``s``. Equal to :func:`monitor.match.query.fold` by contract
+    (``us`` as there: a capitalised "US" is "U.S."; False for metadata values)."""
     maps: list[OffsetMap] = []
+    umap = None
+    if us and "US" in s:
+        s, umap = _expand_us(s)
     if s.isascii():
         t = s.lower()
         for c in _ASCII_SEPARATORS:
@@ -255,6 +281,8 @@ def fold_with_offsets(s: str) -> Folded:
     if i != -1:
         t, cmap = _collapse(t, i)
         maps.insert(0, cmap)
+    if umap is not None:
+        maps.append(umap)
     return Folded(t, tuple(maps))
 
 

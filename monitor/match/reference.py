@@ -130,7 +130,7 @@ class ReferenceMatcher:
         if isinstance(node, Meta):
             doc = f.doc
             values = {"source": [doc.source], "tag": list(doc.tags), "lang": [doc.lang or ""]}[node.field]
-            folded = [fold(v).strip(" ") for v in values if v]
+            folded = [fold(v, us=False).strip(" ") for v in values if v]
             return any(v == node.value or (node.prefix and v.startswith(node.value)) for v in folded)
         if isinstance(node, Not):
             return not self._eval(node.child, f)

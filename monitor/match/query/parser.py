@@ -285,8 +285,8 @@ class _Builder:
                 else "'*' is a wildcard only at the end of a term, e.g. tariff*"
             )
             raise QuerySyntaxError(message, col + (1 if phrase else 0) + raw.index("*"))
-        norm = fold(body).strip(" ")
         meta = _META_FIELD.get(scope or "")
+        norm = fold(body, us=meta is None, term=True).strip(" ")
         if meta is not None:
             if not norm:
                 raise QuerySyntaxError(f"'{raw}' is empty after normalisation", col)

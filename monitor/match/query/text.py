@@ -6,7 +6,10 @@ The contract the matcher and the reference evaluator implement (see :func:`fold`
   ones, every whitespace character and hyphen/dash (``-`` and U+2010–U+2015) to a space, runs of spaces
   to one. So ``ＦＭＳ`` = ``FMS``, ``１兆ドル`` = ``1兆ドル``, ``U.S.-Japan`` = ``U.S. Japan``, a phrase
   matches across newlines and double spaces, and ``Japan’s`` = ``Japan's``. Dots and other punctuation
-  are kept: ``U.S.`` does not match ``US``.
+  are kept: ``U.S.`` does not match ``us``. One exception, read before folding: the word ``US`` written in
+  capitals in a field that is not all capitals is the United States and folds as ``u.s.`` ("US tariffs",
+  "the US", "US-made"; not "US$" or "US dollars", not the pronoun after a capitalised "CONTACT", "JOIN" ...).
+  Metadata values (``tag:``, ``source:``, ``lang:``) are folded without it.
 - CJK characters: kana, CJK ideographs (and 々〆〇ー). Latin word characters: every other letter, digit
   or ``_`` (Python ``\\w``), of any script.
 - A term edge that is a Latin word character must sit at a Latin word boundary: ``Japan`` does not match
@@ -38,6 +41,7 @@ __all__ = [
     "is_cjk",
     "is_latin_word",
     "sentence_starts",
+    "us_starts",
 ]
 
 
@@ -59,8 +63,79 @@ FOLD_TABLE: dict[int, str] = {ord(c): " " for c in SEPARATORS} | {ord(k): v for 
 _SPACE_RUN_RE = re.compile(" {2,}")
 
 
-def fold(s: str) -> str:
-    """The folded form terms and fields are compared in: NFKC, casefold, quotes/separators, one space."""
+# "US" as a word, not the currency ("US$", "US dollars", "US cents"); after it, "U.S." is what the queries
+# write. Words after which a capitalised "US" is the pronoun of a shouted phrase ("CONTACT US").
+_US_RE = re.compile(r"(?<![\w.])US(?![\w$]|[ \-](?i:dollars?|cents?)(?!\w))")
+_LOWER_RE = re.compile(r"[a-z]")
+_WORD_END_RE = re.compile(r"(\w+)\W*$")
+_US_PRONOUN_AFTER = frozenset(
+    [
+        "ABOUT",
+        "ALL",
+        "AMONG",
+        "BY",
+        "CALL",
+        "CONTACT",
+        "EMAIL",
+        "FOLLOW",
+        "FOR",
+        "FROM",
+        "GIVE",
+        "HELP",
+        "JOIN",
+        "LET",
+        "OF",
+        "SEND",
+        "SHOW",
+        "TELL",
+        "TO",
+        "VISIT",
+        "WITH",
+    ]
+)
+
+
+def us_starts(s: str, *, term: bool = False) -> list[int]:
+    """Offsets of the words ``US`` in ``s`` that are the United States (folded as ``u.s.``, see above).
+
+    In a document field, only in one with lower-case letters: in an all-capitals title ("CONTACT US") the
+    word may be the pronoun. ``term``: ``s`` is a query term ("US LNG"), where every such word is the US.
+    """
+    if "US" not in s or not (term or _LOWER_RE.search(s)):
+        return []
+    out = []
+    for m in _US_RE.finditer(s):
+        i = m.start()
+        if not term:
+            before = _WORD_END_RE.search(s, max(0, i - 24), i)
+            if before is not None and before.group(1) in _US_PRONOUN_AFTER:
+                continue
+        out.append(i)
+    return out
+
+
+def _expand_us(s: str, *, term: bool) -> str:
+    starts = us_starts(s, term=term)
+    if not starts:
+        return s
+    parts = []
+    pos = 0
+    for i in starts:
+        parts.append(s[pos:i])
+        parts.append("U.S.")
+        pos = i + 2
+    parts.append(s[pos:])
+    return "".join(parts)
+
+
+def fold(s: str, *, us: bool = True, term: bool = False) -> str:
+    """The folded form terms and fields are compared in: NFKC, casefold, quotes/separators, one space.
+
+    ``us``: a capitalised word "US" is "U.S." (the module docstring); False for metadata values.
+    ``term``: ``s`` is a query term, where "US" is always the United States ("US LNG").
+    """
+    if us:
+        s = _expand_us(s, term=term)
     t = unicodedata.normalize("NFKC", s).casefold().translate(FOLD_TABLE)
     return _SPACE_RUN_RE.sub(" ", t)
 
