@@ -209,6 +209,43 @@ def test_show_says_why_an_item_is_in_its_story(env: Path) -> None:
     assert members[1]["story_reason"].startswith("official statement published")
 
 
+# A filter that selects nothing because of a typo, or a period that ends before it starts, is a usage
+# error (exit 2, one line naming the option and what is known), not an empty answer.
+FILTER_MISTAKES = {
+    "items, unknown source": (["items", "--source", "dsac"], "--source: no source dsac", "dsca"),
+    "items, unknown topic": (["items", "--topic", "fms-japn"], "--topic: no topic fms-japn", "fms-japan"),
+    "search, unknown source": (["search", "Japan", "-s", "nope"], "--source: no source nope", "kantei"),
+    "search, unknown topic": (["search", "Japan", "-t", "nope"], "--topic: no topic nope", "tariffs-japan"),
+    "replay, unknown source": (["replay", "--source", "nope"], "--source: no source nope", "whitehouse"),
+    "misses, unknown topic": (["topics", "misses", "-t", "nope"], "--topic: no topic nope", "fms-japan"),
+    "items, until before since": (["items", "--until", "2020-01-01"], "--until: 2020-01-01", "later than"),
+    "search, until before since": (["search", "x", "--until", "2000-01-01"], "is not after --since", "later"),
+    "export, until before since": (["export", "--until", "2000-01-01"], "is not after --since", "later"),
+    "replay, until before since": (["replay", "--until", "2001-01-01"], "is not after --since", "later"),
+    "backtest, until before since": (
+        ["backtest", "-c", "feeds.yaml", "--until", "2001-01-01"],
+        "is not after --since",
+        "later",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FILTER_MISTAKES))
+def test_a_filter_that_cannot_select_anything_is_a_one_line_usage_error(env: Path, case: str) -> None:
+    args, what, hint = FILTER_MISTAKES[case]
+    args = [str(env / a) if a == "feeds.yaml" else a for a in args] + ["--since", SINCE]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2, (case, r.output)
+    line = r.stderr.strip()
+    assert "\n" not in line and "Traceback" not in r.output
+    assert line.startswith(f"pressmon: {args[0] if args[0] != 'topics' else 'topics misses'}: ")
+    assert what in line and hint in line, line
+    # The right filter still answers.
+    if case == "items, unknown source":
+        ok = runner.invoke(app, ["items", "--since", SINCE, "--source", "dsca", "--topic", "fms-japan"])
+        assert ok.exit_code == 0 and "SM-6" in ok.stdout
+
+
 def test_listings_and_export(env: Path, tmp_path: Path) -> None:
     table = runner.invoke(app, ["items", "--since", SINCE, "--source", "dsca"])
     assert table.exit_code == 0 and table.stdout.splitlines()[0].split()[:3] == ["id", "first", "seen"]

@@ -4,6 +4,7 @@ piped)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ import typer
 from rich.text import Text
 
 from monitor.cli.common import parse_since
+from monitor.cli.errors import Failure
 from monitor.cli.output import output
 
 SinceOpt = Annotated[
@@ -28,6 +30,31 @@ HIGHLIGHT = "bold reverse"
 
 def _when(value: str | None, option: str, now: datetime) -> datetime | None:
     return parse_since(value, option, now=now) if value else None
+
+
+def check_filters(
+    engine: Any,
+    *,
+    sources: Sequence[str] | None = None,
+    topics: Sequence[str] | None = None,
+    configured: Collection[str] = (),
+) -> None:
+    """Refuse a --source or --topic the archive does not hold (a typo would silently select nothing).
+    ``configured``: source ids of the config in use, known even before their first poll."""
+    from monitor.store.browse import present_ids, stored_ids
+
+    for kind, wanted in (("source", sources or ()), ("topic", topics or ())):
+        asked = [w for w in wanted if not (kind == "source" and w in configured)]
+        have = present_ids(engine, kind, asked)
+        missing = [w for w in asked if w not in have]
+        if missing:
+            known = sorted(stored_ids(engine, kind) | (set(configured) if kind == "source" else set()))
+            what = "sources" if kind == "source" else "topics with a stored mention"
+            raise Failure(
+                f"--{kind}",
+                f"no {kind} {', '.join(missing)} in the database",
+                f"{what}: {', '.join(known) or '(none yet)'}",
+            )
 
 
 def _marked(text: str, marks: Any) -> Text | str:

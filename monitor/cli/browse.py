@@ -20,9 +20,9 @@ from monitor.cli.archive import (
     SourcesOpt,
     TopicOpt,
     UntilOpt,
-    _when,
+    check_filters,
 )
-from monitor.cli.common import JsonOpt, database, parse_since
+from monitor.cli.common import JsonOpt, database, parse_since, period
 from monitor.cli.errors import Failure
 from monitor.cli.output import output
 from monitor.cli.search_cmd import search
@@ -47,9 +47,10 @@ def items(
     """
     from monitor.store.browse import list_items
 
-    now = datetime.now(UTC)
-    start, end = parse_since(since, now=now), _when(until, "--until", now)
+    start, end = period(since, until, now=datetime.now(UTC))
+    assert start is not None  # --since has a default
     with database() as engine:
+        check_filters(engine, sources=source, topics=[topic] if topic else None)
         rows = list_items(
             engine,
             since=start,
@@ -138,8 +139,7 @@ def export(
         raise Failure("--format", f'"{format_}" is not a format', "use csv or jsonl")
     if what not in ("items", "mentions", "alerts"):
         raise Failure("--what", f'"{what}" is not exportable', "use items, mentions or alerts")
-    now = datetime.now(UTC)
-    start, end = _when(since, "--since", now), _when(until, "--until", now)
+    start, end = period(since, until, now=datetime.now(UTC))
     with database() as engine:
         fh = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout  # noqa: SIM115
         try:

@@ -95,6 +95,20 @@ def parse_since(value: str, option: str = "--since", *, now: datetime | None = N
         ) from None
 
 
+def period(since: str | None, until: str | None, *, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """``--since`` and ``--until`` parsed, and an --until that is not after --since refused (it would
+    silently select nothing: ``--since 1d --until 2d`` means from yesterday up to the day before)."""
+    start = parse_since(since, now=now) if since else None
+    end = parse_since(until, "--until", now=now) if until else None
+    if start is not None and end is not None and end <= start:
+        raise Failure(
+            "--until",
+            f"{until} ({end:%Y-%m-%d %H:%M} UTC) is not after --since {since} ({start:%Y-%m-%d %H:%M} UTC)",
+            "give an --until later than --since (a duration counts back from now), or leave it out",
+        )
+    return start, end
+
+
 def read_text(path: Path, option: str) -> str:
     """A UTF-8 text file named on the command line, or a one-line usage error naming it."""
     raw = read_bytes(path, option)

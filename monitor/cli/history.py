@@ -10,18 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from monitor.cli.common import JsonOpt, database, load, parse_since, settings
+from monitor.cli.archive import SourcesOpt, UntilOpt, check_filters
+from monitor.cli.common import JsonOpt, database, load, period, settings
 from monitor.cli.errors import Failure
 from monitor.cli.output import output
 
 __all__ = ["register"]
 
 SinceReq = Annotated[str, typer.Option("--since", help="From: a duration back from now (1d, 90d) or a date.")]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to (not including): a duration or a date.")]
 TopicsOpt = Annotated[list[str] | None, typer.Option("--topic", "-t", help="Only this topic (repeatable).")]
-SourcesOpt = Annotated[
-    list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
-]
 
 
 def _count(engine: Any, since: datetime, until: datetime | None) -> int:
@@ -125,7 +122,8 @@ def replay(
 
     cfg = load(config)
     now = datetime.now(UTC)
-    start, end = parse_since(since, now=now), (parse_since(until, "--until", now=now) if until else None)
+    start, end = period(since, until, now=now)
+    assert start is not None  # --since is required
     topics = _check_ids("topic", topic, {t.id for t in cfg.topics})
     sources = list(source or [])
     receivers = set(cfg.receivers)
@@ -135,6 +133,7 @@ def replay(
         )
     run = run_id(now)
     with database() as engine:
+        check_filters(engine, sources=sources, configured={s.id for s in cfg.sources})
         total = _count(engine, start, end)
         alerts = []
         with output.progress("replaying", total=total) as advance:
@@ -195,7 +194,10 @@ def _print(cfg: Any, alerts: list[Any], to: str, total: int) -> None:
         output.print(renderer.text("console.txt.j2", rows[0][1].payload).rstrip("\n"))
         output.print(f"  (replay: would go to {', '.join(m.receiver for _, m in rows)})")
         output.print()
-    output.note(f"replay: {total} revisions read, {len(by_key)} alerts would have gone out (dry run)")
+    n = len(by_key)
+    output.note(
+        f"replay: {total} revisions read, {n} alert{'' if n == 1 else 's'} would have gone out (dry run)"
+    )
 
 
 def _send(engine: Any, cfg: Any, alerts: list[Any], *, yes: bool) -> None:
@@ -284,7 +286,8 @@ def backtest(
     new, old = load(config), load(against)
     old_name = str(config_path(against))
     now = datetime.now(UTC)
-    start, end = parse_since(since, now=now), (parse_since(until, "--until", now=now) if until else None)
+    start, end = period(since, until, now=now)
+    assert start is not None  # --since has a default
     marks = None
     if labels is not None:
         from monitor.cli.common import read_bytes

@@ -16,9 +16,9 @@ from monitor.cli.archive import (
     UntilOpt,
     _emit,
     _marked,
-    _when,
+    check_filters,
 )
-from monitor.cli.common import JsonOpt, database, load
+from monitor.cli.common import JsonOpt, database, load, period
 from monitor.cli.errors import Failure
 from monitor.cli.output import output
 
@@ -60,8 +60,8 @@ def search(
 
         node = parse_query(query)
     except QuerySyntaxError as e:
-        raise Failure("search", f"query: {e} (column {e.column})", "see README, The query language") from None
-    start, end = _when(since, "--since", now), _when(until, "--until", now)
+        raise Failure("search", f"query: {e}", "see README, The query language") from None
+    start, end = period(since, until, now=now)
     concepts = None
     context = None
     if "@" in query or "tag:" in query.casefold():
@@ -76,6 +76,7 @@ def search(
     from monitor.match.concepts import ConceptError
 
     with database() as engine:
+        check_filters(engine, sources=source, topics=[topic] if topic else None)
         try:
             result = run_search(
                 engine,

@@ -145,10 +145,12 @@ def topics_misses(
     pressmon topics misses --since 7d
     pressmon topics misses -t tariffs-japan --json
     """
+    from monitor.cli.archive import check_filters
     from monitor.store.misses import collect_near_misses
 
     start = parse_since(since)
     with database() as engine:
+        check_filters(engine, topics=topic)
         rows = collect_near_misses(engine, start=start, topics=topic or ())
     if json:
         output.json(

@@ -15,7 +15,15 @@ from sqlmodel import col, func, select
 
 from monitor.plan import alert_key
 from monitor.store.engine import read_session
-from monitor.store.models import ItemRow, MentionRow, OutboxRow, RevisionRow, current_revision
+from monitor.store.models import (
+    ItemRow,
+    MentionRow,
+    NearMissRow,
+    OutboxRow,
+    RevisionRow,
+    SourceRow,
+    current_revision,
+)
 
 __all__ = [
     "Delivery",
@@ -27,6 +35,8 @@ __all__ = [
     "item_detail",
     "list_items",
     "list_stories",
+    "present_ids",
+    "stored_ids",
     "story_members",
 ]
 
@@ -320,3 +330,30 @@ def list_stories(
                 )
             )
         return out
+
+
+def present_ids(engine: sa.Engine, kind: str, wanted: Sequence[str]) -> set[str]:
+    """Which of ``wanted`` (source or topic ids) the archive holds: a source row, or a topic some mention
+    or near miss carries. Index lookups: an --source/--topic filter is checked before it is used."""
+    if not wanted:
+        return set()
+    with read_session(engine) as s:
+        if kind == "source":
+            return set(s.exec(select(SourceRow.id).where(col(SourceRow.id).in_(wanted))).all())
+        found = set(
+            s.exec(select(MentionRow.topic_id).where(col(MentionRow.topic_id).in_(wanted)).distinct())
+        )
+        rest = [w for w in wanted if w not in found]
+        if rest:
+            found |= set(
+                s.exec(select(NearMissRow.topic_id).where(col(NearMissRow.topic_id).in_(rest)).distinct())
+            )
+        return found
+
+
+def stored_ids(engine: sa.Engine, kind: str) -> set[str]:
+    """Every source id, or every topic id some mention carries (for the hint after an unknown one)."""
+    with read_session(engine) as s:
+        if kind == "source":
+            return set(s.exec(select(SourceRow.id)).all())
+        return set(s.exec(select(MentionRow.topic_id).distinct()).all())
