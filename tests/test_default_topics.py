@@ -278,6 +278,29 @@ STATEMENTS = [
         {INV},
         id="investment-not-lng-gas-pipeline",
     ),
+    # a capitalised "US" is the United States
+    pytest.param(
+        "Suzuki raises US sticker prices as 15% rate bites",
+        "Suzuki said the rate charged on Japanese cars left it no room to hold prices.",
+        "en",
+        {TAR},
+        id="tariffs-en-capitalised-us",
+    ),
+    # what the money buys: fighters, ammunition, guided missiles
+    pytest.param(
+        "Tokyo sets aside 90 billion yen for fighter upgrades",
+        "The request covers radar and engine work on the F-15 fleet.",
+        "en",
+        {DEF},
+        id="defense-en-fighter-money",
+    ),
+    pytest.param(
+        "誘導弾の取得に6000億円",
+        "防衛省は来年度、長射程の誘導弾の取得に約6000億円を充てる。",
+        "ja",
+        {DEF},
+        id="defense-ja-guided-missile-money",
+    ),
 ]
 
 TRAPS = [
@@ -408,6 +431,36 @@ TRAPS = [
         "Life insurers in Tokyo sold U.S. government bonds for a second month, investors said.",
         "en",
         id="trap-portfolio-investors-en",
+    ),
+    pytest.param(
+        "IHI lifts profit forecast on defense engine orders",
+        "The company expects operating profit of 150 billion yen, citing fighter engine and missile work.",
+        "en",
+        id="trap-defense-contractor-profit",
+    ),
+    pytest.param(
+        "Shipyard invests in Kure dock to win naval overhaul work",
+        "The yard will spend 5 billion yen on a new dry dock to bid for warship maintenance contracts.",
+        "en",
+        id="trap-defense-contractor-capex",
+    ),
+    pytest.param(
+        "Knesset passes record military budget",
+        "Israel's defense spending will exceed 6% of GDP, well above what Japan spends.",
+        "en",
+        id="trap-other-parliament-defense",
+    ),
+    pytest.param(
+        "China adds duties on resin from Japan",
+        "The commerce ministry imposed anti-dumping duties on resin from Japan, the US, Taiwan and the EU.",
+        "en",
+        id="trap-us-in-a-country-list",
+    ),
+    pytest.param(
+        "PLEASE CONTACT US ABOUT JAPAN TARIFF RATES",
+        "Our trade desk answers questions on Japanese tariff schedules.",
+        "en",
+        id="trap-us-pronoun-in-capitals",
     ),
 ]
 
