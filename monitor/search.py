@@ -79,7 +79,7 @@ class Hit:
             "item_id": self.item_id,
             "revision_id": self.revision_id,
             "revision": self.seq,
-            "fetched_at": self.fetched_at.isoformat(),
+            "fetched_at": self.fetched_at,
             "source_id": self.source_id,
             "lang": self.lang,
             "url": self.url,

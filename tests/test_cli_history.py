@@ -209,6 +209,53 @@ def test_show_says_why_an_item_is_in_its_story(env: Path) -> None:
     assert members[1]["story_reason"].startswith("official statement published")
 
 
+def test_a_story_is_shown_by_its_official_statement_when_one_is_stored(env: Path) -> None:
+    # Nikkei reported the joint statement first; the White House's own text arrived after and leads.
+    stories = json.loads(
+        runner.invoke(app, ["stories", "--since", SINCE, "--min-members", "2", "--json"]).stdout
+    )
+    joint = next(s for s in stories if s["sources"] == ["nikkei", "whitehouse"])
+    assert joint["title"] == "Joint Statement on U.S.-Japan Investment" and joint["official"] is True
+    shown = json.loads(runner.invoke(app, ["show", f"story:{joint['story_id']}", "--json"]).stdout)
+    assert shown["lead_item_id"] == joint["lead_item_id"] == shown["members"][1]["item_id"]
+    assert [m["official"] for m in shown["members"]] == [False, True]
+    table = runner.invoke(app, ["stories", "--since", SINCE, "--min-members", "2"]).stdout
+    assert "official: Joint Statement on U.S.-Japan Investment" in table
+    text = runner.invoke(app, ["show", f"story:{joint['story_id']}"]).stdout
+    assert "leads, official: Joint Statement" in text
+
+
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def _times(value: object) -> list[str]:
+    """Every value under a key ending in _at, anywhere in a --json document."""
+    if isinstance(value, dict):
+        return [
+            x
+            for k, v in value.items()
+            for x in ([v] if k.endswith("_at") and isinstance(v, str) else _times(v))
+        ]
+    if isinstance(value, list):
+        return [x for v in value for x in _times(v)]
+    return []
+
+
+def test_every_json_listing_writes_times_one_way(env: Path) -> None:
+    # README: times in ISO 8601 UTC, to the second, with a Z (2026-12-06T18:23:08Z), in every --json.
+    items = json.loads(runner.invoke(app, ["items", "--since", SINCE, "--json"]).stdout)
+    story = items[0]["story_id"]
+    docs = [
+        items,
+        json.loads(runner.invoke(app, ["stories", "--since", SINCE, "--json"]).stdout),
+        json.loads(runner.invoke(app, ["search", "Japan", "--since", SINCE, "--json"]).stdout),
+        json.loads(runner.invoke(app, ["show", str(items[0]["id"]), "--json"]).stdout),
+        json.loads(runner.invoke(app, ["show", f"story:{story}", "--json"]).stdout),
+    ]
+    stamps = [t for d in docs for t in _times(d)]
+    assert len(stamps) > 20 and [t for t in stamps if not STAMP.match(t)] == []
+
+
 # A filter that selects nothing because of a typo, or a period that ends before it starts, is a usage
 # error (exit 2, one line naming the option and what is known), not an empty answer.
 FILTER_MISTAKES = {

@@ -88,7 +88,8 @@ def stories(
     limit: LimitOpt = 50,
     json: JsonOpt = False,
 ) -> None:
-    """Stories (one statement as several sources carry it), newest activity first.
+    """Stories (one statement as several sources carry it), newest activity first, each by its lead:
+    the official statement when one is stored (marked "official:"), else the first report.
 
     Examples:
     pressmon stories --since 7d --min-members 2
@@ -111,7 +112,7 @@ def stories(
                 r.members,
                 ",".join(r.sources),
                 ",".join(r.topics),
-                r.title,
+                ("official: " if r.official else "") + r.title,
             ]
             for r in rows
         ],

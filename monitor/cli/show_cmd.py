@@ -3,7 +3,8 @@ one alert. The reads are in :mod:`monitor.store.browse`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -12,6 +13,9 @@ from monitor.cli.archive import _emit
 from monitor.cli.common import JsonOpt, database
 from monitor.cli.errors import Failure
 from monitor.cli.output import output
+
+if TYPE_CHECKING:
+    from monitor.store.browse import Member
 
 __all__ = ["show"]
 
@@ -33,6 +37,27 @@ def _diff_line(old: str, new: str) -> Text | str:
         if op.op in ("insert", "replace"):
             t.append(op.new, style="green underline")
     return t if ops else "(no word changed)"
+
+
+def _members_table(members: Sequence[Member], first: str, title: str) -> None:
+    """A story's members in order of arrival; its lead (the official statement, if stored) says so."""
+    from monitor.store.browse import lead_of
+
+    lead = lead_of(members).item_id
+    output.table(
+        [first, "source", "first seen", "after", "title"],
+        [
+            [
+                m.item_id,
+                m.source_id,
+                f"{m.first_seen_at:%Y-%m-%d %H:%M:%S}",
+                _after(m.delay_s),
+                ("leads, official: " if m.item_id == lead and m.primary else "") + m.title,
+            ]
+            for m in members
+        ],
+        title=title,
+    )
 
 
 def _story_reason(reason: str | None) -> str:
@@ -131,14 +156,7 @@ def _show_item(engine: Any, item_id: int, json: bool) -> None:
     output.print(f"story {item.story_id}: {_story_reason(item.story_reason)}")
     if len(d.members) > 1:
         output.print()
-        output.table(
-            ["story member", "source", "first seen", "after", "title"],
-            [
-                [m.item_id, m.source_id, f"{m.first_seen_at:%Y-%m-%d %H:%M:%S}", _after(m.delay_s), m.title]
-                for m in d.members
-            ],
-            title=f"story {item.story_id}",
-        )
+        _members_table(d.members, "story member", f"story {item.story_id}")
     output.print()
     _deliveries(d.deliveries)
 
@@ -223,6 +241,7 @@ def show(
                 output.json(
                     {
                         "story_id": int(ref),
+                        "lead_item_id": browse.lead_of(members).item_id,
                         "members": [
                             {
                                 "item_id": m.item_id,
@@ -230,6 +249,7 @@ def show(
                                 "title": m.title,
                                 "first_seen_at": m.first_seen_at,
                                 "delay_s": m.delay_s,
+                                "official": m.primary,
                                 "story_reason": d.item.story_reason if d is not None else None,
                             }
                             for m, d in zip(members, details, strict=True)
@@ -238,20 +258,7 @@ def show(
                     }
                 )
                 return
-            output.table(
-                ["item", "source", "first seen", "after", "title"],
-                [
-                    [
-                        m.item_id,
-                        m.source_id,
-                        f"{m.first_seen_at:%Y-%m-%d %H:%M:%S}",
-                        _after(m.delay_s),
-                        m.title,
-                    ]
-                    for m in members
-                ],
-                title=f"story {ref}",
-            )
+            _members_table(members, "item", f"story {ref}")
             output.print()
             for m, d in zip(members, details, strict=True):  # why each is in it, as decided when stored
                 reason = d.item.story_reason if d is not None else None

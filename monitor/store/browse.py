@@ -33,6 +33,7 @@ __all__ = [
     "StorySummary",
     "alert_rows",
     "item_detail",
+    "lead_of",
     "list_items",
     "list_stories",
     "present_ids",
@@ -63,8 +64,8 @@ class Delivery:
             "kind": self.kind,
             "state": self.state,
             "attempts": self.attempts,
-            "created_at": self.created_at.isoformat(),
-            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "created_at": self.created_at,
+            "sent_at": self.sent_at,
             "last_error": self.last_error,
             "item_id": self.item_id,
             "title": self.title,
@@ -78,6 +79,13 @@ class Member:
     title: str
     first_seen_at: datetime
     delay_s: float  # after the story's first item
+    primary: bool = False  # from a primary source (a government's own statement)
+
+
+def lead_of(members: Sequence[Member]) -> Member:
+    """The member a story is shown by: its first official statement (a primary source's item), which
+    leads the story whenever it arrived (monitor.stories), else its first report."""
+    return next((m for m in members if m.primary), members[0])
 
 
 @dataclass(frozen=True)
@@ -119,15 +127,16 @@ def _item_keys(item: ItemRow) -> list[str]:
 
 
 def story_members(s: Any, story_id: int) -> list[Member]:
-    rows = s.exec(
-        select(ItemRow.id, ItemRow.source_id, ItemRow.title, ItemRow.first_seen_at)
-        .where(col(ItemRow.story_id) == story_id)
-        .order_by(col(ItemRow.first_seen_at), col(ItemRow.id))
+    c = ItemRow.__table__.c  # type: ignore[attr-defined]
+    rows = s.execute(
+        sa.select(c.id, c.source_id, c.title, c.first_seen_at, c.primary_source)
+        .where(c.story_id == story_id)
+        .order_by(c.first_seen_at, c.id)
     ).all()
     if not rows:
         return []
     start = rows[0][3]
-    return [Member(i, src, t, at, (at - start).total_seconds()) for i, src, t, at in rows]
+    return [Member(i, src, t, at, (at - start).total_seconds(), bool(p)) for i, src, t, at, p in rows]
 
 
 def item_detail(engine: sa.Engine, item_id: int) -> ItemDetail | None:
@@ -202,7 +211,7 @@ class ItemSummary:
             "source_id": self.source_id,
             "title": self.title,
             "url": self.url,
-            "first_seen_at": self.first_seen_at.isoformat(),
+            "first_seen_at": self.first_seen_at,
             "revisions": self.revisions,
             "topics": list(self.topics),
             "story_id": self.story_id,
@@ -275,19 +284,23 @@ def list_items(
 @dataclass(frozen=True, slots=True)
 class StorySummary:
     story_id: int
-    title: str  # the first item's
+    title: str  # its lead's (lead_of: the official statement when one is stored, else the first report)
     first_seen_at: datetime
     last_seen_at: datetime  # when its latest member was first seen
     members: int
     sources: tuple[str, ...]  # in order of arrival
     topics: tuple[str, ...]
+    lead_item_id: int = 0
+    official: bool = False  # the lead is an official statement
 
     def as_json(self) -> dict[str, Any]:
         return {
             "story_id": self.story_id,
             "title": self.title,
-            "first_seen_at": self.first_seen_at.isoformat(),
-            "last_seen_at": self.last_seen_at.isoformat(),
+            "lead_item_id": self.lead_item_id,
+            "official": self.official,
+            "first_seen_at": self.first_seen_at,
+            "last_seen_at": self.last_seen_at,
             "members": self.members,
             "sources": list(self.sources),
             "topics": list(self.topics),
@@ -317,16 +330,18 @@ def list_stories(
             members = story_members(s, story_id)
             topics = _topics_of(s, [m.item_id for m in members])
             every = tuple(dict.fromkeys(t for m in members for t in topics.get(m.item_id, ())))
-            first = members[0]
+            lead = lead_of(members)
             out.append(
                 StorySummary(
                     story_id,
-                    first.title,
-                    first.first_seen_at,
+                    lead.title,
+                    members[0].first_seen_at,
                     last if isinstance(last, datetime) else members[-1].first_seen_at,
                     int(n),
                     tuple(dict.fromkeys(m.source_id for m in members)),
                     every,
+                    lead.item_id,
+                    lead.primary,
                 )
             )
         return out
