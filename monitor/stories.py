@@ -488,8 +488,12 @@ def decide_story(
             again = f"story {c.story_id} from {c.source_id}: another text of its source"
             vetoed.setdefault(c.story_id, again)
             continue
-        own_source = c.source_id == probe.source_id and not rewrite
-        templated = own_source or text[id(c)] >= rules.templated_similarity
+        # Two texts of one source share its template, but a write-through shares its earlier version's
+        # wording because it rewrites it: against its own source it is compared as a report.
+        if c.source_id == probe.source_id:
+            templated = not rewrite
+        else:
+            templated = text[id(c)] >= rules.templated_similarity
         why = veto(probe.signature, c.signature, templated=templated)
         if why and why.startswith("amounts differ") and own & amounts[c.story_id]:
             why = None

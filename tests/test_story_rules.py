@@ -382,6 +382,16 @@ CASES = [
         id="【続報】: a Japanese outlet's follow-up of its own report joins it",
     ),
     pytest.param(
+        ("reuters", "UPDATE 1-Lockheed wins $1.2 billion missile order; Japan, Finland among buyers",
+         "Lockheed Martin won a $1.2 billion order for extended-range cruise missiles, the Pentagon said on "
+         "Wednesday, with Japan and Finland among the foreign buyers. Work will be done in Troy, Alabama.", 3.0),
+        ("reuters", "Lockheed gets $1.2 billion missile order including missiles for Japan",
+         "Lockheed Martin won a $1.2 billion order for extended-range cruise missiles, including missiles for "
+         "Japan, the Pentagon said on Wednesday.", 0.0),
+        7, ["write-through of story 7"],
+        id="... its headline naming a second buyer is no templated partner veto against its first version",
+    ),
+    pytest.param(
         ("reuters", "UPDATE 1-Yanmar to build $400 mln engine plant in Indiana",
          "Yanmar will invest about $400 million in an engine plant in Indiana, the Japanese machinery maker "
          "said on Monday, as it moves production for the US market out of Japan to avoid tariffs.", 2.5),
