@@ -286,6 +286,13 @@ STATEMENTS = [
         {TAR},
         id="tariffs-en-capitalised-us",
     ),
+    pytest.param(
+        "Aisin shifts part of US duty cost to carmakers",
+        "Aisin said carmakers agreed to share the extra cost of transmissions shipped from Aichi.",
+        "en",
+        {TAR},
+        id="tariffs-en-us-duty-cost",
+    ),
     # what the money buys: fighters, ammunition, guided missiles
     pytest.param(
         "Tokyo sets aside 90 billion yen for fighter upgrades",
@@ -461,6 +468,24 @@ TRAPS = [
         "Our trade desk answers questions on Japanese tariff schedules.",
         "en",
         id="trap-us-pronoun-in-capitals",
+    ),
+    pytest.param(
+        "米・タイ合意、税率19%　日系部品メーカーに影響",
+        "米国とタイの合意で税率が19%に決まり、タイに工場を持つ日系企業が対応を急ぐ。",
+        "ja",
+        id="trap-us-other-pair-ja",
+    ),
+    pytest.param(
+        "1980年代の日米半導体摩擦と関税",
+        "米国の報復関税は、日本の半導体輸出に大きな影響を与えた。",
+        "ja",
+        id="trap-history-decade-ja",
+    ),
+    pytest.param(
+        "Aisin opens Guanajuato transmission plant",
+        "Aisin said the expansion would employ 300 and supply assembly plants in Mexico and Texas.",
+        "en",
+        id="trap-investment-mexican-state",
     ),
 ]
 
