@@ -62,7 +62,9 @@ it: "also reported by"), otherwise it starts one.
        so does one whose parts the story all has, an amount of its own among them (住友電工 米に送電
        ケーブル工場 約930億円: an amount rare in the window weighs ``min_weight`` on its own); and so does one
        naming a single identifying fact the story has (a weapon, an amount, a volume, a percentage:
-       トマホーク追加納入開始), nothing else it names missing, rare enough to weigh ``min_stub_weight``.
+       トマホーク追加納入開始), nothing else it names missing, rare enough to weigh ``min_stub_weight``; or
+       one leading with a company both headlines name when that story is the window's only one naming it
+       (日立 米に変圧器工場 beside Hitachi Energy's plant of the morning).
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -78,6 +80,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.story_signature import BACKGROUND, EMPTY, Signature
+from monitor.story_terms import FIRMS
 from monitor.story_text import (
     headline_containment,
     is_roundup,
@@ -423,6 +426,20 @@ def _score(
         and any(_identifies(x) and x not in converted for x in shared)
     ):
         why = f"all it names is in it: {what}; weight {w:.1f}"
+        return _Scored(c, False, w, why, "same event as"), ""
+    # A headline-only item within stub_near leading with a company both headlines name, the one story in
+    # the window that names it, and nothing else it names missing: 日立 米に変圧器工場 900人雇用 beside
+    # Hitachi Energy's Virginia plant of the same morning.
+    if (
+        is_short(probe.fingerprint)
+        and _gap(probe, c, seen_at) <= rules.stub_near
+        and cover >= 0.999
+        and any(
+            "actor:" + x.split(":", 1)[1] in FIRMS and rarity.get("actor:" + x.split(":", 1)[1], 1) <= 1
+            for x in ps.kind("hactor") & cs.kind("hactor")
+        )
+    ):
+        why = f"all it names is in it, its company the window's one story of it: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
     return (
         None,

@@ -340,13 +340,6 @@ CASES = [
         id="... not hours later (beyond stub_near, the weapon alone says too little)",
     ),
     pytest.param(
-        ("jiji", "日立、米に新工場", "", 0.2),
-        ("reuters", "Hitachi Energy to spend $1 billion on Virginia transformer plant",
-         "Hitachi Energy will invest $1 billion in a transformer plant in Virginia, the company said.", 0.0),
-        None, ["closest is story 7"],
-        id="... nor a flash naming only the company (not identifying)",
-    ),
-    pytest.param(
         ("reuters", "UPDATE 1-Kubota to build $600 mln tractor plant in Georgia, adds jobs detail",
          "Kubota will invest about $600 million in a tractor plant near Gainesville, Georgia, the Japanese "
          "machinery maker said on Monday, adding 800 jobs as it moves production for the US market out of Japan "
@@ -526,3 +519,32 @@ def test_join(new: Item, seen: Item, expected: int | None, reason_has: list[str]
 )
 def test_write_through_marks(title: str, marked: bool) -> None:
     assert is_write_through(title) is marked
+
+
+HITACHI_PLANT = (
+    "reuters",
+    "Hitachi Energy to spend $1 billion on Virginia transformer plant",
+    "Hitachi Energy will invest $1 billion in a large power transformer plant in Virginia, the company said, "
+    "adding capacity for US utilities and data centres.",
+    0.0,
+)
+
+
+@pytest.mark.parametrize(
+    ("stories_naming_hitachi", "expected"),
+    [(1, 7), (2, None)],
+    ids=["the window's one Hitachi story: joins", "two Hitachi stories in the window: which one is unknown"],
+)
+def test_a_flash_naming_only_a_company_joins_the_one_story_of_that_company(
+    stories_naming_hitachi: int, expected: int | None
+) -> None:
+    s_source, s_title, s_text, _ = HITACHI_PLANT
+    cand = StoryCandidate(7, fingerprint(s_title, s_text), T0, s_source, s_title, signature(s_title, s_text))
+    title = "日立 米に変圧器工場 900人雇用"
+    probe = StoryProbe(fingerprint(title, ""), title, "nhk", signature(title, ""))
+    rarity = {"actor:hitachi": stories_naming_hitachi}
+    d = decide_story(probe, [cand], seen_at=T0 + timedelta(hours=2), rarity=rarity)
+    assert d.story_id == expected, d.reason
+    # hours later, the company alone says too little
+    late = decide_story(probe, [cand], seen_at=T0 + timedelta(hours=8), rarity=rarity)
+    assert late.story_id is None, late.reason
