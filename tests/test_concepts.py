@@ -278,3 +278,15 @@ def test_the_reference_matcher_compiles_each_term_and_mask_once(monkeypatch: pyt
     ReferenceMatcher([TopicQuery("t", "t", node)])
     # 3 state terms and "levy" and "tariff" (search + overlapping each), 2 masks (overlapping): 12 at most.
     assert len(calls) == 12
+
+
+def test_a_mask_matches_inside_a_katakana_word() -> None:
+    """The katakana-start rule (イラン not in ハイランダー) is for terms; a mask phrase still masks inside a
+    longer katakana word (アクセス米 in ミニマムアクセス米), in the matcher and the reference alike."""
+    defs = {"us": parse_concept("us", "米 OR 米国", ("アクセス米",))}
+    node = resolve(parse_query("@us AND 関税"), defs)
+    doc = Doc("", "ミニマムアクセス米の関税枠", "", (), None, frozenset())
+    assert Matcher([TopicQuery("t", "t", node)]).match_ids(doc) == []
+    assert ReferenceMatcher([TopicQuery("t", "t", node)]).match_ids(doc) == []
+    doc = Doc("", "米国の関税", "", (), None, frozenset())
+    assert Matcher([TopicQuery("t", "t", node)]).match_ids(doc) == ["t"]

@@ -82,6 +82,16 @@ JA_SENTENCE = "日本政府は米国の自動車関税について"  # tokens: �
         pytest.param("U.S.", text("a US$5 billion loan"), False, id="US dollars are not the US"),
         pytest.param("U.S.", text("the yen against the US dollar"), False, id="the US dollar is not the US"),
         pytest.param("U.S.", text("USスチールの買収"), False, id="US inside a word"),
+        # a term that starts with katakana does not match right after another katakana letter
+        pytest.param("イラン", text("ハイランダーの新型"), False, id="katakana term inside a katakana word"),
+        pytest.param(
+            "メキシコ", text("ニューメキシコ州の工場"), False, id="katakana term ending a katakana word"
+        ),
+        pytest.param(
+            "ソフトバンク", text("ソフトバンクグループ"), True, id="katakana term starting a katakana word"
+        ),
+        pytest.param("トヨタ", text("北米トヨタの工場"), True, id="katakana term after kanji"),
+        pytest.param("イラン", text("米・イラン協議"), True, id="katakana term after the middle dot"),
         pytest.param("232", text("Section 2320"), False, id="numbers are whole tokens"),
         pytest.param("japan", text("JAPAN"), True, id="case-insensitive"),
         # NFKC

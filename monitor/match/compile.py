@@ -27,7 +27,7 @@ from monitor.match.evaluate import (
     CTerm,
     Spec,
 )
-from monitor.match.query import And, Concept, Meta, Node, Not, Or, Ref, Term, is_latin_word
+from monitor.match.query import And, Concept, Meta, Node, Not, Or, Ref, Term, is_katakana, is_latin_word
 
 __all__ = ["Compiler", "Topic", "gates"]
 
@@ -51,7 +51,7 @@ class Compiler:
 
     def __init__(self) -> None:
         self.keys: dict[str, int] = {}
-        self.specs: dict[tuple[str, bool, tuple[Term, ...]], Spec] = {}
+        self.specs: dict[tuple[str, bool, tuple[Term, ...], bool], Spec] = {}
         self.metas: dict[Meta, int] = {}
         self.concepts: dict[tuple[str, Node], CConcept] = {}
 
@@ -89,14 +89,15 @@ class Compiler:
     def meta(self, m: Meta) -> int:
         return self.metas.setdefault(m, -1 - len(self.metas))  # negative: not an automaton key
 
-    def spec(self, t: Term) -> Spec:
-        sk = (t.norm, t.prefix, t.masks)
+    def spec(self, t: Term, *, mask: bool = False) -> Spec:
+        """``mask``: ``t`` is a mask phrase, which matches inside any word (no katakana-start rule)."""
+        sk = (t.norm, t.prefix, t.masks, mask)
         spec = self.specs.get(sk)
         if spec is not None:
             return spec
         if t.masks:
             base = self.spec(Term(t.text, t.norm, t.prefix))
-            masks = tuple(self.spec(m) for m in t.masks)
+            masks = tuple(self.spec(m, mask=True) for m in t.masks)
             spec = Spec(
                 idx=len(self.specs),
                 key=base.key,
@@ -106,6 +107,7 @@ class Compiler:
                 extend=base.extend,
                 base=base,
                 masks=masks,
+                kana_left=base.kana_left,
             )
         else:
             key = self.keys.setdefault(t.norm, len(self.keys))
@@ -116,6 +118,7 @@ class Compiler:
                 check_left=is_latin_word(t.norm[0]),
                 check_right=not t.prefix and is_latin_word(t.norm[-1]),
                 extend=t.prefix and is_latin_word(t.norm[-1]),
+                kana_left=not mask and is_katakana(t.norm[0]),
             )
         self.specs[sk] = spec
         return spec

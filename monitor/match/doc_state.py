@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from monitor.match.doc import Doc
 from monitor.match.fold import Folded, ascii_word, fold_with_offsets, latin_word
-from monitor.match.query import CJK_CLASS, LATIN_WORD_CLASS, TOKEN_RE, sentence_starts
+from monitor.match.query import CJK_CLASS, LATIN_WORD_CLASS, TOKEN_RE, is_katakana, sentence_starts
 
 if TYPE_CHECKING:
     from monitor.match.evaluate import CNear, CTerm, Occ, Pair, Spec
@@ -142,6 +142,8 @@ class State:
                 s = end - length + 1
                 e = end + 1
                 if spec.check_left and s > 0 and word(t[s - 1]):
+                    continue
+                if spec.kana_left and s > 0 and is_katakana(t[s - 1]):
                     continue
                 if spec.extend:
                     m = _LATIN_RUN_RE.match(t, e)

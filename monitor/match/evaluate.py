@@ -40,6 +40,7 @@ class Spec:
     extend: bool
     base: Spec | None = None  # the same literal without masks (masks set)
     masks: tuple[Spec, ...] = ()
+    kana_left: bool = False  # starts with katakana: no match right after another katakana letter
 
 
 class CNode:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from monitor.match.doc import Doc, TopicQuery
 from monitor.match.query import (
+    KATAKANA_CLASS,
     LATIN_WORD_CLASS,
     TOKEN_RE,
     And,
@@ -25,6 +26,7 @@ from monitor.match.query import (
     Ref,
     Term,
     fold,
+    is_katakana,
     sentence_starts,
 )
 
@@ -33,10 +35,14 @@ __all__ = ["ReferenceMatcher", "term_pattern"]
 _LATIN = re.compile(LATIN_WORD_CLASS)
 
 
-def term_pattern(t: Term, *, overlapping: bool = False) -> re.Pattern[str]:
-    """The pattern of ``t`` over folded text; ``overlapping``: every occurrence, as group 1 of a lookahead."""
+def term_pattern(t: Term, *, overlapping: bool = False, mask: bool = False) -> re.Pattern[str]:
+    """The pattern of ``t`` over folded text; ``overlapping``: every occurrence, as group 1 of a lookahead.
+
+    ``mask``: ``t`` is a mask phrase, which matches inside any word (no katakana-start rule)."""
     body = re.escape(t.norm)
     left = f"(?<!{LATIN_WORD_CLASS})" if _LATIN.match(t.norm[0]) else ""
+    if is_katakana(t.norm[0]) and not mask:
+        left = f"(?<!{KATAKANA_CLASS})"
     last_latin = _LATIN.match(t.norm[-1]) is not None
     if t.prefix:
         right = f"{LATIN_WORD_CLASS}*" if last_latin else ""
@@ -78,7 +84,7 @@ class ReferenceMatcher:
     def __init__(self, topics: Sequence[TopicQuery]) -> None:
         self._topics = list(topics)
         self._search: dict[Term, re.Pattern[str]] = {}
-        self._all: dict[Term, re.Pattern[str]] = {}
+        self._all: dict[tuple[Term, bool], re.Pattern[str]] = {}
         for t in topics:
             self._compile(t.query)
 
@@ -88,9 +94,11 @@ class ReferenceMatcher:
                 return
             self._search[node] = term_pattern(node)
             # A concept's masks ride on each of its terms: compiled once each, not once per term.
-            for t in (node, *node.masks):
-                if t not in self._all:
-                    self._all[t] = term_pattern(t, overlapping=True)
+            if (node, False) not in self._all:
+                self._all[(node, False)] = term_pattern(node, overlapping=True)
+            for t in node.masks:
+                if (t, True) not in self._all:
+                    self._all[(t, True)] = term_pattern(t, overlapping=True, mask=True)
         elif isinstance(node, Near):
             for t in (*node.left, *node.right):
                 self._compile(t)
@@ -112,8 +120,10 @@ class ReferenceMatcher:
         """Every occurrence of ``t``, less those inside an occurrence of one of its masks."""
         out = []
         for name in self._fields(t):
-            masks = [(m.start(1), m.end(1)) for mt in t.masks for m in self._all[mt].finditer(f.text[name])]
-            for m in self._all[t].finditer(f.text[name]):
+            masks = [
+                (m.start(1), m.end(1)) for mt in t.masks for m in self._all[(mt, True)].finditer(f.text[name])
+            ]
+            for m in self._all[(t, False)].finditer(f.text[name]):
                 s, e = m.start(1), m.end(1)
                 if not any(ms <= s and e <= me for ms, me in masks):
                     out.append((name, s, e))

@@ -14,7 +14,12 @@ The contract the matcher and the reference evaluator implement (see :func:`fold`
   or ``_`` (Python ``\\w``), of any script.
 - A term edge that is a Latin word character must sit at a Latin word boundary: ``Japan`` does not match
   ``Japanese`` (``Japan*`` does), ``FMS`` matches in ``日本へのFMS売却``. A CJK edge matches anywhere:
-  ``関税`` matches in ``自動車関税``; ``1兆ドル`` matches in ``約1兆ドル`` but not ``11兆ドル``.
+  ``関税`` matches in ``自動車関税``; ``1兆ドル`` matches in ``約1兆ドル``
+  but not ``11兆ドル``. One exception: a term (not a mask) that starts
+  with a katakana letter does not match right after another katakana
+  letter (a katakana word starts there): ``イラン`` is not in
+  ``ハイランダー``, ``メキシコ`` not in ``ニューメキシコ``, while
+  ``ソフトバンク`` is in ``ソフトバンクグループ``, ``トヨタ`` in ``北米トヨタ``.
 - Tokens (for NEAR): a maximal run of Latin word characters is one token; a run of CJK characters is cut
   into pairs from its start, so a run of L characters counts ceil(L/2) tokens (two characters is about one
   Japanese word, so one NEAR/n reads the same in both languages). Punctuation and spaces are not tokens.
@@ -34,11 +39,13 @@ __all__ = [
     "ABBREVIATIONS",
     "CJK_CLASS",
     "FOLD_TABLE",
+    "KATAKANA_CLASS",
     "LATIN_WORD_CLASS",
     "SEPARATORS",
     "TOKEN_RE",
     "fold",
     "is_cjk",
+    "is_katakana",
     "is_latin_word",
     "sentence_starts",
     "us_starts",
@@ -51,9 +58,13 @@ _CJK_RANGES = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 )
 CJK_CLASS = f"[{_CJK_RANGES}]"
+# Katakana letters and the long-vowel mark (not the middle dot ・): a term that starts with one does not match
+# after another ("イラン" is not in "ハイランダー"), see the module docstring.
+KATAKANA_CLASS = "[\u30a1-\u30fa\u30fc-\u30fe\u31f0-\u31ff]"
 LATIN_WORD_CLASS = rf"[^\W{_CJK_RANGES}]"
 TOKEN_RE = re.compile(rf"{LATIN_WORD_CLASS}+|{CJK_CLASS}{{1,2}}")
 _CJK_RE = re.compile(CJK_CLASS)
+_KATAKANA_RE = re.compile(KATAKANA_CLASS)
 _LATIN_WORD_RE = re.compile(LATIN_WORD_CLASS)
 
 SEPARATORS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029-\u2010\u2011\u2012\u2013\u2014\u2015"
@@ -142,6 +153,10 @@ def fold(s: str, *, us: bool = True, term: bool = False) -> str:
 
 def is_cjk(ch: str) -> bool:
     return _CJK_RE.match(ch) is not None
+
+
+def is_katakana(ch: str) -> bool:
+    return _KATAKANA_RE.match(ch) is not None
 
 
 def is_latin_word(ch: str) -> bool:
