@@ -225,6 +225,24 @@ def test_a_story_is_shown_by_its_official_statement_when_one_is_stored(env: Path
     assert "leads, official: Joint Statement" in text
 
 
+def test_stories_filter_by_any_member_and_count_every_member(env: Path) -> None:
+    def ids(*args: str) -> dict[int, int]:
+        r = runner.invoke(app, ["stories", "--since", SINCE, "--json", *args])
+        assert r.exit_code == 0, r.output
+        return {s["story_id"]: s["members"] for s in json.loads(r.stdout)}
+
+    every = ids()
+    joint = next(s for s, n in every.items() if n == 2)
+    # Only the White House's member of the joint-statement story matched LNG: the story is listed, with
+    # both its members counted.
+    lng = ids("--topic", "us-lng-japan")
+    assert lng[joint] == 2 and set(lng) < set(every)
+    assert ids("--source", "whitehouse", "--min-members", "2") == {joint: 2}
+    assert ids("--source", "dsca", "--topic", "japan-us-investment") == {}
+    fms = ids("--topic", "fms-japan")
+    assert set(fms) & set(ids("--source", "dsca"))  # the SM-6 notice
+
+
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 

@@ -22,7 +22,7 @@ from monitor.cli.archive import (
     UntilOpt,
     check_filters,
 )
-from monitor.cli.common import JsonOpt, database, parse_since, period
+from monitor.cli.common import JsonOpt, database, period
 from monitor.cli.errors import Failure
 from monitor.cli.output import output
 from monitor.cli.search_cmd import search
@@ -84,6 +84,9 @@ def stories(
     since: Annotated[
         str, typer.Option("--since", help="With a member first seen since (7d, a date).")
     ] = "7d",
+    until: UntilOpt = None,
+    source: SourcesOpt = None,
+    topic: TopicOpt = None,
     min_members: Annotated[int, typer.Option("--min-members", min=1, help="Only stories this big.")] = 1,
     limit: LimitOpt = 50,
     json: JsonOpt = False,
@@ -93,13 +96,24 @@ def stories(
 
     Examples:
     pressmon stories --since 7d --min-members 2
+    pressmon stories --since 30d --topic tariffs-japan --source kantei
     pressmon stories --json
     """
     from monitor.store.browse import list_stories
 
-    start = parse_since(since)
+    start, end = period(since, until, now=datetime.now(UTC))
+    assert start is not None  # --since has a default
     with database() as engine:
-        rows = list_stories(engine, since=start, min_members=min_members, limit=limit)
+        check_filters(engine, sources=source, topics=[topic] if topic else None)
+        rows = list_stories(
+            engine,
+            since=start,
+            until=end,
+            sources=list(source or []),
+            topic=topic,
+            min_members=min_members,
+            limit=limit,
+        )
     if json:
         output.json([r.as_json() for r in rows])
         return

@@ -308,9 +308,17 @@ class StorySummary:
 
 
 def list_stories(
-    engine: sa.Engine, *, since: datetime, min_members: int = 1, limit: int = 50
+    engine: sa.Engine,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    sources: Sequence[str] = (),
+    topic: str | None = None,
+    min_members: int = 1,
+    limit: int = 50,
 ) -> list[StorySummary]:
-    """Stories with a member first seen in the period, newest activity first."""
+    """Stories with a member first seen in the period, newest activity first; with ``sources``: a member
+    from one of them; with ``topic``: a member whose current revision matched it."""
     latest = func.max(col(ItemRow.first_seen_at))
     q = (
         select(ItemRow.story_id, latest, func.count())
@@ -318,9 +326,28 @@ def list_stories(
         .group_by(col(ItemRow.story_id))
         .having(latest >= since)
         .having(func.count() >= min_members)
-        .order_by(latest.desc(), col(ItemRow.story_id).desc())
-        .limit(limit)
     )
+    if until is not None:
+        q = q.having(func.min(col(ItemRow.first_seen_at)) < until)
+    member = ItemRow.__table__.alias("member")  # type: ignore[attr-defined]
+    if sources:
+        q = q.where(
+            col(ItemRow.story_id).in_(
+                sa.select(member.c.story_id).where(member.c.source_id.in_(list(sources)))
+            )
+        )
+    if topic:  # the aliases keep these subqueries from correlating with the grouped rows
+        rev = RevisionRow.__table__.alias("rev")  # type: ignore[attr-defined]
+        mention = MentionRow.__table__.alias("m")  # type: ignore[attr-defined]
+        q = q.where(
+            col(ItemRow.story_id).in_(
+                sa.select(member.c.story_id)
+                .join(rev, sa.and_(rev.c.item_id == member.c.id, rev.c.seq == member.c.revision_count))
+                .join(mention, mention.c.revision_id == rev.c.id)
+                .where(mention.c.topic_id == topic)
+            )
+        )
+    q = q.order_by(latest.desc(), col(ItemRow.story_id).desc()).limit(limit)
     with read_session(engine) as s:
         heads = s.exec(q).all()
         out: list[StorySummary] = []
