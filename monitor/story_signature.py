@@ -62,7 +62,7 @@ import ahocorasick
 
 from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.story_numbers import number_parts, quantity_parts
-from monitor.story_terms import FIRMS, STAGES, SUBJECTS, TERMS
+from monitor.story_terms import CAR_MODELS, FIRMS, STAGES, SUBJECTS, TERMS
 
 __all__ = [
     "BACKGROUND",
@@ -139,8 +139,14 @@ _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 
 # "North Korea" is not Korea, a Sea Sparrow (シースパロー) is not a Sparrow (スパロー)
 _NOT_AFTER: Mapping[str, str] = {"korea": "north ", "korean": "north ", "スパロー": "シー"}
-# Indonesia is not India, a comment (コメント) is not rice (コメ)
-_NOT_BEFORE: Mapping[str, str] = {"インド": "ネシア", "チリ": "ー", "コメ": "ント"}
+# Indonesia is not India, a comment (コメント) is not rice (コメ), Kyushu Electric (九州電力) not
+# the island
+_NOT_BEFORE: Mapping[str, str] = {
+    "インド": "ネシア", "チリ": "ー", "コメ": "ント", "kyushu": " electric", "九州": "電",
+}  # fmt: skip
+# A country or state spelt in katakana is not the end of a longer katakana word: ハイランダー (Highlander)
+# is not イラン (Iran), ニューメキシコ not メキシコ, ウエストバージニア not バージニア.
+_KATAKANA_WORD = re.compile(r"[ァ-ヺー]+")
 
 
 def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str], frozenset[str]]]:
@@ -153,9 +159,12 @@ def _compile(table: Mapping[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern
             literals.add(s.casefold())
             if s.isascii():
                 guard = f"(?<!{re.escape(_NOT_AFTER[s])})" if s in _NOT_AFTER else ""
-                alts.append(r"(?<![a-z0-9])" + guard + re.escape(s.casefold()) + r"(?![a-z0-9])")
+                then = f"(?!{re.escape(_NOT_BEFORE[s])})" if s in _NOT_BEFORE else ""
+                alts.append(r"(?<![a-z0-9])" + guard + re.escape(s.casefold()) + r"(?![a-z0-9])" + then)
             else:
                 before = f"(?<!{re.escape(_NOT_AFTER[s])})" if s in _NOT_AFTER else ""
+                if concept.startswith(("country:", "place:")) and _KATAKANA_WORD.fullmatch(s):
+                    before += "(?<![ァ-ヺー])"
                 guard = f"(?!{re.escape(_NOT_BEFORE[s])})" if s in _NOT_BEFORE else ""
                 alts.append(before + re.escape(s.casefold()) + guard)
         out.append((concept, re.compile("|".join(alts)), frozenset(literals)))
@@ -384,7 +393,8 @@ def signature(
             found = list(rx.finditer(folded))
             if found:
                 parts.add(concept)
-                spans.extend((concept.split(":", 1)[1], f.start(), f.end()) for f in found)
+                if concept not in CAR_MODELS:  # a car model is no weapon: no FMS subject, no count of it
+                    spans.extend((concept.split(":", 1)[1], f.start(), f.end()) for f in found)
         elif rx.search(folded):
             parts.add(concept)
     parts.update(f"designator:{d}" for d, _, _ in spans)

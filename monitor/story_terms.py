@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["FIRMS", "STAGES", "SUBJECTS", "TERMS"]
+__all__ = ["CAR_MODELS", "FIRMS", "STAGES", "SUBJECTS", "TERMS"]
 
 # concept id -> spellings (matched case-insensitively on NFKC text; ASCII terms on word boundaries).
 TERMS: Mapping[str, tuple[str, ...]] = {
@@ -303,6 +303,12 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "designator:AGM-179": ("jagm", "joint air-to-ground missile", "joint air-to-ground missiles"),
     "designator:MK-48": ("mk 48", "mark 48", "mk48"),
     "designator:TAIGEI": ("taigei", "たいげい"),
+    # car models (CX-30 and CX-50 are read as designators): which cars a maker moves, builds or ships
+    "designator:CAMRY": ("camry", "カムリ"),
+    "designator:HIGHLANDER": ("highlander", "ハイランダー"),
+    "designator:RAV4": ("rav4", "rav 4"),
+    "designator:TUNDRA": ("tundra", "タンドラ"),
+    "designator:ROGUE": ("nissan rogue", "rogue production", "rogue suv", "ローグ"),
     "designator:ASEV": ("asev", "aegis system equipped vessel", "aegis system equipped vessels",
                         "aegis-equipped vessel", "aegis-equipped vessels", "イージス・システム搭載艦",
                         "イージス搭載艦"),
@@ -388,6 +394,7 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "place:rhodeisland": ("rhode island", "ロードアイランド"),
     "place:hawaii": ("hawaii", "ハワイ"),
     "place:yokosuka": ("yokosuka", "横須賀"),
+    "place:kyushu": ("kyushu", "九州"),
     # Japanese bases and islands where a unit or an aircraft is stationed
     "place:kumamoto": ("kumamoto", "熊本", "camp kengun", "健軍"),
     "place:yonaguni": ("yonaguni", "与那国"),
@@ -538,6 +545,12 @@ FIRMS = frozenset(
         "bridgestone", "yokohamarubber", "nidec", "komatsu", "ntt", "fanuc", "yamahamotor", "ana", "nsk",
         "ntn", "yaskawa", "fujifilm", "ihi", "daikin", "jfe", "kyocera", "resonac", "nintendo", "aisin",
     )
+)  # fmt: skip
+
+# Car models among the designators (``designator:`` parts: which cars a maker moves, builds or ships):
+# unlike a weapon's, they make no arms-sale subject.
+CAR_MODELS = frozenset(
+    f"designator:{m}" for m in ("CAMRY", "HIGHLANDER", "RAV4", "TUNDRA", "ROGUE")
 )  # fmt: skip
 
 # The stage one matter has reached, as a headline says it (``hstage:<matter>:<stage>``, searched in the NFKC,

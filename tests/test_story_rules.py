@@ -437,6 +437,14 @@ CASES = [
         ("東エレクが一時6％高", {"actor:tokyoelectron"}),
         ("Japan, US agree host-nation support over five years", {"action:host-nation-support"}),
         ("思いやり予算、5年で合意へ", {"action:host-nation-support"}),
+        (
+            "Toyota to ship US-made Camry and Highlander to Japan",
+            {"designator:CAMRY", "designator:HIGHLANDER"},
+        ),
+        ("トヨタ、米国生産のカムリとハイランダーを日本で販売", {"designator:CAMRY", "designator:HIGHLANDER"}),
+        ("日産、ローグの米国生産をテネシーに集約", {"designator:ROGUE", "place:tennessee"}),
+        ("NISSAN TO CUT KYUSHU PLANT TO ONE LINE", {"actor:nissan", "place:kyushu"}),
+        ("ニューメキシコ州に工場", {"place:newmexico"}),
         ("在日米軍駐留経費負担に係る特別協定の署名について", {"action:host-nation-support"}),
         ("日米協議が終了、関税上限で一致", {"hstage:talks:closed"}),
         ("Joint Statement on the Conclusion of U.S.-Japan Consultations", {"hstage:talks:closed"}),
@@ -459,6 +467,12 @@ def test_names_read_as_parts(title: str, parts: set[str]) -> None:
         ("発展型シースパロー、対日売却承認", "", "designator:AIM-7"),  # a Sea Sparrow is not a Sparrow
         ("Japan – AN/TPQ-53 Radars", "eleven (11) AN/TPQ-53 Counterfire Radar systems", "qty:TPQ-53:53"),
         ("ヤマハ発動機、船外機の生産を米国に", "", "hstage:tariff:in-force"),  # a maker's name, not 発動
+        ("トヨタ、ハイランダーを日本で販売", "", "country:iran"),  # Highlander, not イラン in it
+        ("ニューメキシコ州に工場", "", "country:mexico"),  # New Mexico, not Mexico
+        ("ウエストバージニア州に工場", "", "place:virginia"),  # West Virginia, not Virginia
+        ("Toyota to sell US-built Camry in Japan", "", "subject:fms"),  # a car model is no weapon
+        ("Kyushu Electric signs LNG deal", "", "place:kyushu"),  # the utility, not the island
+        ("九州電力、米LNG調達", "", "place:kyushu"),
         ("牛肉セーフガードの発動基準を引き上げ", "", "hstage:tariff:in-force"),  # a trigger level
         ("米、磁石に25％関税　18日発動", "", "hstage:tariff:in-force"),  # announced, in force on the 18th
         (
