@@ -44,7 +44,9 @@ it: "also reported by"), otherwise it starts one.
        one of them saying which event rather than which topic (not a country, product, rate or a
        programme's background figure such as Japan's $550 billion: ``_specific``; but a tariff rate, even
        the background one, on a product both headlines lead with, within ``near``, says which action
-       between two texts).
+       between two texts). Beyond ``near`` a join needs ``late_coverage``, but a primary source's
+       statement sharing ``primary_late_parts`` (3) event parts needs only ``min_coverage`` (the official
+       release a day after the news lists more than the news had).
        An amount in yen counts as shared with the same amount in dollars at 100 to 180 yen to the dollar
        (a Japanese report giving only yen; as loose as the band, it says which event only beside another
        event part both state alike), and a nearby amount in the same currency (``about $35 billion`` in
@@ -143,6 +145,7 @@ class StoryRules:
     templated_similarity: float = 0.10  # texts this similar share a template: products/countries veto
     near: timedelta = timedelta(hours=24)  # beyond this, a signature join needs late_coverage
     late_coverage: float = 0.85
+    primary_late_parts: int = 3  # a primary's statement sharing this many event parts: min_coverage, late too
     strong_weight: float = 7.0  # this much shared weight, in strong_parts event parts (not background):
     strong_parts: int = 3
     strong_coverage: float = 0.45  # ... needs only this coverage
@@ -352,6 +355,10 @@ def _score(
             return _Scored(c, True, title, why, "same headline as"), ""
     near = _gap(probe, c, seen_at) <= rules.near
     needed = rules.min_coverage if near else rules.late_coverage
+    # An official statement a day or more after the news lists more than the news had (the unit's size and
+    # equipment beside its base and month): three event facts in common, it needs only min_coverage.
+    if probe.primary and not near and _event_parts(shared) >= rules.primary_late_parts:
+        needed = rules.min_coverage
     if near and w >= rules.strong_weight and _event_parts(shared) >= rules.strong_parts:
         needed = rules.strong_coverage  # several rare event facts in common: the rest is each side's detail
     floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight

@@ -562,3 +562,36 @@ def test_a_flash_naming_only_a_company_joins_the_one_story_of_that_company(
     # hours later, the company alone says too little
     late = decide_story(probe, [cand], seen_at=T0 + timedelta(hours=8), rarity=rarity)
     assert late.story_id is None, late.reason
+
+
+@pytest.mark.parametrize(
+    ("primary", "expected", "reason_has"),
+    [
+        (True, 7, "official statement published; same event as story 7"),
+        (False, None, "needs 0.85"),
+    ],
+    ids=["the ministry's release a day and more after the news: joins", "... a report that late: needs 0.85"],
+)
+def test_an_official_statement_after_the_news_needs_only_min_coverage_with_three_event_facts(
+    primary: bool, expected: int | None, reason_has: str
+) -> None:
+    title = "陸自、熊本に長射程ミサイル部隊　3月新編へ"
+    text = "防衛省は陸上自衛隊の長射程ミサイル部隊を2027年3月に熊本の健軍駐屯地に新編する方針を固めた。"
+    cand = StoryCandidate(
+        7, fingerprint(title, text), T0, "yomiuri", title, signature(title, text, published=T0.date()),
+        published_at=T0,
+    )  # fmt: skip
+    p_title = "令和8年度末における部隊新編について"
+    p_text = (
+        "陸上自衛隊は、令和9年3月、健軍駐屯地に長射程誘導弾部隊を新編する予定です。本部隊は12式地対艦誘導弾"
+        "能力向上型を装備し、スタンド・オフ防衛能力の中核を担います。部隊規模は約100人、九州・沖縄の防衛体制を"
+        "強化します。"
+    )
+    now = T0 + timedelta(hours=32)
+    probe = StoryProbe(
+        fingerprint(p_title, p_text), p_title, "mod-ja", signature(p_title, p_text, published=now.date()),
+        primary=primary, published_at=now,
+    )  # fmt: skip
+    d = decide_story(probe, [cand], seen_at=now)
+    assert d.story_id == expected, d.reason
+    assert reason_has in d.reason
