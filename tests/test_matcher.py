@@ -323,12 +323,38 @@ def test_prefilter_skips_topics_without_their_literals() -> None:
         ]
     )
     assert m.candidates(Doc("", "tariffs on steel")) == []  # Japan missing: not even evaluated
-    assert m.candidates(Doc("", "Japanese tariffs")) == ["both"]  # raw hit 'japan' in 'japanese'
-    assert m.match_ids(Doc("", "Japanese tariffs")) == []  # ...which evaluation rejects
+    # a hit inside a longer word ('japan' in 'japanese', 'site' in 'visited') opens no gate
+    assert m.candidates(Doc("", "Japanese tariffs")) == []
+    assert m.match_ids(Doc("", "Japanese tariffs")) == []
+    assert m.candidates(Doc("", "Japan's tariffs")) == ["both"]
     assert m.candidates(Doc("", "Japan", source="state")) == []
     assert m.candidates(Doc("", "Japan", source="dsca")) == ["meta"]
     assert m.candidates(Doc("Japan", "tariffs")) == ["both", "title"]  # gates know the fields
     assert m.candidates(Doc("Tariffs", "Japan")) == ["both"]
+
+
+def test_prefilter_katakana_start_and_prefix_terms() -> None:
+    m = Matcher([TopicQuery("t", "", parse_query("イラン AND (sanction* OR 制裁)"))])
+    assert m.candidates(Doc("", "ハイランダーの制裁")) == []  # イラン inside a katakana word
+    assert m.candidates(Doc("", "イランへの制裁")) == ["t"]
+    assert m.candidates(Doc("", "イラン sanctioned")) == ["t"]  # a prefix term needs no right edge
+
+
+def test_prefilter_beyond_the_clause_cap_keeps_more_than_one_clause_per_branch() -> None:
+    # (a AND b AND c AND d AND e) OR (f AND g AND h AND i AND j): 25 combinations, over the cap of 16.
+    # Each branch used to offer one clause (the doc needed only 'alpha' or 'foxtrot'); now several do.
+    m = Matcher(
+        [
+            TopicQuery(
+                "t",
+                "",
+                parse_query("(alpha bravo charlie delta echo) OR (foxtrot golf hotel india juliet)"),
+            )
+        ]
+    )
+    assert m.candidates(Doc("", "alpha foxtrot")) == []
+    assert m.candidates(Doc("", "alpha bravo charlie delta echo")) == ["t"]
+    assert m.candidates(Doc("", "foxtrot golf hotel india juliet")) == ["t"]
 
 
 def test_bad_query_is_a_syntax_error_not_a_crash() -> None:

@@ -157,7 +157,26 @@ def gates(cn: CNode, negated: bool) -> Clauses | None:
         size *= len(s)
     if size <= _MAX_CLAUSES:
         return minimal([frozenset().union(*combo) for combo in product(*alts)])
-    return [frozenset().union(*(min(s, key=len) for s in alts))]
+    # Too many combinations: a subset of them, still each a necessary condition. Each branch offers its
+    # smallest clause; then, while the product stays within the cap, the branch whose next clause is the
+    # smallest offers it too (one clause per branch made the gate hinge on which of two near-equal
+    # clauses was a term shorter: a plant word or a "new" / "million" build word).
+    ranked = [sorted(s, key=lambda c: (len(c), sorted(c))) for s in alts]
+    take = [1] * len(ranked)
+    size = 1
+    while True:
+        options = [
+            (len(r[k]), i)
+            for i, (r, k) in enumerate(zip(ranked, take, strict=True))
+            if k < len(r) and size // k * (k + 1) <= _MAX_CLAUSES
+        ]
+        if not options:
+            break
+        _, i = min(options)
+        size = size // take[i] * (take[i] + 1)
+        take[i] += 1
+    chosen = [r[:k] for r, k in zip(ranked, take, strict=True)]
+    return minimal([frozenset().union(*combo) for combo in product(*chosen)])
 
 
 def term_gate(t: CTerm) -> int:

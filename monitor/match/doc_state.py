@@ -68,12 +68,17 @@ class State:
     )
 
     def __init__(
-        self, doc: Doc, fields: tuple[Folded, Folded], hits: tuple[list[tuple[int, int]], ...]
+        self,
+        doc: Doc,
+        fields: tuple[Folded, Folded],
+        hits: tuple[list[tuple[int, int]], ...],
+        present: tuple[set[int], set[int]] | None = None,
     ) -> None:
         self.doc = doc
         self.fields = fields
         self.hits = hits  # per field: (end index, key id) from the automaton, unverified
-        self.present = (set(map(_second, hits[0])), set(map(_second, hits[1])))
+        # per field: the keys with a hit (the matcher leaves out hits inside longer words)
+        self.present = present or (set(map(_second, hits[0])), set(map(_second, hits[1])))
         self.occs: dict[int, list[Occ]] = {}
         self.sides: dict[tuple[int, int, int], list[Occ]] = {}  # (NEAR node, field, side) -> occurrences
         self.tokens: list[Tokens | None] = [None, None]

@@ -34,10 +34,10 @@ import ahocorasick
 
 from monitor.match.compile import Compiler, Topic, gates
 from monitor.match.doc import Doc, TopicQuery
-from monitor.match.evaluate import BOTH, State, meta_true
+from monitor.match.evaluate import BOTH, Spec, State, meta_true
 from monitor.match.explain import Explanation, closest, loosely, matched_terms, why, why_not
-from monitor.match.fold import fold_with_offsets
-from monitor.match.query import And, Concept, Meta, Near, Node, Not, Or
+from monitor.match.fold import ascii_word, fold_with_offsets, latin_word
+from monitor.match.query import And, Concept, Meta, Near, Node, Not, Or, is_katakana
 from monitor.match.snippet import snippet
 from monitor.model import Mention
 
@@ -59,6 +59,10 @@ class Matcher:
         comp = Compiler()
         compiled = [(t, comp.node(t.query)) for t in topics]
         self._keys = comp.keys
+        # Per key, the edges every literal with that key must sit at (Latin word boundaries, the katakana
+        # start): the prefilter counts a key as present only where a hit sits at them, so a term's letters
+        # inside a longer word ("site" in "visited") open no gate.
+        self._bounds = _key_bounds(comp.specs.values())
         self._meta_gates = tuple(comp.metas.items())
         self._topics: list[Topic] = []
         # Every clause of every topic gets one bit; a gate (key or metadata leaf) sets the bits of the
@@ -131,7 +135,29 @@ class Matcher:
 
     def _state(self, doc: Doc) -> State:
         title, text = fold_with_offsets(doc.title), fold_with_offsets(doc.text)
-        return State(doc, (title, text), (self._scan(title.text), self._scan(text.text)))
+        hits = (self._scan(title.text), self._scan(text.text))
+        present = (self._present(title.text, hits[0]), self._present(text.text, hits[1]))
+        return State(doc, (title, text), hits, present)
+
+    def _present(self, t: str, hits: list[tuple[int, int]]) -> set[int]:
+        """The keys with a hit at their edges (see ``_bounds``); the others' hits are letters inside words."""
+        out: set[int] = set()
+        bounds = self._bounds
+        word = ascii_word if t.isascii() else latin_word
+        last = len(t) - 1
+        for end, k in hits:
+            if k in out:
+                continue
+            b = bounds.get(k)
+            if b is not None:
+                length, left, right, kana = b
+                s = end - length + 1
+                if s > 0 and ((left and word(t[s - 1])) or (kana and is_katakana(t[s - 1]))):
+                    continue
+                if right and end < last and word(t[end + 1]):
+                    continue
+            out.add(k)
+        return out
 
     def _scan(self, t: str) -> list[tuple[int, int]]:
         """(end index, key id) of every key occurrence in folded text: the one pass over the text."""
@@ -244,6 +270,23 @@ class Matcher:
                     out[topic_id] = f"no @{name}; the rest of the topic holds"
                     break
         return out
+
+
+def _key_bounds(specs: Iterable[Spec]) -> dict[int, tuple[int, bool, bool, bool]]:
+    """Key -> (length, left word boundary, right word boundary, katakana start) that every literal of the
+    key requires (a prefix literal needs no right boundary; a mask, no katakana start)."""
+    by_key: dict[int, list[Spec]] = {}
+    for sp in specs:
+        if sp.base is None:
+            by_key.setdefault(sp.key, []).append(sp)
+    out = {}
+    for key, sps in by_key.items():
+        left = all(sp.check_left for sp in sps)
+        right = all(sp.check_right for sp in sps)
+        kana = all(sp.kana_left for sp in sps)
+        if left or right or kana:
+            out[key] = (sps[0].length, left, right, kana)
+    return out
 
 
 def sum_bits(bits: Iterable[int]) -> int:
