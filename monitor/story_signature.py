@@ -62,7 +62,7 @@ import ahocorasick
 
 from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.story_numbers import number_parts, quantity_parts
-from monitor.story_terms import CAR_MODELS, FIRMS, STAGES, SUBJECTS, TERMS
+from monitor.story_terms import CIVIL_MODELS, FIRMS, STAGES, SUBJECTS, TERMS
 
 __all__ = [
     "BACKGROUND",
@@ -137,8 +137,11 @@ BACKGROUND = frozenset(
 _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 
 
-# "North Korea" is not Korea, a Sea Sparrow (シースパロー) is not a Sparrow (スパロー)
-_NOT_AFTER: Mapping[str, str] = {"korea": "north ", "korean": "north ", "スパロー": "シー"}
+# "North Korea" is not Korea, a Sea Sparrow (シースパロー) is not a Sparrow (スパロー), Sumitomo Mitsui not
+# Mitsui
+_NOT_AFTER: Mapping[str, str] = {
+    "korea": "north ", "korean": "north ", "スパロー": "シー", "mitsui": "sumitomo ",
+}  # fmt: skip
 # Indonesia is not India, a comment (コメント) is not rice (コメ), Kyushu Electric (九州電力) not
 # the island
 _NOT_BEFORE: Mapping[str, str] = {
@@ -393,7 +396,7 @@ def signature(
             found = list(rx.finditer(folded))
             if found:
                 parts.add(concept)
-                if concept not in CAR_MODELS:  # a car model is no weapon: no FMS subject, no count of it
+                if concept not in CIVIL_MODELS:  # a car or a console is no weapon: no FMS subject, no count
                     spans.extend((concept.split(":", 1)[1], f.start(), f.end()) for f in found)
         elif rx.search(folded):
             parts.add(concept)

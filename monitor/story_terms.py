@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["CAR_MODELS", "FIRMS", "STAGES", "SUBJECTS", "TERMS"]
+__all__ = ["CIVIL_MODELS", "FIRMS", "STAGES", "SUBJECTS", "TERMS"]
 
 # concept id -> spellings (matched case-insensitively on NFKC text; ASCII terms on word boundaries).
 TERMS: Mapping[str, tuple[str, ...]] = {
@@ -234,6 +234,9 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "actor:gevernova": ("ge vernova", "GEベルノバ", "GEバーノバ"),
     "actor:mitsubishicorp": ("mitsubishi corp", "mitsubishi corporation", "三菱商事"),
     "actor:mitsui": ("mitsui", "三井物産"),
+    "actor:mufg": ("mufg", "mitsubishi ufj", "三菱UFJ", "三菱ＵＦＪ"),
+    "actor:smfg": ("smfg", "sumitomo mitsui financial", "sumitomo mitsui banking", "smbc",
+                   "三井住友フィナンシャル", "三井住友銀行"),
     "actor:inpex": ("inpex", "国際石油開発帝石"),
     "actor:kawasakiheavy": ("kawasaki heavy", "kawasaki", "川崎重工", "川重"),
     "actor:subaru": ("subaru", "スバル"),
@@ -309,6 +312,7 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "designator:RAV4": ("rav4", "rav 4"),
     "designator:TUNDRA": ("tundra", "タンドラ"),
     "designator:ROGUE": ("nissan rogue", "rogue production", "rogue suv", "ローグ"),
+    "designator:SWITCH2": ("switch 2", "switch2", "スイッチ2"),
     "designator:ASEV": ("asev", "aegis system equipped vessel", "aegis system equipped vessels",
                         "aegis-equipped vessel", "aegis-equipped vessels", "イージス・システム搭載艦",
                         "イージス搭載艦"),
@@ -490,6 +494,9 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "action:ahead": ("ahead of schedule", "ahead of target", "a year ahead", "a year early", "前倒し",
                      "1年早い", "一年早い"),
     "actor:nsc": ("national security council", "nsc", "国家安全保障会議"),
+    "action:extended-deterrence": ("extended deterrence", "拡大抑止"),
+    "action:joint-force-hq": ("joint force headquarters", "joint force hq", "統合軍司令部"),
+    "place:yokota": ("yokota air base", "yokota", "横田基地"),
     "action:host-nation-support": ("host nation support", "host-nation support", "special measures agreement",
                                    "思いやり予算", "在日米軍駐留経費", "特別協定"),
     "action:trade-deal": ("trade deal", "trade agreement", "tariff deal", "貿易協定", "関税合意", "貿易合意"),
@@ -544,13 +551,14 @@ FIRMS = frozenset(
         "delfin", "hokurikuelectric", "chubuelectric", "argentlng", "gulfstreamlng", "goldenpass", "exxon",
         "bridgestone", "yokohamarubber", "nidec", "komatsu", "ntt", "fanuc", "yamahamotor", "ana", "nsk",
         "ntn", "yaskawa", "fujifilm", "ihi", "daikin", "jfe", "kyocera", "resonac", "nintendo", "aisin",
+        "mufg", "smfg",
     )
 )  # fmt: skip
 
-# Car models among the designators (``designator:`` parts: which cars a maker moves, builds or ships):
-# unlike a weapon's, they make no arms-sale subject.
-CAR_MODELS = frozenset(
-    f"designator:{m}" for m in ("CAMRY", "HIGHLANDER", "RAV4", "TUNDRA", "ROGUE")
+# Car models and consoles among the designators (``designator:`` parts: which cars a maker moves, builds or
+# ships, which console's price it raises): unlike a weapon's, they make no arms-sale subject.
+CIVIL_MODELS = frozenset(
+    f"designator:{m}" for m in ("CAMRY", "HIGHLANDER", "RAV4", "TUNDRA", "ROGUE", "SWITCH2")
 )  # fmt: skip
 
 # The stage one matter has reached, as a headline says it (``hstage:<matter>:<stage>``, searched in the NFKC,

@@ -445,6 +445,17 @@ CASES = [
         ("日産、ローグの米国生産をテネシーに集約", {"designator:ROGUE", "place:tennessee"}),
         ("NISSAN TO CUT KYUSHU PLANT TO ONE LINE", {"actor:nissan", "place:kyushu"}),
         ("ニューメキシコ州に工場", {"place:newmexico"}),
+        ("MUFG, SMFG to Form $10 Billion Fund for US Energy Assets", {"actor:mufg", "actor:smfg"}),
+        ("三菱UFJと三井住友フィナンシャル、米インフラ基金", {"actor:mufg", "actor:smfg"}),
+        ("Nintendo raises Switch 2 price to $499.99", {"designator:SWITCH2", "actor:nintendo"}),
+        ("任天堂 アメリカでスイッチ2値上げ", {"designator:SWITCH2"}),
+        ("U.S.-Japan Extended Deterrence Dialogue", {"action:extended-deterrence"}),
+        ("日米、拡大抑止協議", {"action:extended-deterrence"}),
+        (
+            "USFJ becomes joint force headquarters at Yokota ceremony",
+            {"action:joint-force-hq", "place:yokota"},
+        ),
+        ("在日米軍 統合軍司令部に移行 横田基地で式典", {"action:joint-force-hq", "place:yokota"}),
         ("在日米軍駐留経費負担に係る特別協定の署名について", {"action:host-nation-support"}),
         ("日米協議が終了、関税上限で一致", {"hstage:talks:closed"}),
         ("Joint Statement on the Conclusion of U.S.-Japan Consultations", {"hstage:talks:closed"}),
@@ -473,6 +484,8 @@ def test_names_read_as_parts(title: str, parts: set[str]) -> None:
         ("Toyota to sell US-built Camry in Japan", "", "subject:fms"),  # a car model is no weapon
         ("Kyushu Electric signs LNG deal", "", "place:kyushu"),  # the utility, not the island
         ("九州電力、米LNG調達", "", "place:kyushu"),
+        ("Sumitomo Mitsui Financial Group sets up a fund", "", "actor:mitsui"),  # the bank, not Mitsui & Co
+        ("Nintendo raises Switch 2 price", "", "subject:fms"),  # a console is no weapon
         ("牛肉セーフガードの発動基準を引き上げ", "", "hstage:tariff:in-force"),  # a trigger level
         ("米、磁石に25％関税　18日発動", "", "hstage:tariff:in-force"),  # announced, in force on the 18th
         (
