@@ -155,6 +155,7 @@ TERMS: Mapping[str, tuple[str, ...]] = {
     "product:robots": ("robots", "robot", "robotics", "ロボット"),
     "product:drones": ("drones", "drone", "unmanned aircraft", "uas", "ドローン", "無人機"),
     "product:fusion": ("fusion", "核融合"),
+    "product:magnets": ("magnet", "magnets", "permanent magnets", "磁石", "永久磁石"),
     "product:bearings": ("bearings", "ball bearings", "roller bearings", "ベアリング", "軸受"),
     # people and bodies acting
     "actor:trump": ("trump", "トランプ", "米大統領", "vested in me as president"),

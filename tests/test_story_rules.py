@@ -451,6 +451,8 @@ CASES = [
         ("任天堂 アメリカでスイッチ2値上げ", {"designator:SWITCH2"}),
         ("U.S.-Japan Extended Deterrence Dialogue", {"action:extended-deterrence"}),
         ("日米、拡大抑止協議", {"action:extended-deterrence"}),
+        ("US MAGNET TARIFFS TAKE EFFECT", {"product:magnets", "hproduct:magnets"}),
+        ("磁石関税「影響を精査」", {"product:magnets"}),
         (
             "USFJ becomes joint force headquarters at Yokota ceremony",
             {"action:joint-force-hq", "place:yokota"},
