@@ -38,7 +38,7 @@ def _item(engine: sa.Engine, title: str) -> browse.ItemSummary:
 
 async def test_items_listing(engine: sa.Engine) -> None:
     items = browse.list_items(engine, since=datetime.now(UTC) - SINCE, limit=100)
-    assert len(items) == 28  # every phase-2 item of the six demo sources
+    assert len(items) == 29  # every phase-2 item of the six demo sources
     assert [i.first_seen_at for i in items] == sorted((i.first_seen_at for i in items), reverse=True)
     dsca = browse.list_items(engine, since=datetime.now(UTC) - SINCE, sources=["dsca"], limit=100)
     assert dsca and {i.source_id for i in dsca} == {"dsca"}

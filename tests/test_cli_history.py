@@ -243,6 +243,18 @@ def test_stories_filter_by_any_member_and_count_every_member(env: Path) -> None:
     assert set(fms) & set(ids("--source", "dsca"))  # the SM-6 notice
 
 
+def test_the_demo_shows_a_possible_miss_and_topics_misses_lists_it(env: Path, demo: tuple[Path, str]) -> None:
+    # A US tariff that hits Japan's carmakers without naming Japan: recorded, never alerted.
+    _, printed = demo
+    assert "possible miss, recorded, not alerted: Automakers brace for U.S. tariff" in printed
+    assert "Automakers brace" not in "".join(t for _, t, _ in alerts_in(printed))
+    r = runner.invoke(app, ["topics", "misses", "--since", SINCE, "--json"])
+    assert r.exit_code == 0, r.output
+    misses = json.loads(r.stdout)
+    assert [(m["topic"], m["title"][:17]) for m in misses] == [("tariffs-japan", "Automakers brace ")]
+    assert "no @japan" in misses[0]["reason"]
+
+
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 

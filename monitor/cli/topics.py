@@ -170,7 +170,7 @@ def topics_misses(
         )
         return
     if not rows:
-        output.note(f"pressmon: topics misses: none since {start.isoformat(timespec='minutes')}")
+        output.note(f"pressmon: topics misses: none since {start:%Y-%m-%d %H:%M} UTC")
         return
     output.table(
         ["seen", "topic", "source", "item", "title", "why not"],
@@ -180,8 +180,7 @@ def topics_misses(
 
 
 def _miss_row(m: Any) -> list[object]:
-    seen = m.seen_at.isoformat(timespec="minutes")
-    return [seen, m.topic_id, m.source_id, m.item_id, m.title[:80], m.reason]
+    return [f"{m.seen_at:%Y-%m-%d %H:%M}", m.topic_id, m.source_id, m.item_id, m.title[:80], m.reason]
 
 
 def register(root: typer.Typer) -> None:

@@ -677,6 +677,17 @@ def _nikkei_entries(phase: int) -> list[_Entry]:
                 "exchange for a 15% tariff on Japanese cars.</p>",
                 "Kyodo",
             ),
+            # A possible miss: a US tariff that hits Japan's carmakers without naming Japan. tariffs-japan
+            # needs a Japan actor, so it is recorded as a near miss (`pressmon topics misses`), not alerted.
+            _Entry(
+                "Automakers brace for U.S. tariff on imported engines and transmissions",
+                f"{_NIKKEI}/business/automobiles/automakers-brace-for-u.s.-tariff-on-imported-engines",
+                datetime(2026, 11, 25, 9, 5, tzinfo=JST),
+                "<p>WASHINGTON -- The Commerce Department will impose a 25% tariff on imported engines, "
+                "transmissions and other powertrain parts from Jan. 1, officials said, and carmakers that "
+                "assemble vehicles in Tennessee and Kentucky expect higher costs.</p>",
+                "NIKKEI STAFF WRITERS",
+            ),
             _Entry(
                 "Japan to double defense spending to 2% of GDP by 2027",
                 f"{_NIKKEI}/politics/defense/japan-to-double-defense-spending-to-2-of-gdp-by-2027",

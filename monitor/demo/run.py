@@ -30,6 +30,7 @@ from monitor.humanize import count
 from monitor.poll import SourceReport
 from monitor.resources import bundled_path
 from monitor.settings import Settings
+from monitor.store.misses import collect_near_misses
 from monitor.store.outbox import counts_by_state
 
 __all__ = ["demo_config", "run_demo"]
@@ -116,6 +117,13 @@ async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
                     f"  {count(delivered.sent, 'alert')} delivered to the console; outbox: {states}",
                     markup=False,
                 )
+                # Possible misses: what a topic almost caught, recorded and never alerted (issue 13's
+                # near misses; digests list them, `pressmon topics misses` shows them).
+                for m in collect_near_misses(app.engine, start=DEMO_START - timedelta(days=1)):
+                    out.print(
+                        f"  possible miss, recorded, not alerted: {m.title} ({m.topic_id}: {m.reason})",
+                        markup=False,
+                    )
                 third = await _poll_each(app)
                 again = await app.deliver()
                 out.print(
@@ -133,6 +141,11 @@ async def run_demo(*, keep_dir: Path | None, out: Console) -> None:
                         f"  and its history: PRESSMON_DATABASE_URL=sqlite:///{db} pressmon replay "
                         f"--since {DEMO_START:%Y-%m-%d} "
                         f"-c {workdir / 'feeds.yaml'}",
+                        markup=False,
+                    )
+                    out.print(
+                        f"  and what the topics almost caught: PRESSMON_DATABASE_URL=sqlite:///{db} "
+                        f"pressmon topics misses --since {DEMO_START:%Y-%m-%d}",
                         markup=False,
                     )
                 else:
