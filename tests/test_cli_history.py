@@ -197,6 +197,10 @@ def test_show_says_why_an_item_is_in_its_story(env: Path) -> None:
     # no candidate); the first poll's baseline was stored without a decision.
     assert any(r and r.startswith("closest is story") for r in reasons)
     assert any(r is None for r in reasons) and any(r is not None for r in reasons)
+    started = next(d for d in decided if (d["story_reason"] or "").startswith("closest is story"))
+    closest = int(started["story_reason"].split()[3])
+    text = runner.invoke(app, ["show", str(started["id"])]).stdout
+    assert f"  story {closest} is: " in text  # the closest miss, named by its lead's title
     baseline = next(d for d in decided if d["story_reason"] is None)
     text = runner.invoke(app, ["show", str(baseline["id"])]).stdout
     assert f"story {baseline['story_id']}: no story decision recorded" in text

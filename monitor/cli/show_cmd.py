@@ -60,6 +60,24 @@ def _members_table(members: Sequence[Member], first: str, title: str) -> None:
     )
 
 
+def _stories_named(engine: Any, reason: str | None, *, but: int | None) -> list[tuple[int, str]]:
+    """The other stories a decision's reason names (its closest miss, a vetoed one), each by its lead's
+    title: 'closest is story 21' says little until it says which statement that is."""
+    import re
+
+    from monitor.store.browse import lead_of, story_members
+    from monitor.store.engine import read_session
+
+    ids = list(dict.fromkeys(int(x) for x in re.findall(r"\bstory (\d+)", reason or "")))
+    out: list[tuple[int, str]] = []
+    with read_session(engine) as s:
+        for sid in ids:
+            members = story_members(s, sid) if sid != but else []
+            if members:
+                out.append((sid, lead_of(members).title))
+    return out
+
+
 def _story_reason(reason: str | None) -> str:
     """Why the item is in its story, as the decision said when it was stored."""
     if reason is None:
@@ -154,6 +172,8 @@ def _show_item(engine: Any, item_id: int, json: bool) -> None:
         prev = r
     output.print()
     output.print(f"story {item.story_id}: {_story_reason(item.story_reason)}")
+    for other, title in _stories_named(engine, item.story_reason, but=item.story_id):
+        output.print(f"  story {other} is: {title}")
     if len(d.members) > 1:
         output.print()
         _members_table(d.members, "story member", f"story {item.story_id}")
