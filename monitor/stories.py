@@ -334,7 +334,9 @@ def _score(
         needs = rules.same_source_similarity
         return None, f"similarity {text:.2f}; a roundup joins only its copy ({needs:.2f})"
     if not short and text >= rules.min_similarity:
-        return _Scored(c, True, text, f"similarity {text:.2f}"), ""
+        # A copy reads as one ("same text as"); a wire quoting a sentence or two shares its wording.
+        how = "same text as" if text >= rules.same_source_similarity else "shares wording with"
+        return _Scored(c, True, text, f"similarity {text:.2f}", how), ""
     ps, cs = probe.signature, c.signature
     sp, sc = _subjects(ps), _subjects(cs)
     if sp and sc and not sp & sc:

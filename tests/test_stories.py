@@ -130,7 +130,7 @@ NHK_SEEN = Seen(30, "nhk", NHK_JA_TITLE, NHK_JA, hours=2)
 # (new item: source, title, text, hours after T0), already seen, expected story, words in the reason
 CASES = [
     pytest.param(
-        ("nikkei", KYODO_TITLE, KYODO, 23.2), [WH], 12, ["same text as story 12", "from whitehouse"],
+        ("nikkei", KYODO_TITLE, KYODO, 23.2), [WH], 12, ["shares wording with story 12", "from whitehouse"],
         id="Kyodo wire copy quoting the joint statement joins it",
     ),
     pytest.param(
@@ -171,14 +171,14 @@ CASES = [
         id="outside the 72h window: no join",
     ),
     pytest.param(
-        ("nikkei", KYODO_TITLE, KYODO, 71.9), [WH], 12, ["same text as story 12"],
+        ("nikkei", KYODO_TITLE, KYODO, 71.9), [WH], 12, ["shares wording with story 12"],
         id="just inside the window: joins",
     ),
     pytest.param(
         ("nikkei", KYODO_TITLE, KYODO, 1), [], None, ["no candidate within 72h"], id="no candidates at all"
     ),
     pytest.param(
-        ("kyodo-ja", KYODO_JA_TITLE, KYODO_JA, 3), [NHK_SEEN], 30, ["same text as story 30", "from nhk"],
+        ("kyodo-ja", KYODO_JA_TITLE, KYODO_JA, 3), [NHK_SEEN], 30, ["shares wording with story 30", "from nhk"],
         id="Japanese: NHK and Kyodo style rewrites join",
     ),
     pytest.param(
