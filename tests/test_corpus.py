@@ -136,7 +136,7 @@ def test_plenty_of_negatives() -> None:
 def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_negatives() -> None:
     # Each file is a separate writer's set (relevance.yaml, relevance_more.yaml, relevance_hard.yaml,
     # relevance_third.yaml, relevance_fourth.yaml, relevance_fifth.yaml, relevance_sixth.yaml,
-    # relevance_seventh.yaml, relevance_eighth.yaml): each must load through the bench's loader and be a balanced set on its own.
+    # relevance_seventh.yaml, relevance_eighth.yaml, relevance_ninth.yaml): each must load through the bench's loader and be a balanced set on its own.
     files = {p.name for p in Path(DEFAULT_CORPUS).glob("*.y*ml")}
     assert {
         "relevance.yaml",
@@ -147,6 +147,7 @@ def test_every_tuning_file_is_loaded_and_holds_both_languages_positives_and_nega
         "relevance_sixth.yaml",
         "relevance_seventh.yaml",
         "relevance_eighth.yaml",
+        "relevance_ninth.yaml",
     } <= files
     by_file: dict[str, list[Entry]] = {}
     for e in ENTRIES:
@@ -246,6 +247,29 @@ def test_eighth_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
     assert len(negatives) >= len(eighth) * 40 // 100
     assert {e.lang for e in negatives} == {"en", "ja"}
     assert Counter(e.lang for e in eighth)["en"] >= len(eighth) // 2
+
+
+def test_ninth_set_ids_carry_its_prefix_and_no_other_file_uses_it() -> None:
+    # relevance_ninth.yaml: written blind to the queries like the fourth to eighth, a smaller set weighted
+    # toward japan-defense-spending both ways (GDP targets, the buildup plan, funding sources, munitions,
+    # ships, counterstrike, pay, host-nation support; other countries' budgets, contractor earnings, drills,
+    # "defend" in sport and currency, Japan's non-defense budgets) with a normal mix of the other topics.
+    ninth = [e for e in ENTRIES if e.file == "relevance_ninth.yaml"]
+    assert len(ninth) >= 170
+    assert [e.id for e in ninth if not e.id.startswith("t9-")] == []
+    assert [e.id for e in ENTRIES if e.id.startswith("t9-") and e.file != "relevance_ninth.yaml"] == []
+    defense = [e for e in ninth if e.id.startswith("t9-def-")]
+    assert len(defense) >= len(ninth) // 2, "defense-weighted"
+    for lang in ("en", "ja"):
+        assert sum(1 for e in defense if e.lang == lang and e.labels) >= 20, lang
+        assert sum(1 for e in defense if e.lang == lang and not e.labels) >= 15, lang
+    for topic in TOPICS:
+        langs = Counter(e.lang for e in ninth if topic in e.labels)
+        assert langs["en"] >= 2 and langs["ja"] >= 2, (topic, langs)
+    negatives = [e for e in ninth if not e.labels]
+    assert len(negatives) >= len(ninth) * 40 // 100
+    assert {e.lang for e in negatives} == {"en", "ja"}
+    assert Counter(e.lang for e in ninth)["en"] >= len(ninth) // 2
 
 
 # --------------------------------------------------------------------------------------------------
