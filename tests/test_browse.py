@@ -74,6 +74,20 @@ async def test_show_story_members_in_order_with_delays(engine: sa.Engine) -> Non
     assert d.members[0].delay_s == 0 and d.members[1].delay_s > 0
     later = browse.item_detail(engine, d.members[1].item_id)
     assert later is not None and [x.kind for x in later.deliveries] == ["also-reported"]
+    # Filters by any member (the aliased subqueries must not correlate with the grouped rows), on both
+    # databases; the story keeps both members and is shown by the White House's statement.
+    since = datetime.now(UTC) - SINCE
+    lng = browse.list_stories(engine, since=since, topic="us-lng-japan", min_members=2)
+    wh = browse.list_stories(engine, since=since, sources=["whitehouse"], min_members=2)
+    assert (
+        [(x.story_id, x.members) for x in lng]
+        == [(x.story_id, x.members) for x in wh]
+        == [(joint.story_id, 2)]
+    )
+    assert wh[0].official and wh[0].title == "Joint Statement on U.S.-Japan Investment"
+    assert browse.list_stories(engine, since=since, sources=["dsca"], topic="japan-us-investment") == []
+    assert browse.present_ids(engine, "source", ["dsca", "nope"]) == {"dsca"}
+    assert browse.present_ids(engine, "topic", ["fms-japan", "nope"]) == {"fms-japan"}
 
 
 async def test_show_alert_by_id_and_key(engine: sa.Engine) -> None:
