@@ -399,10 +399,10 @@ def _score(
     ):
         why = f"shares {what}; weight {w:.1f}, coverage {cover:.2f}"
         return _Scored(c, False, w, why, "same event as"), ""
+    # A headline-only item within stub_near, everything it names in the candidate: the four rules below.
+    inside = is_short(probe.fingerprint) and _gap(probe, c, seen_at) <= rules.stub_near and cover >= 0.999
     if (
-        is_short(probe.fingerprint)
-        and _gap(probe, c, seen_at) <= rules.stub_near
-        and cover >= 0.999
+        inside
         and len(shared) >= rules.stub_generic_parts
         and (
             len({x.split(":", 1)[0] for x in shared}) >= 3
@@ -416,9 +416,7 @@ def _score(
         why = f"states the notice's value and purchaser: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
     if (
-        is_short(probe.fingerprint)
-        and _gap(probe, c, seen_at) <= rules.stub_near
-        and cover >= 0.999
+        inside
         and w >= rules.min_weight
         and any(x.startswith("money:") and x in cs.parts and x not in BACKGROUND for x in shared)
     ):
@@ -427,26 +425,15 @@ def _score(
     # A headline-only item within stub_near naming one identifying fact (a weapon, an amount, a volume, a
     # percentage), the story has it too, and nothing else it names is missing: トマホーク追加納入開始;
     # 東ガス、米コーパスクリスティから年50万トン. Rare in the window (min_stub_weight), it says which event.
-    if (
-        is_short(probe.fingerprint)
-        and _gap(probe, c, seen_at) <= rules.stub_near
-        and cover >= 0.999
-        and w >= rules.min_stub_weight
-        and any(_identifies(x) and x not in converted for x in shared)
-    ):
+    if inside and w >= rules.min_stub_weight and any(_identifies(x) and x not in converted for x in shared):
         why = f"all it names is in it: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
     # A headline-only item within stub_near leading with a company both headlines name, the one story in
     # the window that names it, and nothing else it names missing: 日立 米に変圧器工場 900人雇用 beside
     # Hitachi Energy's Virginia plant of the same morning.
-    if (
-        is_short(probe.fingerprint)
-        and _gap(probe, c, seen_at) <= rules.stub_near
-        and cover >= 0.999
-        and any(
-            "actor:" + x.split(":", 1)[1] in FIRMS and rarity.get("actor:" + x.split(":", 1)[1], 1) <= 1
-            for x in ps.kind("hactor") & cs.kind("hactor")
-        )
+    if inside and any(
+        "actor:" + x.split(":", 1)[1] in FIRMS and rarity.get("actor:" + x.split(":", 1)[1], 1) <= 1
+        for x in ps.kind("hactor") & cs.kind("hactor")
     ):
         why = f"all it names is in it, its company the window's one story of it: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
