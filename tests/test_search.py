@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from monitor.match.index_text import fts5_query, index_expr, index_text, tsquery
 from monitor.match.query import parse_query
 from monitor.search import make_snippet, search
 from monitor.store.engine import make_engine
+from monitor.store.migrate import downgrade, upgrade
 from monitor.store.search_index import backfill, create_index, drop_index
 from tests.support.demo_db import build_demo_history
 
@@ -169,3 +171,67 @@ async def test_topics_test_history_samples_carry_source_context(demo_engine: sa.
     kantei = [s for s in samples if s.source == "kantei"]
     assert kantei and all(s.implies == ("jp",) and s.tags == ("jp-gov",) and s.lang == "ja" for s in kantei)
     assert all(not s.implies for s in samples if s.source != "kantei")
+
+
+def _old_form(s: str) -> str:
+    """The index form before a capitalised "US" folded as "u s" (migration 0013 rebuilds rows like this)."""
+    return index_text(re.sub(r"\bUS\b", "us", s))
+
+
+def _set_index_row(conn: sa.Connection, i: int, indexed: tuple[str, str], new: tuple[str, str]) -> None:
+    """Replace revision ``i``'s index row (``indexed``: the forms it holds) with the forms ``new``."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            sa.text(
+                "INSERT INTO revision_fts(revision_fts, rowid, title, text) VALUES ('delete', :i, :t, :x)"
+            ),
+            {"i": i, "t": indexed[0], "x": indexed[1]},
+        )
+        conn.execute(
+            sa.text("INSERT INTO revision_fts(rowid, title, text) VALUES (:i, :t, :x)"),
+            {"i": i, "t": new[0], "x": new[1]},
+        )
+        return
+    conn.execute(
+        sa.text(
+            "UPDATE revision_search SET tsv = setweight(to_tsvector('simple', :t), 'A') || "
+            "setweight(to_tsvector('simple', :x), 'B') WHERE revision_id = :i"
+        ),
+        {"i": i, "t": new[0], "x": new[1]},
+    )
+
+
+async def test_migration_0013_reindexes_rows_stored_in_the_old_form(demo_engine: sa.Engine) -> None:
+    with demo_engine.begin() as conn:
+        # The demo writes "U.S."; a few statements written "US", stored and indexed as today's code does.
+        rows = conn.execute(sa.text("SELECT id, title, text FROM revision WHERE text LIKE '%U.S.%'")).all()
+        assert len(rows) >= 3
+        old = [(i, t.replace("U.S.", "US"), x.replace("U.S.", "US")) for i, t, x in rows[:3]]
+        for (i, title, text), (_, us_title, us_text) in zip(rows, old, strict=False):
+            conn.execute(
+                sa.text("UPDATE revision SET title = :t, text = :x WHERE id = :i"),
+                {"i": i, "t": us_title, "x": us_text},
+            )
+            _set_index_row(
+                conn, i, (index_text(title), index_text(text)), (index_text(us_title), index_text(us_text))
+            )
+        total = conn.execute(sa.text("SELECT count(*) FROM revision")).scalar()
+    found = {h.revision_id for h in search(demo_engine, "US", limit=500, all_revisions=True).hits}
+    assert {r[0] for r in old} <= found
+    with demo_engine.begin() as conn:  # index those rows as an earlier version did
+        for i, title, text in old:
+            _set_index_row(
+                conn, i, (index_text(title), index_text(text)), (_old_form(title), _old_form(text))
+            )
+    stale = {h.revision_id for h in search(demo_engine, "US", limit=500, all_revisions=True).hits}
+    assert not {r[0] for r in old} & stale  # what a user of an upgraded database would have hit
+    downgrade(demo_engine, "0012_item_story_reason")
+    upgrade(demo_engine)
+    again = {h.revision_id for h in search(demo_engine, "US", limit=500, all_revisions=True).hits}
+    assert again == found
+    assert search(demo_engine, "関税").hits  # every revision indexed again, not only those
+    n_indexed = "SELECT count(*) FROM " + (
+        "revision_fts" if demo_engine.dialect.name == "sqlite" else "revision_search"
+    )
+    with demo_engine.connect() as conn:
+        assert conn.execute(sa.text(n_indexed)).scalar() == total

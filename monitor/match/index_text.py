@@ -16,6 +16,11 @@ Japanese search words are two characters (関税, 投資, 日米, 米国), which
 falls back to a full scan), and PostgreSQL has no trigram *tokenizer* for tsvector (``pg_trgm`` is an
 index on one column, without phrases, fields or prefixes). Bigram tokens work the same in both.
 
+A change to what :func:`tokens` returns (as when a capitalised ``US`` came to fold as ``u s``) needs a
+migration that calls ``monitor.store.search_index.rebuild``, as ``0013_search_reindex`` does: rows stored
+in the old form would be missed by the new query form, and SQLite's contentless table can only delete a
+row given the tokens it was indexed with.
+
 The index is a *candidate* filter, a superset of what the matcher accepts: ``NOT``, ``NEAR`` distances,
 ``source:``/``tag:``/``lang:`` scopes and anything the index cannot express are left to the real matcher,
 which runs on every candidate.

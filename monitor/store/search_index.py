@@ -28,6 +28,7 @@ __all__ = [
     "drop_index",
     "index_revisions",
     "is_search_table",
+    "rebuild",
     "reindex_pruned",
 ]
 
@@ -82,6 +83,21 @@ def backfill(conn: sa.Connection, *, chunk: int = 2000) -> int:
         index_revisions(conn, [(r[0], r[1], r[2]) for r in rows])
         done += len(rows)
         last = rows[-1][0]
+
+
+def rebuild(conn: sa.Connection) -> int:
+    """Index every stored revision afresh, in today's ``index_text`` form; returns how many.
+
+    For a migration after a change to what the index stores (0013: a capitalised ``US`` became ``u s``):
+    rows written in the old form would stay unfindable by the new query form, and SQLite's contentless
+    table removes a row only when given the tokens it was indexed with, so pruning such a row with the new
+    form would corrupt the index. Emptying and refilling avoids needing the old form at all."""
+    if conn.dialect.name == "sqlite":
+        drop_index(conn)
+        create_index(conn)
+    else:
+        conn.execute(sa.text("TRUNCATE revision_search"))
+    return backfill(conn)
 
 
 def drop_index(conn: sa.Connection) -> None:
