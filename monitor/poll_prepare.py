@@ -75,7 +75,9 @@ def prepare_new(
             item = replace(item, text=full_texts[item.key])
         mentions = tuple(mentions_of(topics, src, item))
         published = item.published_at.date() if item.published_at is not None else None
-        sig = signature(item.title, item.text, topics=[m.topic_id for m in mentions], published=published)
+        sig = signature(
+            item.title, item.text, topics=[m.topic_id for m in mentions], published=published, firm=src.firm
+        )
         fp = fingerprints.get(item.key) or fingerprint(item.title, item.text)
         probe = StoryProbe(fp, item.title, src.id, sig, src.is_primary, item.published_at)
         near = tuple(near_misses_of(topics, src, item, mentions)) if near_misses else None

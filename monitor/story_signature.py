@@ -30,7 +30,9 @@ Parts (``kind``):
                   date, when it has one: the nearest such day to it.
   ``country``, ``product``, ``actor``, ``action``, ``place``   from the bilingual table
                   (``monitor.story_terms.TERMS``: English and Japanese spellings of one concept give one
-                  part; the United States is left out: it is in everything).
+                  part; the United States is left out: it is in everything). A company's own newsroom
+                  (``Source.firm``: ``mhi-pr``) adds its ``actor:`` part to every item: its release is
+                  about it even when it says only 当社 or "the company".
   ``subject``     fms / tariff / investment: a coarse topic for items no configured topic matched.
   ``hproduct``, ``hcountry``, ``hactor``   the products, countries and companies (``FIRMS``) the headline
                   names (veto only: a proclamation on copper that recalls the steel tariffs still leads
@@ -343,10 +345,17 @@ def _yearless_dates(nfkc: str, published: datetime.date) -> set[str]:
 
 
 def signature(
-    title: str, text: str, *, topics: Iterable[str] = (), published: datetime.date | None = None
+    title: str,
+    text: str,
+    *,
+    topics: Iterable[str] = (),
+    published: datetime.date | None = None,
+    firm: str | None = None,
 ) -> Signature:
     """The signature of one item (title and text), with the ids of the topics it matched. ``published``
-    (the source's publication date, when it gives one) dates an effective day written without its year."""
+    (the source's publication date, when it gives one) dates an effective day written without its year.
+    ``firm``: the company whose own newsroom the source is (``actor:mhi``; ``Source.firm``): its release
+    is about it even when it says only 当社 or "the company" (an ``actor:`` part, not a headline's)."""
     facts = extract_facts(title, text, FACT_KINDS)
     parts: set[str] = _money_parts(facts)
     for r in facts.get("rates") or ():
@@ -405,6 +414,8 @@ def signature(
     if isinstance(fms, Mapping) or spans:
         subjects.add("subject:fms")
     parts.update(subjects)
+    if firm:
+        parts.add(firm)
     return Signature(frozenset(topics), frozenset(parts))
 
 

@@ -18,6 +18,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from monitor.config.delivery import ConsoleReceiver, Digest, Receiver, Route, Smtp
 from monitor.config.fields import Duration, HttpUrl, Slug, Term, TimeZone, _Model
 from monitor.config.kinds import HtmlSelect, JsonApi
+from monitor.story_terms import FIRMS, source_firm
 
 __all__ = ["Concept", "Config", "Retention", "Source", "Topic"]
 
@@ -54,12 +55,31 @@ class Source(_Model):
     # A primary source publishes the statements themselves (a government); its item leads a story that
     # news reports started ("official statement published"). Unset: true for sources tagged us-gov or jp-gov.
     primary: bool | None = None
+    # The company whose own newsroom this is (a firm of monitor.story_terms.FIRMS: mhi, tokyoelectron):
+    # its releases (当社は..., "the company") are about it, named or not. Unset: the one firm the id or
+    # title names.
+    company: str | None = None
 
     @property
     def is_primary(self) -> bool:
         if self.primary is not None:
             return self.primary
         return bool({"us-gov", "jp-gov"} & set(self.tags))
+
+    @property
+    def firm(self) -> str | None:
+        """The company part (``actor:mhi``) its items' signatures carry: ``company``, or the one firm its
+        id or title names (``story_terms.source_firm``)."""
+        if self.company is not None:
+            return f"actor:{self.company}"
+        return source_firm(self.id, self.title)
+
+    @field_validator("company")
+    @classmethod
+    def _known_company(cls, v: str | None) -> str | None:
+        if v is not None and f"actor:{v}" not in FIRMS:
+            raise ValueError(f"unknown company {v!r} (one of monitor/story_terms.py FIRMS: toyota, mhi, ...)")
+        return v
 
     @model_validator(mode="after")
     def _deadline_covers_timeout(self) -> Source:

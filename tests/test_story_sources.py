@@ -1,0 +1,123 @@
+"""Story rules that read who published an item and how a story's items agree between them
+(``monitor.story_terms.source_firm``, ``Source.firm``, the ``firm`` part of ``story_signature.signature``
+and the story-wide rules of ``monitor.stories.decide_story``), table-driven."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from monitor.config.schema import Source
+from monitor.stories import StoryCandidate, StoryProbe, decide_story
+from monitor.story_index import MemoryIndex
+from monitor.story_signature import signature
+from monitor.story_terms import source_firm
+from monitor.story_text import fingerprint
+
+T0 = datetime(2026, 12, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("source_id", "title", "firm"),
+    [
+        ("mhi-pr", None, "actor:mhi"),  # a spelling of the firm
+        ("tokyo-gas-pr", None, "actor:tokyogas"),  # a spelling of two words, from the id's words
+        ("ussteel-ir", None, "actor:ussteel"),  # the firm's key
+        ("tokyoelectron-news", None, "actor:tokyoelectron"),
+        ("tel-ir", "東京エレクトロン ニュースリリース", "actor:tokyoelectron"),  # from the title
+        ("toyota-ir", "Toyota Global Newsroom", "actor:toyota"),
+        ("reuters", None, None),  # a news outlet is no company's newsroom
+        ("nikkei-en", "Nikkei Asia", None),
+        ("toyo-keizai", None, None),  # Toyo is not Toyota
+        ("autos-toyota-honda", None, None),  # two firms: a trade paper, not a newsroom
+        ("meti", "経済産業省", None),
+    ],
+)
+def test_source_firm(source_id: str, title: str | None, firm: str | None) -> None:
+    assert source_firm(source_id, title) == firm
+
+
+def test_a_source_names_its_company_or_says_which() -> None:
+    assert Source(id="mhi-pr", url="https://x.example/").firm == "actor:mhi"
+    assert Source(id="tel-ir", url="https://x.example/").firm is None
+    assert (
+        Source(id="tel-ir", url="https://x.example/", company="tokyoelectron").firm == "actor:tokyoelectron"
+    )
+    with pytest.raises(ValidationError, match="unknown company"):
+        Source(id="tel-ir", url="https://x.example/", company="tel")
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "firm", "has", "has_not"),
+    [
+        ("米海軍艦艇の修理役務契約の締結について", "当社は、米海軍との間で役務契約を締結しました。", "actor:mhi",
+         {"actor:mhi"}, {"hactor:mhi"}),  # the release's company, not its headline's
+        ("米海軍艦艇の修理役務契約の締結について", "当社は、米海軍との間で役務契約を締結しました。", None,
+         set(), {"actor:mhi"}),
+    ],
+)  # fmt: skip
+def test_a_newsroom_release_is_about_its_company(
+    title: str, text: str, firm: str | None, has: set[str], has_not: set[str]
+) -> None:
+    parts = signature(title, text, firm=firm).parts
+    assert has <= parts
+    assert not has_not & parts
+
+
+def _item(
+    n: int, source: str, title: str, text: str, hours: float, story: int | None = None
+) -> StoryCandidate:
+    sig = signature(title, text)
+    return StoryCandidate(story or n, fingerprint(title, text), T0 + timedelta(hours=hours), source, title, sig)
+
+
+def _decide(  # type: ignore[no-untyped-def]
+    source: str,
+    title: str,
+    text: str,
+    hours: float,
+    seen: list[StoryCandidate],
+    firm: str | None = None,
+    rarity: dict[str, int] | None = None,
+):
+    """The decision for a new item against ``seen``; ``rarity``: how many of the window's stories carry a
+    part, where it is not what the index counts among ``seen``."""
+    index = MemoryIndex()
+    for c in seen:
+        index.add(c)
+    at = T0 + timedelta(hours=hours)
+    probe = StoryProbe(fingerprint(title, text), title, source, signature(title, text, firm=firm))
+    found = index.lookup(probe, since=at - timedelta(hours=72))
+    counts = {**found.rarity, **(rarity or {})}
+    return decide_story(probe, found.candidates, seen_at=at, rarity=counts, led=found.led)
+
+
+JBIC = (
+    "Japan's JBIC lends $1.2 billion for Mitsui-backed Texas ammonia plant",
+    "Japan Bank for International Cooperation said it signed a $1.2 billion loan for a blue ammonia plant in "
+    "Baytown, Texas, in which Mitsui & Co holds a stake.",
+)
+MITSUI = (
+    "米国テキサス州ブルーアンモニア事業の最終投資決定について",
+    "当社は、米国テキサス州ベイタウンで参画するブルーアンモニア製造事業について最終投資決定を行いました。"
+    "国際協力銀行等から融資を受けます。",
+)
+
+
+# JBIC and Texas are each in three of the window's stories: those two alone say little.
+BUSY = {"actor:jbic": 3, "place:texas": 3}
+
+
+@pytest.mark.parametrize(
+    ("firm", "expected"),
+    [
+        pytest.param("actor:mitsui", 1, id="the company's own release (当社) joins the news naming it"),
+        pytest.param(None, None, id="... which it does not without knowing whose release it is"),
+        pytest.param("actor:hitachi", None, id="... nor as another company's release"),
+    ],
+)
+def test_a_company_release_joins_the_news_about_that_company(firm: str | None, expected: int | None) -> None:
+    d = _decide("newsroom", *MITSUI, 1, [_item(1, "reuters", *JBIC, 0)], firm=firm, rarity=BUSY)
+    assert d.story_id == expected, d.reason
