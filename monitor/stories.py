@@ -66,7 +66,10 @@ it: "also reported by"), otherwise it starts one.
        naming a single identifying fact the story has (a weapon, an amount, a volume, a percentage:
        トマホーク追加納入開始), nothing else it names missing, rare enough to weigh ``min_stub_weight``; or
        one leading with a company both headlines name when that story is the window's only one naming it
-       (日立 米に変圧器工場 beside Hitachi Energy's plant of the morning).
+       (日立 米に変圧器工場 beside Hitachi Energy's plant of the morning); or one naming facts of two kinds
+       or more (not a background figure) when that story is the window's only one an item of which has
+       them all (JAPAN, US SIGN LNG DEAL beside the window's one LNG deal: with two such stories, which
+       one would be a guess).
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -171,6 +174,10 @@ GENERIC_KINDS = frozenset({"country", "product", "tariff", "rate", "subject", "g
 
 # Kinds of part that alone say which event a headline-only item reports (see _score).
 _IDENTIFYING = frozenset({"designator", "money", "volume", "pct", "qty", "doc", "transmittal"})
+
+
+# Japan is in nearly everything pressmon watches: as a fact a headline names, it says nothing of which event.
+_JAPAN = frozenset({"country:japan"})
 
 
 def _identifies(part: str) -> bool:
@@ -313,9 +320,11 @@ def _score(
     *,
     seen_at: datetime,
     text: float,
+    alone: bool = False,
 ) -> tuple[_Scored | None, str]:
     """The candidate's evidence for a join (None: none), and the closest miss in words. ``text``: the
-    sketches' similarity (``story_text.similarity``, computed once a pair)."""
+    sketches' similarity (``story_text.similarity``, computed once a pair). ``alone``: the candidate's story
+    is the window's only one an item of which has every part the (headline-only) probe names."""
     same = c.source_id == probe.source_id
     short = is_short(probe.fingerprint) or is_short(c.fingerprint)
     text = 1.0 if probe.fingerprint == c.fingerprint else text
@@ -428,6 +437,12 @@ def _score(
     if inside and w >= rules.min_stub_weight and any(_identifies(x) and x not in converted for x in shared):
         why = f"all it names is in it: {what}; weight {w:.1f}"
         return _Scored(c, False, w, why, "same event as"), ""
+    # A headline-only item within stub_near naming two kinds of fact (not a programme's background figure),
+    # all of them the story's, when no other story of the window has them all: JAPAN, US SIGN LNG DEAL
+    # minutes after the window's one LNG deal (with a second story having them all, which would be a guess).
+    if inside and alone and len({x.split(":", 1)[0] for x in shared if x not in BACKGROUND}) >= 2:
+        why = f"all it names is in it, the window's one story with all of it: {what}; weight {w:.1f}"
+        return _Scored(c, False, w, why, "same event as"), ""
     # A headline-only item within stub_near leading with a company both headlines name, the one story in
     # the window that names it, and nothing else it names missing: 日立 米に変圧器工場 900人雇用 beside
     # Hitachi Energy's Virginia plant of the same morning.
@@ -512,12 +527,16 @@ def decide_story(
             why = None
         if why and c.story_id not in vetoed:
             vetoed[c.story_id] = f"story {c.story_id} from {c.source_id}: {why}"
+    # A headline-only probe: the stories an item of which has every part it names (vetoed ones too).
+    names = {x for x in probe.signature.parts if KIND_WEIGHT.get(x.split(":", 1)[0])}
+    having = {c.story_id for c in near if names and names <= c.signature.parts} if not full else set()
     scored: list[_Scored] = []
     misses: list[tuple[StoryCandidate, str, float]] = []
     for c in near:
         if c.story_id in vetoed:
             continue
-        s, miss = _score(probe, c, rarity, rules, seen_at=seen_at, text=text[id(c)])
+        alone = having == {c.story_id}
+        s, miss = _score(probe, c, rarity, rules, seen_at=seen_at, text=text[id(c)], alone=alone)
         if s is not None:
             scored.append(s)
         else:

@@ -231,7 +231,10 @@ QATAR = (
 def test_a_stub_naming_a_partner_and_a_product(
     new: tuple[str, str, str, float], expected: int | None
 ) -> None:
-    d = _decide(*new, [_item(1, "reuters", *QATAR, 0)])
+    # Another Japanese LNG deal in the window: Japan and LNG alone do not say which (with the Qatar deal the
+    # window's only one, they would: tests/test_story_sources.py).
+    other = _item(2, "nikkei", "JERA buys more US LNG", "JERA of Japan will buy LNG from Venture Global.", -3)
+    d = _decide(*new, [_item(1, "reuters", *QATAR, 0), other])
     assert d.story_id == expected, d.reason
 
 

@@ -70,7 +70,8 @@ def _item(
     n: int, source: str, title: str, text: str, hours: float, story: int | None = None
 ) -> StoryCandidate:
     sig = signature(title, text)
-    return StoryCandidate(story or n, fingerprint(title, text), T0 + timedelta(hours=hours), source, title, sig)
+    at = T0 + timedelta(hours=hours)
+    return StoryCandidate(story or n, fingerprint(title, text), at, source, title, sig, item_id=n)
 
 
 def _decide(  # type: ignore[no-untyped-def]
@@ -121,3 +122,40 @@ BUSY = {"actor:jbic": 3, "place:texas": 3}
 def test_a_company_release_joins_the_news_about_that_company(firm: str | None, expected: int | None) -> None:
     d = _decide("newsroom", *MITSUI, 1, [_item(1, "reuters", *JBIC, 0)], firm=firm, rarity=BUSY)
     assert d.story_id == expected, d.reason
+
+
+LNG = (
+    "Wright, Japan trade minister ink Alaska energy memorandum",
+    "Energy Secretary Chris Wright and Japan's trade minister signed a memorandum on LNG supply from Alaska.",
+)
+LNG_OTHER = (
+    "JERA agrees to buy more US LNG from Venture Global",
+    "JERA will buy 1 million tonnes a year of LNG from Venture Global for 20 years, Japan's largest utility said.",
+)
+CHIPS = ("Japan chip-tool tariff capped", "Semiconductor tools from Japan face a 15 percent tariff cap.")
+
+
+@pytest.mark.parametrize(
+    ("new", "seen", "expected"),
+    [
+        pytest.param(("wire", "JAPAN, US SIGN LNG DEAL", "", 0.1), [_item(1, "energy", *LNG, 0),
+                     _item(2, "reuters", *CHIPS, -2)], 1,
+                     id="a stub whose two kinds of fact only one story of the window has joins it"),
+        pytest.param(("wire", "JAPAN, US SIGN LNG DEAL", "", 0.1), [_item(1, "energy", *LNG, 0),
+                     _item(2, "reuters", *LNG_OTHER, -2)], None,
+                     id="... not when another story has them all too (which one would be a guess)"),
+        pytest.param(("wire", "JAPAN, US SIGN LNG DEAL", "", 8), [_item(1, "energy", *LNG, 0)], None,
+                     id="... not 8 hours later"),
+        pytest.param(("wire", "TEXAS LNG DEAL FOR JAPAN", "", 0.1), [_item(1, "energy", *LNG, 0)], None,
+                     id="... not naming something the story does not have (Texas)"),
+        pytest.param(("wire", "JAPAN SIGNS DEAL", "", 0.1), [_item(1, "energy", *LNG, 0)], None,
+                     id="... not naming one kind of fact only (Japan)"),
+    ],
+)  # fmt: skip
+def test_a_stub_the_window_has_one_story_for(
+    new: tuple[str, str, str, float], seen: list[StoryCandidate], expected: int | None
+) -> None:
+    d = _decide(*new, seen)
+    assert d.story_id == expected, d.reason
+    if expected is not None:
+        assert "the window's one story with all of it" in d.reason
