@@ -1,5 +1,5 @@
-"""The hand-written story tuning sets (tests/corpus/stories/third.yaml, fourth.yaml, fifth.yaml,
-sixth.yaml, seventh.yaml, eighth.yaml) are well-formed.
+"""The hand-written story sets (tests/corpus/stories/third.yaml, fourth.yaml, fifth.yaml, sixth.yaml,
+seventh.yaml, eighth.yaml, and the held-out ninth.yaml) are well-formed.
 
 Shape only (fields, ids, classes, story structure, time spans, language rules, and the weights each set
 was written for), never a clustering result. Each set loads with bench/stories.py's own loader, and
@@ -34,6 +34,7 @@ class Set(NamedTuple):
     prefix: str
     months: frozenset[int]
     earlier: tuple[str, ...]
+    year: int = 2026
 
 
 SETS = (
@@ -52,6 +53,13 @@ SETS = (
         "s8-",
         frozenset({12}),
         ("hard.yaml", "third.yaml", "fourth.yaml", "fifth.yaml", "sixth.yaml", "seventh.yaml"),
+    ),
+    Set(
+        "ninth.yaml",
+        "s9-",
+        frozenset({1}),
+        ("hard.yaml", "third.yaml", "fourth.yaml", "fifth.yaml", "sixth.yaml", "seventh.yaml", "eighth.yaml"),
+        2027,
     ),
 )
 
@@ -72,7 +80,7 @@ STORIES = {name: by_story(items) for name, items in LOADED.items()}
 )
 def test_item_fields(s: Set, item: dict[str, Any]) -> None:
     check_item(item)
-    assert published(item).year == 2026 and published(item).month in s.months
+    assert published(item).year == s.year and published(item).month in s.months
 
 
 @pytest.mark.parametrize("s", SETS, ids=[s.name for s in SETS])
@@ -230,5 +238,32 @@ def test_eighth_weighted_toward_recall_stubs_primaries_after_news_and_write_thro
     assert 0.25 <= len(negative_leads) / len(stories) <= 0.35
     assert classes["templated-negative"] >= 4 and classes["same-topic-different-event"] >= 15
     assert classes["cross-language"] >= 45 and classes["independent"] >= 15
+    assert classes["repost"] >= 2 and classes["quoting-wire"] >= 5
+    _both_directions_and_every_area(items, stories)
+
+
+def test_ninth_held_out_with_a_realistic_news_flow_mix() -> None:
+    items, stories, classes, negative_leads = _shape("ninth.yaml")
+    assert len(items) >= 210 and len(stories) >= 62
+    assert 0.4 <= sum(i["lang"] == "ja" for i in items) / len(items) <= 0.5, "about 45% Japanese"
+    # headline-only stubs: about a fifth of the items, spread across stories, both languages
+    assert 0.15 <= classes["stub"] / len(items) <= 0.25
+    assert len({i["story"] for i in items if i["class"] == "stub"}) >= 35, "stubs spread across stories"
+    assert {i["lang"] for i in items if i["class"] == "stub"} == {"en", "ja"}
+    # the primary source after the news: a first report leads, the official text follows
+    after_news = [
+        s for s, m in stories.items() if m[0]["class"] == "first" and "primary" in {i["class"] for i in m}
+    ]
+    assert len(after_news) >= 15
+    # a few same-source write-throughs, marked, in both languages
+    write_throughs = [
+        i for m in stories.values() for n, i in enumerate(m) if i["source"] in {j["source"] for j in m[:n]}
+    ]
+    assert 3 <= len(write_throughs) <= 10 and all(WRITE_THROUGH.search(i["title"]) for i in write_throughs)
+    assert {i["lang"] for i in write_throughs} == {"en", "ja"}
+    # precision hazards: templated notices and same-topic different events
+    assert 0.25 <= len(negative_leads) / len(stories) <= 0.35
+    assert classes["templated-negative"] >= 5 and classes["same-topic-different-event"] >= 10
+    assert classes["cross-language"] >= 40 and classes["independent"] >= 15
     assert classes["repost"] >= 2 and classes["quoting-wire"] >= 5
     _both_directions_and_every_area(items, stories)
