@@ -167,6 +167,10 @@ def test_show_prints_a_revision_diff_mentions_and_deliveries(env: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "revision 2" in r.stdout and "[-$550 billion-]{+$1 trillion+}" in r.stdout
     assert "mention japan-us-investment" in r.stdout and "sent" in r.stdout
+    # Times as the listings print them, in UTC, not Python's repr with microseconds and an offset.
+    assert re.search(r"first seen \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", r.stdout), r.stdout
+    assert re.search(r"revision 2  fetched \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", r.stdout)
+    assert "+00:00" not in r.stdout
     shown = json.loads(runner.invoke(app, ["show", f"item:{sheet['id']}", "--json"]).stdout)
     assert [x["revision"] for x in shown["revisions"]] == [1, 2]
     alert_id = shown["deliveries"][0]["id"]

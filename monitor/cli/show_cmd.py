@@ -4,6 +4,7 @@ one alert. The reads are in :mod:`monitor.store.browse`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -148,13 +149,14 @@ def _show_item(engine: Any, item_id: int, json: bool) -> None:
     output.print(f"item {item.id}  {item.source_id}  {item.title}")
     output.print(f"  {item.canonical_url or '(no url)'}")
     output.print(
-        f"  published {item.published_at or '?'} · first seen {item.first_seen_at} · lang {item.lang or '?'}"
-        + (f" · withdrawn {item.withdrawn_at}" if item.withdrawn_at else "")
+        f"  published {_when(item.published_at)} · first seen {_when(item.first_seen_at)}"
+        + f" · lang {item.lang or '?'}"
+        + (f" · withdrawn {_when(item.withdrawn_at)}" if item.withdrawn_at else "")
     )
     prev = None
     for r in d.revisions:
         output.print()
-        output.print(f"revision {r.seq}  fetched {r.fetched_at}")
+        output.print(f"revision {r.seq}  fetched {_when(r.fetched_at)}")
         if prev is None:
             output.print(f"  {r.title}")
             output.print(f"  {r.text[:600]}" + ("…" if len(r.text) > 600 else ""))
@@ -179,6 +181,11 @@ def _show_item(engine: Any, item_id: int, json: bool) -> None:
         _members_table(d.members, "story member", f"story {item.story_id}")
     output.print()
     _deliveries(d.deliveries)
+
+
+def _when(at: datetime | None) -> str:
+    """A stored time as the listings print it (seconds kept: revisions of one poll differ by less)."""
+    return f"{at:%Y-%m-%d %H:%M:%S} UTC" if at is not None else "?"
 
 
 def _after(seconds: float) -> str:
