@@ -232,6 +232,16 @@ CASES = [
     ("japan", "米、韓国へのパトリオット部品売却を承認　日本と同型", False),
     ("japan", "韓国ガス公社、米国産LNGを追加購入　日本勢に続く", False),
     ("japan_state", "China signals a 7% military budget rise; Tokyo urges transparency", False),
+    # tenth-set tuning: the last of a longer list, a range of countries, US money at Japanese yards are
+    # not Japan acting; the finance ministry's fiscal panel is; "the ruling parties" is Japanese copy
+    ("japan_state", "Top spenders were the US, China, Germany, France and Japan.", False),
+    ("japan_state", "Allies from Canada to Japan face the same question.", False),
+    ("japan_state", "The Navy pays for hull work at yards in Japan.", False),
+    ("japan_state", "Navy funds destroyer repairs in Japanese yards", False),
+    ("japan_state", "The Fiscal System Council asked for tighter audits.", True),
+    ("japan_state", "財政審は歳出の効率化を求めた。", True),
+    ("japan_copy", "The ruling parties agreed on the tax plan.", True),
+    ("japan_copy", "The ruling coalition split over bonds.", True),
 ]
 
 

@@ -308,6 +308,21 @@ STATEMENTS = [
         {DEF},
         id="defense-ja-guided-missile-money",
     ),
+    # tenth-set tuning: Japan named only as its ruling parties or its fiscal panel
+    pytest.param(
+        "Cigarette levy to rise in steps to pay for defense",
+        "The ruling bloc agreed to raise cigarette taxes from next autumn to finance the defense buildup.",
+        "en",
+        {DEF},
+        id="defense-en-ruling-bloc-tax",
+    ),
+    pytest.param(
+        "Fiscal council urges restraint on defense outlays",
+        "The Fiscal System Council told the finance ministry that the growing defense budget needs closer audits.",
+        "en",
+        {DEF},
+        id="defense-en-fiscal-system-council",
+    ),
 ]
 
 TRAPS = [
@@ -486,6 +501,43 @@ TRAPS = [
         "Aisin said the expansion would employ 300 and supply assembly plants in Mexico and Texas.",
         "en",
         id="trap-investment-mexican-state",
+    ),
+    # tenth-set tuning: defense money that is not Japan's budget
+    pytest.param(
+        "World military outlays hit a record",
+        "The largest spenders were the United States, China, Russia, India, the UK, France and Japan.",
+        "en",
+        id="trap-defense-world-ranking-list",
+    ),
+    pytest.param(
+        "Navy budget pays for destroyer repairs in Japanese yards",
+        "The U.S. Navy set aside $250 million for hull work on forward-deployed ships at yards in Japan.",
+        "en",
+        id="trap-defense-us-money-at-japanese-yards",
+    ),
+    pytest.param(
+        "Kawasaki Heavy targets 500 billion yen in defense sales",
+        "The company said demand for submarines and engines would lift its defense revenue in the plan.",
+        "en",
+        id="trap-defense-contractor-sales-target",
+    ),
+    pytest.param(
+        "Fujitsu wins contract for ministry cyber defense system",
+        "Fujitsu will run a cyber defense system for a ministry's networks; the deal is worth 3 billion yen.",
+        "en",
+        id="trap-defense-contract-win",
+    ),
+    pytest.param(
+        "Taiwan Weighs 3% Defense Target Under US Pressure, Watches Japan",
+        "Taiwan is considering lifting defense spending to 3% of GDP, officials said, noting how far Tokyo goes.",
+        "en",
+        id="trap-defense-other-country-target-japan-compared",
+    ),
+    pytest.param(
+        "NATO's 5% goal and allies from Canada to Japan",
+        "NATO members agreed to spend 5% of GDP on defence; Indo-Pacific partners are not bound by it.",
+        "en",
+        id="trap-defense-range-of-countries",
     ),
 ]
 
