@@ -45,8 +45,13 @@ def test_a_source_names_its_company_or_says_which() -> None:
     assert (
         Source(id="tel-ir", url="https://x.example/", company="tokyoelectron").firm == "actor:tokyoelectron"
     )
-    with pytest.raises(ValidationError, match="unknown company"):
+    with pytest.raises(
+        ValidationError,
+        match=r"unknown company 'tel': the companies pressmon knows are aisin, .*tokyoelectron",
+    ):
         Source(id="tel-ir", url="https://x.example/", company="tel")
+    with pytest.raises(ValidationError, match="did you mean tokyoelectron"):
+        Source(id="tel-ir", url="https://x.example/", company="Tokyo Electron")
 
 
 @pytest.mark.parametrize(

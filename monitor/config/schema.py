@@ -78,7 +78,17 @@ class Source(_Model):
     @classmethod
     def _known_company(cls, v: str | None) -> str | None:
         if v is not None and f"actor:{v}" not in FIRMS:
-            raise ValueError(f"unknown company {v!r} (one of monitor/story_terms.py FIRMS: toyota, mhi, ...)")
+            import difflib
+
+            known = sorted(f.removeprefix("actor:") for f in FIRMS)
+            close = difflib.get_close_matches(
+                v.lower().replace(" ", "").replace("-", ""), known, n=3, cutoff=0.75
+            )
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise ValueError(
+                f"unknown company {v!r}: {hint}the companies pressmon knows are {', '.join(known)}; "
+                "or leave `company:` out"
+            )
         return v
 
     @model_validator(mode="after")
