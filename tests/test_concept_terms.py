@@ -242,6 +242,9 @@ CASES = [
     ("japan_state", "財政審は歳出の効率化を求めた。", True),
     ("japan_copy", "The ruling parties agreed on the tax plan.", True),
     ("japan_copy", "The ruling coalition split over bonds.", True),
+    ("japan_state", "Qatar pledges $700 billion for US projects, topping Japan's package.", False),
+    ("investment", "Allies agreed to lift defence investment to 3.5% of GDP.", False),
+    ("investment", "He urged Tokyo toward investment levels commensurate with the threat.", False),
 ]
 
 

@@ -539,6 +539,12 @@ TRAPS = [
         "en",
         id="trap-defense-range-of-countries",
     ),
+    pytest.param(
+        "Pentagon request funds barracks for Marines leaving Okinawa",
+        "The Defense Department's request includes $500 million for new facilities on Guam for Marines moving from Okinawa.",
+        "en",
+        id="trap-investment-pentagon-facilities-for-okinawa-move",
+    ),
 ]
 
 
