@@ -323,6 +323,14 @@ STATEMENTS = [
         {DEF},
         id="defense-en-fiscal-system-council",
     ),
+    # FMS in Japanese copy is Japan's own purchase, like 有償援助
+    pytest.param(
+        "FMS調達の未精算、2000億円に",
+        "米国からのFMS調達で、前払い金の精算が遅れている。",
+        "ja",
+        {FMS},
+        id="fms-ja-fms-in-japanese-copy",
+    ),
 ]
 
 TRAPS = [

@@ -333,6 +333,20 @@ def test_prefilter_skips_topics_without_their_literals() -> None:
     assert m.candidates(Doc("Tariffs", "Japan")) == ["both"]
 
 
+def test_prefilter_ignores_a_metadata_leaf_that_no_clause_kept() -> None:
+    # "FMS OR (lang:ja AND FMS)": the second branch's clauses are subsumed by the first's, so lang:ja gates
+    # nothing; deciding the metadata-gated topic must not look it up (it raised KeyError).
+    m = Matcher(
+        [
+            TopicQuery("sub", "", parse_query("FMS OR (lang:ja AND FMS)")),
+            TopicQuery("meta", "", parse_query("source:dsca Japan")),
+        ]
+    )
+    assert m.match_ids(Doc("", "Japan FMS", source="dsca", lang="ja")) == ["sub", "meta"]
+    assert m.match_ids(Doc("", "Japan", source="dsca", lang="ja")) == ["meta"]
+    assert m.match_ids(Doc("", "Japan", source="state", lang="ja")) == []
+
+
 def test_prefilter_katakana_start_and_prefix_terms() -> None:
     m = Matcher([TopicQuery("t", "", parse_query("イラン AND (sanction* OR 制裁)"))])
     assert m.candidates(Doc("", "ハイランダーの制裁")) == []  # イラン inside a katakana word

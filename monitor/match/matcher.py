@@ -63,7 +63,6 @@ class Matcher:
         # start): the prefilter counts a key as present only where a hit sits at them, so a term's letters
         # inside a longer word ("site" in "visited") open no gate.
         self._bounds = _key_bounds(comp.specs.values())
-        self._meta_gates = tuple(comp.metas.items())
         self._topics: list[Topic] = []
         # Every clause of every topic gets one bit; a gate (key or metadata leaf) sets the bits of the
         # clauses it appears in. A topic is a candidate when all its bits are set.
@@ -89,6 +88,9 @@ class Matcher:
             self._topics.append(Topic(t.id, t.title, t.query, root, tuple(clauses), mask, meta_mask))
         self._gate_bits = gate_bits
         self._always = always
+        # Metadata leaves that open some clause: a leaf the clauses dropped (a branch subsumed by another,
+        # "FMS OR (lang:ja AND FMS)", or left out beyond the clause cap) gates nothing.
+        self._meta_gates = tuple((m, g) for m, g in comp.metas.items() if g in gate_bits)
         # Per field: key -> (clause bits, topic bits) of the gates a hit of the key in that field opens
         # (the key's unscoped gate and its title: or text: one).
         self._key_gates: tuple[dict[int, tuple[int, int]], ...] = tuple(
