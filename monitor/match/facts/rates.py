@@ -1,5 +1,6 @@
 """Rates: percentages, with a ``tariff`` context when a tariff word is near (pure; see
-:mod:`monitor.match.facts`)."""
+:mod:`monitor.match.facts`); not a share price's move, whatever tariff the sentence names as its cause
+("shares up 6% on US tariff cap", 一時6％高)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ def _kanji_percent(s: str) -> Decimal | None:
 
 
 _TARIFF_WORD = re.compile(r"\btariff|\bdut(?:y|ies)\b|\blev(?:y|ies)\b|関税", re.IGNORECASE)
+# A share price's move is no tariff rate, whatever tariff the sentence names as its cause: "shares up 6% on
+# US tariff cap", "stock jumped as much as 6%", 東エレクが一時6％高, 株価は3％安.
+_SHARE_MOVE_BEFORE = re.compile(
+    r"\b(?:shares?|stocks?|stock price|share price)\s+(?:\w+\s+){0,2}?(?:up|down|jump(?:ed|s)?|rose|rises?|"
+    r"rising|fell|falls?|falling|gain(?:ed|s)?|slid|slides?|surge[ds]?|soar(?:ed|s)?|climb(?:ed|s)?|"
+    r"drop(?:ped|s)?|plunge[ds]?|tumble[ds]?|sank|sinks?|lost|adds?|added|by)\s+"
+    r"(?:(?:as much as|about|nearly|almost|more than|over|some)\s+)?$",
+    re.IGNORECASE,
+)
+_SHARE_MOVE_AFTER = re.compile(r"^\s*(?:高|安)(?!い|く)")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 _SENTENCE_END = re.compile(r"[。!?;！？\n]|\.(?=\s+[A-Z\"(]|\s*$)")
 _CONTEXT_WORDS = 6
@@ -81,6 +92,11 @@ def rates_in(norm: Norm) -> list[Rate]:
     for m in _RATE.finditer(norm.text):
         window = _window(norm.text, m.start(), m.end(), _CONTEXT_WORDS)
         context = "tariff" if _TARIFF_WORD.search(window) else None
+        if context and (
+            _SHARE_MOVE_BEFORE.search(norm.text[max(0, m.start() - 60) : m.start()])
+            or _SHARE_MOVE_AFTER.match(norm.text[m.end() : m.end() + 3])
+        ):
+            context = None  # a share price's move (module docstring)
         start, end, raw = norm.slice(m.start(), m.end())
         num = m.group("num")
         value = Decimal(num.replace(",", "")) if num[0].isdigit() else _kanji_percent(num)
