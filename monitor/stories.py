@@ -23,9 +23,12 @@ it: "also reported by"), otherwise it starts one.
        draft / cabinet decision / lower house / enactment, a warning / the reply, a tariff proclaimed / in
        force) is never joined; except that amounts are compared with the story's, not one item's: a probe
        stating an amount some item of the story states is not vetoed by another item stating another (one
-       flash gives a budget's total, another only its defence share). Nor is a story holding another text
-       of the probe's own source (neither headline-only, similarity < 0.90): a source reports one event
-       once (a company's two releases of one morning, a ministry's two press conferences). A write-through
+       flash gives a budget's total, another only its defence share); and so are the companies headlines
+       name: a probe headlined with one company is not vetoed by an item headlined with another when an
+       item of that story names both (U.S. Steel's flash, Nippon Steel's, a report naming the two). Nor
+       is a story holding another text of the probe's own source (neither headline-only, similarity <
+       0.90): a source reports one event once (a company's two releases of one morning, a ministry's two
+       press conferences). A write-through
        (its headline marked UPDATE 1-, UPDATE:, REFILE-, CORRECTED-, Bloomberg's (2), 【更新】, 【続報】,
        【詳報】: ``story_text.is_write_through``) is the source's own report rewritten: neither vetoed so
        nor held to the re-post threshold, it joins as another source's item would (rules 3 and 4).
@@ -458,6 +461,17 @@ def _score(
     )
 
 
+def _named_together(probe: StoryProbe, c: StoryCandidate, near: Sequence[StoryCandidate]) -> bool:
+    """Whether an item of ``c``'s story names every company the probe's headline and ``c``'s headline name:
+    two flashes each headlined with one side of a matter (U.S. STEEL SAYS BIG RIVER EXPANSION ABOUT $4 BLN;
+    日本製鉄、米アーカンソーに電炉) are one story's when a report of it names both companies, as the
+    amounts of a story are compared with all of its items'."""
+    firms = {
+        "actor:" + x.split(":", 1)[1] for x in probe.signature.kind("hactor") | c.signature.kind("hactor")
+    }
+    return bool(firms) and any(d.story_id == c.story_id and firms <= d.signature.parts for d in near)
+
+
 def _gap(probe: StoryProbe, c: StoryCandidate, seen_at: datetime) -> timedelta:
     """How far apart two items are: by first seen, or by publication when both sources say (a backlog
     first seen today, published last week, is not today's news)."""
@@ -524,6 +538,8 @@ def decide_story(
             templated = text[id(c)] >= rules.templated_similarity
         why = veto(probe.signature, c.signature, templated=templated)
         if why and why.startswith("amounts differ") and own & amounts[c.story_id]:
+            why = None
+        if why and why.startswith("company differs") and _named_together(probe, c, near):
             why = None
         if why and c.story_id not in vetoed:
             vetoed[c.story_id] = f"story {c.story_id} from {c.source_id}: {why}"

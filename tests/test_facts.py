@@ -133,15 +133,26 @@ def test_money_amount_is_exact_decimal() -> None:
             [("3", None, "3%")],
             id="tariff word too far away",
         ),
-        pytest.param("TOKYO ELECTRON SHARES UP 6% ON US TARIFF CAP", [("6", None, "6%")],
-                     id="a share price's move is no tariff rate"),
-        pytest.param("Shares of Toyota rose as much as 3.1% after the tariff cut", [("3.1", None, "3.1%")],
-                     id="... nor a move a word or two after shares"),
+        pytest.param(
+            "TOKYO ELECTRON SHARES UP 6% ON US TARIFF CAP",
+            [("6", None, "6%")],
+            id="a share price's move is no tariff rate",
+        ),
+        pytest.param(
+            "Shares of Toyota rose as much as 3.1% after the tariff cut",
+            [("3.1", None, "3.1%")],
+            id="... nor a move a word or two after shares",
+        ),
         pytest.param("東エレクが一時6％高　米の半導体関税で上限", [("6", None, "6％")], id="... nor 6％高"),
         pytest.param("株価は3％安、関税の影響", [("3", None, "3％")], id="... nor 3％安"),
-        pytest.param("関税率は6%高い水準", [("6", "tariff", "6%")], id="6%高い is a rate's level, not a move"),
-        pytest.param("shares of tariffs rose to 25%", [("25", "tariff", "25%")],
-                     id="a tariff rising to a rate is still a tariff rate"),
+        pytest.param(
+            "関税率は6%高い水準", [("6", "tariff", "6%")], id="6%高い is a rate's level, not a move"
+        ),
+        pytest.param(
+            "shares of tariffs rose to 25%",
+            [("25", "tariff", "25%")],
+            id="a tariff rising to a rate is still a tariff rate",
+        ),
         pytest.param("Section 232 tariffs", [], id="trap: Section 232"),
         pytest.param("Transmittal No. 26-28 of 2026", [], id="trap: transmittal and year"),
         pytest.param("F-35A and SM-6 Block IA", [], id="trap: designators"),

@@ -164,3 +164,32 @@ def test_a_stub_the_window_has_one_story_for(
     assert d.story_id == expected, d.reason
     if expected is not None:
         assert "the window's one story with all of it" in d.reason
+
+
+NSC_STUB = ("日本製鉄、米アーカンソーに電炉　40億ドル", "")
+NSC_BOTH = (
+    "Nippon Steel to add $4 billion electric furnace at U.S. Steel's Arkansas site",
+    "Nippon Steel will spend $4 billion on an electric arc furnace at U.S. Steel's Big River Steel works in "
+    "Arkansas, part of the $11 billion it pledged when it bought the company.",
+)
+USS_FLASH = ("U.S. STEEL SAYS BIG RIVER EXPANSION ABOUT $4 BLN", "")
+BRIDGESTONE = ("Bridgestone to invest $4 billion in Arkansas tire plant", "")
+
+
+@pytest.mark.parametrize(
+    ("seen", "expected", "reason_has"),
+    [
+        pytest.param([_item(1, "jiji", *NSC_STUB, 0), _item(2, "nikkei", *NSC_BOTH, -0.5, story=1)], 1,
+                     "same event as story 1", id="a report of the story names both headlines' companies: joins"),
+        pytest.param([_item(1, "jiji", *NSC_STUB, 0)], None, "company differs",
+                     id="... without it, one flash headlined with each company stays apart"),
+        pytest.param([_item(1, "jiji", *BRIDGESTONE, 0), _item(2, "nikkei", *NSC_BOTH, -0.5, story=1)], None,
+                     "company differs", id="... and a third company's headline still vetoes"),
+    ],
+)  # fmt: skip
+def test_companies_are_compared_with_the_story(
+    seen: list[StoryCandidate], expected: int | None, reason_has: str
+) -> None:
+    d = _decide("wire", *USS_FLASH, 1, seen)
+    assert d.story_id == expected, d.reason
+    assert reason_has in d.reason
