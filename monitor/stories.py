@@ -293,7 +293,8 @@ def _signature_score(
     Coverage is the shared weight's cosine against both sides, each side counting only the kinds of part
     the other side has too (a notice's transmittal or system tokens, which a news report never carries,
     do not dilute it); when either text is short (a headline-only item, whose signature is thin), it is
-    the share of the probe's own weight that the candidate explains."""
+    the share of the probe's own weight that the candidate explains, a programme's background figure the
+    candidate does not state left out (a flash recalling the $550 billion names no fact of the event)."""
 
     near = _near_amounts(p, c)
     converted = _same_amount_in_yen_and_dollars(p, c) - near
@@ -308,7 +309,8 @@ def _signature_score(
     wp = sum(w_of(x) for x in p.parts if x.split(":", 1)[0] in kinds_c)
     wc = sum(w_of(x) for x in c.parts if x.split(":", 1)[0] in kinds_p)
     if short:
-        whole = sum(w_of(x) for x in p.parts)
+        # A programme's background figure (the $550 billion a flash recalls) is no fact the story must have.
+        whole = sum(w_of(x) for x in p.parts if x not in BACKGROUND or x in c.parts)
         cover = w / whole if whole > 0 else 0.0
     else:
         cover = min(1.0, w / math.sqrt(wp * wc)) if wp > 0 and wc > 0 else 0.0

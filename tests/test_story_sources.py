@@ -193,3 +193,23 @@ def test_companies_are_compared_with_the_story(
     d = _decide("wire", *USS_FLASH, 1, seen)
     assert d.story_id == expected, d.reason
     assert reason_has in d.reason
+
+
+ROUND8 = (
+    "対米投資第8弾、3件450億ドル",
+    "日米両政府は第8弾として、オハイオ州の発電所など3件、総額450億ドルの案件を選定した。",
+)
+
+
+@pytest.mark.parametrize(
+    ("stub", "expected"),
+    [
+        pytest.param("JAPAN, US NAME $45 BLN IN NEW PROJECTS UNDER $550 BLN PLEDGE", 1,
+                     id="a flash recalling the programme's $550 billion the story does not state joins on its $45 billion"),
+        pytest.param("JAPAN, US NAME $45 BLN IN NEW PROJECTS UNDER $120 BLN FUND", None,
+                     id="... not with another figure of its own the story does not state"),
+    ],
+)  # fmt: skip
+def test_a_background_figure_is_no_fact_the_story_must_have(stub: str, expected: int | None) -> None:
+    d = _decide("wire", stub, "", 0.3, [_item(1, "jiji", *ROUND8, 0)])
+    assert d.story_id == expected, d.reason
