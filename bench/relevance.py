@@ -47,7 +47,8 @@ DEFAULT_FEEDS = ROOT / "feeds.yaml"
 # The corpus ``source`` field names the kind of source an entry imitates; the daemon knows the concepts
 # a configured source implies (``implies:`` in feeds.yaml). This table is the bench's stand-in: the
 # voices of the Japanese government imply @japan_state (so @japan too), those of the US government
-# imply @us. News outlets and agencies that report on other countries (JETRO, JBIC) imply nothing.
+# imply @us; Japan's own news outlets imply only the weaker @japan_press (README "Topic queries").
+# Foreign outlets and agencies that report on other countries (JETRO, JBIC) imply nothing.
 SOURCE_IMPLIES: dict[str, tuple[str, ...]] = {
     "kantei": ("japan_state",),
     "mofa": ("japan_state",),
@@ -63,6 +64,51 @@ SOURCE_IMPLIES: dict[str, tuple[str, ...]] = {
     "cbp": ("us",),
     "usitc": ("us",),
     "federal-register": ("us",),
+    # Japan's own outlets (English and Japanese editions, national and regional papers, broadcasters)
+    # imply @japan_press, as nikkei-asia, japan-times and kyodo-en do in feeds.yaml. Generic voices
+    # ("newspaper", "wire") and foreign outlets' Japanese editions (bloomberg-ja) imply nothing.
+    "nikkei": ("japan_press",),
+    "nikkei-asia": ("japan_press",),
+    "nhk": ("japan_press",),
+    "nhk-world": ("japan_press",),
+    "kyodo": ("japan_press",),
+    "kyodo-en": ("japan_press",),
+    "kyodo-ja": ("japan_press",),
+    "jiji": ("japan_press",),
+    "japan-times": ("japan_press",),
+    "asahi": ("japan_press",),
+    "asahi-en": ("japan_press",),
+    "yomiuri": ("japan_press",),
+    "yomiuri-en": ("japan_press",),
+    "mainichi": ("japan_press",),
+    "mainichi-en": ("japan_press",),
+    "sankei": ("japan_press",),
+    "chunichi": ("japan_press",),
+    "tokyo-np": ("japan_press",),
+    "nikkan-kogyo": ("japan_press",),
+    "denki-shimbun": ("japan_press",),
+    "okinawa-times": ("japan_press",),
+    "ryukyu-shimpo": ("japan_press",),
+    "hokkaido-np": ("japan_press",),
+    "nishinippon": ("japan_press",),
+    "chugoku-shimbun": ("japan_press",),
+    "chugoku-np": ("japan_press",),
+    "kahoku": ("japan_press",),
+    "kanagawa-shimbun": ("japan_press",),
+    "shizuoka-shimbun": ("japan_press",),
+    "shimotsuke": ("japan_press",),
+    "sanyo-shimbun": ("japan_press",),
+    "sakigake": ("japan_press",),
+    "miyazaki-nichinichi": ("japan_press",),
+    "minami-nippon": ("japan_press",),
+    "kumamoto-nichinichi": ("japan_press",),
+    "nihon-nogyo": ("japan_press",),
+    "nikkan-jidosha": ("japan_press",),
+    "chubu-keizai": ("japan_press",),
+    "toyo-keizai": ("japan_press",),
+    "tbs": ("japan_press",),
+    "local-news-ja": ("japan_press",),
+    "japan-forward": ("japan_press",),
 }
 
 __all__ = [
