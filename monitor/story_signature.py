@@ -37,6 +37,8 @@ Parts (``kind``):
   ``hproduct``, ``hcountry``, ``hactor``   the products, countries and companies (``FIRMS``) the headline
                   names (veto only: a proclamation on copper that recalls the steel tariffs still leads
                   with copper; a report headlined with Yokohama Rubber is not Bridgestone's plant).
+  ``hmove``       ``hmove:shares``: the headline leads with a share price's move (Tokyo Electron shares
+                  jump 6% after ...; 東エレクが一時6％高): a market story (veto only).
   ``hstage``      the stage of one matter the headline reports (``hstage:talks:open``,
                   ``hstage:deal:binding``, ``hstage:law:cabinet``: ``monitor.story_terms.STAGES``; veto
                   only: talks opened are not talks concluded, heads of agreement not the binding SPA).
@@ -74,7 +76,7 @@ __all__ = [
     "signature",
 ]
 
-_NOT_INDEXED = ("rate", "subject", "fms_value", "hproduct", "hcountry", "hactor", "hstage")
+_NOT_INDEXED = ("rate", "subject", "fms_value", "hproduct", "hcountry", "hactor", "hstage", "hmove")
 _SYSTEM_STOP = frozenset(
     [
         "and",
@@ -201,6 +203,14 @@ def _automaton() -> tuple[ahocorasick.Automaton, tuple[tuple[int, ...], ...]]:
 
 _AC, _LITERAL_CONCEPTS = _automaton()
 _STAGES = tuple((stage, re.compile(rx)) for stage, rx in STAGES.items())
+# A headline leading with a share price's move (Tokyo Electron shares jump 6% after ...; 東エレクが一時6％高):
+# a market story, whatever policy it names as the cause (not "..., Shares Rise 4%" after the company's news).
+_SHARE_MOVE = re.compile(
+    r"^[^,;:、。]{0,40}?\b(?:shares?|stocks?)\s+(?:up|down|jump|jumps|jumped|rise|rises|rose|fall|falls|fell|"
+    r"gain|gains|gained|slide|slides|slid|surge|surges|surged|soar|soars|soared|climb|climbs|climbed|drop|"
+    r"drops|dropped|plunge|plunges|plunged|tumble|tumbles|tumbled|sink|sinks|sank)\b|"
+    r"^[^、。]{0,20}?(?:が|株が)?(?:一時)?\d+(?:\.\d+)?[%％](?:高|安)(?!い|く)"
+)
 
 
 def _candidates(folded: str) -> list[int]:
@@ -395,6 +405,8 @@ def signature(
         if i in _HEADLINE and rx.search(head):
             parts.add("h" + concept)  # hproduct:copper, hcountry:korea, hactor:toyota
     parts.update(f"hstage:{stage}" for stage, rx in _STAGES if rx.search(head))
+    if _SHARE_MOVE.search(head):
+        parts.add("hmove:shares")
     subjects: set[str] = set()
     for i in _candidates(folded):
         concept, rx, _ = _CONCEPTS[i]

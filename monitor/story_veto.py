@@ -14,8 +14,10 @@ does. Templated notices share most of their words and differ in exactly these. A
 different stages of one matter (``hstage``: talks opened and concluded, heads of agreement and the SPA, a
 budget's draft and the cabinet's decision, a warning and the reply to it, a tariff proclaimed and in
 force): the later development of one matter, a day or two on, shares nearly every fact with the earlier.
-Also an earnings forecast and an investment (a company announces both on one day), and a month's trade or
-current-account statistics and a budget (the same amount in both by chance). A release's own figure
+Also an earnings forecast and an investment (a company announces both on one day), a month's trade or
+current-account statistics and a budget (the same amount in both by chance), and a headline leading with
+a share price's move and one that does not (the market's reaction is another story than the policy or
+deal it reacts to). A release's own figure
 (``pct``) in common, like an amount in common, leaves the other amounts as each report's choice of figures.
 
 Amounts: two reports sharing one amount (in one currency, or in yen and dollars at 100-180 yen) are not
@@ -216,6 +218,10 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
     fa_, fb_ = _FORECAST in a.parts, _FORECAST in b.parts
     if fa_ != fb_ and _INVESTMENT in (b.parts if fa_ else a.parts):
         return "kind differs (an earnings forecast vs an investment)"
+    # A headline leading with a share price's move and one that does not: the market's reaction is another
+    # story than the policy or deal it reacts to (Tokyo Electron shares jump 6% after the chip tariff cap).
+    if ("hmove:shares" in a.parts) != ("hmove:shares" in b.parts):
+        return "kind differs (a share price's move vs the event it reacts to)"
     # A month's trade or current-account statistics and a budget's defence figure: two releases, whatever
     # amount they happen to share (exports of 9.4 trillion yen, a defence budget of 9.4 trillion yen).
     sa_stats, sb_stats = bool(a.parts & _STATISTICS), bool(b.parts & _STATISTICS)

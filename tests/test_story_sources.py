@@ -213,3 +213,39 @@ ROUND8 = (
 def test_a_background_figure_is_no_fact_the_story_must_have(stub: str, expected: int | None) -> None:
     d = _decide("wire", stub, "", 0.3, [_item(1, "jiji", *ROUND8, 0)])
     assert d.story_id == expected, d.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "moves"),
+    [
+        ("Tokyo Electron shares jump 6% after US caps Japan chip-tool tariff", True),
+        ("TOKYO ELECTRON SHARES UP 6% ON US TARIFF CAP", True),
+        ("東エレクが一時6％高　米の半導体関税で日本に上限", True),
+        ("トヨタ株が3％安", True),
+        ("Panasonic Restarts Kansas Battery Ramp-Up, Shares Rise 4%", False),  # the company's news leads
+        ("Trump imposes 25% tariff on chips, caps Japan and EU at 15%", False),
+        ("関税率は6%高い水準に", False),
+    ],
+)
+def test_a_headline_leading_with_a_share_price_move(title: str, moves: bool) -> None:
+    assert ("hmove:shares" in signature(title, "").parts) is moves
+
+
+TARIFF_CAP = (
+    "米、半導体に25%関税　日本は15%上限　東京エレクトロンなど装置各社に影響",
+    "トランプ米大統領は半導体と製造装置に25%の関税を課す布告に署名した。日本製は15%が上限となる。東京エレクトロンなどに影響する。",
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        pytest.param("東エレクが一時6％高　米の半導体関税で日本に上限", None,
+                     id="the market's reaction is another story than the tariff it reacts to"),
+        pytest.param("東京エレクトロン、米関税の影響は軽微", 1, id="... a report of the tariff's effect is not"),
+    ],
+)  # fmt: skip
+def test_a_share_price_move_is_another_story(title: str, expected: int | None) -> None:
+    text = "東京エレクトロンは米国の半導体関税で日本製が15%上限となったことを受け、影響は軽微とした。"
+    d = _decide("minkabu", title, text, 1, [_item(1, "nikkei", *TARIFF_CAP, 0)])
+    assert d.story_id == expected, d.reason
