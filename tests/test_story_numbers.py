@@ -387,7 +387,7 @@ YEN_DOLLARS = {
 
 @pytest.mark.parametrize("pair", YEN_DOLLARS)
 def test_an_amount_in_yen_is_the_same_amount_in_dollars_at_a_plausible_rate(pair: tuple[str, str]) -> None:
-    from monitor.stories import _same_amount_in_yen_and_dollars
+    from monitor.story_score import _same_amount_in_yen_and_dollars
 
     yen, usd = (signature("", t) for t in pair)
     assert bool(_same_amount_in_yen_and_dollars(yen, usd)) is YEN_DOLLARS[pair]

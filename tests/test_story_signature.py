@@ -328,7 +328,7 @@ def test_term_parts_are_those_of_a_search_of_every_pattern() -> None:
     ],
 )  # fmt: skip
 def test_near_amounts_count_as_shared(probe: str, candidate: str, shared: set[str]) -> None:
-    from monitor.stories import _near_amounts
+    from monitor.story_score import _near_amounts
 
     assert set(_near_amounts(signature("", probe), signature("", candidate))) == shared
 
