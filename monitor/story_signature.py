@@ -187,6 +187,27 @@ _N_TERMS = len(_TERMS)
 _HEADLINE = frozenset(
     i for i, (c, _, _) in enumerate(_TERMS) if c.startswith(("product:", "country:")) or c in FIRMS
 )
+# Names of the table's companies and bodies that hold a country's word (日本貿易保険, Bank of Japan, Tokyo
+# Gas, Korea Zinc): in a headline that word names the company, not the country, so the names are blanked
+# before the headline's countries are read. NEXI's notice for India and its notice for the US share 日本
+# only through its name: that is no partner both headlines name.
+_COUNTRY_WORDS = frozenset(lit for c, _, lits in _TERMS if c.startswith("country:") for lit in lits)
+_NAMES_WITH_COUNTRY = re.compile(
+    "|".join(
+        re.escape(lit)
+        for lit in sorted(
+            {
+                lit
+                for c, _, lits in _TERMS
+                if c.startswith("actor:")
+                for lit in lits
+                if any(w in lit and w != lit for w in _COUNTRY_WORDS)
+            },
+            key=len,
+            reverse=True,
+        )
+    )
+)
 
 
 def _automaton() -> tuple[ahocorasick.Automaton, tuple[tuple[int, ...], ...]]:
@@ -400,9 +421,10 @@ def signature(
     # What the headline is about (its products and countries): a notice that mentions earlier actions
     # (steel, aluminium) or another country's deal in passing still leads with its own.
     head = unicodedata.normalize("NFKC", title).casefold()
+    named = _NAMES_WITH_COUNTRY.sub(lambda m: " " * len(m.group()), head)  # a company's 日本 is no country
     for i in _candidates(head):
         concept, rx, _ = _CONCEPTS[i]
-        if i in _HEADLINE and rx.search(head):
+        if i in _HEADLINE and rx.search(named if concept.startswith("country:") else head):
             parts.add("h" + concept)  # hproduct:copper, hcountry:korea, hactor:toyota
     parts.update(f"hstage:{stage}" for stage, rx in _STAGES if rx.search(head))
     if _SHARE_MOVE.search(head):

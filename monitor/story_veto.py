@@ -10,7 +10,8 @@ of a deal or order; not a country a call discussed, such as North Korea), the co
 name when neither text names the other's (Bridgestone's plant, Yokohama Rubber's); and between
 templated texts, a disjoint set of products, countries or places, or each naming a company the other
 does not, or a partner one headline names (not Japan) that the other text, naming countries, never
-does. Templated notices share most of their words and differ in exactly these. Also two headlines at
+does (unless both headlines name one country: Japan and the EU capped, Japan capped). Templated
+notices share most of their words and differ in exactly these. Also two headlines at
 different stages of one matter (``hstage``: talks opened and concluded, heads of agreement and the SPA, a
 budget's draft and the cabinet's decision, a warning and the reply to it, a tariff proclaimed and in
 force): the later development of one matter, a day or two on, shares nearly every fact with the earlier.
@@ -246,9 +247,12 @@ def veto(a: Signature, b: Signature, *, templated: bool = True) -> str | None:
             return _differs("company", frozenset(fa - fb), frozenset(fb - fa))
         # A partner one headline names (other than Japan) that the other text never mentions: the same
         # programme's notice for another country (insurance for investment in India, then in the US).
+        # Not when both headlines name one country (Japan and the EU capped at 15%; Japan capped at 15%): a
+        # report naming two partners of one action, not the notice for another.
+        shared_head = bool(ka.get("hcountry", NO_PARTS) & kb.get("hcountry", NO_PARTS))
         for x, y in ((a, b), (b, a)):
             partners = {p[1:] for p in x.kind("hcountry") - _DISCUSSED} - {"country:japan"}
-            if partners and y.kind("country") and not partners & y.parts:
+            if partners and not shared_head and y.kind("country") and not partners & y.parts:
                 return _differs("partner", frozenset(partners), y.kind("country"))
     # A system named differently by two full notices (both with purchaser and transmittal) is another sale;
     # a news report's wording of the system ("AMRAAM") is not compared with the notice's.

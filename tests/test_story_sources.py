@@ -15,6 +15,7 @@ from monitor.story_index import MemoryIndex
 from monitor.story_signature import signature
 from monitor.story_terms import source_firm
 from monitor.story_text import fingerprint
+from monitor.story_veto import veto
 
 T0 = datetime(2026, 12, 9, tzinfo=UTC)
 
@@ -249,3 +250,31 @@ def test_a_share_price_move_is_another_story(title: str, expected: int | None) -
     text = "東京エレクトロンは米国の半導体関税で日本製が15%上限となったことを受け、影響は軽微とした。"
     d = _decide("minkabu", title, text, 1, [_item(1, "nikkei", *TARIFF_CAP, 0)])
     assert d.story_id == expected, d.reason
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "why"),
+    [
+        pytest.param("米、半導体に25%関税　日本とEUは15%上限", "半導体関税 日本は15％が上限に", None,
+                     id="two partners beside the one both headlines name: one action"),
+        pytest.param("Insurance for investment in India", "Insurance for investment expanded", "partner differs",
+                     id="a partner the other text, naming countries, never names still differs"),
+    ],
+)  # fmt: skip
+def test_a_second_partner_beside_one_both_headlines_name(a: str, b: str, why: str | None) -> None:
+    found = veto(signature(a, "日本の関税。"), signature(b, "日本の関税。"), templated=True)
+    assert (found is None) if why is None else (found is not None and why in found), found
+
+
+@pytest.mark.parametrize(
+    ("title", "country"),
+    [
+        ("日本貿易保険、インド向け投資保険を拡充", False),  # NEXI: a company's name, not the country
+        ("Bank of Japan holds rates", False),
+        ("Tokyo Gas signs US LNG deal", False),
+        ("日本、インドと投資保険で合意", True),
+        ("Japan and Bank of Japan officials meet", True),  # the country named beside the bank
+    ],
+)
+def test_a_company_name_holding_japan_is_no_country_in_a_headline(title: str, country: bool) -> None:
+    assert ("hcountry:japan" in signature(title, "").parts) is country
