@@ -210,6 +210,21 @@ _NAMES_WITH_COUNTRY = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1024)
+def source_firm(source_id: str, title: str | None = None) -> str | None:
+    """The company whose own newsroom a source is (``actor:mhi`` for ``mhi-pr``, ``actor:ussteel`` for
+    ``ussteel-ir``, ``actor:toyota`` for a source titled "Toyota Global Newsroom"): the one firm of
+    ``FIRMS`` its id or title names, by a spelling of the firm (``tokyo-gas-pr``: the table's own pattern,
+    as a text is read) or by its key (``tokyoelectron-news``). ``None`` when it names none, or more than
+    one (a trade paper's id naming two companies is no company's newsroom). Pure."""
+    words = re.sub(r"[^a-z0-9]+", " ", source_id.casefold()).strip()
+    head = unicodedata.normalize("NFKC", title or "").casefold()
+    tokens = set(words.split())
+    found = {firm for firm in FIRMS if firm.split(":", 1)[1] in tokens}
+    found.update(c for c, rx, _ in _TERMS if c in FIRMS and (rx.search(words) or rx.search(head)))
+    return found.pop() if len(found) == 1 else None
+
+
 def _automaton() -> tuple[ahocorasick.Automaton, tuple[tuple[int, ...], ...]]:
     by_literal: dict[str, set[int]] = {}
     for i, (_, _, literals) in enumerate(_CONCEPTS):

@@ -18,12 +18,9 @@ Adding a term: add its English and Japanese spellings to the concept (or a new c
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
 from collections.abc import Mapping
 
-__all__ = ["CIVIL_MODELS", "FIRMS", "STAGES", "SUBJECTS", "TERMS", "source_firm"]
+__all__ = ["CIVIL_MODELS", "FIRMS", "STAGES", "SUBJECTS", "TERMS"]
 
 # concept id -> spellings (matched case-insensitively on NFKC text; ASCII terms on word boundaries).
 TERMS: Mapping[str, tuple[str, ...]] = {
@@ -558,34 +555,6 @@ FIRMS = frozenset(
         "mufg", "smfg",
     )
 )  # fmt: skip
-
-
-@functools.lru_cache(maxsize=1024)
-def source_firm(source_id: str, title: str | None = None) -> str | None:
-    """The company whose own newsroom a source is (``actor:mhi`` for ``mhi-pr``, ``actor:ussteel`` for
-    ``ussteel-ir``, ``actor:toyota`` for a source titled "Toyota Global Newsroom"): the one firm of
-    :data:`FIRMS` its id or title names, by a spelling of the firm (``tokyo-gas-pr``) or by its key
-    (``tokyoelectron-news``). ``None`` when it names none, or more than one (a trade paper's id naming two
-    companies is no company's newsroom). Pure."""
-    words = re.sub(r"[^a-z0-9]+", " ", source_id.casefold()).strip()
-    head = unicodedata.normalize("NFKC", title or "").casefold()
-    tokens = set(words.split())
-    found = set()
-    for firm in FIRMS:
-        if firm.split(":", 1)[1] in tokens:
-            found.add(firm)
-            continue
-        for spelling in TERMS.get(firm, ()):
-            s = unicodedata.normalize("NFKC", spelling).casefold()
-            if s.isascii():
-                rx = r"(?<![a-z0-9])" + re.escape(s) + r"(?![a-z0-9])"
-                if re.search(rx, words) or re.search(rx, head):
-                    found.add(firm)
-                    break
-            elif s in head:
-                found.add(firm)
-                break
-    return found.pop() if len(found) == 1 else None
 
 
 # Car models and consoles among the designators (``designator:`` parts: which cars a maker moves, builds or

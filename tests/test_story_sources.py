@@ -1,5 +1,5 @@
 """Story rules that read who published an item and how a story's items agree between them
-(``monitor.story_terms.source_firm``, ``Source.firm``, the ``firm`` part of ``story_signature.signature``
+(``monitor.story_signature.source_firm``, ``Source.firm``, the ``firm`` part of ``story_signature.signature``
 and the story-wide rules of ``monitor.stories.decide_story``), table-driven."""
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from pydantic import ValidationError
 from monitor.config.schema import Source
 from monitor.stories import StoryCandidate, StoryProbe, decide_story
 from monitor.story_index import MemoryIndex
-from monitor.story_signature import signature
-from monitor.story_terms import source_firm
+from monitor.story_signature import signature, source_firm
 from monitor.story_text import fingerprint
 from monitor.story_veto import veto
 

@@ -18,7 +18,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from monitor.config.delivery import ConsoleReceiver, Digest, Receiver, Route, Smtp
 from monitor.config.fields import Duration, HttpUrl, Slug, Term, TimeZone, _Model
 from monitor.config.kinds import HtmlSelect, JsonApi
-from monitor.story_terms import FIRMS, source_firm
+from monitor.story_terms import FIRMS
 
 __all__ = ["Concept", "Config", "Retention", "Source", "Topic"]
 
@@ -69,9 +69,11 @@ class Source(_Model):
     @property
     def firm(self) -> str | None:
         """The company part (``actor:mhi``) its items' signatures carry: ``company``, or the one firm its
-        id or title names (``story_terms.source_firm``)."""
+        id or title names (``story_signature.source_firm``)."""
         if self.company is not None:
             return f"actor:{self.company}"
+        from monitor.story_signature import source_firm  # loaded with the stories, not with the config
+
         return source_firm(self.id, self.title)
 
     @field_validator("company")
