@@ -559,6 +559,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="split stories and wrong joins of one set (never the blind set)",
     )
     ap.add_argument("--db-url", default=None, help="run the quality sets on this database instead of SQLite")
+    ap.add_argument(
+        "--no-blind",
+        action="store_true",
+        help="leave the blind set out (for tuning: a tuner never sees the blind figures)",
+    )
     args = ap.parse_args(argv)
     if args.list is not None:
         return list_items(args.list)
@@ -582,7 +587,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sets.append(("seventh tuning set", load_set(SEVENTH)))
         if EIGHTH.exists():
             sets.append(("eighth tuning set", load_set(EIGHTH)))
-        if BLIND.exists():
+        if args.no_blind:
+            print("blind set: left out (--no-blind)")
+        elif BLIND.exists():
             sets.append(("blind set", load_set(BLIND)))
         else:
             print(f"blind set: {BLIND.relative_to(ROOT)} is not there yet; tuning set only")
