@@ -27,6 +27,7 @@ Adding commands (e.g. a ``history.py`` with ``replay`` and ``search``):
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -56,8 +57,50 @@ from monitor.cli.helptext import reflow_commands
 __all__ = ["app", "main"]
 
 
+class OutputClosed(Exception):
+    """The reader of stdout went away before the command finished (``pressmon items | head``)."""
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that nothing else (the interpreter's last flush) hits the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (a test runner's buffer): nothing to protect
+        pass
+
+
+def _stdout_file() -> tuple[int, int] | None:
+    """(device, inode) of what stdout writes to, or None when it is no file (a test runner's buffer)."""
+    try:
+        st = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _closed_pipe_exit(before: tuple[int, int] | None) -> bool:
+    """Whether a ``SystemExit(1)`` came from a closed pipe rather than a failure: Rich (help screens)
+    points stdout at /dev/null when its write fails with EPIPE and exits 1; Click wraps stdout in its
+    ``PacifyFlushWrapper`` before doing the same."""
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        return True
+    st = os.stat(os.devnull)
+    devnull = (st.st_dev, st.st_ino)
+    return before is not None and before != devnull and _stdout_file() == devnull
+
+
 class PressmonGroup(TyperGroup):
     """The error boundary: every command runs inside :meth:`main`."""
+
+    def invoke(self, ctx: Any) -> Any:
+        # Click turns a closed pipe into a silent exit 1, which the exit codes reserve for "the answer
+        # is no"; a reader that stops early (`| head`) is not a failure, so it ends the command with 0.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise OutputClosed from None
 
     def main(
         self,
@@ -70,6 +113,7 @@ class PressmonGroup(TyperGroup):
     ) -> Any:
         state.verbose = False
         reflow_commands(self)
+        stdout_before = _stdout_file()
         try:
             rv = super().main(
                 args=args,
@@ -80,6 +124,14 @@ class PressmonGroup(TyperGroup):
                 **extra,
             )
             code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+            sys.stdout.flush()
+        except (OutputClosed, BrokenPipeError):
+            _silence_stdout()
+            code = ExitCode.OK
+        except SystemExit as e:
+            if e.code != 1 or not _closed_pipe_exit(stdout_before):
+                raise
+            code = ExitCode.OK
         except typer.TyperException as e:
             ctx = getattr(e, "ctx", None)
             if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:  # `pressmon`, `pressmon db`

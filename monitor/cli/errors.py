@@ -46,7 +46,8 @@ class ExitCode(IntEnum):
 
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 a check or a source failed; 2 usage (bad option, id, duration, date, file); "
+    "Exit codes: 0 ok (also when the reader stops early, as `| head` does); 1 a check or a source "
+    "failed; 2 usage (bad option, id, duration, date, file); "
     "3 config (feeds.yaml, templates, settings, secrets); 4 database; 5 network (a source or receiver "
     "failed); 6 template; 70 internal error (a bug); 130 interrupted. "
     "Errors print one line: pressmon: <what failed>: <why>; <what to do>. -v shows the traceback."
