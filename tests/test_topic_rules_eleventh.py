@@ -3,7 +3,9 @@
 Each table row is (title, text, lang, the topic it is about, whether that topic fires): the positive
 that a rule was added for, written anew (not copied from the corpus), and the trap that it must not
 catch. Structural rules (a headline's money word pairing with a defense word in the body; the earnings
-veto sparing a headline that names defense funding) and the vocabulary and masks added with them.
+veto sparing a headline that names defense funding; a Japanese utility's cargo from the US as US LNG;
+a yen sum in another country's headline as an investment there)
+and the vocabulary and masks added with them.
 """
 
 from __future__ import annotations
@@ -225,9 +227,79 @@ VOCABULARY = [
     ),
 ]
 
+# A Japanese gas or power utility's cargo, offtake or term deal with a US place or actor within a sentence
+# of it is US LNG, without the word LNG; another fuel, another supplier or another country's buyer is not.
+UTILITY_CARGO = [
+    pytest.param(
+        "Chubu Electric to lift Louisiana cargoes from 2030",
+        "The utility signed a 20-year supply deal with the Gulf Coast exporter.",
+        "en",
+        LNG,
+        True,
+        id="utility-louisiana-cargoes",
+    ),
+    pytest.param(
+        "Toho Gas takes first cargo under Texas term deal",
+        "The cargo arrived at the Chita terminal this week.",
+        "en",
+        LNG,
+        True,
+        id="utility-texas-term-deal",
+    ),
+    pytest.param(
+        # trap: a utility's coal cargoes from the US
+        "Tohoku Electric buys US coal cargoes for winter",
+        "The utility bought two Pacific Northwest coal cargoes for its thermal plants.",
+        "en",
+        LNG,
+        False,
+        id="trap-utility-coal-cargoes",
+    ),
+    pytest.param(
+        # trap: a utility's cargo from another supplier, no US
+        "Kyushu Electric takes first cargo under Qatar term deal",
+        "The cargo from Ras Laffan arrived at the Tobata terminal.",
+        "en",
+        LNG,
+        False,
+        id="trap-utility-qatar-cargo",
+    ),
+    pytest.param(
+        # trap: another country's buyer of US cargoes
+        "KOGAS to lift Louisiana cargoes from 2030",
+        "The Korean utility signed a 20-year supply deal with the Gulf Coast exporter.",
+        "en",
+        LNG,
+        False,
+        id="trap-korean-utility",
+    ),
+]
+
+# A yen sum in a headline that names another country and neither Japan nor the US is a Japanese company's
+# investment in that country, not in the US; with a US place in the headline it still is one.
+YEN_ELSEWHERE = [
+    pytest.param(
+        "Murata commits 90 billion yen to Thai capacitor plant",
+        "The Kyoto company will build the plant to supply U.S. and European customers.",
+        "en",
+        INV,
+        False,
+        id="trap-yen-sum-thai-plant",
+    ),
+    pytest.param(
+        "Murata commits 90 billion yen to Texas capacitor plant",
+        "The Kyoto company will build the plant near Austin, Texas, to supply U.S. carmakers.",
+        "en",
+        INV,
+        True,
+        id="yen-sum-texas-plant",
+    ),
+]
+
 
 @pytest.mark.parametrize(
-    ("title", "text", "lang", "topic", "fires"), MONEY_HEADLINE + EARNINGS_VETO + VOCABULARY
+    ("title", "text", "lang", "topic", "fires"),
+    MONEY_HEADLINE + EARNINGS_VETO + VOCABULARY + UTILITY_CARGO + YEN_ELSEWHERE,
 )
 def test_eleventh_set_rules(
     matcher: TopicMatcher, title: str, text: str, lang: str, topic: str, fires: bool
