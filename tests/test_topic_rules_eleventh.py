@@ -90,6 +90,33 @@ MONEY_HEADLINE = [
         False,
         id="trap-budget-headline-without-japan",
     ),
+    pytest.param(
+        # funds or money given to something is a money word ("funds for", "money for")
+        "Koizumi seeks record funds for drones and munitions",
+        "The minister said the request would also cover long-range missiles.",
+        "en",
+        DEF,
+        True,
+        id="funds-for-drones",
+    ),
+    pytest.param(
+        # trap: the verb ("the bill funds"), a US bill for US forces in Japan
+        "Defense bill funds $700 million in Okinawa barracks",
+        "The compromise bill funds hangars and barracks for U.S. forces in Japan.",
+        "en",
+        DEF,
+        False,
+        id="trap-bill-funds-us-forces",
+    ),
+    pytest.param(
+        # trap: another country's funds for its military
+        "Manila seeks more funds for military modernization",
+        "The Philippine defense department said Japan's coast guard aid would continue.",
+        "en",
+        DEF,
+        False,
+        id="trap-philippine-funds",
+    ),
 ]
 
 # The contractor-earnings veto (profit, shares, orders in the headline) spares a headline that names
@@ -218,6 +245,32 @@ VOCABULARY = [
         id="trap-ja-korean-parliament",
     ),
     pytest.param(
+        "Pentagon notifies Congress of Japan AMRAAM sale",
+        "The $400 million package would replenish the Air Self-Defense Force's stocks.",
+        "en",
+        FMS,
+        True,
+        id="notifies-congress-japan-sale",
+    ),
+    pytest.param(
+        # trap: another purchaser's notification
+        "Pentagon notifies Congress of Korea AMRAAM sale",
+        "The $400 million package would replenish the Korean air force's stocks.",
+        "en",
+        FMS,
+        False,
+        id="trap-notifies-congress-korea-sale",
+    ),
+    pytest.param(
+        # trap: another state's defense minister by name, as a US outlet spells him
+        "Marles says defense spending to rise",
+        "Defense Minister Richard Marles said the government would lift spending to 2.4% of GDP.",
+        "en",
+        DEF,
+        False,
+        id="trap-defense-minister-marles",
+    ),
+    pytest.param(
         "国会、防衛費増額の補正予算を可決",
         "国会は防衛費を含む補正予算を可決した。",
         "ja",
@@ -275,6 +328,42 @@ UTILITY_CARGO = [
     ),
 ]
 
+# Japan as the reason of another country's budget, a contractor's forecast, a portfolio headline.
+MASKS_AND_VETOES = [
+    pytest.param(
+        "Seoul lifts defense budget 7%, citing Japan's buildup",
+        "The ministry said spending would reach 66 trillion won.",
+        "en",
+        DEF,
+        False,
+        id="trap-citing-japans-buildup",
+    ),
+    pytest.param(
+        "Kawasaki Heavy raises forecast on defense orders",
+        "Japan's defense spending lifted orders for submarines.",
+        "en",
+        DEF,
+        False,
+        id="trap-contractor-raises-forecast",
+    ),
+    pytest.param(
+        "Japanese insurers raise U.S. equity allocation",
+        "Dai-ichi Life said it would invest more in U.S. stocks this fiscal year.",
+        "en",
+        INV,
+        False,
+        id="trap-portfolio-equity-allocation",
+    ),
+    pytest.param(
+        "Dai-ichi Life to acquire U.S. insurer for $2 billion",
+        "The Tokyo-based insurer will buy the Ohio company to expand in the United States.",
+        "en",
+        INV,
+        True,
+        id="insurer-acquisition-still-fires",
+    ),
+]
+
 # A yen sum in a headline that names another country and neither Japan nor the US is a Japanese company's
 # investment in that country, not in the US; with a US place in the headline it still is one.
 YEN_ELSEWHERE = [
@@ -299,7 +388,7 @@ YEN_ELSEWHERE = [
 
 @pytest.mark.parametrize(
     ("title", "text", "lang", "topic", "fires"),
-    MONEY_HEADLINE + EARNINGS_VETO + VOCABULARY + UTILITY_CARGO + YEN_ELSEWHERE,
+    MONEY_HEADLINE + EARNINGS_VETO + VOCABULARY + UTILITY_CARGO + YEN_ELSEWHERE + MASKS_AND_VETOES,
 )
 def test_eleventh_set_rules(
     matcher: TopicMatcher, title: str, text: str, lang: str, topic: str, fires: bool
