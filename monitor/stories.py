@@ -40,7 +40,8 @@ it: "also reported by"), otherwise it starts one.
        A short text (a headline-only item) joins on its headline (title similarity
        >= 0.5, or 70% of the shorter headline's content words in the other with an event part shared; CJK
        compared as bigrams of kanji and katakana) only when the signatures share a topic and agree on at
-       least one informative part.
+       least one informative part, and the headline-only side names no event fact the other lacks (DOE
+       extends Texas LNG's deadline; DOE extends Delfin LNG's: each its own project).
     4. **Signature** (another source, a topic or subject shared): the shared parts' weight, each part
        weighted by its kind and by how rare it is among the window's stories (``rarity``: stories in the
        window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and

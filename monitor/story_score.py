@@ -182,6 +182,20 @@ def _signature_score(
     return w, cover, len(shared), shared, converted
 
 
+def _names_more(p: Signature, c: Signature, *, short_probe: bool) -> bool:
+    """Whether the headline-only side names an event fact (not of a generic kind, not a background
+    figure) the other side does not state: two look-alike headlines each naming their own project, place
+    or company (DOE extends Delfin LNG's deadline; DOE extends Texas LNG's) are templated twins, not one
+    event. Amounts count as stated when met in the other currency or as a nearby figure."""
+    short, other = (p, c) if short_probe else (c, p)
+    alike = _near_amounts(short, other) | _same_amount_in_yen_and_dollars(short, other)
+    kinds = KIND_WEIGHT.keys() - GENERIC_KINDS
+    return any(
+        x.split(":", 1)[0] in kinds and x not in BACKGROUND and x not in other.parts and x not in alike
+        for x in short.parts
+    )
+
+
 def gap(probe: StoryProbe, c: StoryCandidate, seen_at: datetime) -> timedelta:
     """How far apart two items are: by first seen, or by publication when both sources say (a backlog
     first seen today, published last week, is not today's news)."""
@@ -235,7 +249,12 @@ def score_pair(
         title = title_similarity(probe.title, c.title)
         inside = headline_containment(probe.title, c.title)
         contained = inside >= rules.min_stub_containment and _event_parts(shared) >= 1
-        if (title >= rules.min_stub_title or contained) and shared and not veto(ps, cs, templated=True):
+        if (
+            (title >= rules.min_stub_title or contained)
+            and shared
+            and not veto(ps, cs, templated=True)
+            and not _names_more(ps, cs, short_probe=is_short(probe.fingerprint))
+        ):
             how = (
                 f"headline similarity {title:.2f}"
                 if title >= rules.min_stub_title

@@ -1,0 +1,103 @@
+"""Structural join rules of the eighth story-tuning session (``monitor.story_score``, ``monitor.stories``):
+for each, a pair or a small window that must join and one that must not, and why. Texts are written for
+the test in the style of the sets (a release, a wire flash, a report), never copied from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.stories import StoryCandidate, StoryProbe, decide_story
+from monitor.story_signature import signature
+from monitor.story_text import fingerprint
+
+T0 = datetime(2027, 2, 3, 13, 0, tzinfo=UTC)
+
+# (story id, source, title, text, hours after T0, primary)
+Seen = tuple[int, str, str, str, float, bool]
+# (source, title, text, hours after T0, primary)
+New = tuple[str, str, str, float, bool]
+
+
+def _candidate(seen: Seen, n: int) -> StoryCandidate:
+    story, source, title, text, hours, primary = seen
+    at = T0 + timedelta(hours=hours)
+    return StoryCandidate(
+        story_id=story,
+        fingerprint=fingerprint(title, text),
+        first_seen_at=at,
+        source_id=source,
+        title=title,
+        signature=signature(title, text, published=at.date()),
+        primary=primary,
+        item_id=n,
+        published_at=at,
+    )
+
+
+def decide(
+    new: New, window: Sequence[Seen], rarity: Mapping[str, int] | None = None
+) -> tuple[int | None, str]:
+    """The decision for ``new`` against ``window``; rarity counted from the window's stories unless given."""
+    cands = [_candidate(s, n) for n, s in enumerate(window, start=1)]
+    if rarity is None:
+        by_part: dict[str, set[int]] = {}
+        for c in cands:
+            for x in c.signature.parts:
+                by_part.setdefault(x, set()).add(c.story_id)
+        rarity = {x: len(s) for x, s in by_part.items()}
+    source, title, text, hours, primary = new
+    now = T0 + timedelta(hours=hours)
+    probe = StoryProbe(
+        fingerprint(title, text), title, source, signature(title, text, published=now.date()), primary, now
+    )
+    d = decide_story(probe, cands, seen_at=now, rarity=rarity)
+    return d.story_id, d.reason
+
+
+# 1. A headline join (a headline-only item and a text with a look-alike headline) needs the headline-only
+# side to name nothing of an event kind the other lacks: DOE's deadline extensions for two LNG projects
+# read alike, each naming its own project.
+DOE_TEXAS_FLASH: Seen = (
+    1,
+    "wire-flash",
+    "US DOE EXTENDS TEXAS LNG EXPORT START DEADLINE TO 2029",
+    "",
+    0.0,
+    False,
+)
+DOE_DELFIN_REPORT: New = (
+    "reuters",
+    "US DOE extends Delfin LNG export deadline to 2030",
+    "The U.S. Department of Energy extended the deadline for Delfin LNG to begin exports to non-FTA "
+    "countries until June 2030, the developer said, citing financing and offtake talks.",
+    1.0,
+    False,
+)
+DOE_TEXAS_REPORT: New = (
+    "reuters",
+    "US DOE extends Texas LNG export start deadline to 2029",
+    "The U.S. Department of Energy extended the deadline for the Texas LNG project in Brownsville to begin "
+    "exports until December 2029.",
+    1.0,
+    False,
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "expected", "reason_has"),
+    [
+        (DOE_DELFIN_REPORT, None, "closest is story 1"),
+        (DOE_TEXAS_REPORT, 1, "same headline as story 1"),
+    ],
+    ids=["another project's look-alike headline: no join", "the flash's own project: joins on its headline"],
+)
+def test_a_headline_join_needs_every_event_fact_the_flash_names(
+    new: New, expected: int | None, reason_has: str
+) -> None:
+    story, reason = decide(new, [DOE_TEXAS_FLASH])
+    assert story == expected, reason
+    assert reason_has in reason, reason
