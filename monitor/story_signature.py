@@ -27,7 +27,8 @@ Parts (``kind``):
   ``designator``  a weapon or aircraft designator written anywhere (``AIM-120D``, ``F-35A``, ``SM-6``).
   ``date``        an effective date (ISO); one written without its year (``from Dec. 18``,
                   ``12月18日から``, ``今月20日から``, ``18日から適用``) is dated by the item's publication
-                  date, when it has one: the nearest such day to it.
+                  date, when it has one: the nearest such day to it (``monitor.story_dates``; so is a
+                  Japanese month written bare, 3月の電気料金, 6月末まで: a ``month`` part).
   ``country``, ``product``, ``actor``, ``action``, ``place``   from the bilingual table
                   (``monitor.story_terms.TERMS``: English and Japanese spellings of one concept give one
                   part; the United States is left out: it is in everything). A company's own newsroom
@@ -65,6 +66,7 @@ from typing import Any
 import ahocorasick
 
 from monitor.match.facts import FACT_KINDS, extract_facts
+from monitor.story_dates import yearless_dates
 from monitor.story_numbers import number_parts, quantity_parts
 from monitor.story_terms import CIVIL_MODELS, FIRMS, STAGES, SUBJECTS, TERMS
 
@@ -323,73 +325,6 @@ def _system_tokens(system: str) -> set[str]:
     return {w for w in words if w not in _SYSTEM_STOP and len(w) > 1}
 
 
-_MONTH_NAMES = (
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december",
-)  # fmt: skip
-_MONTH_ALT = "|".join(
-    sorted({m for name in _MONTH_NAMES for m in (name, name[:3])} | {"sept"}, key=len, reverse=True)
-)
-# An effective day without its year: "from Dec. 18", "effective December 20", "starting Jan. 1" (not
-# followed by a year: those the facts extractor reads), 12月18日から (not after 年), 今月20日から,
-# 18日から適用.
-_EN_YEARLESS = re.compile(
-    r"\b(?:effective|takes?\s+effect|from|starting|beginning|as\s+of|on\s+or\s+after)\s+"
-    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-    rf"({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:]|,?\s+\d{{4}})",
-    re.IGNORECASE,
-)
-_JA_YEARLESS = re.compile(
-    r"(?<![年\d])(?:(\d{1,2})月|(今月))(\d{1,2})日\s*(?:から|より|以降|に施行|に発効|に適用)"
-    r"|(?<![月年\d])(\d{1,2})日\s*(?:から|より)\s*(?:適用|施行|発効)"
-)
-
-
-# A month named by its year relative to the publication, without a day: 来年1月から (next January), 今年4月.
-_JA_RELATIVE_MONTH = re.compile(r"(来年|今年|本年)\s*(\d{1,2})\s*月(?!\s*\d{1,2}\s*日)")
-
-
-def _year_of(month: int, day: int, published: datetime.date) -> str | None:
-    """The ISO date of month/day nearest ``published`` (Dec. 18 published on Dec. 17 is this year's;
-    Jan. 1 published in late December, next year's)."""
-    best: datetime.date | None = None
-    for year in (published.year - 1, published.year, published.year + 1):
-        try:
-            d = datetime.date(year, month, day)
-        except ValueError:
-            continue
-        if best is None or abs((d - published).days) < abs((best - published).days):
-            best = d
-    return best.isoformat() if best else None
-
-
-def _yearless_dates(nfkc: str, published: datetime.date) -> set[str]:
-    """Effective days written without a year, dated by the item's publication (the year, and for 今月
-    or a bare 18日 the month): a Japanese report's 12月18日から and an English one's "from Dec. 18" are
-    then the same ``date:`` part as a notice's "effective December 18, 2026". Also a month named by its
-    year relative to the publication (来年1月から: ``month:``, as 27年1月 would be)."""
-    out: set[str] = set()
-    for m in _EN_YEARLESS.finditer(nfkc):
-        month = _MONTH_NAMES.index(next(n for n in _MONTH_NAMES if n.startswith(m.group(1).lower()[:3]))) + 1
-        iso = _year_of(month, int(m.group(2)), published)
-        if iso:
-            out.add(f"date:{iso}")
-    for m in _JA_RELATIVE_MONTH.finditer(nfkc):
-        month = int(m.group(2))
-        if 1 <= month <= 12:
-            out.add(f"month:{published.year + (m.group(1) == '来年')}-{month:02d}")
-    for m in _JA_YEARLESS.finditer(nfkc):
-        if m.group(4):
-            day, month = int(m.group(4)), published.month
-        else:
-            day, month = int(m.group(3)), int(m.group(1)) if m.group(1) else published.month
-        if 1 <= month <= 12:
-            iso = _year_of(month, day, published)
-            if iso:
-                out.add(f"date:{iso}")
-    return out
-
-
 def signature(
     title: str,
     text: str,
@@ -426,7 +361,7 @@ def signature(
     parts.update(number_parts(nfkc))
     if published is not None:
         dated = any(p.startswith("date:") for p in parts)  # a dated effective day of its own comes first
-        parts.update(p for p in _yearless_dates(nfkc, published) if not (dated and p.startswith("date:")))
+        parts.update(p for p in yearless_dates(nfkc, published) if not (dated and p.startswith("date:")))
     spans: list[tuple[str, int, int]] = []
     for m in _DESIGNATOR.finditer(nfkc):
         d = f"{m.group(1)}-{m.group(2)}"

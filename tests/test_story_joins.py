@@ -101,3 +101,50 @@ def test_a_headline_join_needs_every_event_fact_the_flash_names(
     story, reason = decide(new, [DOE_TEXAS_FLASH])
     assert story == expected, reason
     assert reason_has in reason, reason
+
+
+# 2. A Japanese month written bare (3月の, 6月末まで, 12月の) is the month nearest the publication: a stub
+# extending a desk "to the end of June" is the ministry's release extending it to 令和9年6月末.
+@pytest.mark.parametrize(
+    ("title", "published", "month"),
+    [
+        (
+            "経産省、米関税の中小企業相談窓口を6月末まで延長",
+            datetime(2027, 1, 16, tzinfo=UTC),
+            "month:2027-06",
+        ),
+        ("東北電、3月の電気料金42円値下げ", datetime(2027, 1, 19, tzinfo=UTC), "month:2027-03"),
+        ("12月の北米向け車輸出9.4％減", datetime(2027, 1, 28, tzinfo=UTC), "month:2026-12"),
+        ("11月の輸入車登録、米国車4割増", datetime(2026, 12, 7, tzinfo=UTC), "month:2026-11"),
+        ("1～3月期の設備投資", datetime(2027, 1, 16, tzinfo=UTC), None),
+        ("3カ月連続で増加", datetime(2027, 1, 16, tzinfo=UTC), None),
+        ("3月18日から適用", datetime(2027, 1, 16, tzinfo=UTC), None),
+        ("来年4月から新制度", datetime(2026, 12, 16, tzinfo=UTC), "month:2027-04"),
+    ],
+)
+def test_a_bare_japanese_month_is_the_nearest_one(title: str, published: datetime, month: str | None) -> None:
+    months = {x for x in signature(title, "", published=published.date()).parts if x.startswith("month:")}
+    assert months == ({month} if month else set())
+
+
+SME_DESK_RELEASE: Seen = (
+    1,
+    "meti",
+    "中小企業の米国関税対策に関する特別相談窓口の設置期間延長について",
+    "経済産業省は、米国の関税措置に関する中小企業向け特別相談窓口の設置期間を令和9年6月末まで延長します。",
+    0.0,
+    True,
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("経産省、米関税の中小企業相談窓口を6月末まで延長", 1),
+        ("経産省、米関税の中小企業相談窓口を拡充", None),
+    ],
+    ids=["the month the release gives: joins", "the ministry alone: too little"],
+)
+def test_a_flash_naming_the_release_month_joins_it(title: str, expected: int | None) -> None:
+    story, reason = decide(("nikkan-kogyo", title, "", 0.5, False), [SME_DESK_RELEASE])
+    assert story == expected, reason
