@@ -79,7 +79,7 @@ def prepare_new(
             item.title, item.text, topics=[m.topic_id for m in mentions], published=published, firm=src.firm
         )
         fp = fingerprints.get(item.key) or fingerprint(item.title, item.text)
-        probe = StoryProbe(fp, item.title, src.id, sig, src.is_primary, item.published_at)
+        probe = StoryProbe(fp, item.title, src.id, sig, src.is_primary, item.published_at, src.firm)
         near = tuple(near_misses_of(topics, src, item, mentions)) if near_misses else None
         out[item.key] = NewItem(mentions, probe, near)
     return out

@@ -71,7 +71,9 @@ it: "also reported by"), otherwise it starts one.
        naming a single identifying fact the story has (a weapon, an amount, a volume, a percentage:
        トマホーク追加納入開始), nothing else it names missing, rare enough to weigh ``min_stub_weight``; or
        one leading with a company both headlines name when that story is the window's only one naming it
-       (日立 米に変圧器工場 beside Hitachi Energy's plant of the morning); or one naming facts of two kinds
+       (日立 米に変圧器工場 beside Hitachi Energy's plant of the morning); or a company's own release (its
+       newsroom: ``StoryProbe.firm``) within ``near`` of a story headlined with that company, the window's
+       only one naming it (MHI's 修理役務契約の締結, saying only 当社); or one naming facts of two kinds
        or more (not a background figure) when that story is the window's only one an item of which has
        them all (JAPAN, US SIGN LNG DEAL beside the window's one LNG deal: with two such stories, which
        one would be a guess).

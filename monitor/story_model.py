@@ -21,6 +21,7 @@ class StoryProbe:
     signature: Signature = EMPTY
     primary: bool = False  # a government's own statement (source tagged us-gov/jp-gov, or primary: true)
     published_at: datetime | None = None  # the source's claim, when it makes one
+    firm: str | None = None  # the company whose own newsroom the source is (``actor:mhi``; Source.firm)
 
 
 @dataclass(frozen=True, slots=True)

@@ -341,6 +341,13 @@ def score_pair(
     if inside and alone and len({x.split(":", 1)[0] for x in shared if x not in BACKGROUND}) >= 2:
         why = f"all it names is in it, the window's one story with all of it: {what}; weight {w:.1f}"
         return Scored(c, False, w, why, "same event as"), ""
+    # A company's own release (its newsroom: ``StoryProbe.firm``) within a day of a story headlined with
+    # that company, the window's one story naming it: 米海軍艦艇の修理役務契約の締結について from MHI's
+    # newsroom beside MITSUBISHI HEAVY WINS US NAVY OILER OVERHAUL (the release says only 当社).
+    own = probe.firm
+    if own and not short and near and "h" + own in cs.kind("hactor") and rarity.get(own, 1) <= 1:
+        why = f"its company's own release, the window's one story of it: {what}; weight {w:.1f}"
+        return Scored(c, False, w, why, "same event as"), ""
     # A headline-only item within stub_near leading with a company both headlines name, the one story in
     # the window that names it, and nothing else it names missing: 日立 米に変圧器工場 900人雇用 beside
     # Hitachi Energy's Virginia plant of the same morning.

@@ -39,7 +39,7 @@ def _candidate(seen: Seen, n: int) -> StoryCandidate:
 
 
 def decide(
-    new: New, window: Sequence[Seen], rarity: Mapping[str, int] | None = None
+    new: New, window: Sequence[Seen], rarity: Mapping[str, int] | None = None, firm: str | None = None
 ) -> tuple[int | None, str]:
     """The decision for ``new`` against ``window``; rarity counted from the window's stories unless given."""
     cands = [_candidate(s, n) for n, s in enumerate(window, start=1)]
@@ -51,9 +51,8 @@ def decide(
         rarity = {x: len(s) for x, s in by_part.items()}
     source, title, text, hours, primary = new
     now = T0 + timedelta(hours=hours)
-    probe = StoryProbe(
-        fingerprint(title, text), title, source, signature(title, text, published=now.date()), primary, now
-    )
+    sig = signature(title, text, published=now.date(), firm=firm)
+    probe = StoryProbe(fingerprint(title, text), title, source, sig, primary, now, firm)
     d = decide_story(probe, cands, seen_at=now, rarity=rarity)
     return d.story_id, d.reason
 
@@ -148,3 +147,56 @@ SME_DESK_RELEASE: Seen = (
 def test_a_flash_naming_the_release_month_joins_it(title: str, expected: int | None) -> None:
     story, reason = decide(("nikkan-kogyo", title, "", 0.5, False), [SME_DESK_RELEASE])
     assert story == expected, reason
+
+
+# 3. A company's own release (its newsroom: ``StoryProbe.firm``) within a day of a story headlined with that
+# company joins it when that story is the window's one naming the company: the release says only 当社.
+MHI_REPAIR_REPORT: Seen = (
+    1,
+    "nikkei-ja",
+    "三菱重工、米海軍補給艦の修理を横浜で受注",
+    "三菱重工業は米海軍の補給艦の定期修理を横浜製作所で請け負う。受注額は約50億円とみられる。",
+    0.0,
+    False,
+)
+MHI_OTHER: Seen = (
+    2,
+    "nikkan-kogyo",
+    "三菱重工、高砂でガスタービン増産",
+    "三菱重工業は高砂製作所でガスタービンの生産能力を2倍に引き上げる。",
+    1.0,
+    False,
+)
+MHI_RELEASE: New = (
+    "mhi-pr",
+    "米海軍艦艇の修理役務契約の締結について",
+    "当社は、米国海軍との間で、補給艦の修理役務に関する契約を締結しましたのでお知らせします。"
+    "作業は横浜製作所で実施します。",
+    8.0,
+    False,
+)
+
+
+@pytest.mark.parametrize(
+    ("window", "firm", "expected"),
+    [
+        ([MHI_REPAIR_REPORT], "actor:mhi", 1),
+        ([MHI_REPAIR_REPORT, MHI_OTHER], "actor:mhi", None),
+        ([MHI_REPAIR_REPORT], None, None),
+    ],
+    ids=[
+        "its newsroom, the window's one MHI story: joins",
+        "two MHI stories in the window: which one is unknown",
+        "no newsroom (a trade paper's text): the company alone says too little",
+    ],
+)
+def test_a_company_release_joins_the_one_story_headlined_with_it(
+    window: list[Seen], firm: str | None, expected: int | None
+) -> None:
+    source, title, text, hours, primary = MHI_RELEASE
+    story, reason = decide(
+        (source if firm else "trade-paper", title, text, hours, primary), window, firm=firm
+    )
+    assert story == expected, reason
+    if expected:
+        assert "its company's own release" in reason
