@@ -145,6 +145,8 @@ _STOP = frozenset(
         "the", "a", "an", "of", "to", "in", "on", "for", "and", "with", "as", "at", "by", "from", "its", "it",
         "is", "are", "be", "was", "were", "has", "have", "will", "new", "us", "u.s", "says", "said", "over",
         "after", "into", "than", "this", "that",
+        # a legal form: "Cheniere Energy, Inc. Declares ..." and "CHENIERE DECLARES ..." name one firm
+        "inc", "corp", "co", "ltd", "llc", "plc",
     }
 )  # fmt: skip
 

@@ -200,3 +200,29 @@ def test_a_company_release_joins_the_one_story_headlined_with_it(
     assert story == expected, reason
     if expected:
         assert "its company's own release" in reason
+
+
+# 4. A company's legal form (Inc., Corp., Co., Ltd.) is no content word of a headline: the release and the
+# flash name one firm.
+@pytest.mark.parametrize(
+    ("release", "flash", "expected"),
+    [
+        (
+            "Cheniere Energy, Inc. Declares Quarterly Dividend",
+            "CHENIERE DECLARES QUARTERLY DIVIDEND OF $0.555/SHR",
+            1,
+        ),
+        (
+            "Cheniere Energy, Inc. Declares Quarterly Dividend",
+            "CHENIERE SIGNS LNG SUPPLY DEAL WITH OSAKA GAS",
+            None,
+        ),
+    ],
+    ids=["the release's flash: joins on its headline", "the same company's other news: no join"],
+)
+def test_a_legal_form_is_no_headline_word(release: str, flash: str, expected: int | None) -> None:
+    text = "The board of directors declared a quarterly cash dividend, payable to shareholders of record."
+    story, reason = decide(
+        ("wire-flash", flash, "", 0.1, False), [(1, "cheniere", release, text, 0.0, False)]
+    )
+    assert story == expected, reason
