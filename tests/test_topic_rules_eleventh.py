@@ -100,6 +100,23 @@ MONEY_HEADLINE = [
         id="funds-for-drones",
     ),
     pytest.param(
+        "Tokyo taps special account to fund drones",
+        "The government will move reserve profits into the account to pay for unmanned systems.",
+        "en",
+        DEF,
+        True,
+        id="to-fund-drones",
+    ),
+    pytest.param(
+        # trap: another country's money raised for its navy
+        "Manila taps special account to fund frigates",
+        "The Philippine government will move reserve profits into the account to pay for the ships.",
+        "en",
+        DEF,
+        False,
+        id="trap-manila-to-fund-frigates",
+    ),
+    pytest.param(
         # trap: the verb ("the bill funds"), a US bill for US forces in Japan
         "Defense bill funds $700 million in Okinawa barracks",
         "The compromise bill funds hangars and barracks for U.S. forces in Japan.",
