@@ -21,6 +21,7 @@ from typing import Any
 from monitor.config.delivery import Route
 from monitor.config.fields import AlertKind
 from monitor.config.schema import Source
+from monitor.langtag import lang_matches
 from monitor.match.facts import describe_facts
 from monitor.model import Change, ChangeKind, Mention
 from monitor.schedule import window_opens_at
@@ -108,7 +109,7 @@ def route_targets(routes: Sequence[Route], ctx: RouteContext, topic_id: str) -> 
             continue
         if m.tag and not set(m.tag) & set(ctx.tags):
             continue
-        if m.lang and (ctx.lang or "") not in m.lang:
+        if m.lang and not any(lang_matches(ctx.lang, w) for w in m.lang):
             continue
         if m.kind and ctx.kind not in m.kind:
             continue

@@ -171,6 +171,11 @@ JA_SENTENCE = "日本政府は米国の自動車関税について"  # tokens: �
         pytest.param("lang:ja 投資", text("投資", lang=None), False, id="lang unknown"),
         pytest.param("lang:ja OR Japan", text("Japan"), True, id="metadata OR term"),
         pytest.param("Japan -lang:en", text("Japan", lang="en"), False, id="negated metadata"),
+        pytest.param("lang:en Japan", text("Japan", lang="en-us"), True, id="lang takes in its region"),
+        pytest.param("lang:en-us Japan", text("Japan", lang="en-US"), True, id="lang region exact"),
+        pytest.param("lang:en-gb Japan", text("Japan", lang="en-us"), False, id="lang other region"),
+        pytest.param("lang:e Japan", text("Japan", lang="en-us"), False, id="lang is a whole subtag"),
+        pytest.param("Japan -lang:en", text("Japan", lang="en_US"), False, id="negated lang region"),
     ],
 )
 def test_match(query: str, doc: Doc, expected: bool) -> None:

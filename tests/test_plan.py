@@ -206,3 +206,6 @@ def test_route_on_language() -> None:
     assert [a.receiver for a in _plan(routes, NOW, lang="ja")[1]] == ["ja-desk"]
     assert [a.receiver for a in _plan(routes, NOW, lang="en")[1]] == ["desk"]
     assert [a.receiver for a in _plan(routes, NOW, lang=None)[1]] == ["desk"]
+    # a feed's <language>ja-JP</language> is Japanese (RFC 4647 basic filtering: ja takes in ja-jp)
+    assert [a.receiver for a in _plan(routes, NOW, lang="ja-jp")[1]] == ["ja-desk"]
+    assert [a.receiver for a in _plan(routes, NOW, lang="jav")[1]] == ["desk"]

@@ -104,6 +104,14 @@ async def test_filters(demo_engine: sa.Engine) -> None:
     }
     assert not search(demo_engine, "Japan", since=datetime.now(UTC) + timedelta(hours=2)).hits
     assert {h.lang for h in search(demo_engine, "日本", lang="ja").hits} == {"ja"}
+    # DSCA's feed says <language>en-us</language>: --lang en takes it in (RFC 4647), en-gb does not
+    dsca = {h.lang for h in search(demo_engine, '"Foreign Military Sale"', lang="en", limit=50).hits}
+    assert dsca == {"en-us"}
+    assert {
+        h.lang for h in search(demo_engine, '"Foreign Military Sale"', lang="EN_US", limit=50).hits
+    } == dsca
+    assert not search(demo_engine, '"Foreign Military Sale"', lang="en-gb", limit=50).hits
+    assert not search(demo_engine, '"Foreign Military Sale"', lang="e", limit=50).hits
     topical = {h.item_id for h in search(demo_engine, "Japan", topic="fms-japan", limit=50).hits}
     everything = {h.item_id for h in search(demo_engine, "Japan", limit=50).hits}
     assert topical and topical < everything

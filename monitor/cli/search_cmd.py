@@ -33,7 +33,9 @@ def search(
     until: UntilOpt = None,
     source: SourcesOpt = None,
     topic: TopicOpt = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Only items in this language (en, ja).")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Only items in this language (en, ja; en takes in en-us).")
+    ] = None,
     limit: LimitOpt = 20,
     all_revisions: Annotated[
         bool, typer.Option("--all-revisions", help="Every matching revision, not one per item.")

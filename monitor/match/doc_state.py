@@ -11,6 +11,7 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
+from monitor.langtag import primary
 from monitor.match.doc import Doc
 from monitor.match.fold import Folded, ascii_word, fold_with_offsets, latin_word
 from monitor.match.query import CJK_CLASS, LATIN_WORD_CLASS, TOKEN_RE, is_katakana, sentence_starts
@@ -116,7 +117,10 @@ class State:
             self._meta = {
                 "source": (_fold_value(d.source),) if d.source else (),
                 "tag": tuple(_fold_value(t) for t in d.tags),
-                "lang": (_fold_value(d.lang),) if d.lang else (),
+                # en-us is also en (lang:en), as monitor.langtag reads a tag everywhere
+                "lang": tuple(dict.fromkeys((_fold_value(d.lang), _fold_value(primary(d.lang)))))
+                if d.lang
+                else (),
                 "implies": tuple(d.implies),
             }
         return self._meta[field]

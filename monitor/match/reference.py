@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from monitor.langtag import primary
 from monitor.match.doc import Doc, TopicQuery
 from monitor.match.query import (
     KATAKANA_CLASS,
@@ -139,7 +140,8 @@ class ReferenceMatcher:
             return node.name in f.doc.implies or self._eval(node.body, f)
         if isinstance(node, Meta):
             doc = f.doc
-            values = {"source": [doc.source], "tag": list(doc.tags), "lang": [doc.lang or ""]}[node.field]
+            langs = [doc.lang, primary(doc.lang)] if doc.lang else []
+            values = {"source": [doc.source], "tag": list(doc.tags), "lang": langs}[node.field]
             folded = [fold(v, us=False).strip(" ") for v in values if v]
             return any(v == node.value or (node.prefix and v.startswith(node.value)) for v in folded)
         if isinstance(node, Not):

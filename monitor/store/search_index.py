@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from monitor.langtag import normal
 from monitor.match.index_text import IndexExpr, fts5_query, index_text, tsquery
 from monitor.store.models import UTCDateTime
 
@@ -222,9 +223,10 @@ def candidates(
         names = [f"s{n}" for n in range(len(sources))]
         where.append(f"i.source_id IN ({', '.join(':' + n for n in names)})")
         params |= dict(zip(names, sources, strict=True))
-    if lang:
-        where.append("i.lang = :lang")
-        params["lang"] = lang
+    if lang:  # en takes in en-us and en_US (monitor.langtag.lang_matches)
+        tag = "replace(lower(i.lang), '_', '-')"
+        where.append(f"({tag} = :lang OR {tag} LIKE :lang_sub)")
+        params |= {"lang": normal(lang), "lang_sub": normal(lang) + "-%"}
     if topic:
         where.append("EXISTS (SELECT 1 FROM mention m WHERE m.revision_id = r.id AND m.topic_id = :topic)")
         params["topic"] = topic
