@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,7 @@ def test_silence_add_list_expire(env: Path) -> None:
         ],
     )
     assert added.exit_code == 0 and "silence #1 until" in added.output
+    assert re.search(r"silence #1 until \d{4}-\d\d-\d\d \d\d:\d\d UTC: ", added.output), added.output
     assert "topic=tariffs-japan source=good" in added.output
     listed = runner.invoke(app, ["silence", "list"])
     assert "tariffs-japan" in listed.output and "noisy wire copy" in listed.output

@@ -74,6 +74,7 @@ def test_list_retry_drop(db: sa.Engine) -> None:
     assert listing.exit_code == 0, listing.output
     assert "ambiguous (2 unconfirmed)" in listing.output and "Title fail" in listing.output
     assert "Title done" not in listing.output
+    assert f"{now:%Y-%m-%d %H:%M}" in listing.output and "+00:00" not in listing.output  # as other listings
     as_json = runner.invoke(app, ["outbox", "--receiver", "slack", "--json"])
     assert sorted(r["alert_key"] for r in json.loads(as_json.output)) == ["done", "wait"]
     bad = runner.invoke(app, ["outbox", "--state", "lost"])

@@ -57,8 +57,8 @@ def outbox_list(
                 r.receiver,
                 r.kind,
                 r.attempts,
-                r.created_at.isoformat(timespec="minutes"),
-                (r.sent_at or r.next_attempt_at).isoformat(timespec="minutes"),
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+                f"{r.sent_at or r.next_attempt_at:%Y-%m-%d %H:%M}",
                 r.title[:60] or r.alert_key,
                 (r.last_error or "")[:120],
             ]

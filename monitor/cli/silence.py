@@ -118,7 +118,7 @@ def silence_add(
             created_by=getpass.getuser(),
             now=now,
         )
-    output.print(f"silence #{s.id} until {s.ends_at.isoformat(timespec='minutes')}: {s.describe()}")
+    output.print(f"silence #{s.id} until {s.ends_at:%Y-%m-%d %H:%M} UTC: {s.describe()}")
 
 
 @group.command("list")
@@ -157,7 +157,7 @@ def silence_list(
         return
     table = []
     for x in rows:
-        until = x.ends_at.isoformat(timespec="minutes") + ("" if x.ends_at > now else " (expired)")
+        until = f"{x.ends_at:%Y-%m-%d %H:%M}" + ("" if x.ends_at > now else " (expired)")
         table.append([str(x.id), x.describe(), until, x.created_by, x.reason])
     output.table(["id", "matches", "until", "by", "reason"], table, no_wrap=["id"])
 
