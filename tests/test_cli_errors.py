@@ -165,6 +165,18 @@ def test_unknown_ids(env: Path, args: list[str]) -> None:
     assert "999" in line or "nope" in line, line
 
 
+@pytest.mark.parametrize(
+    "labels", ["- 1\n- 2\n", "concepts: [x]\n", "1: {a: b}\n", "1: [\n"], ids=["list", "id", "topics", "yaml"]
+)
+def test_a_malformed_labels_file_is_a_usage_error(env: Path, labels: str) -> None:
+    (env / "labels.yaml").write_text(labels)
+    runner.invoke(app, ["db", "upgrade"])
+    line = one_line(
+        ["backtest", "-c", "feeds.yaml", "--since", "1d", "--labels", "labels.yaml"], ExitCode.USAGE
+    )
+    assert line.startswith("pressmon: backtest: --labels labels.yaml: ") and "`12: [fms-japan]`" in line, line
+
+
 def test_unknown_alert_id(env: Path) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     line = one_line(["template", "render", "console.txt.j2", "--alert", "999"], ExitCode.USAGE)

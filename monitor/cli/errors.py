@@ -117,7 +117,7 @@ def _database(exc: BaseException) -> tuple[str, str] | None:
 def explain(exc: BaseException) -> tuple[str, ExitCode]:
     """The one line (without the ``pressmon: `` prefix) and the exit code for an exception."""
     if isinstance(exc, Failure):
-        return (f"{exc.what}: {exc.why}" + (f"; {exc.hint}" if exc.hint else "")), exc.code
+        return _one_line(f"{exc.what}: {exc.why}" + (f"; {exc.hint}" if exc.hint else "")), exc.code
     if isinstance(exc, ConfigError):
         problems = exc.problems or ["invalid configuration"]
         first = _one_line(problems[0])

@@ -278,8 +278,8 @@ def backtest(
     pressmon backtest -c new.yaml --since 90d
     pressmon backtest -c new.yaml --labels labels.yaml --json
     """
+    from monitor.backtest import LabelsError, load_labels
     from monitor.backtest import backtest as run_backtest
-    from monitor.backtest import load_labels
     from monitor.cli.common import config_path
     from monitor.replay_jobs import MIN_PER_JOB, default_jobs
 
@@ -293,7 +293,14 @@ def backtest(
         from monitor.cli.common import read_bytes
 
         read_bytes(labels, "--labels")  # a missing or unreadable file: one usage line
-        marks = load_labels(labels)
+        try:
+            marks = load_labels(labels)
+        except LabelsError as e:  # a usage mistake (exit 2), not a "no" (exit 1)
+            raise Failure(
+                "backtest",
+                str(e).removeprefix("backtest: "),
+                "a labels file maps item ids to the topics each should match, e.g. `12: [fms-japan]`",
+            ) from None
     with database() as engine:
         total = _count(engine, start, end)
         if total == 0:
