@@ -74,9 +74,9 @@ it: "also reported by"), otherwise it starts one.
        (日立 米に変圧器工場 beside Hitachi Energy's plant of the morning); or a company's own release (its
        newsroom: ``StoryProbe.firm``) within ``near`` of a story headlined with that company, the window's
        only one naming it (MHI's 修理役務契約の締結, saying only 当社); or one naming facts of two kinds
-       or more (not a background figure) when that story is the window's only one an item of which has
-       them all (JAPAN, US SIGN LNG DEAL beside the window's one LNG deal: with two such stories, which
-       one would be a guess).
+       or more (not a background figure), or a single event fact (an actor, an action: 赤沢経産相、来週訪米で
+       調整), when that story is the window's only one an item of which has them all (JAPAN, US SIGN LNG
+       DEAL beside the window's one LNG deal: with two such stories, which one would be a guess).
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and

@@ -338,7 +338,12 @@ def score_pair(
     # A headline-only item within stub_near naming two kinds of fact (not a programme's background figure),
     # all of them the story's, when no other story of the window has them all: JAPAN, US SIGN LNG DEAL
     # minutes after the window's one LNG deal (with a second story having them all, which would be a guess).
-    if inside and alone and len({x.split(":", 1)[0] for x in shared if x not in BACKGROUND}) >= 2:
+    # So does one naming a single event fact (an actor, an action: 赤沢経産相、来週訪米で調整), alike.
+    kinds_named = len({x.split(":", 1)[0] for x in shared if x not in BACKGROUND})
+    single = _event_parts(shared) >= 1 and all(
+        rarity.get(x, 1) <= 1 for x in shared if x.split(":", 1)[0] not in GENERIC_KINDS
+    )
+    if inside and alone and (kinds_named >= 2 or single):
         why = f"all it names is in it, the window's one story with all of it: {what}; weight {w:.1f}"
         return Scored(c, False, w, why, "same event as"), ""
     # A company's own release (its newsroom: ``StoryProbe.firm``) within a day of a story headlined with

@@ -145,7 +145,16 @@ SME_DESK_RELEASE: Seen = (
     ids=["the month the release gives: joins", "the ministry alone: too little"],
 )
 def test_a_flash_naming_the_release_month_joins_it(title: str, expected: int | None) -> None:
-    story, reason = decide(("nikkan-kogyo", title, "", 0.5, False), [SME_DESK_RELEASE])
+    # a second METI story in the window: the ministry alone does not say which
+    other: Seen = (
+        2,
+        "meti",
+        "対米投資に関する相談会の開催について",
+        "経済産業省は対米投資に関する相談会を開催します。",
+        0.2,
+        True,
+    )
+    story, reason = decide(("nikkan-kogyo", title, "", 0.5, False), [SME_DESK_RELEASE, other])
     assert story == expected, reason
 
 
@@ -225,4 +234,44 @@ def test_a_legal_form_is_no_headline_word(release: str, flash: str, expected: in
     story, reason = decide(
         ("wire-flash", flash, "", 0.1, False), [(1, "cheniere", release, text, 0.0, False)]
     )
+    assert story == expected, reason
+
+
+# 5. A headline-only item within 6 h naming a single event fact (a minister, an action), every part of it
+# the story's, joins when that story is the window's only one an item of which has it all.
+AKAZAWA_VISIT: Seen = (
+    1,
+    "nhk",
+    "赤沢大臣 来週ワシントン訪問へ 対米投資の協議",
+    "赤沢経済産業大臣は来週ワシントンを訪れ、ラトニック商務長官と対米投資の案件について協議する方向で調整している。",
+    0.0,
+    False,
+)
+AKAZAWA_OTHER: Seen = (
+    2,
+    "jiji",
+    "赤沢経産相、GX投資で経団連と意見交換",
+    "赤沢経済産業大臣は経団連の幹部と脱炭素投資について意見を交わした。",
+    1.0,
+    False,
+)
+
+
+@pytest.mark.parametrize(
+    ("window", "hours", "expected"),
+    [
+        ([AKAZAWA_VISIT], 0.5, 1),
+        ([AKAZAWA_VISIT, AKAZAWA_OTHER], 1.5, None),
+        ([AKAZAWA_VISIT], 8.0, None),
+    ],
+    ids=[
+        "the window's one story naming him: joins",
+        "two stories naming him: which one is unknown",
+        "beyond 6 h: the minister alone says too little",
+    ],
+)
+def test_a_flash_naming_one_event_fact_joins_the_one_story_having_it(
+    window: list[Seen], hours: float, expected: int | None
+) -> None:
+    story, reason = decide(("jiji", "赤沢経産相、来週訪米で調整", "", hours, False), window)
     assert story == expected, reason
