@@ -75,8 +75,9 @@ it: "also reported by"), otherwise it starts one.
        newsroom: ``StoryProbe.firm``) within ``near`` of a story headlined with that company, the window's
        only one naming it (MHI's 修理役務契約の締結, saying only 当社); or one naming facts of two kinds
        or more (not a background figure), or a single event fact (an actor, an action: 赤沢経産相、来週訪米で
-       調整), when that story is the window's only one an item of which has them all (JAPAN, US SIGN LNG
-       DEAL beside the window's one LNG deal: with two such stories, which one would be a guess).
+       調整), when that story is the only one within ``near`` (a day) an item of which has them all (JAPAN,
+       US SIGN LNG DEAL beside the day's one LNG deal: with two such stories, which one would be a guess;
+       a flash is about the day's news, not about a story of two days ago).
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -175,9 +176,11 @@ def decide_story(
             why = None
         if why and c.story_id not in vetoed:
             vetoed[c.story_id] = f"story {c.story_id} from {c.source_id}: {why}"
-    # A headline-only probe: the stories an item of which has every part it names (vetoed ones too).
+    # A headline-only probe: the stories an item of which within ``near`` has every part it names (vetoed ones
+    # too): a flash is about the day's news.
     names = {x for x in probe.signature.parts if KIND_WEIGHT.get(x.split(":", 1)[0])}
-    having = {c.story_id for c in near if names and names <= c.signature.parts} if not full else set()
+    fresh = [c for c in near if gap(probe, c, seen_at) <= rules.near]
+    having = {c.story_id for c in fresh if names and names <= c.signature.parts} if not full else set()
     scored: list[Scored] = []
     misses: list[tuple[StoryCandidate, str, float]] = []
     for c in near:

@@ -217,7 +217,7 @@ def score_pair(
 ) -> tuple[Scored | None, str]:
     """The candidate's evidence for a join (None: none), and the closest miss in words. ``text``: the
     sketches' similarity (``story_text.similarity``, computed once a pair). ``alone``: the candidate's story
-    is the window's only one an item of which has every part the (headline-only) probe names."""
+    is the only one within ``near`` an item of which has every part the (headline-only) probe names."""
     same = c.source_id == probe.source_id
     short = is_short(probe.fingerprint) or is_short(c.fingerprint)
     text = 1.0 if probe.fingerprint == c.fingerprint else text
@@ -336,15 +336,13 @@ def score_pair(
         why = f"all it names is in it: {what}; weight {w:.1f}"
         return Scored(c, False, w, why, "same event as"), ""
     # A headline-only item within stub_near naming two kinds of fact (not a programme's background figure),
-    # all of them the story's, when no other story of the window has them all: JAPAN, US SIGN LNG DEAL
-    # minutes after the window's one LNG deal (with a second story having them all, which would be a guess).
+    # all of them the story's, when no other story of the last day has them all: JAPAN, US SIGN LNG DEAL
+    # minutes after the day's one LNG deal (with a second story having them all, which would be a guess).
     # So does one naming a single event fact (an actor, an action: 赤沢経産相、来週訪米で調整), alike.
     kinds_named = len({x.split(":", 1)[0] for x in shared if x not in BACKGROUND})
-    single = _event_parts(shared) >= 1 and all(
-        rarity.get(x, 1) <= 1 for x in shared if x.split(":", 1)[0] not in GENERIC_KINDS
-    )
+    single = _event_parts(shared) >= 1
     if inside and alone and (kinds_named >= 2 or single):
-        why = f"all it names is in it, the window's one story with all of it: {what}; weight {w:.1f}"
+        why = f"all it names is in it, the day's one story with all of it: {what}; weight {w:.1f}"
         return Scored(c, False, w, why, "same event as"), ""
     # A company's own release (its newsroom: ``StoryProbe.firm``) within a day of a story headlined with
     # that company, the window's one story naming it: 米海軍艦艇の修理役務契約の締結について from MHI's

@@ -238,7 +238,7 @@ def test_a_legal_form_is_no_headline_word(release: str, flash: str, expected: in
 
 
 # 5. A headline-only item within 6 h naming a single event fact (a minister, an action), every part of it
-# the story's, joins when that story is the window's only one an item of which has it all.
+# the story's, joins when that story is the only one of the last day an item of which has it all.
 AKAZAWA_VISIT: Seen = (
     1,
     "nhk",
@@ -263,11 +263,13 @@ AKAZAWA_OTHER: Seen = (
         ([AKAZAWA_VISIT], 0.5, 1),
         ([AKAZAWA_VISIT, AKAZAWA_OTHER], 1.5, None),
         ([AKAZAWA_VISIT], 8.0, None),
+        ([AKAZAWA_VISIT, (2, *AKAZAWA_OTHER[1:4], -30.0, False)], 0.5, 1),
     ],
     ids=[
         "the window's one story naming him: joins",
         "two stories naming him: which one is unknown",
         "beyond 6 h: the minister alone says too little",
+        "the other story is more than a day old: this one",
     ],
 )
 def test_a_flash_naming_one_event_fact_joins_the_one_story_having_it(

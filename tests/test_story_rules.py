@@ -568,14 +568,25 @@ def test_a_flash_naming_only_a_company_joins_the_one_story_of_that_company(
     stories_naming_hitachi: int, expected: int | None
 ) -> None:
     s_source, s_title, s_text, _ = HITACHI_PLANT
-    cand = StoryCandidate(7, fingerprint(s_title, s_text), T0, s_source, s_title, signature(s_title, s_text))
+    cands = [
+        StoryCandidate(7, fingerprint(s_title, s_text), T0, s_source, s_title, signature(s_title, s_text))
+    ]
+    if stories_naming_hitachi == 2:  # the window's other Hitachi story, of the same morning
+        o_title, o_text = (
+            "Hitachi Rail wins Baltimore metro car order",
+            "Hitachi Rail will build 78 metro cars.",
+        )
+        other = StoryCandidate(
+            8, fingerprint(o_title, o_text), T0, "rail-journal", o_title, signature(o_title, o_text)
+        )
+        cands.append(other)
     title = "日立 米に変圧器工場 900人雇用"
     probe = StoryProbe(fingerprint(title, ""), title, "nhk", signature(title, ""))
     rarity = {"actor:hitachi": stories_naming_hitachi}
-    d = decide_story(probe, [cand], seen_at=T0 + timedelta(hours=2), rarity=rarity)
+    d = decide_story(probe, cands, seen_at=T0 + timedelta(hours=2), rarity=rarity)
     assert d.story_id == expected, d.reason
     # hours later, the company alone says too little
-    late = decide_story(probe, [cand], seen_at=T0 + timedelta(hours=8), rarity=rarity)
+    late = decide_story(probe, cands, seen_at=T0 + timedelta(hours=8), rarity=rarity)
     assert late.story_id is None, late.reason
 
 

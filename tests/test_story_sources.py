@@ -163,7 +163,7 @@ def test_a_stub_the_window_has_one_story_for(
     d = _decide(*new, seen)
     assert d.story_id == expected, d.reason
     if expected is not None:
-        assert "the window's one story with all of it" in d.reason
+        assert "the day's one story with all of it" in d.reason
 
 
 NSC_STUB = ("日本製鉄、米アーカンソーに電炉　40億ドル", "")
