@@ -52,7 +52,10 @@ it: "also reported by"), otherwise it starts one.
        which action between two texts). Beyond ``near`` a join needs ``late_coverage``, but a primary source's
        statement sharing ``primary_late_parts`` (3) event parts needs only ``min_coverage`` (the official
        release a day after the news lists more than the news had).
-       An amount in yen counts as shared with the same amount in dollars at 100 to 180 yen to the dollar
+       A tariff rate one side states as a tariff and the other plainly (15% tariff cap; capped at 15
+       percent) counts as shared, as the veto reads it, but does not by itself make a tariff and a product
+       say which action. An amount in yen counts as shared with the same amount in dollars at 100 to 180
+       yen to the dollar
        (a Japanese report giving only yen; as loose as the band, it says which event only beside another
        event part both state alike), and a nearby amount in the same currency (``about $35 billion`` in
        the first report, ``$36 billion`` announced: ``story_veto.near_amounts``). Several rare event

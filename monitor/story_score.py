@@ -149,6 +149,12 @@ def _states_the_sale(p: Signature, c: Signature) -> bool:
     return False
 
 
+def _rate_as_tariff(p: Signature, c: Signature) -> frozenset[str]:
+    """The probe's tariff rates that the candidate states without a tariff word beside it (a 15% tariff
+    cap; Japan capped at 15%): one figure, as the veto reads it, so shared."""
+    return frozenset(x for x in p.kind("tariff") - c.parts if "rate:" + x.split(":", 1)[1] in c.parts)
+
+
 def _signature_score(
     p: Signature, c: Signature, rarity: Mapping[str, int], rules: StoryRules, *, short: bool = False
 ) -> tuple[float, float, int, list[str], frozenset[str]]:
@@ -161,7 +167,7 @@ def _signature_score(
     the share of the probe's own weight that the candidate explains, a programme's background figure the
     candidate does not state left out (a flash recalling the $550 billion names no fact of the event)."""
 
-    near = _near_amounts(p, c)
+    near = _near_amounts(p, c) | _rate_as_tariff(p, c)
     converted = _same_amount_in_yen_and_dollars(p, c) - near
     # Each part's weight once (it was asked up to five times a part: sort key, sums, coverage).
     weights = {x: _weight(x, rarity, rules) for x in p.parts | c.parts | converted | near}
@@ -271,6 +277,9 @@ def score_pair(
     if near and w >= rules.strong_weight and _event_parts(shared) >= rules.strong_parts:
         needed = rules.strong_coverage  # several rare event facts in common: the rest is each side's detail
     floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight
+    # A tariff the other side states as a plain rate (Japan capped at 15%) is that figure, but it does not
+    # make a tariff and a product say which action (a court's ruling on the 25% duty the order imposed).
+    as_rate = _rate_as_tariff(ps, cs)
     # An amount met only through the exchange rate (a 100-180 yen band) is as loose as a round figure: the
     # same day's dollar contract and another company's yen investment fall within it. It says which event
     # only beside another event part stated alike.
@@ -282,7 +291,7 @@ def score_pair(
         near
         and not short
         and bool(ps.kind("hproduct") & cs.kind("hproduct"))
-        and any(x.startswith("tariff:") for x in shared)
+        and any(x.startswith("tariff:") and x not in as_rate for x in shared)
     )
     # One amount stated alike, of two significant figures ($1.1 billion, not $1 billion), rare in the
     # window, within a day: what the company's release and a report of it share when the report names the
@@ -301,7 +310,7 @@ def score_pair(
         w >= floor
         and cover >= needed
         and (kinds >= rules.min_parts or one_amount)
-        and (_specific(shared) or headlined)
+        and (_specific([x for x in shared if x not in as_rate]) or headlined)
         and (not converted or _event_parts(direct) >= 1)
     ):
         why = f"shares {what}; weight {w:.1f}, coverage {cover:.2f}"

@@ -277,3 +277,44 @@ def test_a_flash_naming_one_event_fact_joins_the_one_story_having_it(
 ) -> None:
     story, reason = decide(("jiji", "赤沢経産相、来週訪米で調整", "", hours, False), window)
     assert story == expected, reason
+
+
+# 6. A tariff rate one side states as a tariff and the other plainly (capped at 15 percent) is one figure,
+# shared as the veto already reads it; but such a figure does not make a tariff and a product say which
+# action (a court's ruling on the duty an order imposed is another event).
+TALKS_CLOSED: Seen = (
+    1,
+    "ustr",
+    "Joint Statement on the Conclusion of U.S.-Japan Consultations",
+    "The United States and Japan concluded consultations on semiconductor manufacturing equipment. Imports "
+    "from Japan will be capped at 15 percent under Section 232.",
+    0.0,
+    True,
+)
+MACHINE_TOOLS_ORDER: Seen = (
+    1,
+    "whitehouse",
+    "Adjusting Imports of Machine Tools into the United States",
+    "Machine tools from Japan shall be subject to an additional ad valorem rate of 25 percent, effective on "
+    "the date of this proclamation.",
+    0.0,
+    True,
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "seen", "expected"),
+    [
+        (("wire-flash", "JAPAN, US AGREE 15% CAP ON CHIPMAKING EQUIPMENT TARIFFS AS TALKS END", "", 0.1, False),
+         TALKS_CLOSED, 1),
+        (("law-wire", "Trade court upholds tariff on Japanese machine tools",
+          "The Court of International Trade upheld the 25% tariff on Japanese machine tools and denied an "
+          "importer's refund claim.", 2.0, False), MACHINE_TOOLS_ORDER, None),
+    ],
+    ids=["the flash's 15% tariff cap is the statement's 15 percent: joins", "a court's ruling on the order's duty"],
+)  # fmt: skip
+def test_a_tariff_stated_plainly_on_the_other_side_is_shared(
+    new: New, seen: Seen, expected: int | None
+) -> None:
+    story, reason = decide(new, [seen])
+    assert story == expected, reason
