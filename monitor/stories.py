@@ -45,7 +45,9 @@ it: "also reported by"), otherwise it starts one.
     4. **Signature** (another source, a topic or subject shared): the shared parts' weight, each part
        weighted by its kind and by how rare it is among the window's stories (``rarity``: stories in the
        window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and
-       ``min_coverage`` of the lighter side's total, with at least ``min_parts`` distinct kinds shared,
+       ``min_coverage`` of the lighter side's total (``min_stub_weight`` within ``near`` when an action or a
+       place shared is carried by no other story of the window: extended deterrence talks, Kumamoto), with
+       at least ``min_parts`` distinct kinds shared,
        one of them saying which event rather than which topic (not a country, product, rate or a
        programme's background figure such as Japan's $550 billion: ``story_score._specific``; but a
        tariff rate, even the background one, on a product both headlines lead with, within ``near``, says

@@ -44,6 +44,10 @@ GENERIC_KINDS = frozenset({"country", "product", "tariff", "rate", "subject", "g
 _IDENTIFYING = frozenset({"designator", "money", "volume", "pct", "qty", "doc", "transmittal"})
 
 
+# Kinds of part that, carried by one story only in the window, say which event with one part less.
+_ONE_PART = frozenset({"action", "place"})
+
+
 # Japan is in nearly everything pressmon watches: as a fact a headline names, it says nothing of which event.
 _JAPAN = frozenset({"country:japan"})
 
@@ -277,6 +281,13 @@ def score_pair(
     if near and w >= rules.strong_weight and _event_parts(shared) >= rules.strong_parts:
         needed = rules.strong_coverage  # several rare event facts in common: the rest is each side's detail
     floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight
+    # Within a day, an action or a place only this story carries in the window (extended deterrence talks,
+    # host-nation support, Kumamoto) says which event with one part less: min_stub_weight. Not an actor: a
+    # minister or a company is in the day's other matters too.
+    if near and any(
+        x.split(":", 1)[0] in _ONE_PART and x not in BACKGROUND and rarity.get(x, 1) <= 1 for x in shared
+    ):
+        floor = rules.min_stub_weight
     # A tariff the other side states as a plain rate (Japan capped at 15%) is that figure, but it does not
     # make a tariff and a product say which action (a court's ruling on the 25% duty the order imposed).
     as_rate = _rate_as_tariff(ps, cs)

@@ -318,3 +318,42 @@ def test_a_tariff_stated_plainly_on_the_other_side_is_shared(
 ) -> None:
     story, reason = decide(new, [seen])
     assert story == expected, reason
+
+
+# 7. Within a day, an action or a place only one story of the window carries says which event with one part
+# less (min_stub_weight): the State Department's joint statement on the extended deterrence talks beside
+# the morning's report of them. Not when a second story carries it, nor two days on.
+EDD_REPORT: Seen = (
+    1,
+    "kyodo-en",
+    "Japan, U.S. hold extended deterrence talks in Tokyo",
+    "Japanese and U.S. officials met in Tokyo for extended deterrence talks, the Foreign Ministry said.",
+    0.0,
+    False,
+)
+EDD_STATEMENT: New = (
+    "state",
+    "Joint Statement on the U.S.-Japan Extended Deterrence Dialogue",
+    "The United States and Japan held the Extended Deterrence Dialogue in Tokyo, reaffirming that U.S. nuclear "
+    "forces underpin deterrence in the region.",
+    4.0,
+    True,
+)
+
+
+@pytest.mark.parametrize(
+    ("stories_with_it", "hours", "expected"),
+    [(1, 4.0, 1), (2, 4.0, None), (1, 30.0, None)],
+    ids=[
+        "the window's one story of the talks: joins",
+        "two stories carry the action",
+        "a day and more later",
+    ],
+)
+def test_a_rare_action_within_a_day_joins_with_one_part_less(
+    stories_with_it: int, hours: float, expected: int | None
+) -> None:
+    source, title, text, _, primary = EDD_STATEMENT
+    rarity = {"action:extended-deterrence": stories_with_it, "country:japan": 5}
+    story, reason = decide((source, title, text, hours, primary), [EDD_REPORT], rarity=rarity)
+    assert story == expected, reason
