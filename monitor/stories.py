@@ -83,6 +83,9 @@ it: "also reported by"), otherwise it starts one.
        調整), when that story is the only one within ``near`` (a day) an item of which has them all (JAPAN,
        US SIGN LNG DEAL beside the day's one LNG deal: with two such stories, which one would be a guess;
        a flash is about the day's news, not about a story of two days ago).
+       A text whose headline names a weapon or system (SPY-7) no item of a story names is not joined to it
+       on its signature unless they state one amount or count alike: Lockheed's release on the first
+       SPY-7 array shipped is not the Pentagon's $92.6 million contract for the same ship's combat system.
     5. Text evidence ranks before signature evidence; then the higher score; then the earliest story.
 
     ``official`` is set when the probe comes from a primary source (a government's own statement) and
@@ -97,7 +100,8 @@ from datetime import datetime, timedelta
 
 from monitor.story_model import StoryCandidate, StoryDecision, StoryProbe, StoryRules
 from monitor.story_score import KIND_WEIGHT, Scored, gap, score_pair
-from monitor.story_signature import BACKGROUND
+from monitor.story_signature import BACKGROUND, Signature, signature
+from monitor.story_terms import CIVIL_MODELS
 from monitor.story_text import (
     is_short,
     is_write_through,
@@ -117,6 +121,19 @@ def _named_together(probe: StoryProbe, c: StoryCandidate, near: Sequence[StoryCa
         "actor:" + x.split(":", 1)[1] for x in probe.signature.kind("hactor") | c.signature.kind("hactor")
     }
     return bool(firms) and any(d.story_id == c.story_id and firms <= d.signature.parts for d in near)
+
+
+def _headline_weapons(probe: StoryProbe) -> frozenset[str]:
+    """The weapon or system designators the probe's headline names (not a car model): read only when its
+    signature has one, so a decision reads a second signature rarely."""
+    if not probe.signature.kind("designator"):
+        return frozenset()
+    return signature(probe.title, "").kind("designator") - CIVIL_MODELS
+
+
+def _same_figure(p: Signature, q: Signature) -> bool:
+    """Whether two signatures state one amount or one count of a system alike."""
+    return any(x.startswith(("money:", "qty:")) for x in p.parts & q.parts)
 
 
 def _span(window: timedelta) -> str:
@@ -186,6 +203,11 @@ def decide_story(
     names = {x for x in probe.signature.parts if KIND_WEIGHT.get(x.split(":", 1)[0])}
     fresh = [c for c in near if gap(probe, c, seen_at) <= rules.near]
     having = {c.story_id for c in fresh if names and names <= c.signature.parts} if not full else set()
+    # The weapons the probe's headline names (a text's, not a write-through's), and those each story names.
+    weapons = _headline_weapons(probe) if full and not rewrite else frozenset()
+    told: dict[int, set[str]] = {}
+    for c in near:
+        told.setdefault(c.story_id, set()).update(c.signature.kind("designator"))
     scored: list[Scored] = []
     misses: list[tuple[StoryCandidate, str, float]] = []
     for c in near:
@@ -193,6 +215,9 @@ def decide_story(
             continue
         alone = having == {c.story_id}
         s, miss = score_pair(probe, c, rarity, rules, seen_at=seen_at, text=text[id(c)], alone=alone)
+        other = weapons - told[c.story_id]
+        if s is not None and not s.by_text and other and not _same_figure(probe.signature, c.signature):
+            s, miss = None, "its headline names a weapon its story does not: " + ", ".join(sorted(other))
         if s is not None:
             scored.append(s)
         else:

@@ -357,3 +357,44 @@ def test_a_rare_action_within_a_day_joins_with_one_part_less(
     rarity = {"action:extended-deterrence": stories_with_it, "country:japan": 5}
     story, reason = decide((source, title, text, hours, primary), [EDD_REPORT], rarity=rarity)
     assert story == expected, reason
+
+
+# 8. A text whose headline names a weapon or system no item of the story names is not that story on its
+# signature, unless they state one amount or count alike: the radar shipped is not the combat-system contract.
+AEGIS_CONTRACT: Seen = (
+    1,
+    "naval-news",
+    "Lockheed gets $92.6M for Japan's Aegis vessel combat system work",
+    "Lockheed Martin of Moorestown, New Jersey, received a $92.6 million contract modification for combat "
+    "system engineering for Japan's Aegis System Equipped Vessel (ASEV).",
+    0.0,
+    False,
+)
+SPY7_RELEASE_TEXT = (
+    "Lockheed Martin has shipped the first SPY-7 radar array for Japan's Aegis System Equipped Vessel (ASEV) "
+    "from its Moorestown, New Jersey, facility."
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Lockheed Martin Ships First SPY-7 Radar Array for Japan's ASEV", SPY7_RELEASE_TEXT, None),
+        (
+            "Lockheed Martin wins $92.6 million SPY-7 integration work for Japan's ASEV",
+            SPY7_RELEASE_TEXT + " The work is funded by a $92.6 million contract modification.",
+            1,
+        ),
+        ("Lockheed Martin books Aegis vessel engineering work for Japan", SPY7_RELEASE_TEXT, 1),
+    ],
+    ids=[
+        "another system in the headline: no join",
+        "... the same amount stated: joins",
+        "no weapon headlined",
+    ],
+)
+def test_a_headline_weapon_the_story_never_names_is_another_event(
+    title: str, text: str, expected: int | None
+) -> None:
+    story, reason = decide(("lockheed", title, text, 14.0, True), [AEGIS_CONTRACT], firm="actor:lockheed")
+    assert story == expected, reason
