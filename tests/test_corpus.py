@@ -359,8 +359,10 @@ def test_borderline_positives_named_in_the_issue_are_present() -> None:
 # when 日本と同型 was masked as a comparison; the seventh file's US military construction for F-35 hangars at
 # a base in Japan and US sale to the Philippines "日本との連携も視野" left when a US base "in northern Japan"
 # and Japan as another buyer's partner were masked). Strict xfail: each fails this file the day the topics
-# stop firing on it, and must then leave this list.
-KNOWN_FMS_TRAP_MISSES: set[str] = set()
+# stop firing on it, and must then leave this list. The twelfth (held-out) file's Philippine budget for coastal
+# radars "supplied under Japan's official security assistance program" fires today; it was written blind to
+# the rules and is recorded here as found, not reworded to pass.
+KNOWN_FMS_TRAP_MISSES: set[str] = {"t12-042"}
 
 
 def _trap_params() -> list[object]:
