@@ -155,6 +155,8 @@ UNKNOWN_IDS = {
     "silence add topic": ["silence", "add", "topic=nope", "--reason", "x"],
     "silence add source": ["silence", "add", "source!=nope", "--reason", "x"],
     "template render --kind": ["template", "render", "console.txt.j2", "--sample", "--kind", "nope"],
+    "search --lang": ["search", "Japan", "--lang", "nope"],
+    "search --lang (not a tag)": ["search", "Japan", "--lang", "nope!"],
 }
 
 
@@ -175,6 +177,12 @@ def test_a_malformed_labels_file_is_a_usage_error(env: Path, labels: str) -> Non
         ["backtest", "-c", "feeds.yaml", "--since", "1d", "--labels", "labels.yaml"], ExitCode.USAGE
     )
     assert line.startswith("pressmon: backtest: --labels labels.yaml: ") and "`12: [fms-japan]`" in line, line
+
+
+def test_backtest_names_a_missing_against_file(env: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    line = one_line(["backtest", "-c", "feeds.yaml", "--against", "nope.yaml"], ExitCode.CONFIG)
+    assert line.startswith("pressmon: backtest: --against: nope.yaml: file not found; pass --against"), line
 
 
 def test_unknown_alert_id(env: Path) -> None:

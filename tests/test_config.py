@@ -294,6 +294,22 @@ BROKEN = [
         sources:
           - id: a
             url: https://example.org/a.xml
+            lang: english!
+        routes:
+          - match: {lang: [en, "e n", ja_JP]}
+            to: [console]
+        """,
+        [
+            'feeds.yaml:4 sources[0].lang: "english!" is not a language tag; use one like en, ja or en-us',
+            'feeds.yaml:6 routes[0].match.lang[1]: "e n" is not a language tag; use one like en, ja or en-us',
+        ],
+        id="language-tags",
+    ),
+    pytest.param(
+        """
+        sources:
+          - id: a
+            url: https://example.org/a.xml
         topics:
           - id: tariffs-japan
             keywords: [tariff*]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.langtag import lang_matches, primary
+from monitor.langtag import is_tag, lang_matches, matching, primary
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,32 @@ def test_lang_matches(tag: str | None, wanted: str, expected: bool) -> None:
 )
 def test_primary(tag: str, expected: str) -> None:
     assert primary(tag) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("en", True),
+        ("EN_us", True),
+        ("zh-Hant-TW", True),
+        ("ja", True),
+        ("english", True),  # the shape of a tag (a search says no item carries it)
+        ("", False),
+        ("e n", False),
+        ("!!", False),
+        ("en-", False),
+        ("-en", False),
+        ("en--us", False),
+        ("123", False),
+        ("abcdefghi", False),  # a primary subtag is at most 8 letters
+    ],
+)
+def test_is_tag(text: str, expected: bool) -> None:
+    assert is_tag(text) is expected
+
+
+def test_matching_lists_the_stored_tags_a_filter_takes_in() -> None:
+    stored = {"en", "en-us", "ja", "eng"}
+    assert matching(stored, "EN") == {"en", "en-us"}
+    assert matching(stored, "en-us") == {"en-us"}
+    assert matching(stored, "fr") == set()

@@ -12,7 +12,7 @@ import typer
 
 from monitor.cli.archive import SourcesOpt, UntilOpt, check_filters
 from monitor.cli.common import JsonOpt, database, load, period, settings
-from monitor.cli.errors import Failure
+from monitor.cli.errors import ExitCode, Failure
 from monitor.cli.output import output
 
 __all__ = ["register"]
@@ -283,8 +283,16 @@ def backtest(
     from monitor.cli.common import config_path
     from monitor.replay_jobs import MIN_PER_JOB, default_jobs
 
-    new, old = load(config), load(against)
+    new = load(config)
     old_name = str(config_path(against))
+    if not config_path(against).exists():  # the default feeds.yaml is missing here: name the option
+        raise Failure(
+            "backtest: --against",
+            f"{old_name}: file not found",
+            "pass --against FILE (the rules to compare with), or run from the directory of your feeds.yaml",
+            code=ExitCode.CONFIG,
+        )
+    old = load(against)
     now = datetime.now(UTC)
     start, end = period(since, until, now=now)
     assert start is not None  # --since has a default

@@ -21,6 +21,7 @@ from monitor.cli.archive import (
 from monitor.cli.common import JsonOpt, database, load, period
 from monitor.cli.errors import Failure
 from monitor.cli.output import output
+from monitor.langtag import is_tag, matching, normal
 
 __all__ = ["search"]
 
@@ -46,7 +47,8 @@ def search(
 
     The query means what it would mean as a topic: the index proposes candidates and the matcher that
     alerts decides them (NEAR, NOT, title:, source:, concepts included). Japanese works without spaces.
-    Exits 1 when nothing matched.
+    Exits 1 when nothing matched; 2 for a bad option, such as a --source, --topic or --lang that no
+    stored item has (the message lists the ones stored).
 
     Examples:
     pressmon search '"Foreign Military Sale" Japan' --since 30d
@@ -64,6 +66,8 @@ def search(
     except QuerySyntaxError as e:
         raise Failure("search", f"query: {e}", "see README, The query language") from None
     start, end = period(since, until, now=now)
+    if lang is not None and not is_tag(lang):
+        raise Failure("--lang", f'"{lang}" is not a language tag', "use one like en, ja or en-us")
     concepts = None
     context = None
     if "@" in query or "tag:" in query.casefold():
@@ -95,6 +99,17 @@ def search(
             )
         except ConceptError as e:
             raise Failure("search", f"query: {e}", "concepts are defined in feeds.yaml (concepts:)") from None
+        if lang is not None and not result.hits:  # a typo'd or absent language, not just no match
+            from monitor.store.search_index import stored_languages
+
+            with engine.connect() as conn:
+                stored = stored_languages(conn)
+            if not matching(stored, lang):
+                raise Failure(
+                    "--lang",
+                    f"no stored item is in language {normal(lang)}",
+                    f"languages stored: {', '.join(sorted(stored)) or '(none yet)'}",
+                )
     if json:
         output.json([h.as_json() for h in result.hits])
     else:

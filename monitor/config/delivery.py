@@ -18,6 +18,7 @@ from monitor.config.fields import (
     Duration,
     Email,
     HttpUrl,
+    LangTag,
     TimeZone,
     Weekday,
     _Model,
@@ -44,7 +45,7 @@ class RouteMatch(_Model):
     topic: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
     tag: tuple[str, ...] = ()
-    lang: tuple[str, ...] = ()
+    lang: tuple[LangTag, ...] = ()
     kind: tuple[AlertKind, ...] = ()
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "Duration",
     "Email",
     "HttpUrl",
+    "LangTag",
     "Slug",
     "Term",
     "TimeZone",
@@ -122,6 +123,17 @@ Term = Annotated[str, AfterValidator(_check_term)]
 
 
 Email = Annotated[str, AfterValidator(_check_email)]
+
+
+def _check_lang(tag: str) -> str:
+    from monitor.langtag import is_tag
+
+    if not is_tag(tag):
+        raise ValueError(f"{quote(tag)} is not a language tag; use one like en, ja or en-us")
+    return tag
+
+
+LangTag = Annotated[str, AfterValidator(_check_lang)]  # en, ja, en-US (read by monitor.langtag)
 
 
 class _Model(BaseModel):

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from monitor.config.delivery import ConsoleReceiver, Digest, Receiver, Route, Smtp
-from monitor.config.fields import Duration, HttpUrl, Slug, Term, TimeZone, _Model
+from monitor.config.fields import Duration, HttpUrl, LangTag, Slug, Term, TimeZone, _Model
 from monitor.config.kinds import HtmlSelect, JsonApi
 from monitor.story_terms import FIRMS
 
@@ -48,7 +48,7 @@ class Source(_Model):
     # A source failing for this long raises a source-health alert (and a resolved one on recovery).
     health_alert_after: Duration = timedelta(hours=6)
     tags: tuple[str, ...] = ()
-    lang: str | None = None  # "en", "ja": overrides what the feed says
+    lang: LangTag | None = None  # "en", "ja": overrides what the feed says
     # Concept names its items imply (a Japanese ministry speaks for Japan): @japan holds without 日本.
     implies: tuple[str, ...] = ()
     enabled: bool = True

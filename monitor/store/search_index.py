@@ -244,3 +244,10 @@ def candidates(
         if len(rows) < batch:
             return
         before = rows[-1][0]
+
+
+def stored_languages(conn: sa.Connection) -> set[str]:
+    """Every language tag the archive's items carry, normalised (``en-us``, ``ja``). A scan: for the hint
+    after a --lang that found nothing, not for the search itself."""
+    rows = conn.execute(sa.text("SELECT DISTINCT lang FROM item WHERE lang IS NOT NULL")).scalars()
+    return {normal(t) for t in rows if t and t.strip()}
