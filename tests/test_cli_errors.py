@@ -55,6 +55,7 @@ DB_COMMANDS = {
     "search": ["search", "Japan"],
     "show": ["show", "1"],
     "items": ["items"],
+    "topics list": ["topics", "list"],
     "stories": ["stories"],
     "export": ["export"],
     "outbox": ["outbox"],
@@ -104,6 +105,7 @@ BAD_DURATIONS = {
     "backtest --since": ["backtest", "-c", "feeds.yaml", "--since", "bogus"],
     "search --since": ["search", "Japan", "--since", "bogus"],
     "items --since": ["items", "--since", "bogus"],
+    "topics list --since": ["topics", "list", "--since", "bogus"],
     "stories --since": ["stories", "--since", "bogus"],
     "export --until": ["export", "--until", "2026-13-45"],
 }
@@ -128,6 +130,7 @@ FILE_COMMANDS = {
     "notify test -c": (["notify", "test", "console", "-c"], ExitCode.CONFIG),
     "silence add -c": (["silence", "add", "topic=fms-japan", "--reason", "x", "-c"], ExitCode.CONFIG),
     "template list -c": (["template", "list", "-c"], ExitCode.CONFIG),
+    "topics list -c": (["topics", "list", "-c"], ExitCode.CONFIG),
 }
 BAD_FILES = {"missing": "nope.txt", "directory": "a-dir", "binary": "binary.txt"}
 

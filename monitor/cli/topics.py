@@ -1,5 +1,5 @@
-"""``pressmon topics test`` and ``pressmon topics misses``: argument handling only; the work is in
-:mod:`monitor.topics_test` and :mod:`monitor.store.misses`."""
+"""``pressmon topics list``, ``topics test`` and ``topics misses``: argument handling only; the work is in
+:mod:`monitor.store.topic_stats`, :mod:`monitor.topics_test` and :mod:`monitor.store.misses`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from monitor.cli.common import ConfigOpt, JsonOpt, database, load, parse_since, read_bytes, read_text
+from monitor.cli.common import (
+    ConfigOpt,
+    JsonOpt,
+    database,
+    load,
+    parse_since,
+    read_bytes,
+    read_text,
+    settings,
+)
 from monitor.cli.errors import ExitCode, Failure
 from monitor.cli.output import output
 
@@ -177,6 +186,117 @@ def topics_misses(
         [_miss_row(m) for m in rows],
         no_wrap=["item"],
     )
+
+
+@group.command("list")
+def topics_list(
+    since: Annotated[
+        str, typer.Option("--since", help="Counts over this period (30d) or since a date.")
+    ] = "30d",
+    config: ConfigOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Every topic: what it matched in the period, the alerts it raised, its near misses, when it last
+    matched, where its alerts go and whether a silence holds them.
+
+    "to" lists the receivers of every route that can take the topic (first match wins at run time, so a
+    route's other conditions may narrow it); "(no route)" means its matches are stored, never alerted. A
+    topic with stored matches that the config no longer defines is listed as "not in config". Reads the
+    database (never creates one) and the config.
+
+    Examples:
+    pressmon topics list
+    pressmon topics list --since 7d
+    pressmon topics list --json | jq '.[] | select(.items == 0)'
+    """
+    from datetime import UTC, datetime
+
+    from monitor.cli.sources import ago
+    from monitor.store.engine import sqlite_path
+    from monitor.store.silences import active_silences
+    from monitor.store.topic_stats import TopicActivity, topic_activity
+
+    cfg = load(config)
+    now = datetime.now(UTC)
+    start = parse_since(since, now=now)
+    titles = {t.id: t.title or "" for t in cfg.topics}
+    db_file = sqlite_path(settings().database_url)
+    activity: dict[str, TopicActivity] = {}
+    silences: list[Any] = []
+    if db_file is None or db_file.exists():
+        with database() as engine:
+            activity = topic_activity(engine, since=start, topics=titles)
+            silences = active_silences(engine, now=now)
+    ids = list(titles) + sorted(set(activity) - set(titles))
+    rows: list[dict[str, Any]] = []
+    for tid in ids:
+        a = activity.get(tid) or TopicActivity(tid)
+        rows.append(
+            {
+                "id": tid,
+                "title": titles.get(tid, ""),
+                "configured": tid in titles,
+                "items": a.items,
+                "alerts": a.alerts,
+                "unsent": a.unsent,
+                "near_misses": a.near_misses,
+                "last_match_at": a.last_match_at,
+                "to": _receivers(cfg, tid) if tid in titles else [],
+                "silenced": _silenced(silences, tid),
+            }
+        )
+    if json:
+        output.json(rows)
+        return
+    output.table(
+        ["id", "items", "alerts", "near misses", "last match", "to", "silenced", "title"],
+        [
+            [
+                r["id"],
+                str(r["items"]),
+                f"{r['alerts']} ({r['unsent']} unsent)" if r["unsent"] else str(r["alerts"]),
+                str(r["near_misses"]),
+                ago(r["last_match_at"], now),
+                ", ".join(r["to"]) or ("(no route)" if r["configured"] else "not in config"),
+                r["silenced"] or "",
+                r["title"],
+            ]
+            for r in rows
+        ],
+        no_wrap=["id"],
+    )
+    output.note(f"topics: counts since {start:%Y-%m-%d %H:%M} UTC")
+
+
+def _receivers(cfg: Any, topic: str) -> list[str]:
+    """Receivers of every route whose match can take ``topic`` (an empty topic list takes any)."""
+    out: list[str] = []
+    for route in cfg.routes:
+        if not route.match.topic or topic in route.match.topic:
+            out += [r for r in route.to if r not in out]
+    return out
+
+
+def _silenced(silences: list[Any], topic: str) -> str | None:
+    """ "until TIME" when an active silence that names topics holds every alert of ``topic`` alone;
+    "partly (silence N)" when it also names a source, receiver or kind; None otherwise. Silences that name
+    no topic (a whole source, say) are left to `pressmon silence list`."""
+    from monitor.silence import Matcher
+
+    whole: Any = None
+    partly = None
+    for s in silences:
+        conds = [m for m in s.matchers if m.name == "topic"]
+        conds += [Matcher("topic", "=", s.topic)] if s.topic else []
+        if not conds or not all(m.matches([topic]) for m in conds):
+            continue
+        if s.source or s.receiver or any(m.name != "topic" for m in s.matchers):
+            partly = partly or s.id
+        else:
+            whole = s.ends_at if whole is None else max(whole, s.ends_at)
+    if whole is not None:
+        return f"until {whole:%Y-%m-%d %H:%M}"
+    return f"partly (silence {partly})" if partly is not None else None
 
 
 def _miss_row(m: Any) -> list[object]:
