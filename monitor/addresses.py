@@ -42,6 +42,8 @@ def refused(ip: str, *, allow_private: bool) -> bool:
 
 
 def _always_blocked(addr: Address) -> bool:
+    if addr.is_loopback:  # ::1 sits in IPv6's reserved ::/8, but is loopback like 127.0.0.1
+        return False
     return (
         addr.is_link_local
         or addr.is_multicast

@@ -304,7 +304,14 @@ async def _check_target(source_id: str, url: httpx.URL, policy: FetchPolicy, *, 
         addresses = await _resolve(source_id, host, port)
     for ip in addresses:
         if refused(ip, allow_private=policy.allow_private):
-            raise FetchError(source_id, FetchErrorKind.BLOCKED, f"refused address {ip} for host {url.host}")
+            why = (
+                "link-local, metadata or reserved: never fetched"
+                if refused(ip, allow_private=True)
+                else "loopback or private: set PRESSMON_ALLOW_PRIVATE_NETWORKS=true to poll it"
+            )
+            raise FetchError(
+                source_id, FetchErrorKind.BLOCKED, f"refused address {ip} for host {url.host} ({why})"
+            )
     return addresses[0]
 
 

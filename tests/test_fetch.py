@@ -465,7 +465,11 @@ async def test_redirect_to_loopback_refused_when_private_not_allowed(
     async with make_client(transport=httpx.MockTransport(handler)) as mock:
         err = await fetch_error(mock, "https://feeds.example.org/rss", PUBLIC)
 
-    assert (err.kind, err.detail) == (FetchErrorKind.BLOCKED, "refused address 127.0.0.1 for host 127.0.0.1")
+    assert (err.kind, err.detail) == (
+        FetchErrorKind.BLOCKED,
+        "refused address 127.0.0.1 for host 127.0.0.1"
+        " (loopback or private: set PRESSMON_ALLOW_PRIVATE_NETWORKS=true to poll it)",
+    )
     assert hops == ["https://feeds.example.org/rss"]
 
 
@@ -507,6 +511,10 @@ async def test_address_policy_refuses_before_connecting(
 
     assert err.kind is FetchErrorKind.BLOCKED
     assert err.detail.startswith(detail), err.detail
+    if detail.startswith("refused address"):  # and what to do about it, or that nothing can be done
+        never = "(link-local, metadata or reserved: never fetched)"
+        allow = "(loopback or private: set PRESSMON_ALLOW_PRIVATE_NETWORKS=true to poll it)"
+        assert err.detail.endswith(never if "169.254" in detail or "0.0.0.0" in detail else allow), err.detail
     assert server.requests == []
 
 
@@ -526,6 +534,7 @@ async def test_allow_private_still_refuses_metadata_and_unroutable(
     err = await fetch_error(client, url.format(port=server.port), LOCAL)
 
     assert err.kind is FetchErrorKind.BLOCKED
+    assert err.detail.endswith("(link-local, metadata or reserved: never fetched)"), err.detail
     assert server.requests == []
 
 
