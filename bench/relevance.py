@@ -9,7 +9,10 @@ Two labelled sets, scored side by side (per topic, per language, micro and macro
 - the *blind* set, ``tests/corpus/blind/*.yaml``: written to the same guidelines by someone who had not
   read the queries, frozen. It scores, it never tunes: ``--verbose`` lists misclassified items of the
   tuning set only (``--show-blind-items`` would list the blind set's too; using it to fix queries
-  defeats the point of the set).
+  defeats the point of the set);
+- a *held-out* file, ``held_out: true`` at its top level (a new set, scored before anyone tunes on it):
+  a directory load (the default ``--corpus``) skips it and names it on the first line of the report;
+  ``--corpus tests/corpus/FILE.yaml`` scores it alone (bench/relevance_corpus.py reads the corpus).
 
 Each holds short texts written in the style of real statements and headlines, each labelled with the
 topic ids that should fire. Two matchers run over them in the same run:
@@ -35,81 +38,15 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.relevance_corpus import DEFAULT_CORPUS, ROOT, SOURCE_IMPLIES, Entry, load_corpus, read_corpus
 from monitor.config.loader import load_config
 from monitor.config.schema import Config
 from monitor.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT / "tests" / "corpus"
 DEFAULT_BLIND = ROOT / "tests" / "corpus" / "blind" / "relevance.yaml"
 DEFAULT_FEEDS = ROOT / "feeds.yaml"
-
-# The corpus ``source`` field names the kind of source an entry imitates; the daemon knows the concepts
-# a configured source implies (``implies:`` in feeds.yaml). This table is the bench's stand-in: the
-# voices of the Japanese government imply @japan_state (so @japan too), those of the US government
-# imply @us; Japan's own news outlets imply only the weaker @japan_press (README "Topic queries").
-# Foreign outlets and agencies that report on other countries (JETRO, JBIC) imply nothing.
-SOURCE_IMPLIES: dict[str, tuple[str, ...]] = {
-    "kantei": ("japan_state",),
-    "mofa": ("japan_state",),
-    "meti": ("japan_state",),
-    "mod": ("japan_state",),
-    "mof": ("japan_state",),
-    "whitehouse": ("us",),
-    "ustr": ("us",),
-    "dsca": ("us",),
-    "state": ("us",),
-    "commerce": ("us",),
-    "doe": ("us",),
-    "cbp": ("us",),
-    "usitc": ("us",),
-    "federal-register": ("us",),
-    # Japan's own outlets (English and Japanese editions, national and regional papers, broadcasters)
-    # imply @japan_press, as nikkei-asia, japan-times and kyodo-en do in feeds.yaml. Generic voices
-    # ("newspaper", "wire") and foreign outlets' Japanese editions (bloomberg-ja) imply nothing.
-    "nikkei": ("japan_press",),
-    "nikkei-asia": ("japan_press",),
-    "nhk": ("japan_press",),
-    "nhk-world": ("japan_press",),
-    "kyodo": ("japan_press",),
-    "kyodo-en": ("japan_press",),
-    "kyodo-ja": ("japan_press",),
-    "jiji": ("japan_press",),
-    "japan-times": ("japan_press",),
-    "asahi": ("japan_press",),
-    "asahi-en": ("japan_press",),
-    "yomiuri": ("japan_press",),
-    "yomiuri-en": ("japan_press",),
-    "mainichi": ("japan_press",),
-    "mainichi-en": ("japan_press",),
-    "sankei": ("japan_press",),
-    "chunichi": ("japan_press",),
-    "tokyo-np": ("japan_press",),
-    "nikkan-kogyo": ("japan_press",),
-    "denki-shimbun": ("japan_press",),
-    "okinawa-times": ("japan_press",),
-    "ryukyu-shimpo": ("japan_press",),
-    "hokkaido-np": ("japan_press",),
-    "nishinippon": ("japan_press",),
-    "chugoku-shimbun": ("japan_press",),
-    "chugoku-np": ("japan_press",),
-    "kahoku": ("japan_press",),
-    "kanagawa-shimbun": ("japan_press",),
-    "shizuoka-shimbun": ("japan_press",),
-    "shimotsuke": ("japan_press",),
-    "sanyo-shimbun": ("japan_press",),
-    "sakigake": ("japan_press",),
-    "miyazaki-nichinichi": ("japan_press",),
-    "minami-nippon": ("japan_press",),
-    "kumamoto-nichinichi": ("japan_press",),
-    "nihon-nogyo": ("japan_press",),
-    "nikkan-jidosha": ("japan_press",),
-    "chubu-keizai": ("japan_press",),
-    "toyo-keizai": ("japan_press",),
-    "tbs": ("japan_press",),
-    "local-news-ja": ("japan_press",),
-    "japan-forward": ("japan_press",),
-}
 
 __all__ = [
     "BASELINE",
@@ -126,69 +63,6 @@ __all__ = [
     "pressmon_matches",
     "topic_ids",
 ]
-
-
-# --------------------------------------------------------------------------------------------------
-# the corpus
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    id: str
-    source: str
-    lang: str
-    title: str
-    text: str
-    labels: frozenset[str]
-    note: str
-    file: str
-
-
-def _corpus_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-    return [path]
-
-
-def load_corpus(path: str | Path = DEFAULT_CORPUS) -> list[Entry]:
-    """Every entry of a corpus file, or of all ``*.yaml`` files in a corpus directory, in file order.
-
-    Each file is a mapping with an ``entries`` list (or a bare list). Raises ValueError naming the file
-    and entry for a missing or mistyped field; the finer checks live in tests/test_corpus.py.
-    """
-    entries: list[Entry] = []
-    files = _corpus_files(Path(path))
-    if not files:
-        raise ValueError(f"{path}: no corpus files (*.yaml)")
-    for file in files:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        items = data.get("entries") if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            raise ValueError(f"{file}: expected a list of entries (or a mapping with 'entries')")
-        for i, item in enumerate(items):
-            where = f"{file}: entries[{i}]"
-            if not isinstance(item, dict):
-                raise ValueError(f"{where}: expected a mapping")
-            for key in ("id", "source", "lang", "title", "text"):
-                if not isinstance(item.get(key), str):
-                    raise ValueError(f"{where}: '{key}' must be text")
-            labels = item.get("labels")
-            if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-                raise ValueError(f"{where} ({item['id']}): 'labels' must be a list of topic ids")
-            note = item.get("note", "")
-            entries.append(
-                Entry(
-                    id=item["id"],
-                    source=item["source"],
-                    lang=item["lang"],
-                    title=item["title"],
-                    text=item["text"],
-                    labels=frozenset(labels),
-                    note=note if isinstance(note, str) else str(note),
-                    file=file.name,
-                )
-            )
-    return entries
 
 
 # --------------------------------------------------------------------------------------------------
@@ -479,7 +353,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     sets: dict[str, list[Entry]] = {}
     try:
-        sets["tuning"] = load_corpus(args.corpus)
+        # a directory's held-out files (held_out: true) are left out; a file named with --corpus is read
+        tuning = read_corpus(args.corpus, skip_held_out=True)
+        sets["tuning"] = tuning.entries
+        if tuning.skipped:
+            names = ", ".join(tuning.skipped)
+            print(f"skipped held-out corpus files (held_out: true; score one with --corpus FILE): {names}")
         if str(args.blind) not in ("", ".") and Path(args.blind).exists():
             sets["blind"] = load_corpus(args.blind)
     except (OSError, ValueError, yaml.YAMLError) as e:
