@@ -145,3 +145,22 @@ async def test_export_alert_shape(engine: sa.Engine) -> None:
         assert datetime.fromisoformat(r["sent_at"]) >= datetime.fromisoformat(r["created_at"])
     mentions = list(export_rows(engine, "mentions"))
     assert all(isinstance(m["terms"], list) and isinstance(m["facts"], dict) for m in mentions)
+
+
+async def test_topic_activity_on_both_databases(engine: sa.Engine, demo: DemoHistory) -> None:
+    """`topics list`'s counts: the same SQL on SQLite and PostgreSQL; items agree with `items -t`."""
+    from monitor.store.topic_stats import topic_activity
+
+    since = datetime.now(UTC) - SINCE
+    configured = [t.id for t in demo.config.topics]
+    act = topic_activity(engine, since=since, topics=[*configured, "never-matched"])
+    assert set(act) == {*configured, "never-matched"}
+    for tid in configured:
+        a = act[tid]
+        assert a.items == len(browse.list_items(engine, since=since, topic=tid, limit=100)) > 0, tid
+        assert a.alerts >= 1 and a.unsent == 0 and a.last_match_at is not None, a
+    assert act["fms-japan"].alerts == 1
+    assert act["never-matched"].items == act["never-matched"].alerts == 0
+    assert act["never-matched"].last_match_at is None
+    later = topic_activity(engine, since=datetime.now(UTC) + SINCE, topics=configured)
+    assert all(a.items == a.alerts == a.near_misses == 0 and a.last_match_at for a in later.values())
