@@ -376,8 +376,11 @@ def test_borderline_positives_named_in_the_issue_are_present() -> None:
 # and Japan as another buyer's partner were masked). Strict xfail: each fails this file the day the topics
 # stop firing on it, and must then leave this list. The twelfth file's Philippine budget for coastal radars
 # "supplied under Japan's official security assistance program" (t12-042) left when the ninth tuning session
-# masked Japan's Official Security Assistance out of @fms. Empty today.
-KNOWN_FMS_TRAP_MISSES: set[str] = set()
+# masked Japan's Official Security Assistance out of @fms. The thirteenth (held-out) file's two commercial
+# purchases from non-US suppliers that say they do not go through the US government (an Israeli drone "rather
+# than through the U.S. government", a British radar "米政府を通す有償援助は使わない") fire today; written
+# blind to the rules and recorded as found, not reworded to pass.
+KNOWN_FMS_TRAP_MISSES: set[str] = {"t13-081", "t13-091"}
 
 
 def _trap_params() -> list[object]:
