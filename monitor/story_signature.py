@@ -41,7 +41,7 @@ Parts (``kind``):
   ``hmove``       ``hmove:shares``: the headline leads with a share price's move (Tokyo Electron shares
                   jump 6% after ...; 東エレクが一時6％高): a market story (veto only).
   ``hstage``      the stage of one matter the headline reports (``hstage:talks:open``,
-                  ``hstage:deal:binding``, ``hstage:law:cabinet``: ``monitor.story_terms.STAGES``; veto
+                  ``hstage:deal:binding``, ``hstage:law:cabinet``: ``monitor.story_events.STAGES``; veto
                   only: talks opened are not talks concluded, heads of agreement not the binding SPA).
 
 :func:`monitor.story_veto.veto` says why two signatures cannot be one event (a differing fact).
@@ -67,8 +67,9 @@ import ahocorasick
 
 from monitor.match.facts import FACT_KINDS, extract_facts
 from monitor.story_dates import yearless_dates
+from monitor.story_events import STAGES
 from monitor.story_numbers import number_parts, quantity_parts
-from monitor.story_terms import CIVIL_MODELS, FIRMS, STAGES, SUBJECTS, TERMS
+from monitor.story_terms import CIVIL_MODELS, FIRMS, SUBJECTS, TERMS
 
 __all__ = [
     "BACKGROUND",
