@@ -23,7 +23,9 @@ another subject the same day, roundups mentioning several events, busy-day stubs
 UPDATE / REFILE / CORRECTED / (2) / 【更新】【続報】【詳報】);
 ``tests/corpus/stories/ninth.yaml``, hand-written the same way with a realistic news-flow mix (about a
 fifth headline-only stubs, official releases after the news, templated notices, same-topic different
-events), held out in the seventh session and tuned on since the eighth; and
+events), held out in the seventh session and tuned on since the eighth;
+``tests/corpus/stories/tenth.yaml``, hand-written the same way (a realistic news-flow mix of March 2027
+events), held out in the eighth session and tuned on since the ninth; and
 ``tests/corpus/blind/stories.yaml``, written blind by someone who had not read the clustering code, which
 scores and never tunes) is fed in publication order through the daemon's own path: every item is one
 poll of its source (claim, ``poll_prepare.prepare_new``, ``store.story_keys.story_lookup``,
@@ -98,6 +100,7 @@ SIXTH = ROOT / "tests/corpus/stories/sixth.yaml"
 SEVENTH = ROOT / "tests/corpus/stories/seventh.yaml"
 EIGHTH = ROOT / "tests/corpus/stories/eighth.yaml"
 NINTH = ROOT / "tests/corpus/stories/ninth.yaml"
+TENTH = ROOT / "tests/corpus/stories/tenth.yaml"
 BLIND = ROOT / "tests/corpus/blind/stories.yaml"
 CLASSES = ("repost", "quoting-wire", "independent", "cross-language", "stub")
 NEGATIVES = ("templated-negative", "same-topic-different-event")
@@ -593,6 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sets.append(("eighth tuning set", load_set(EIGHTH)))
         if NINTH.exists():
             sets.append(("ninth tuning set", load_set(NINTH)))
+        if TENTH.exists():
+            sets.append(("tenth tuning set", load_set(TENTH)))
         if args.no_blind:
             print("blind set: left out (--no-blind)")
         elif BLIND.exists():
