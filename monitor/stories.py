@@ -22,7 +22,8 @@ it: "also reported by"), otherwise it starts one.
        between templated texts, a disjoint set of products, countries or places, or another company; two
        headlines at different stages of one matter: talks opened / concluded, heads of agreement / SPA,
        draft / cabinet decision / lower house / enactment, a warning / the reply, a tariff proclaimed / in
-       force) is never joined; except that amounts are compared with the story's, not one item's: a probe
+       force, a plant down / restarted) is never joined; except that amounts are compared with the story's,
+       not one item's: a probe
        stating an amount some item of the story states is not vetoed by another item stating another (one
        flash gives a budget's total, another only its defence share); and so are the companies headlines
        name: a probe headlined with one company is not vetoed by an item headlined with another when an
@@ -74,7 +75,9 @@ it: "also reported by"), otherwise it starts one.
        so does one whose parts the story all has, an amount of its own among them (住友電工 米に送電
        ケーブル工場 約930億円: an amount rare in the window weighs ``min_weight`` on its own); and so does one
        naming a single identifying fact the story has (a weapon, an amount, a volume, a percentage:
-       トマホーク追加納入開始), nothing else it names missing, rare enough to weigh ``min_stub_weight``; or
+       トマホーク追加納入開始), nothing else it names missing, rare enough to weigh ``min_stub_weight``,
+       unless another story within ``stub_near`` has all it names too (two notices of one missile minutes
+       apart, each for its own buyer: US APPROVES AIM-9X SALE is either's, so neither's); or
        one leading with a company both headlines name when that story is the window's only one naming it
        (日立 米に変圧器工場 beside Hitachi Energy's plant of the morning); or a company's own release (its
        newsroom: ``StoryProbe.firm``) within ``near`` of a story headlined with that company, the window's
@@ -203,6 +206,8 @@ def decide_story(
     names = {x for x in probe.signature.parts if KIND_WEIGHT.get(x.split(":", 1)[0])}
     fresh = [c for c in near if gap(probe, c, seen_at) <= rules.near]
     having = {c.story_id for c in fresh if names and names <= c.signature.parts} if not full else set()
+    # ... and those within stub_near: with two, a flash naming only what both have is either's.
+    close = {c.story_id for c in fresh if c.story_id in having and gap(probe, c, seen_at) <= rules.stub_near}
     # The weapons the probe's headline names (a text's, not a write-through's), and those each story names.
     weapons = _headline_weapons(probe) if full and not rewrite else frozenset()
     told: dict[int, set[str]] = {}
@@ -214,7 +219,10 @@ def decide_story(
         if c.story_id in vetoed:
             continue
         alone = having == {c.story_id}
-        s, miss = score_pair(probe, c, rarity, rules, seen_at=seen_at, text=text[id(c)], alone=alone)
+        crowded = bool(close - {c.story_id})
+        s, miss = score_pair(
+            probe, c, rarity, rules, seen_at=seen_at, text=text[id(c)], alone=alone, crowded=crowded
+        )
         other = weapons - told[c.story_id]
         if s is not None and not s.by_text and other and not _same_figure(probe.signature, c.signature):
             s, miss = None, "its headline names a weapon its story does not: " + ", ".join(sorted(other))

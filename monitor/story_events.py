@@ -72,6 +72,11 @@ EVENT_TERMS: Mapping[str, tuple[str, ...]] = {
     "place:kumamoto": ("kumamoto", "熊本", "camp kengun", "健軍"),
     "place:yonaguni": ("yonaguni", "与那国"),
     "place:miho": ("miho air base", "miho", "美保"),
+    "place:nyutabaru": ("nyutabaru", "新田原"),
+    "place:misawa": ("misawa", "三沢"),
+    "place:iwakuni": ("iwakuni", "岩国"),
+    "place:kadena": ("kadena", "嘉手納"),
+    "place:sasebo": ("sasebo", "佐世保"),
     "place:akasaka": ("akasaka", "迎賓館", "赤坂"),
     # kinds of action
     "action:232": ("section 232", "232条"),
@@ -119,6 +124,7 @@ EVENT_TERMS: Mapping[str, tuple[str, ...]] = {
     "action:deadline": ("deadline", "期限"),
     "action:fx": ("exchange rate", "exchange rates", "currency", "currencies", "為替"),
     "action:suspend": ("suspend", "suspends", "suspended", "pause", "停止", "一時停止"),
+    "action:repair": ("ship repair", "repair", "repairs", "repaired", "overhaul", "overhauls", "修理"),
     "action:lawsuit": ("court", "court ruling", "lawsuit", "判決", "訴訟", "提訴"),
     "action:exercise": ("exercise", "drills", "訓練", "演習"),
     "action:g7": ("g7", "g-7", "group of seven", "主要7カ国"),
@@ -173,8 +179,9 @@ EVENT_TERMS: Mapping[str, tuple[str, ...]] = {
 # The stage one matter has reached, as a headline says it (``hstage:<matter>:<stage>``, searched in the NFKC,
 # casefolded headline only: a text recalls the earlier stages): talks opened, then concluded; heads of
 # agreement, then the binding purchase agreement; a budget or bill drafted, adopted by the cabinet, passed
-# by the lower house, enacted; a warning, then the reply to it; a tariff proclaimed, then in force. Two
-# headlines at different stages of one matter report two events a day or two apart (``monitor.story_veto``).
+# by the lower house, enacted; a warning, then the reply to it; a tariff proclaimed, then in force; a plant
+# or a train down, then restarted. Two headlines at different stages of one matter report two events a day or
+# two apart (``monitor.story_veto``).
 # Regular expressions, not spellings: a stage is a verb and its object (begin ... talks, talks ... end).
 STAGES: Mapping[str, str] = {
     "talks:open": r"\b(?:begin|begins|began|start|starts|started|open|opens|opened|kick off|kicks off|"
@@ -201,4 +208,10 @@ STAGES: Mapping[str, str] = {
                         r"\bwith\b[^;:]{0,10}\btariffs?\b|^adjusting imports of\b|布告",
     "tariff:in-force": r"\b(?:take|takes|took) effect\b(?!\s+(?:on|from|in)\b)|\bnow in force\b|"
                        r"\bin effect\b|(?<![日月])発動(?!機|基準|せず|へ|する|予定)",
+    # a plant or a train down, then back: a headline naming the restart reports the restart, whatever it
+    # recalls of the outage (Freeport restarts train after two-day outage; 停止の1系列が再稼働)
+    "plant:down": r"^(?!.*(?:\brestart|\bresum|\bback online|再稼働|運転再開|再開))"
+                  r".*(?:\b(?:shut|shuts|shutdown|shut down|outage|outages|halt|halts|halted|offline|"
+                  r"power trip)\b|運転停止|停止)",
+    "plant:restart": r"\b(?:restart|restarts|restarted|resume|resumes|resumed|back online)\b|再稼働|運転再開",
 }  # fmt: skip

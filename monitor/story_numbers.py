@@ -79,11 +79,16 @@ _VOLUME = (
 )
 _ORDINALS: Mapping[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8,
-    "9th": 9, "10th": 10,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+    "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10,
+    "11th": 11, "12th": 12, "13th": 13, "14th": 14, "15th": 15, "16th": 16, "17th": 17, "18th": 18,
+    "19th": 19, "20th": 20,
 }  # fmt: skip
 _ROUND_EN = re.compile(
-    r"(?<![A-Za-z0-9])(" + "|".join(_ORDINALS) + r")\s+(?:set|round|batch|tranche|group|slate|package)\b",
+    # the ordinal, then the series' noun, one word between at most (the twelfth investment batch)
+    r"(?<![A-Za-z0-9])(" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + r")\s+(?:[a-z-]+\s+)?"
+    r"(?:set|round|batch|tranche|group|slate|package)\b",
     re.IGNORECASE,
 )
 _ROUND_JA = re.compile(r"第\s?(\d{1,2})\s?(?:弾|陣)")

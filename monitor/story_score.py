@@ -224,10 +224,12 @@ def score_pair(
     seen_at: datetime,
     text: float,
     alone: bool = False,
+    crowded: bool = False,
 ) -> tuple[Scored | None, str]:
     """The candidate's evidence for a join (None: none), and the closest miss in words. ``text``: the
     sketches' similarity (``story_text.similarity``, computed once a pair). ``alone``: the candidate's story
-    is the only one within ``near`` an item of which has every part the (headline-only) probe names."""
+    is the only one within ``near`` an item of which has every part the (headline-only) probe names.
+    ``crowded``: another story within ``stub_near`` has an item with every part the probe names."""
     same = c.source_id == probe.source_id
     short = is_short(probe.fingerprint) or is_short(c.fingerprint)
     text = 1.0 if probe.fingerprint == c.fingerprint else text
@@ -351,8 +353,15 @@ def score_pair(
         return Scored(c, False, w, why, "same event as"), ""
     # A headline-only item within stub_near naming one identifying fact (a weapon, an amount, a volume, a
     # percentage), the story has it too, and nothing else it names is missing: トマホーク追加納入開始;
-    # 東ガス、米コーパスクリスティから年50万トン. Rare in the window (min_stub_weight), it says which event.
-    if inside and w >= rules.min_stub_weight and any(_identifies(x) and x not in converted for x in shared):
+    # 東ガス、米コーパスクリスティから年50万トン. Rare in the window (min_stub_weight), it says which event;
+    # unless another story of those hours has all it names too (two notices of one missile minutes apart,
+    # each for its own buyer: US APPROVES AIM-9X SALE is either's, so neither's).
+    if (
+        inside
+        and not crowded
+        and w >= rules.min_stub_weight
+        and any(_identifies(x) and x not in converted for x in shared)
+    ):
         why = f"all it names is in it: {what}; weight {w:.1f}"
         return Scored(c, False, w, why, "same event as"), ""
     # A headline-only item within stub_near naming two kinds of fact (not a programme's background figure),

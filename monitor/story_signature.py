@@ -148,6 +148,7 @@ _ASCII_WORD = re.compile(r"[a-z0-9.&'-]")
 # Mitsui
 _NOT_AFTER: Mapping[str, str] = {
     "korea": "north ", "korean": "north ", "スパロー": "シー", "mitsui": "sumitomo ",
+    "協議委員会": "安全保障", "協議委": "安全保障",
 }  # fmt: skip
 # Indonesia is not India, a comment (コメント) is not rice (コメ), Kyushu Electric (九州電力) not
 # the island

@@ -134,7 +134,7 @@ _WHO_AND_WHAT: Mapping[str, tuple[str, ...]] = {
     "product:corn": ("corn", "maize", "トウモロコシ"),
     "product:wheat": ("wheat", "小麦"),
     "product:lng": ("liquefied natural gas", "lng", "液化天然ガス", "ＬＮＧ"),
-    "product:shipbuilding": ("shipbuilding", "ships", "shipyards", "造船", "船舶"),
+    "product:shipbuilding": ("shipbuilding", "ships", "shipyard", "shipyards", "造船", "船舶"),
     "product:minerals": ("critical minerals", "rare earths", "rare earth", "重要鉱物", "レアアース"),
     "product:aircraft": ("aircraft", "airliners", "boeing", "航空機", "旅客機"),
     "product:furniture": ("furniture", "cabinets", "家具"),
@@ -352,6 +352,7 @@ _WHO_AND_WHAT: Mapping[str, tuple[str, ...]] = {
     "actor:resonac": ("resonac", "レゾナック"),
     "actor:nintendo": ("nintendo", "任天堂"),
     "actor:aisin": ("aisin", "アイシン"),
+    "actor:freeportlng": ("freeport lng", "フリーポートlng"),
     "actor:nsc": ("national security council", "nsc", "国家安全保障会議"),
 }  # fmt: skip
 
@@ -407,6 +408,7 @@ FIRMS = frozenset(
         "delfin", "hokurikuelectric", "chubuelectric", "argentlng", "gulfstreamlng", "goldenpass", "exxon",
         "bridgestone", "yokohamarubber", "nidec", "komatsu", "ntt", "fanuc", "yamahamotor", "ana", "nsk",
         "ntn", "yaskawa", "fujifilm", "ihi", "daikin", "jfe", "kyocera", "resonac", "nintendo", "aisin",
+        "freeportlng",
         "mufg", "smfg",
     )
 )  # fmt: skip

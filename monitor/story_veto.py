@@ -14,7 +14,8 @@ does (unless both headlines name one country: Japan and the EU capped, Japan cap
 notices share most of their words and differ in exactly these. Also two headlines at
 different stages of one matter (``hstage``: talks opened and concluded, heads of agreement and the SPA, a
 budget's draft and the cabinet's decision, a warning and the reply to it, a tariff proclaimed and in
-force): the later development of one matter, a day or two on, shares nearly every fact with the earlier.
+force, a plant or an LNG train down and restarted): the later development of one matter, a day or two on,
+shares nearly every fact with the earlier.
 Also an earnings forecast and an investment (a company announces both on one day), a month's trade or
 current-account statistics and a budget (the same amount in both by chance), and a headline leading with
 a share price's move and one that does not (the market's reaction is another story than the policy or

@@ -176,10 +176,11 @@ MHI_OTHER: Seen = (
     1.0,
     False,
 )
+# (整備役務, not 修理: a repair is an action part both would share, and the rule is about the company alone)
 MHI_RELEASE: New = (
     "mhi-pr",
-    "米海軍艦艇の修理役務契約の締結について",
-    "当社は、米国海軍との間で、補給艦の修理役務に関する契約を締結しましたのでお知らせします。"
+    "米海軍艦艇の整備役務契約の締結について",
+    "当社は、米国海軍との間で、補給艦の整備役務に関する契約を締結しましたのでお知らせします。"
     "作業は横浜製作所で実施します。",
     8.0,
     False,

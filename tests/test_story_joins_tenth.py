@@ -1,0 +1,149 @@
+"""Structural join rules of the ninth story-tuning session (tuned on tests/corpus/stories/tenth.yaml):
+what the signature reads (series rounds by ordinal, a date a tariff takes effect, which committee meets,
+where a unit is based, a plant down or back up) and how a decision uses it. For each, a case that must
+join or carry the part and one that must not. Texts are written for the test in the style of the sets (a
+release, a wire flash, a report), never copied from them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from monitor.story_signature import signature
+from tests.test_story_joins import New, Seen, decide
+
+
+def _parts(title: str, text: str = "", published: date | None = None) -> frozenset[str]:
+    return signature(title, text, published=published).parts
+
+
+# 1. A series' round written as an English ordinal past the tenth, or with a word between the ordinal and
+# the series' noun, is the round 第13弾 names.
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Japan, US pick thirteenth investment batch: refinery and grid plants", "round:13"),
+        ("Commerce unveils 12th round of Japan-funded projects", "round:12"),
+        ("Tokyo and Washington agree eleventh set of projects", "round:11"),
+        ("対米投資第13弾、300億ドル", "round:13"),
+        ("Japan's exports to US fall for the twelfth straight month", None),
+        ("Toyota's first investment in Kentucky plant in a decade", None),
+    ],
+)
+def test_a_round_by_ordinal(title: str, expected: str | None) -> None:
+    rounds = {x for x in _parts(title) if x.startswith("round:")}
+    assert rounds == ({expected} if expected else set())
+
+
+# 2. The Japan-US Security Consultative Committee (安全保障協議委員会, the 2+2) is not the investment
+# consultation committee (協議委員会) its name contains.
+@pytest.mark.parametrize(
+    ("title", "has", "lacks"),
+    [
+        (
+            "日米安全保障協議委員会（「2+2」）の開催について",
+            "action:two-plus-two",
+            "action:investment-committee",
+        ),
+        (
+            "日米間の投資に関する協議委員会の開催について",
+            "action:investment-committee",
+            "action:two-plus-two",
+        ),
+    ],
+)
+def test_which_consultation_committee(title: str, has: str, lacks: str) -> None:
+    parts = _parts(title)
+    assert has in parts and lacks not in parts
+
+
+# 3. A day a tariff takes effect written 4月1日発動 is a date, as 4月1日から is; 発動 without a day is none.
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("米、232条で追加関税　4月1日発動", {"date:2027-04-01"}),
+        ("米、232条で追加関税　4月1日に発動", {"date:2027-04-01"}),
+        ("米、232条で追加関税を発動", set()),
+    ],
+)
+def test_a_japanese_day_of_effect(title: str, expected: set[str]) -> None:
+    dates = {x for x in _parts(title, published=date(2027, 3, 4)) if x.startswith("date:")}
+    assert dates == expected
+
+
+# 4. Where a unit is based, what a yard does, which terminal: a base's name, a shipyard, a ship repair, an
+# LNG operator are parts in both languages.
+@pytest.mark.parametrize(
+    ("title", "part"),
+    [
+        ("F35B、新田原基地への配備を延期", "place:nyutabaru"),
+        ("Japan delays F-35B deployment to Nyutabaru", "place:nyutabaru"),
+        ("Tennessee transformer plant and Mississippi shipyard get funds", "product:shipbuilding"),
+        ("米艦の修理、国内造船所で拡大", "action:repair"),
+        ("Japanese yards to repair US Navy destroyers", "action:repair"),
+        ("フリーポートLNG、1系列停止", "actor:freeportlng"),
+    ],
+)
+def test_a_base_a_shipyard_a_repair_and_an_operator_are_parts(title: str, part: str) -> None:
+    assert part in _parts(title)
+
+
+# 5. A plant or a train down, then back: a headline naming the restart reports the restart, whatever it
+# recalls of the outage; the restart's flash is not the outage's story.
+OUTAGE: Seen = (
+    1,
+    "reuters",
+    "Gulf LNG terminal train shuts after compressor fault, Japanese buyers face delays",
+    "A liquefaction train at the Gulf coast terminal shut on Monday after a compressor fault, the operator "
+    "said, and cargoes to Japanese utilities may slip by several days.",
+    0.0,
+    False,
+)
+
+
+@pytest.mark.parametrize(
+    ("flash", "expected"),
+    [
+        ("GULF LNG TERMINAL TRAIN SHUT AFTER COMPRESSOR FAULT - SOURCES", 1),
+        ("GULF LNG TERMINAL TRAIN RESTARTS AFTER COMPRESSOR FAULT - SOURCES", None),
+    ],
+    ids=["the outage's flash: joins", "the restart's flash, recalling the outage: another event"],
+)
+def test_a_restart_is_not_the_outage(flash: str, expected: int | None) -> None:
+    story, reason = decide(("wire-flash", flash, "", 2.0, False), [OUTAGE])
+    assert story == expected, reason
+    assert "hstage:plant:restart" in _parts("Terminal restarts train after two-day outage")
+    assert "hstage:plant:down" not in _parts("Terminal restarts train after two-day outage")
+
+
+# 6. A headline-only flash naming one identifying fact (a missile) joins the story having it, unless
+# another story of the same hours has it too: two notices of one missile minutes apart, each for its own
+# buyer, and US APPROVES ... SALE is either's.
+def _notice(story: int, buyer: str, value: str, hours: float) -> Seen:
+    return (
+        story,
+        "dsca",
+        f"{buyer} - RIM-116C Rolling Airframe Missiles",
+        f"The State Department has made a determination approving a possible Foreign Military Sale to {buyer} "
+        f"of RIM-116C Rolling Airframe Missiles. The estimated total cost is {value}.",
+        hours,
+        True,
+    )
+
+
+FLASH: New = ("wire-flash", "US APPROVES RIM-116C MISSILE SALE", "", 0.3, False)
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ([_notice(1, "Japan", "$180 million", 0.0)], 1),
+        ([_notice(1, "Japan", "$180 million", 0.0), _notice(2, "Norway", "$95 million", 0.1)], None),
+    ],
+    ids=["one notice of the missile: joins it", "two notices of it minutes apart: neither"],
+)
+def test_a_flash_naming_what_two_stories_have_joins_neither(window: list[Seen], expected: int | None) -> None:
+    story, reason = decide(FLASH, window)
+    assert story == expected, reason
