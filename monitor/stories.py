@@ -47,7 +47,9 @@ it: "also reported by"), otherwise it starts one.
        weighted by its kind and by how rare it is among the window's stories (``rarity``: stories in the
        window carrying it; IDF-like, ``log(1 + C / df)``), must reach ``min_weight`` and
        ``min_coverage`` of the lighter side's total (``min_stub_weight`` within ``near`` when an action or a
-       place shared is carried by no other story of the window: extended deterrence talks, Kumamoto), with
+       place shared is carried by no other story of the window: extended deterrence talks, Kumamoto; and so
+       for a primary source's statement anywhere in the window: the ministry's notice of a 2+2 two days
+       after the news of its date), with
        at least ``min_parts`` distinct kinds shared,
        one of them saying which event rather than which topic (not a country, product, rate or a
        programme's background figure such as Japan's $550 billion: ``story_score._specific``; but a
@@ -85,7 +87,11 @@ it: "also reported by"), otherwise it starts one.
        or more (not a background figure), or a single event fact (an actor, an action: 赤沢経産相、来週訪米で
        調整), when that story is the only one within ``near`` (a day) an item of which has them all (JAPAN,
        US SIGN LNG DEAL beside the day's one LNG deal: with two such stories, which one would be a guess;
-       a flash is about the day's news, not about a story of two days ago).
+       a flash is about the day's news, not about a story of two days ago). A headline-only item naming
+       facts of two kinds or more, one an event's, that no one item of a story states but its items of the
+       last day state between them, one of them within ``stub_near``, joins that story when no other story
+       of the day has them all (米、232条で追加関税 4月1日発動: the proclamation gives the date, the
+       flash the section): a story's facts are its items', as its amounts are.
        A text whose headline names a weapon or system (SPY-7) no item of a story names is not joined to it
        on its signature unless they state one amount or count alike: Lockheed's release on the first
        SPY-7 array shipped is not the Pentagon's $92.6 million contract for the same ship's combat system.
@@ -102,7 +108,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from monitor.story_model import StoryCandidate, StoryDecision, StoryProbe, StoryRules
-from monitor.story_score import KIND_WEIGHT, Scored, gap, score_pair
+from monitor.story_score import GENERIC_KINDS, KIND_WEIGHT, Scored, gap, score_pair
 from monitor.story_signature import BACKGROUND, Signature, signature
 from monitor.story_terms import CIVIL_MODELS
 from monitor.story_text import (
@@ -137,6 +143,38 @@ def _headline_weapons(probe: StoryProbe) -> frozenset[str]:
 def _same_figure(p: Signature, q: Signature) -> bool:
     """Whether two signatures state one amount or one count of a system alike."""
     return any(x.startswith(("money:", "qty:")) for x in p.parts & q.parts)
+
+
+def _pieced_together(
+    probe: StoryProbe,
+    fresh: Sequence[StoryCandidate],
+    names: set[str],
+    vetoed: Mapping[int, str],
+    seen_at: datetime,
+    rules: StoryRules,
+) -> Scored | None:
+    """A headline-only probe naming facts of two kinds or more, one of them an event's (not a generic kind,
+    not a background figure), that no one item of a story states but the story's items of the last day do
+    between them (米、232条で追加関税 4月1日発動: the proclamation gives the date, the flash the section),
+    one item within ``stub_near``: it joins that story when no other story of the day has them all, as
+    the amounts of a story are compared with all of its items'."""
+    kinds = {x.split(":", 1)[0] for x in names}
+    if len(kinds) < 2 or not any(
+        x not in BACKGROUND and x.split(":", 1)[0] not in GENERIC_KINDS for x in names
+    ):
+        return None
+    told: dict[int, set[str]] = {}
+    for c in fresh:
+        told.setdefault(c.story_id, set()).update(c.signature.parts)
+    whole = [sid for sid, parts in told.items() if names <= parts]
+    if len(whole) != 1 or whole[0] in vetoed:
+        return None
+    close = [c for c in fresh if c.story_id == whole[0] and gap(probe, c, seen_at) <= rules.stub_near]
+    if not close:
+        return None
+    c = max(close, key=lambda d: len(names & d.signature.parts))
+    what = ", ".join(sorted(names))
+    return Scored(c, False, 0.0, f"all it names is in the story's items: {what}", "same event as")
 
 
 def _span(window: timedelta) -> str:
@@ -231,6 +269,10 @@ def decide_story(
         else:
             closeness = text[id(c)] * 10 + len(probe.signature.parts & c.signature.parts)
             misses.append((c, miss, closeness))
+    if not scored and not full:
+        pieced = _pieced_together(probe, fresh, names, vetoed, seen_at, rules)
+        if pieced is not None:
+            scored.append(pieced)
     if scored:
         best = min(scored, key=Scored.rank)
         c = best.candidate

@@ -285,8 +285,9 @@ def score_pair(
     floor = rules.min_stub_weight if is_short(probe.fingerprint) else rules.min_weight
     # Within a day, an action or a place only this story carries in the window (extended deterrence talks,
     # host-nation support, Kumamoto) says which event with one part less: min_stub_weight. Not an actor: a
-    # minister or a company is in the day's other matters too.
-    if near and any(
+    # minister or a company is in the day's other matters too. A primary source's statement, anywhere in the
+    # window: the ministry announces the 2+2 two days after the news that it will be held.
+    if (near or probe.primary) and any(
         x.split(":", 1)[0] in _ONE_PART and x not in BACKGROUND and rarity.get(x, 1) <= 1 for x in shared
     ):
         floor = rules.min_stub_weight

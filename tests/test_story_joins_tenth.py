@@ -147,3 +147,103 @@ FLASH: New = ("wire-flash", "US APPROVES RIM-116C MISSILE SALE", "", 0.3, False)
 def test_a_flash_naming_what_two_stories_have_joins_neither(window: list[Seen], expected: int | None) -> None:
     story, reason = decide(FLASH, window)
     assert story == expected, reason
+
+
+# 7. A primary source's statement anywhere in the window (not only within a day) joins with one part less
+# when it shares an action only that story carries: the ministry announces the 2+2 two days after the
+# news of its date. A news report so late does not, nor does the statement when two stories carry it.
+TWO_PLUS_TWO_NEWS: Seen = (
+    1,
+    "kyodo",
+    "日米2プラス2、来月下旬にワシントンで開催へ",
+    "日米両政府は外務・防衛担当閣僚による安全保障協議委員会（2プラス2）を来月下旬にワシントンで開く方向で調整に入った。",
+    0.0,
+    False,
+)
+TWO_PLUS_TWO_OTHER: Seen = (
+    2,
+    "reuters",
+    "Australia, Japan hold 2+2 talks on defence industry",
+    "Australian and Japanese foreign and defence ministers met for 2+2 talks on submarine cooperation.",
+    1.0,
+    False,
+)
+MINISTRY = "日米安全保障協議委員会（「2+2」）の開催について"
+MINISTRY_TEXT = "日米安全保障協議委員会（「2+2」）を開催することとなりましたのでお知らせします。"
+
+
+@pytest.mark.parametrize(
+    ("source", "primary", "window", "expected"),
+    [
+        ("mofa", True, [TWO_PLUS_TWO_NEWS], 1),
+        ("sankei", False, [TWO_PLUS_TWO_NEWS], None),
+        ("mofa", True, [TWO_PLUS_TWO_NEWS, TWO_PLUS_TWO_OTHER], None),
+    ],
+    ids=[
+        "the ministry's notice two days on: joins the one story of its 2+2",
+        "a news report two days on: needs late coverage",
+        "two stories of a 2+2 in the window: which one is unknown",
+    ],
+)
+def test_a_primary_statement_late_joins_on_an_action_only_its_story_has(
+    source: str, primary: bool, window: list[Seen], expected: int | None
+) -> None:
+    # Japan is in most stories of a window: ten of them carry it.
+    rarity = {"country:japan": 10, "action:two-plus-two": len(window), "hcountry:japan": 10}
+    story, reason = decide((source, MINISTRY, MINISTRY_TEXT, 45.0, primary), window, rarity)
+    assert story == expected, reason
+
+
+# 8. A headline-only item naming facts that no one item of a story states but its items of the day state
+# between them (the proclamation gives the day of effect, the flash the section) joins that story, when no
+# other story of the day has them all; naming facts of one kind, it is no such join.
+PROCLAMATION: Seen = (
+    1,
+    "white-house",
+    "Adjusting Imports of Forklifts and Cranes into the United States",
+    "The duties apply to forklifts and cranes entered for consumption on or after April 1, 2027, at 25 "
+    "percent ad valorem.",
+    0.0,
+    True,
+)
+SECTION_FLASH: Seen = (
+    1,
+    "wire-flash",
+    "TRUMP SIGNS SECTION 232 TARIFFS ON FORKLIFTS, CRANES",
+    "",
+    0.2,
+    False,
+)
+OTHER_PROCLAMATION: Seen = (
+    2,
+    "white-house",
+    "Adjusting Imports of Drones into the United States",
+    "The duties apply to drones entered for consumption on or after April 1, 2027, at 30 percent.",
+    1.0,
+    True,
+)
+OTHER_FLASH: Seen = (2, "wire-flash", "TRUMP SIGNS SECTION 232 TARIFFS ON DRONES", "", 1.2, False)
+
+
+@pytest.mark.parametrize(
+    ("window", "flash", "expected"),
+    [
+        ([PROCLAMATION, SECTION_FLASH], "米、232条で追加関税　4月1日発動", 1),
+        (
+            [PROCLAMATION, SECTION_FLASH, OTHER_PROCLAMATION, OTHER_FLASH],
+            "米、232条で追加関税　4月1日発動",
+            None,
+        ),
+        ([PROCLAMATION, SECTION_FLASH], "米、232条で追加関税", None),
+    ],
+    ids=[
+        "section from the flash, day from the proclamation: joins",
+        "another 232 proclamation and its flash of the day have both too: neither",
+        "one fact only: no such join",
+    ],
+)
+def test_a_flash_pieced_together_from_a_story_items(
+    window: list[Seen], flash: str, expected: int | None
+) -> None:
+    story, reason = decide(("nikkan-kogyo", flash, "", 5.0, False), window)
+    assert story == expected, reason
