@@ -354,6 +354,8 @@ _WHO_AND_WHAT: Mapping[str, tuple[str, ...]] = {
     "actor:aisin": ("aisin", "アイシン"),
     "actor:freeportlng": ("freeport lng", "フリーポートlng"),
     "actor:nsc": ("national security council", "nsc", "国家安全保障会議"),
+    "actor:jjoc": ("joint operations command", "jjoc", "統合作戦司令部"),
+    "actor:usfj": ("u.s. forces japan", "us forces japan", "usfj", "在日米軍"),
 }  # fmt: skip
 
 # The whole table: who and what, then where and which kind of action.

@@ -73,8 +73,9 @@ def test_a_japanese_day_of_effect(title: str, expected: set[str]) -> None:
     assert dates == expected
 
 
-# 4. Where a unit is based, what a yard does, which terminal: a base's name, a shipyard, a ship repair, an
-# LNG operator are parts in both languages.
+# 4. Where a unit is based, what a yard does, which terminal, which command: a base's name, a shipyard, a
+# ship repair, an LNG operator and its outage, the joint commands and their liaison officers are parts in
+# both languages.
 @pytest.mark.parametrize(
     ("title", "part"),
     [
@@ -84,9 +85,13 @@ def test_a_japanese_day_of_effect(title: str, expected: set[str]) -> None:
         ("米艦の修理、国内造船所で拡大", "action:repair"),
         ("Japanese yards to repair US Navy destroyers", "action:repair"),
         ("フリーポートLNG、1系列停止", "actor:freeportlng"),
+        ("Terminal restarts train after two-day outage", "action:suspend"),
+        ("統合作戦司令部、在日米軍と連絡要員を相互派遣", "actor:jjoc"),
+        ("USFJ and Japan Joint Operations Command swap liaison officers", "actor:usfj"),
+        ("USFJ and Japan Joint Operations Command swap liaison officers", "action:liaison"),
     ],
 )
-def test_a_base_a_shipyard_a_repair_and_an_operator_are_parts(title: str, part: str) -> None:
+def test_bases_yards_operators_and_commands_are_parts(title: str, part: str) -> None:
     assert part in _parts(title)
 
 
