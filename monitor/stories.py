@@ -91,7 +91,10 @@ it: "also reported by"), otherwise it starts one.
        facts of two kinds or more, one an event's, that no one item of a story states but its items of the
        last day state between them, one of them within ``stub_near``, joins that story when no other story
        of the day has them all (米、232条で追加関税 4月1日発動: the proclamation gives the date, the
-       flash the section): a story's facts are its items', as its amounts are.
+       flash the section): a story's facts are its items', as its amounts are. A headline-only item
+       giving an arms sale's value only in yen and naming its purchaser (日本に320億円) joins the one
+       notice within ``stub_near`` for that purchaser whose dollar value it is at 100 to 180 yen to the
+       dollar; with two such notices, neither.
        A text whose headline names a weapon or system (SPY-7) no item of a story names is not joined to it
        on its signature unless they state one amount or count alike: Lockheed's release on the first
        SPY-7 array shipped is not the Pentagon's $92.6 million contract for the same ship's combat system.
@@ -116,7 +119,7 @@ from monitor.story_text import (
     is_write_through,
     similarity,
 )
-from monitor.story_veto import veto
+from monitor.story_veto import YEN_PER_DOLLAR, veto
 
 __all__ = ["KIND_WEIGHT", "StoryCandidate", "StoryDecision", "StoryProbe", "StoryRules", "decide_story"]
 
@@ -175,6 +178,36 @@ def _pieced_together(
     c = max(close, key=lambda d: len(names & d.signature.parts))
     what = ", ".join(sorted(names))
     return Scored(c, False, 0.0, f"all it names is in the story's items: {what}", "same event as")
+
+
+def _sale_in_yen(
+    probe: StoryProbe,
+    fresh: Sequence[StoryCandidate],
+    vetoed: Mapping[int, str],
+    seen_at: datetime,
+    rules: StoryRules,
+) -> Scored | None:
+    """A headline-only probe giving an arms sale's value only in yen and naming its purchaser (米、空対空
+    ミサイル売却承認 日本に320億円) joins the one notice within ``stub_near`` for that purchaser whose dollar
+    value the yen amount is at 100 to 180 yen to the dollar; with two such notices, neither."""
+    yen = [float(x.split(":", 2)[2]) for x in probe.signature.kind("money") if x.startswith("money:JPY:")]
+    if not yen or len(yen) != len(probe.signature.kind("money")):
+        return None
+    found: dict[int, StoryCandidate] = {}
+    for c in fresh:
+        buyers = {"country:" + x.split(":", 1)[1] for x in c.signature.kind("purchaser")}
+        if not buyers & probe.signature.parts or gap(probe, c, seen_at) > rules.stub_near:
+            continue
+        for v in c.signature.kind("fms_value"):
+            usd = float(v.split(":", 1)[1])
+            if usd > 0 and any(YEN_PER_DOLLAR[0] <= y / usd <= YEN_PER_DOLLAR[1] for y in yen):
+                found.setdefault(c.story_id, c)
+    if len(found) != 1:
+        return None
+    ((sid, c),) = found.items()
+    if sid in vetoed:
+        return None
+    return Scored(c, False, 0.0, "states the notice's value in yen and its purchaser", "same event as")
 
 
 def _span(window: timedelta) -> str:
@@ -270,7 +303,9 @@ def decide_story(
             closeness = text[id(c)] * 10 + len(probe.signature.parts & c.signature.parts)
             misses.append((c, miss, closeness))
     if not scored and not full:
-        pieced = _pieced_together(probe, fresh, names, vetoed, seen_at, rules)
+        pieced = _pieced_together(probe, fresh, names, vetoed, seen_at, rules) or _sale_in_yen(
+            probe, fresh, vetoed, seen_at, rules
+        )
         if pieced is not None:
             scored.append(pieced)
     if scored:

@@ -252,3 +252,29 @@ def test_a_flash_pieced_together_from_a_story_items(
 ) -> None:
     story, reason = decide(("nikkan-kogyo", flash, "", 5.0, False), window)
     assert story == expected, reason
+
+
+# 9. A headline-only flash giving a sale's value only in yen and naming its purchaser joins the one notice of
+# the last hours for that purchaser whose dollar value the yen is (at 100 to 180 yen to the dollar); with two
+# such notices, neither; another purchaser's notice, never.
+YEN_FLASH: New = ("jiji", "米、艦対空ミサイル売却承認　日本に320億円", "", 4.0, False)
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ([_notice(1, "Japan", "$210 million", 0.0)], 1),
+        ([_notice(1, "Japan", "$210 million", 0.0), _notice(2, "Japan", "$240 million", 0.1)], None),
+        ([_notice(1, "Australia", "$210 million", 0.0)], None),
+        ([_notice(1, "Japan", "$2.1 billion", 0.0)], None),
+    ],
+    ids=[
+        "one Japan notice of that value: joins it",
+        "two Japan notices within the band: neither",
+        "another purchaser's notice: no",
+        "ten times the value: no",
+    ],
+)
+def test_a_yen_flash_joins_the_one_notice_of_its_value(window: list[Seen], expected: int | None) -> None:
+    story, reason = decide(YEN_FLASH, window)
+    assert story == expected, reason
