@@ -9,31 +9,27 @@ must fire nothing. The precision/recall figures over the labelled corpus are ben
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from monitor.config.loader import load_config
 from monitor.match.query import parse_query
 from monitor.match.topics import TopicMatcher
-
-SHIPPED = Path(__file__).resolve().parent.parent / "feeds.yaml"
-
-INV = "japan-us-investment"
-TAR = "tariffs-japan"
-FMS = "fms-japan"
-DEF = "japan-defense-spending"
-LNG = "us-lng-japan"
-DEFAULT_TOPICS = {INV, TAR, FMS, DEF, LNG}
+from tests.support.shipped_topics import (
+    DEF,
+    DEFAULT_TOPICS,
+    FMS,
+    INV,
+    LNG,
+    SHIPPED,
+    TAR,
+    fired,
+    shipped_matcher,
+)
 
 
 @pytest.fixture(scope="module")
 def matcher() -> TopicMatcher:
-    return TopicMatcher(load_config(SHIPPED).topics, load_config(SHIPPED).concepts)
-
-
-def fired(matcher: TopicMatcher, title: str, text: str, lang: str) -> set[str]:
-    return {m.topic_id for m in matcher.match(title=title, text=text, lang=lang)}
+    return shipped_matcher()
 
 
 STATEMENTS = [

@@ -10,29 +10,15 @@ and the vocabulary and masks added with them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from monitor.config.loader import load_config
 from monitor.match.topics import TopicMatcher
-
-SHIPPED = Path(__file__).resolve().parent.parent / "feeds.yaml"
-DEF = "japan-defense-spending"
-INV = "japan-us-investment"
-FMS = "fms-japan"
-LNG = "us-lng-japan"
-TAR = "tariffs-japan"
+from tests.support.shipped_topics import DEF, FMS, INV, LNG, TAR, fired, shipped_matcher
 
 
 @pytest.fixture(scope="module")
 def matcher() -> TopicMatcher:
-    config = load_config(SHIPPED)
-    return TopicMatcher(config.topics, config.concepts)
-
-
-def fired(matcher: TopicMatcher, title: str, text: str, lang: str) -> set[str]:
-    return {m.topic_id for m in matcher.match(title=title, text=text, lang=lang)}
+    return shipped_matcher()
 
 
 # A headline with Japan beside a strong money word (outlays, budget, spending) pairs with the SDF,
