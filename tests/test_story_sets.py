@@ -1,6 +1,6 @@
 """The hand-written story sets (tests/corpus/stories/third.yaml, fourth.yaml, fifth.yaml, sixth.yaml,
-seventh.yaml, eighth.yaml, ninth.yaml (held out in the seventh session, tuned on since) and tenth.yaml
-(held out in the eighth session, tuned on since the ninth)) are well-formed.
+seventh.yaml, eighth.yaml, ninth.yaml (held out in the seventh session, tuned on since), tenth.yaml (held out
+in the eighth session, tuned on since the ninth) and the held-out eleventh.yaml) are well-formed.
 
 Shape only (fields, ids, classes, story structure, time spans, language rules, and the weights each set
 was written for), never a clustering result. Each set loads with bench/stories.py's own loader, and
@@ -75,6 +75,23 @@ SETS = (
             "seventh.yaml",
             "eighth.yaml",
             "ninth.yaml",
+        ),
+        2027,
+    ),
+    Set(
+        "eleventh.yaml",
+        "s11-",
+        frozenset({5, 6}),
+        (
+            "hard.yaml",
+            "third.yaml",
+            "fourth.yaml",
+            "fifth.yaml",
+            "sixth.yaml",
+            "seventh.yaml",
+            "eighth.yaml",
+            "ninth.yaml",
+            "tenth.yaml",
         ),
         2027,
     ),
@@ -309,6 +326,36 @@ def test_tenth_tuned_on_since_the_ninth_session_with_a_realistic_news_flow_mix()
     # precision hazards: templated notices and same-topic different events
     assert 0.25 <= len(negative_leads) / len(stories) <= 0.35
     assert classes["templated-negative"] >= 6 and classes["same-topic-different-event"] >= 10
+    assert classes["cross-language"] >= 50 and classes["independent"] >= 15
+    assert classes["repost"] >= 3 and classes["quoting-wire"] >= 5
+    _both_directions_and_every_area(items, stories)
+
+
+def test_eleventh_held_out_with_a_realistic_news_flow_mix() -> None:
+    items, stories, classes, negative_leads = _shape("eleventh.yaml")
+    assert len(items) >= 240 and len(stories) >= 63
+    assert 0.4 <= sum(i["lang"] == "ja" for i in items) / len(items) <= 0.5, "about 45% Japanese"
+    # headline-only stubs: about a fifth to a quarter of the items, spread across stories, both languages
+    assert 0.18 <= classes["stub"] / len(items) <= 0.28
+    assert len({i["story"] for i in items if i["class"] == "stub"}) >= 40, "stubs spread across stories"
+    assert {i["lang"] for i in items if i["class"] == "stub"} == {"en", "ja"}
+    # the primary source after the news (a first report leads, the official text follows), and releases that lead
+    after_news = [
+        s for s, m in stories.items() if m[0]["class"] == "first" and "primary" in {i["class"] for i in m}
+    ]
+    assert len(after_news) >= 22
+    assert sum(1 for m in stories.values() if m[0]["class"] == "primary") >= 12
+    # a few same-source write-throughs, marked, in both languages
+    write_throughs = [
+        i for m in stories.values() for n, i in enumerate(m) if i["source"] in {j["source"] for j in m[:n]}
+    ]
+    assert 3 <= len(write_throughs) <= 10 and all(WRITE_THROUGH.search(i["title"]) for i in write_throughs)
+    assert {i["lang"] for i in write_throughs} == {"en", "ja"}
+    # precision hazards: templated notices, same-topic different events, and roundups led by a negative
+    assert 0.25 <= len(negative_leads) / len(stories) <= 0.35
+    assert classes["templated-negative"] >= 6 and classes["same-topic-different-event"] >= 10
+    roundups = [s for s in stories if "-roundup-" in s]
+    assert len(roundups) >= 2 and set(roundups) <= set(negative_leads)
     assert classes["cross-language"] >= 50 and classes["independent"] >= 15
     assert classes["repost"] >= 3 and classes["quoting-wire"] >= 5
     _both_directions_and_every_area(items, stories)
