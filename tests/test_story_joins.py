@@ -5,57 +5,12 @@ the test in the style of the sets (a release, a wire flash, a report), never cop
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from monitor.stories import StoryCandidate, StoryProbe, decide_story
 from monitor.story_signature import signature
-from monitor.story_text import fingerprint
-
-T0 = datetime(2027, 2, 3, 13, 0, tzinfo=UTC)
-
-# (story id, source, title, text, hours after T0, primary)
-Seen = tuple[int, str, str, str, float, bool]
-# (source, title, text, hours after T0, primary)
-New = tuple[str, str, str, float, bool]
-
-
-def _candidate(seen: Seen, n: int) -> StoryCandidate:
-    story, source, title, text, hours, primary = seen
-    at = T0 + timedelta(hours=hours)
-    return StoryCandidate(
-        story_id=story,
-        fingerprint=fingerprint(title, text),
-        first_seen_at=at,
-        source_id=source,
-        title=title,
-        signature=signature(title, text, published=at.date()),
-        primary=primary,
-        item_id=n,
-        published_at=at,
-    )
-
-
-def decide(
-    new: New, window: Sequence[Seen], rarity: Mapping[str, int] | None = None, firm: str | None = None
-) -> tuple[int | None, str]:
-    """The decision for ``new`` against ``window``; rarity counted from the window's stories unless given."""
-    cands = [_candidate(s, n) for n, s in enumerate(window, start=1)]
-    if rarity is None:
-        by_part: dict[str, set[int]] = {}
-        for c in cands:
-            for x in c.signature.parts:
-                by_part.setdefault(x, set()).add(c.story_id)
-        rarity = {x: len(s) for x, s in by_part.items()}
-    source, title, text, hours, primary = new
-    now = T0 + timedelta(hours=hours)
-    sig = signature(title, text, published=now.date(), firm=firm)
-    probe = StoryProbe(fingerprint(title, text), title, source, sig, primary, now, firm)
-    d = decide_story(probe, cands, seen_at=now, rarity=rarity)
-    return d.story_id, d.reason
-
+from tests.support.story_decisions import New, Seen, decide
 
 # 1. A headline join (a headline-only item and a text with a look-alike headline) needs the headline-only
 # side to name nothing of an event kind the other lacks: DOE's deadline extensions for two LNG projects

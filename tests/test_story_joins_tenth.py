@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from monitor.story_signature import signature
-from tests.test_story_joins import New, Seen, decide
+from tests.support.story_decisions import New, Seen, decide
 
 
 def _parts(title: str, text: str = "", published: date | None = None) -> frozenset[str]:

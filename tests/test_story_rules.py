@@ -13,6 +13,7 @@ from monitor.stories import StoryCandidate, StoryProbe, decide_story
 from monitor.story_signature import signature
 from monitor.story_text import fingerprint, is_write_through
 from monitor.story_veto import veto
+from tests.support import story_decisions
 
 T0 = datetime(2026, 11, 16, 13, 0, tzinfo=UTC)
 
@@ -22,26 +23,10 @@ Item = tuple[str, str, str, float]
 
 def _decide(new: Item, seen: Item) -> tuple[int | None, str]:
     s_source, s_title, s_text, s_hours = seen
-    at = T0 + timedelta(hours=s_hours)
-    cand = StoryCandidate(
-        story_id=7,
-        fingerprint=fingerprint(s_title, s_text),
-        first_seen_at=at,
-        source_id=s_source,
-        title=s_title,
-        signature=signature(s_title, s_text, published=at.date()),
-        published_at=at,
-    )
     source, title, text, hours = new
     now = T0 + timedelta(hours=hours)
-    probe = StoryProbe(
-        fingerprint(title, text),
-        title,
-        source,
-        signature(title, text, published=now.date()),
-        published_at=now,
-    )
-    d = decide_story(probe, [cand], seen_at=now)
+    cand = story_decisions.candidate(7, s_source, s_title, s_text, T0 + timedelta(hours=s_hours))
+    d = decide_story(story_decisions.probe(source, title, text, now), [cand], seen_at=now)
     return d.story_id, d.reason
 
 
