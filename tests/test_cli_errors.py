@@ -324,6 +324,8 @@ def test_every_commands_help_ends_in_examples_one_per_line_on_an_80_column_termi
             line.strip(" │")
             for line in runner.invoke(app, [*path, "--help"], terminal_width=80).output.splitlines()
         ]
+        help_text = " ".join(line.strip(" │") for line in shown)
+        assert "Exit codes: 0 ok" in help_text and "130 interrupted" in help_text, path
         for example in last[1:]:
             if len(example) <= 74:
                 assert example in shown, (

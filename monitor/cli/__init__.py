@@ -112,7 +112,7 @@ class PressmonGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         state.verbose = False
-        reflow_commands(self)
+        reflow_commands(self, EXIT_CODES_HELP)
         stdout_before = _stdout_file()
         try:
             rv = super().main(

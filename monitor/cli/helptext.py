@@ -37,12 +37,15 @@ def reflow(text: str) -> str:
     return "\n\n".join(out)
 
 
-def reflow_commands(command: Any) -> None:
-    """Reflow the help of ``command`` (a click command or group) and of every command under it, once."""
+def reflow_commands(command: Any, epilog: str | None = None) -> None:
+    """Reflow the help of ``command`` (a click command or group) and of every command under it, once; a
+    command without an epilog of its own gets ``epilog`` (the exit codes): every ``--help`` ends in them."""
     if getattr(command, "_pressmon_reflowed", False):
         return
     command._pressmon_reflowed = True
     if command.help:
         command.help = reflow(command.help)
+    if epilog and not command.epilog:
+        command.epilog = epilog
     for sub in (getattr(command, "commands", None) or {}).values():
-        reflow_commands(sub)
+        reflow_commands(sub, epilog)
