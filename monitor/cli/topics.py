@@ -14,10 +14,10 @@ from monitor.cli.common import (
     JsonOpt,
     database,
     load,
+    no_database_yet,
     parse_since,
     read_bytes,
     read_text,
-    settings,
 )
 from monitor.cli.errors import ExitCode, Failure
 from monitor.cli.output import output
@@ -199,8 +199,8 @@ def topics_list(
     """Every topic: what it matched in the period, the alerts it raised, its near misses, when it last
     matched, where its alerts go and whether a silence holds them.
 
-    "to" lists the receivers of every route that can take the topic (first match wins at run time, so a
-    route's other conditions may narrow it); "(no route)" means its matches are stored, never alerted. A
+    "to" lists the receivers a new alert of the topic reaches from any configured source, routed as the
+    daemon routes it (first match wins); "(no route)" means its matches are stored, never alerted. A
     topic with stored matches that the config no longer defines is listed as "not in config". Reads the
     database (never creates one) and the config.
 
@@ -212,7 +212,6 @@ def topics_list(
     from datetime import UTC, datetime
 
     from monitor.cli.sources import ago
-    from monitor.store.engine import sqlite_path
     from monitor.store.silences import active_silences
     from monitor.store.topic_stats import TopicActivity, topic_activity
 
@@ -220,10 +219,9 @@ def topics_list(
     now = datetime.now(UTC)
     start = parse_since(since, now=now)
     titles = {t.id: t.title or "" for t in cfg.topics}
-    db_file = sqlite_path(settings().database_url)
     activity: dict[str, TopicActivity] = {}
     silences: list[Any] = []
-    if db_file is None or db_file.exists():
+    if not no_database_yet():
         with database() as engine:
             activity = topic_activity(engine, since=start, topics=titles)
             silences = active_silences(engine, now=now)
@@ -269,11 +267,14 @@ def topics_list(
 
 
 def _receivers(cfg: Any, topic: str) -> list[str]:
-    """Receivers of every route whose match can take ``topic`` (an empty topic list takes any)."""
+    """Receivers a ``new`` alert of ``topic`` reaches from any configured source: the planner's own
+    routing (first match wins), tried with each source's id, tags and language."""
+    from monitor.plan import RouteContext, route_receivers
+
     out: list[str] = []
-    for route in cfg.routes:
-        if not route.match.topic or topic in route.match.topic:
-            out += [r for r in route.to if r not in out]
+    for src in cfg.sources:
+        ctx = RouteContext(source_id=src.id, tags=src.tags, kind="new", lang=src.lang)
+        out += [r for r in route_receivers(cfg.routes, ctx, topic) if r not in out]
     return out
 
 
