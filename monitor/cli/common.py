@@ -122,6 +122,15 @@ def read_text(path: Path, option: str) -> str:
         ) from None
 
 
+def no_database_yet() -> bool:
+    """PRESSMON_DATABASE_URL names a SQLite file that does not exist: listings that also read the config
+    (sources, topics list) show it alone instead of failing, and create nothing."""
+    from monitor.store.engine import sqlite_path
+
+    path = sqlite_path(settings().database_url)
+    return path is not None and not path.exists()
+
+
 @contextmanager
 def database(*, create: bool = False) -> Iterator[sa.Engine]:
     """An engine on PRESSMON_DATABASE_URL, disposed after. ``create``: apply migrations first (and make

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from monitor.cli.common import ConfigOpt, JsonOpt, config_path, database, load, settings
+from monitor.cli.common import ConfigOpt, JsonOpt, config_path, database, load, no_database_yet, settings
 from monitor.cli.errors import Failure
 from monitor.cli.output import output
 
@@ -59,12 +59,12 @@ def sources(
     path = config_path(config)
     # Without a config file the table still shows what the database knows.
     configured = {s.id for s in load(path).sources} if (config or path.exists()) else set()
-    db_file = sqlite_path(settings().database_url)
     rows: list[SourceOverview] = []
-    if db_file is None or db_file.exists():
+    if not no_database_yet():
         with database() as engine:
             rows = source_overview(engine)
     elif not configured:
+        db_file = sqlite_path(settings().database_url)
         output.note(f"no database at {db_file} and no config at {path}: nothing to show")
     now = datetime.now(UTC)
     polled = {r.id for r in rows}
