@@ -125,9 +125,11 @@ def read_text(path: Path, option: str) -> str:
 def no_database_yet() -> bool:
     """PRESSMON_DATABASE_URL names a SQLite file that does not exist: listings that also read the config
     (sources, topics list) show it alone instead of failing, and create nothing."""
-    from monitor.store.engine import sqlite_path
+    from monitor.store.engine import check_url, sqlite_path
 
-    path = sqlite_path(settings().database_url)
+    url = settings().database_url
+    check_url(url)  # a URL that is not one: the same line as every other command
+    path = sqlite_path(url)
     return path is not None and not path.exists()
 
 
